@@ -1,0 +1,72 @@
+# Xenia: a type-1 hypervisor speaking the Xen 4.17 interface.
+#   make          build build/xenia (multiboot1 image)
+#   make run      boot Xenia + Debian's Linux as dom0 in QEMU (interactive)
+#   make test     unit tests, test guests, system tests: "N passed, N failed"
+#   make bench    Xenia against Debian's Xen 4.17, same workload, ratios
+
+BUILD    := build
+CC       := gcc
+LD       := ld
+OBJCOPY  := objcopy
+
+# Debian's libxen-dev headers are the one definition of the ABI: expose
+# /usr/include/xen alone (not the rest of /usr/include: the hypervisor is
+# freestanding).
+XEN_ABI_INCLUDE := /usr/include/xen
+
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-common \
+	-mno-red-zone -mgeneral-regs-only -fpie -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -fcf-protection=none \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -I$(BUILD)/include -D__XEN__ -D__XEN_TOOLS__ \
+	-include include/xenia/compiler.h -MMD -MP
+HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -I$(BUILD)/include -MMD -MP
+HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments
+
+HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
+HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
+
+.PHONY: all run test bench deps clean unit guests
+all: $(BUILD)/xenia
+
+$(BUILD)/include/xen:
+	@test -d $(XEN_ABI_INCLUDE) || { echo "missing $(XEN_ABI_INCLUDE): run 'make deps' (libxen-dev)"; exit 1; }
+	@mkdir -p $(BUILD)/include
+	ln -sfn $(XEN_ABI_INCLUDE) $@
+
+$(BUILD)/hv/%.c.o: %.c | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv/%.S.o: %.S | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+$(BUILD)/xenia.lds: arch/x86/xenia.lds.S include/xenia/config.h
+	@mkdir -p $(BUILD)
+	$(CC) -E -P -D__ASSEMBLY__ -Iinclude -x c $< -o $@
+
+$(BUILD)/xenia-syms: $(HV_OBJS) $(BUILD)/xenia.lds
+	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS)
+
+$(BUILD)/xenia: $(BUILD)/xenia-syms
+	$(OBJCOPY) -O binary $< $@
+
+deps:
+	@bash scripts/deps.sh
+
+run: deps all
+	bash scripts/run-dom0.sh
+
+test: deps
+	bash tests/run.sh
+
+bench: deps all
+	bash scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests
+
+-include $(HV_OBJS:.o=.d)

@@ -1,0 +1,68 @@
+/*
+ * start_xenia(): the boot flow after head.S has entered long mode.
+ *
+ *   serial console -> command line -> ACPI -> memory map -> frame table and
+ *   heap -> CPUs -> dom0 build -> scheduler
+ */
+#include <xenia/lib.h>
+#include <xenia/console.h>
+#include <xenia/multiboot.h>
+#include <xenia/param.h>
+#include <xenia/shutdown.h>
+#include <xenia/acpi.h>
+#include <xenia/version.h>
+#include <asm/page.h>
+
+extern const struct kernel_param __setup_start[], __setup_end[];
+
+static char opt_console[32] = "com1";
+string_param("console", opt_console);
+
+static const char *mb_string(uint32_t pa)
+{
+    return pa ? (const char *)__va(pa) : "";
+}
+
+void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa);
+void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
+{
+    const struct multiboot_info *mbi = __va(mbi_pa);
+
+    ns16550_init(0x3f8);
+    printk("Xenia %s (Xen %d.%d ABI)\n", XENIA_VERSION_STRING,
+           XEN_VERSION_MAJOR, XEN_VERSION_MINOR);
+
+    if (mb_magic != MULTIBOOT_BOOTLOADER_MAGIC)
+        panic("not started by a multiboot loader (magic %#x)", mb_magic);
+
+    const char *cmdline = (mbi->flags & MBI_CMDLINE) ? mb_string(mbi->cmdline) : "";
+    /* Multiboot loaders put the image's own name first, as Xen expects: skip it. */
+    if (*cmdline && *cmdline != ' ' && !strchr(cmdline, '=') ? true :
+        (strchr(cmdline, ' ') && strchr(cmdline, '=') > strchr(cmdline, ' ')))
+        while (*cmdline && *cmdline != ' ')
+            cmdline++;
+    printk("Command line: %s\n", cmdline);
+    cmdline_parse(cmdline, __setup_start, __setup_end);
+
+    acpi_init();
+
+    if (!(mbi->flags & MBI_MEMMAP))
+        panic("multiboot loader gave no memory map");
+    const uint8_t *mm = __va(mbi->mmap_addr);
+    for (uint32_t off = 0; off < mbi->mmap_length;) {
+        const struct multiboot_mmap *e = (const void *)(mm + off);
+        printk(" [%016lx, %016lx) type %u\n", (unsigned long)e->base_addr,
+               (unsigned long)(e->base_addr + e->length), e->type);
+        off += e->size + 4;
+    }
+
+    uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
+    const struct multiboot_module *mods = __va(mbi->mods_addr);
+    for (uint32_t i = 0; i < nr_mods; i++)
+        printk("Module %u: [%08x, %08x) %s\n", i, mods[i].mod_start,
+               mods[i].mod_end, mb_string(mods[i].string));
+
+    if (!nr_mods)
+        panic("no dom0 kernel given (multiboot module 0)");
+    panic("dom0 builder not implemented yet");
+}

@@ -1,0 +1,85 @@
+/*
+ * printk() and the console ring.
+ *
+ * Every line the hypervisor prints starts with "(XEN) ", as on Xen, so logs
+ * read the same and tools that grep them keep working. The ring keeps the
+ * last CONSOLE_RING_SIZE bytes for XEN_SYSCTL_readconsole (xl dmesg).
+ */
+#include <xenia/lib.h>
+#include <xenia/console.h>
+#include <xenia/spinlock.h>
+
+#define MAX_CONSOLES        4
+#define CONSOLE_RING_SIZE   (64 * 1024)
+
+static const struct console_driver *consoles[MAX_CONSOLES];
+static unsigned int nr_consoles;
+static DEFINE_SPINLOCK(console_lock);
+static char ring[CONSOLE_RING_SIZE];
+static uint64_t ring_produced;          /* bytes written since boot */
+static bool at_line_start = true;
+
+void console_register(const struct console_driver *drv)
+{
+    if (nr_consoles < MAX_CONSOLES)
+        consoles[nr_consoles++] = drv;
+}
+
+static void emit(char c)
+{
+    ring[ring_produced++ % CONSOLE_RING_SIZE] = c;
+    for (unsigned int i = 0; i < nr_consoles; i++)
+        consoles[i]->putc(c);
+}
+
+static void write_locked(const char *s, size_t n, bool prefix)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (prefix && at_line_start)
+            for (const char *p = "(XEN) "; *p; p++)
+                emit(*p);
+        emit(s[i]);
+        at_line_start = s[i] == '\n';
+    }
+}
+
+void console_write(const char *s, size_t n)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&console_lock, flags);
+    write_locked(s, n, false);
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
+size_t console_ring_read(char *buf, size_t n, uint64_t *pos)
+{
+    unsigned long flags;
+    size_t copied = 0;
+    spin_lock_irqsave(&console_lock, flags);
+    if (ring_produced > CONSOLE_RING_SIZE && *pos < ring_produced - CONSOLE_RING_SIZE)
+        *pos = ring_produced - CONSOLE_RING_SIZE;
+    while (copied < n && *pos < ring_produced)
+        buf[copied++] = ring[(*pos)++ % CONSOLE_RING_SIZE];
+    spin_unlock_irqrestore(&console_lock, flags);
+    return copied;
+}
+
+void vprintk(const char *fmt, va_list ap)
+{
+    char buf[512];
+    unsigned long flags;
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (n > (int)sizeof(buf) - 1)
+        n = sizeof(buf) - 1;
+    spin_lock_irqsave(&console_lock, flags);
+    write_locked(buf, (size_t)n, true);
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
+void printk(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk(fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,18 @@
+/* The little of ACPI the hypervisor itself uses (ACPI 6.x, FADT and MADT). */
+#ifndef XENIA_ACPI_H
+#define XENIA_ACPI_H
+
+#include <xenia/types.h>
+
+/* acpi_init(): find the RSDP in the BIOS area and index the tables. Boot only. */
+void acpi_init(void);
+/* acpi_rsdp_paddr(): physical address of the RSDP, 0 if none (for dom0's start_info). */
+paddr_t acpi_rsdp_paddr(void);
+/* acpi_find_table(): physical address of the first table with this signature, or 0. */
+paddr_t acpi_find_table(const char sig[4]);
+/* acpi_pm1a_control_port(): FADT PM1a_CNT_BLK I/O port, 0 if unknown. */
+uint16_t acpi_pm1a_control_port(void);
+/* acpi_s5_sleep_type(): SLP_TYPa for S5 (QEMU's DSDT uses 0). */
+unsigned int acpi_s5_sleep_type(void);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Compiler glue included first by every hypervisor object (via -include).
+ *
+ * The hypervisor is compiled position-independent (-fpie) so that it can run
+ * at XEN_VIRT_START, far above the 2 GiB reach of -mcmodel=kernel; hidden
+ * visibility makes every symbol reference PC-relative instead of via a GOT.
+ */
+#ifndef XENIA_COMPILER_H
+#define XENIA_COMPILER_H
+
+#if !defined(__ASSEMBLY__) && !defined(XENIA_HOST_TEST)
+#pragma GCC visibility push(hidden)
+#endif
+
+#define __used          __attribute__((__used__))
+#define __packed        __attribute__((__packed__))
+#define __aligned(a)    __attribute__((__aligned__(a)))
+#define __section(s)    __attribute__((__section__(s)))
+#define __noreturn      __attribute__((__noreturn__))
+#define __printf(a, b)  __attribute__((__format__(__printf__, a, b)))
+#define __must_check    __attribute__((__warn_unused_result__))
+#define likely(x)       __builtin_expect(!!(x), 1)
+#define unlikely(x)     __builtin_expect(!!(x), 0)
+#define barrier()       __asm__ __volatile__("" ::: "memory")
+
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
+#define ACCESS_ONCE(x)  (*(volatile __typeof__(x) *)&(x))
+
+#endif

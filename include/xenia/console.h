@@ -1,0 +1,29 @@
+/* Hypervisor console: serial output, the console ring, and dom0 input. */
+#ifndef XENIA_CONSOLE_H
+#define XENIA_CONSOLE_H
+
+#include <xenia/types.h>
+
+/* A byte sink such as the serial port. */
+struct console_driver {
+    void (*putc)(char c);
+    int  (*getc)(void);          /* -1 when no byte is waiting */
+};
+
+/* console_register(): add a sink; printk output goes to every sink. Boot only. */
+void console_register(const struct console_driver *drv);
+
+/* console_write(): write n bytes to every sink and the ring; takes console_lock. */
+void console_write(const char *s, size_t n);
+
+/*
+ * console_ring_read(): copy up to n bytes of the console ring starting at
+ * byte index *pos (a running count since boot) into buf; advances *pos.
+ * Backs XEN_SYSCTL_readconsole. Returns bytes copied.
+ */
+size_t console_ring_read(char *buf, size_t n, uint64_t *pos);
+
+/* ns16550_init(): COM port at io_base, 115200 8n1, registered as a console. */
+void ns16550_init(uint16_t io_base);
+
+#endif

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# qemu.sh HYPERVISOR "HV ARGS" "MODULE ARGS[,MODULE ARGS...]" [extra qemu args...]
+# Boots a multiboot hypervisor the way ../shared/REFERENCE.md describes
+# (TCG, qemu64+svm, 2 CPUs, 1 GiB), serial on stdio. QEMU's exit status is
+# the machine's: 0 after ACPI power-off, (code << 1) | 1 via isa-debug-exit.
+set -euo pipefail
+hv=$1; hvargs=$2; mods=$3; shift 3
+exec qemu-system-x86_64 -accel tcg -cpu "${XENIA_QEMU_CPU:-qemu64,+svm}" \
+    -smp "${XENIA_QEMU_SMP:-2}" -m "${XENIA_QEMU_MEM:-1024}" \
+    -nographic -no-reboot -monitor none -serial stdio \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -kernel "$hv" -append "$hvargs" -initrd "$mods" "$@"
