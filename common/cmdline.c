@@ -59,12 +59,12 @@ static int apply(const struct kernel_param *p, const char *value, bool negated)
         return 0;
     }
     case PARAM_UINT:
-        if (!value || negated)
+        if (!value || !*value || negated)
             return -1;
         store_uint(p, simple_strtoul(value, &end, 0));
         return *end ? -1 : 0;
     case PARAM_SIZE:
-        if (!value || negated)
+        if (!value || !*value || negated)
             return -1;
         store_uint(p, parse_size_and_unit(value, &end));
         return *end ? -1 : 0;

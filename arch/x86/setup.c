@@ -37,10 +37,8 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
 
     const char *cmdline = (mbi->flags & MBI_CMDLINE) ? mb_string(mbi->cmdline) : "";
     /* Multiboot loaders put the image's own name first, as Xen expects: skip it. */
-    if (*cmdline && *cmdline != ' ' && !strchr(cmdline, '=') ? true :
-        (strchr(cmdline, ' ') && strchr(cmdline, '=') > strchr(cmdline, ' ')))
-        while (*cmdline && *cmdline != ' ')
-            cmdline++;
+    while (*cmdline && *cmdline != ' ')
+        cmdline++;
     printk("Command line: %s\n", cmdline);
     cmdline_parse(cmdline, __setup_start, __setup_end);
 

@@ -1,0 +1,109 @@
+/*
+ * Domains and vCPUs, and the scheduler's interface.
+ *
+ * A domain owns memory (page_list), event channels, a grant table and its
+ * vCPUs. Domains are reference-counted through the domain list lock;
+ * rcu_lock_domain_by_id() returns a domain the caller may use until
+ * rcu_unlock_domain().
+ *
+ * Lock order (outermost first):
+ *   domlist_lock > d->lock > d->event_lock > d->page_alloc_lock > heap_lock
+ *   > scheduler per-CPU locks > console_lock
+ */
+#ifndef XENIA_SCHED_H
+#define XENIA_SCHED_H
+
+#include <xenia/types.h>
+#include <xenia/spinlock.h>
+#include <xenia/list.h>
+#include <xen/xen.h>
+#include <xenia/event.h>
+#include <asm/domain.h>
+
+#define MAX_VIRT_CPUS_XENIA  XEN_LEGACY_MAX_VCPUS   /* 32, vcpu_info in shared_info */
+
+struct vcpu {
+    int vcpu_id;
+    int processor;                   /* pCPU it runs on / last ran on */
+    struct domain *domain;
+    vcpu_info_t *vcpu_info;          /* in shared_info, or registered by VCPUOP_register_vcpu_info */
+
+    /* scheduler state (common/schedule.c) */
+    bool is_initialised;             /* has a context to run */
+    bool is_running;
+    unsigned long pause_flags;       /* VPF_*: blocked, down */
+    int pause_count;                 /* vcpu_pause() nesting */
+    struct list_head runq_elem;
+    uint64_t runstate_entry_time;    /* ns */
+    struct vcpu_runstate_info runstate;
+
+    /* timers (common/timer.c): singleshot timer from set_timer_op / VCPUOP */
+    uint64_t timer_deadline;         /* ns of system time, 0 = off */
+    int virq_to_evtchn[NR_VIRQS];    /* per-vCPU VIRQ bindings (port or 0) */
+    int poll_evtchn;                 /* SCHEDOP_poll: port being polled */
+
+    struct arch_vcpu arch;
+};
+
+/* pause_flags */
+#define _VPF_blocked     0            /* SCHEDOP_block: waiting for an event */
+#define _VPF_down        1            /* VCPUOP_down or not yet up */
+#define VPF_blocked      (1UL << _VPF_blocked)
+#define VPF_down         (1UL << _VPF_down)
+
+struct domain {
+    domid_t domain_id;
+    spinlock_t lock;
+    struct list_head domain_list;    /* on the global list, under domlist_lock */
+    unsigned int refcnt;
+
+    /* memory */
+    spinlock_t page_alloc_lock;
+    struct list_head page_list;      /* frames owned (struct page_info.list) */
+    unsigned long tot_pages;         /* frames owned */
+    unsigned long max_pages;         /* quota in frames */
+    shared_info_t *shared_info;      /* one xen-heap frame shared with the guest */
+
+    /* vCPUs */
+    unsigned int max_vcpus;
+    struct vcpu *vcpu[MAX_VIRT_CPUS_XENIA];
+
+    /* lifecycle */
+    bool is_privileged;              /* dom0: physdev/platform/domctl */
+    bool is_dying;
+    bool is_shutting_down;
+    unsigned int shutdown_code;      /* SHUTDOWN_* from <xen/sched.h> */
+    int pause_count;
+
+    /* event channels (common/event_channel.c) */
+    struct evtchn_domain evtchn;
+
+    struct arch_domain arch;
+};
+
+#define for_each_vcpu(d, v) \
+    for (unsigned int __i = 0; __i < (d)->max_vcpus; __i++) \
+        if (((v) = (d)->vcpu[__i]) != NULL)
+
+extern struct domain *hardware_domain;   /* dom0 */
+
+/* domain_create(): new domain with id domid; NULL on -ENOMEM/-EEXIST. */
+struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vcpus);
+/* vcpu_create(): vCPU vcpu_id of d, on pCPU cpu; NULL on -ENOMEM/-EINVAL. */
+struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu);
+/* rcu_lock_domain_by_id(): look up and hold a domain, or NULL (-ESRCH). */
+struct domain *rcu_lock_domain_by_id(domid_t domid);
+void rcu_unlock_domain(struct domain *d);
+/* domain_shutdown(): record reason (SHUTDOWN_*), stop its vCPUs, notify VIRQ_DOM_EXC. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+
+/* scheduler (common/schedule.c) */
+void scheduler_init(void);
+void vcpu_wake(struct vcpu *v);                /* make runnable if not blocked/paused */
+void vcpu_block(void);                         /* current vCPU waits for an event */
+void vcpu_pause(struct vcpu *v);
+void vcpu_unpause(struct vcpu *v);
+void __noreturn schedule_loop(void);           /* this CPU: run vCPUs forever */
+void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
+
+#endif
