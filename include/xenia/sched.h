@@ -17,6 +17,7 @@
 #include <xenia/spinlock.h>
 #include <xenia/list.h>
 #include <xen/xen.h>
+#include <xen/vcpu.h>
 #include <xenia/event.h>
 #include <asm/domain.h>
 
@@ -26,7 +27,7 @@ struct vcpu {
     int vcpu_id;
     int processor;                   /* pCPU it runs on / last ran on */
     struct domain *domain;
-    vcpu_info_t *vcpu_info;          /* in shared_info, or registered by VCPUOP_register_vcpu_info */
+    struct vcpu_info *vcpu_info;         /* in shared_info, or registered by VCPUOP_register_vcpu_info */
 
     /* scheduler state (common/schedule.c) */
     bool is_initialised;             /* has a context to run */
@@ -62,7 +63,7 @@ struct domain {
     struct list_head page_list;      /* frames owned (struct page_info.list) */
     unsigned long tot_pages;         /* frames owned */
     unsigned long max_pages;         /* quota in frames */
-    shared_info_t *shared_info;      /* one xen-heap frame shared with the guest */
+    struct shared_info *shared_info;     /* one xen-heap frame shared with the guest */
 
     /* vCPUs */
     unsigned int max_vcpus;

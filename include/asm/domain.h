@@ -1,0 +1,59 @@
+/*
+ * x86 PV state of a domain and of a vCPU (Xen's "arch" halves).
+ * Field meanings follow struct vcpu_guest_context in <xen/arch-x86/xen.h>.
+ */
+#ifndef ASM_DOMAIN_H
+#define ASM_DOMAIN_H
+
+#include <xenia/types.h>
+#include <xen/xen.h>
+
+#define NR_GDT_GUEST_FRAMES  14          /* FIRST_RESERVED_GDT_PAGE */
+
+/* arch_vcpu.flags */
+#define TF_kernel_mode       (1UL << 0)  /* the PV kernel (not its user space) runs */
+
+struct xsave_area;
+
+struct arch_vcpu {
+    struct cpu_user_regs user_regs;     /* guest registers while not running */
+    unsigned long flags;                /* TF_* */
+
+    /* traps and callbacks (set_trap_table, set_callbacks, callback_op) */
+    struct trap_info trap_ctxt[256];
+    unsigned long event_callback_eip;
+    unsigned long failsafe_callback_eip;
+    unsigned long syscall_callback_eip;
+    bool syscall_disables_events;
+    bool failsafe_disables_events;
+    unsigned long kernel_ss, kernel_sp; /* stack_switch: guest kernel stack */
+
+    /* address spaces: MFNs of the guest's L4 tables (0 = none) */
+    unsigned long guest_table;          /* kernel mode */
+    unsigned long guest_table_user;     /* user mode */
+
+    /* segments */
+    unsigned long fs_base, gs_base_kernel, gs_base_user;
+    unsigned long gdt_frames[NR_GDT_GUEST_FRAMES];
+    unsigned int gdt_ents;
+    unsigned long ldt_base;             /* guest virtual address, bytes */
+    unsigned int ldt_ents;
+
+    /* control and debug state */
+    unsigned long ctrlreg[8];
+    unsigned long debugreg[8];
+    unsigned int iopl;                  /* PHYSDEVOP_set_iopl: 0..3 */
+    unsigned long vm_assist;            /* VMASST_TYPE_* bits */
+
+    /* FPU: lazily saved; xsave area allocated at vcpu creation */
+    struct xsave_area *xsave_area;
+    bool fpu_initialised;
+};
+
+struct arch_domain {
+    unsigned long vm_assist;            /* domain-wide VMASST_TYPE_* */
+    unsigned long p2m_frames;           /* PV: frames in the guest's P2M list */
+    bool is_pv;
+};
+
+#endif
