@@ -148,7 +148,7 @@ boot_l2:
         .endr
 
         .section .bss.stack, "aw", @nobits
-        .align 4096
+        .align STACK_SIZE               /* get_cpu_info() relies on it */
         .global boot_stack
 boot_stack:
         .skip STACK_SIZE
