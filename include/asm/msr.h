@@ -1,0 +1,64 @@
+/* Model-specific registers, the TSC and CPUID. */
+#ifndef ASM_MSR_H
+#define ASM_MSR_H
+
+#include <stdint.h>
+
+#define MSR_IA32_APIC_BASE      0x0000001b
+#define  APIC_BASE_BSP          (1ULL << 8)
+#define  APIC_BASE_EXTD         (1ULL << 10)   /* x2APIC mode */
+#define  APIC_BASE_ENABLE       (1ULL << 11)
+#define  APIC_BASE_ADDR_MASK    0x000ffffffffff000ULL
+#define MSR_IA32_TSC_DEADLINE   0x000006e0
+#define MSR_EFER                0xc0000080
+#define  EFER_SCE               (1ULL << 0)
+#define  EFER_LME               (1ULL << 8)
+#define  EFER_LMA               (1ULL << 10)
+#define  EFER_NXE               (1ULL << 11)
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ __volatile__("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+                         : "memory");
+}
+
+/* rdtsc(): the time-stamp counter, ordered after earlier loads (lfence). */
+static inline uint64_t rdtsc_ordered(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+struct cpuid_regs {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_regs r;
+    __asm__ __volatile__("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                         : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+static inline struct cpuid_regs cpuid(uint32_t leaf)
+{
+    return cpuid_count(leaf, 0);
+}
+
+#endif
