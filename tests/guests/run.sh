@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tests/guests/run.sh [NAME...]: build the test guests, boot each as dom0
+# of the hypervisor $XENIA_HV (default build/xenia) in QEMU, two at a time,
+# and print one verdict per guest for tests/run.sh:
+#     PASS: guests/NAME     or     FAIL: guests/NAME (reason) + console tail
+# A guest passes when its console shows "XENIA-TEST: NAME PASS" and the
+# machine then stops as a dom0 poweroff should: QEMU exits 0 (Xenia), or,
+# on Debian's Xen 4.17 (which only halts), the runner ends QEMU itself.
+# The malformed kernels must produce what malformed/expect says.
+#   XENIA_HV=build/debian/xen-4.17 bash tests/guests/run.sh   # the reference
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+hv=${XENIA_HV:-build/xenia}
+timeout_s=${XENIA_GUEST_TIMEOUT:-60}
+jobs=${XENIA_GUEST_JOBS:-2}
+out=build/guests
+export XENIA_QEMU_MEM=${XENIA_QEMU_MEM:-256}
+hvargs="console=com1 dom0_mem=64M noreboot"
+
+if ! make -s -C tests/guests > build/guests.build.log 2>&1; then
+    echo "FAIL: guests/build (does not build)"; sed 's/^/    /' build/guests.build.log | head -30
+    exit 0
+fi
+case $(basename "$hv") in xen-4*) real_xen=1 ;; *) real_xen=0 ;; esac
+
+# The last console lines of a run, indented for tests/run.sh.
+tail_of() { tr -d '\r' < "$1" | grep -v '^$' | tail -n 12 | sed 's/^/    /'; }
+
+# boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
+# the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
+boot() {
+    local name=$1 log=$2 pattern=$3 pid t=0 waited=0
+    timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$hvargs" "$out/$name.elf" \
+        > "$log" 2>&1 < /dev/null &
+    pid=$!
+    status=''
+    while kill -0 "$pid" 2>/dev/null; do
+        if grep -Eq "$pattern" "$log"; then
+            # Xenia ends QEMU itself: give it a moment; Xen only halts.
+            if [ "$real_xen" = 1 ] || [ $waited -ge 20 ]; then
+                kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return
+            fi
+            waited=$((waited + 1))
+        fi
+        sleep 0.5
+    done
+    wait "$pid"; status=$?
+}
+
+# run_guest NAME: one verdict for a test guest.
+run_guest() {
+    local name=$1 log=$out/$1.log line
+    boot "$name" "$log" "XENIA-TEST: $name (PASS|FAIL)"
+    line=$(tr -d '\r' < "$log" | grep -Eo "XENIA-TEST: $name (PASS|FAIL).*" | head -n1)
+    if [ -z "$line" ]; then
+        if [ "$status" = 124 ]; then echo "FAIL: guests/$name (no result in ${timeout_s}s)"
+        else echo "FAIL: guests/$name (no result; QEMU exit ${status:-killed})"; fi
+        tail_of "$log"
+    elif [[ $line != *" PASS"* ]]; then
+        echo "FAIL: guests/$name (${line#XENIA-TEST: $name })"; tail_of "$log"
+    elif [ "$real_xen" = 0 ] && [ "$status" != 0 ]; then
+        echo "FAIL: guests/$name (passed, but QEMU exit ${status:-none}, not 0 for poweroff)"
+        tail_of "$log"
+    else
+        echo "PASS: guests/$name"
+    fi
+}
+
+# run_malformed NAME XEN_REGEX XENIA_REGEX: the dom0 build must fail cleanly.
+run_malformed() {
+    local name=$1 want log=$out/$1.log
+    if [ "$real_xen" = 1 ]; then want="$2"; else want="$3"; fi
+    if [ "$real_xen" = 1 ]; then boot "$name" "$log" "Could not construct domain 0"
+    else boot "$name" "$log" "XENIA-TEST: "; fi
+    if grep -q "XENIA-TEST: " "$log"; then
+        echo "FAIL: guests/$name (guest code ran)"; tail_of "$log"
+    elif [ "$real_xen" = 0 ] && { [ -z "$status" ] || [ "$status" = 0 ] || [ "$status" = 124 ]; }; then
+        echo "FAIL: guests/$name (QEMU exit ${status:-none}: must end non-zero)"; tail_of "$log"
+    elif ! grep -v "$name.elf" "$log" | grep -Eq "$want"; then
+        echo "FAIL: guests/$name (console lacks /$want/)"; tail_of "$log"
+    else
+        echo "PASS: guests/$name"
+    fi
+}
+
+# One line per job: "guest NAME" or "malformed NAME XEN XENIA".
+jobs_list() {
+    local f n
+    for f in tests/guests/*.c; do
+        n=$(basename "$f" .c)
+        [ $# -eq 0 ] || [[ " $* " == *" $n "* ]] && echo "guest|$n"
+    done
+    grep -v '^#' tests/guests/malformed/expect | while IFS='|' read -r n x y; do
+        [ -n "$n" ] && { [ $# -eq 0 ] || [[ " $* " == *" $n "* ]]; } && echo "malformed|$n|$x|$y"
+    done
+}
+
+# Run the jobs $jobs at a time; print verdicts in list order.
+mapfile -t list < <(jobs_list "$@")
+start=$SECONDS
+for i in "${!list[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 0.2; done
+    IFS='|' read -r kind n x y <<< "${list[$i]}"
+    if [ "$kind" = guest ]; then run_guest "$n" > "$out/$n.verdict" &
+    else run_malformed "$n" "$x" "$y" > "$out/$n.verdict" & fi
+done
+wait
+for i in "${!list[@]}"; do
+    IFS='|' read -r kind n _ <<< "${list[$i]}"
+    cat "$out/$n.verdict"
+done
+echo "guests: $((SECONDS - start))s on $hv"
