@@ -1,0 +1,274 @@
+/*
+ * The heap: a binary buddy allocator over frame_table[], for both the xen
+ * heap (hypervisor-owned frames, used through the direct map) and the
+ * domain heap (frames owned by domains).
+ *
+ * A free block of 2^order frames is kept on free_lists[order] through its
+ * first frame's page_info (the "head", whose ->order is valid); every frame
+ * of a free block carries PGC_free, which is how double frees are caught.
+ * When a block is freed it merges with its buddy (the block whose MFN
+ * differs only in bit `order`) as long as that buddy is a free head of the
+ * same order, so the heap coalesces back to the largest aligned blocks.
+ *
+ * Frames are zeroed when handed out, outside heap_lock.
+ *
+ * Locking: heap_lock guards free_lists[] and nr_free_frames. It nests
+ * inside d->page_alloc_lock (see <xenia/sched.h>), which guards a domain's
+ * page_list and tot_pages.
+ */
+#include <xenia/lib.h>
+#include <xenia/mm.h>
+#include <xenia/page_alloc.h>
+#include <xenia/spinlock.h>
+#include <xenia/types.h>
+#include <xenia/sched.h>
+
+#ifdef XENIA_HOST_TEST
+#include <string.h>
+#define heap_mfn_to_virt(mfn)   host_mfn_to_virt(mfn)
+#define heap_virt_to_mfn(va)    host_virt_to_mfn(va)
+#define spin_lock_irqsave(l, f)      do { (f) = 0; spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, f) do { (void)(f); spin_unlock(l); } while (0)
+#else
+#include <asm/page.h>
+#define heap_mfn_to_virt(mfn)   mfn_to_virt(mfn)
+#define heap_virt_to_mfn(va)    virt_to_mfn(va)
+#endif
+
+static DEFINE_SPINLOCK(heap_lock);
+static struct list_head free_lists[MAX_ORDER + 1];
+static bool free_lists_ready;
+static unsigned long nr_free_frames;
+
+static void free_lists_init(void)
+{
+    if (free_lists_ready)
+        return;
+    for (unsigned int i = 0; i <= MAX_ORDER; i++)
+        INIT_LIST_HEAD(&free_lists[i]);
+    free_lists_ready = true;
+}
+
+unsigned int get_order_from_bytes(size_t size)
+{
+    unsigned int order = 0;
+    while ((PAGE_SIZE << order) < size)
+        order++;
+    return order;
+}
+
+/* ---- the buddy core (heap_lock held) ---- */
+
+/* Take a block of 2^order frames off the free lists, or NULL. */
+static struct page_info *take_block(unsigned int order)
+{
+    unsigned int o = order;
+    struct page_info *pg;
+
+    while (o <= MAX_ORDER && list_empty(&free_lists[o]))
+        o++;
+    if (o > MAX_ORDER)
+        return NULL;
+
+    pg = list_first_entry(&free_lists[o], struct page_info, list);
+    list_del(&pg->list);
+    /* Split: hand the upper halves back until the block is the right size. */
+    while (o > order) {
+        o--;
+        struct page_info *upper = pg + (1UL << o);
+        upper->order = o;
+        list_add(&upper->list, &free_lists[o]);
+    }
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        pg[i].count_info = 0;
+        pg[i].type_info = 0;
+        pg[i].owner = NULL;
+    }
+    nr_free_frames -= 1UL << order;
+    return pg;
+}
+
+/* Return a block to the free lists, merging with free buddies. */
+static void put_block(struct page_info *pg, unsigned int order)
+{
+    unsigned long mfn = mfn_x(page_to_mfn(pg));
+
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        struct page_info *p = pg + i;
+        if (p->count_info & (PGC_free | PGC_reserved))
+            panic("freeing MFN 0x%lx: %s (count_info 0x%lx)", mfn + i,
+                  (p->count_info & PGC_free) ? "already free" : "reserved",
+                  p->count_info);
+        p->count_info = PGC_free;
+        p->type_info = 0;
+        p->owner = NULL;
+    }
+    nr_free_frames += 1UL << order;
+
+    while (order < MAX_ORDER) {
+        unsigned long buddy_mfn = mfn ^ (1UL << order);
+        struct page_info *buddy = mfn_to_page(_mfn(buddy_mfn));
+        if (!mfn_valid(_mfn(buddy_mfn)) || !(buddy->count_info & PGC_free) ||
+            buddy->order != order)
+            break;
+        list_del(&buddy->list);
+        mfn &= ~(1UL << order);
+        order++;
+    }
+    pg = mfn_to_page(_mfn(mfn));
+    pg->order = order;
+    list_add_tail(&pg->list, &free_lists[order]);
+}
+
+static struct page_info *alloc_heap_pages(unsigned int order)
+{
+    unsigned long flags;
+    struct page_info *pg;
+
+    if (order > MAX_ORDER)
+        return NULL;
+    spin_lock_irqsave(&heap_lock, flags);
+    pg = free_lists_ready ? take_block(order) : NULL;
+    spin_unlock_irqrestore(&heap_lock, flags);
+    if (pg)
+        memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg))), 0, PAGE_SIZE << order);
+    return pg;
+}
+
+static void free_heap_pages(struct page_info *pg, unsigned int order)
+{
+    unsigned long flags;
+
+    BUG_ON(order > MAX_ORDER);
+    spin_lock_irqsave(&heap_lock, flags);
+    put_block(pg, order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+void init_heap_pages(mfn_t mfn, unsigned long nr_frames)
+{
+    unsigned long m = mfn_x(mfn), end = m + nr_frames;
+    unsigned long flags;
+
+    BUG_ON(end > max_page || end < m);
+    spin_lock_irqsave(&heap_lock, flags);
+    free_lists_init();
+    while (m < end) {
+        unsigned int order = 0;
+        while (order < MAX_ORDER && !(m & (1UL << order)) && m + (2UL << order) <= end)
+            order++;
+        for (unsigned long i = 0; i < (1UL << order); i++)
+            mfn_to_page(_mfn(m + i))->count_info = 0;
+        put_block(mfn_to_page(_mfn(m)), order);
+        m += 1UL << order;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+unsigned long total_free_pages(void)
+{
+    return ACCESS_ONCE(nr_free_frames);
+}
+
+/* ---- the xen heap ---- */
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+    struct page_info *pg = alloc_heap_pages(order);
+
+    if (!pg)
+        return NULL;
+    for (unsigned long i = 0; i < (1UL << order); i++)
+        pg[i].count_info = PGC_xen_heap;
+    return heap_mfn_to_virt(mfn_x(page_to_mfn(pg)));
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+    struct page_info *pg;
+
+    if (!va)
+        return;
+    pg = mfn_to_page(_mfn(heap_virt_to_mfn(va)));
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        BUG_ON(!(pg[i].count_info & PGC_xen_heap));
+        pg[i].count_info &= ~PGC_xen_heap;
+    }
+    free_heap_pages(pg, order);
+}
+
+void *xzalloc_bytes(size_t size)
+{
+    return alloc_xenheap_pages(get_order_from_bytes(size));
+}
+
+void xfree_bytes(void *va, size_t size)
+{
+    free_xenheap_pages(va, get_order_from_bytes(size));
+}
+
+/* ---- the domain heap ---- */
+
+/* Give 2^order fresh frames to d; -ENOMEM-style false if over quota. */
+static bool assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
+{
+    unsigned long n = 1UL << order;
+
+    spin_lock(&d->page_alloc_lock);
+    if (d->tot_pages + n > d->max_pages || d->tot_pages + n < n) {
+        spin_unlock(&d->page_alloc_lock);
+        return false;
+    }
+    for (unsigned long i = 0; i < n; i++) {
+        pg[i].owner = d;
+        pg[i].count_info = PGC_allocated | 1;
+        list_add_tail(&pg[i].list, &d->page_list);
+    }
+    d->tot_pages += n;
+    spin_unlock(&d->page_alloc_lock);
+    return true;
+}
+
+/* Take frames [pg, pg + 2^order) off their owner's page_list. */
+static void unassign_pages(struct domain *d, struct page_info *pg, unsigned int order)
+{
+    unsigned long n = 1UL << order;
+
+    spin_lock(&d->page_alloc_lock);
+    for (unsigned long i = 0; i < n; i++) {
+        BUG_ON(pg[i].owner != d);
+        list_del(&pg[i].list);
+        pg[i].owner = NULL;
+    }
+    BUG_ON(d->tot_pages < n);
+    d->tot_pages -= n;
+    spin_unlock(&d->page_alloc_lock);
+}
+
+struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsigned int memflags)
+{
+    struct page_info *pg;
+
+    if (d && !(memflags & MEMF_no_owner) && d->tot_pages + (1UL << order) > d->max_pages)
+        return NULL;                    /* early refusal; assign_pages() re-checks */
+    pg = alloc_heap_pages(order);
+    if (!pg || !d || (memflags & MEMF_no_owner))
+        return pg;
+    if (assign_pages(d, pg, order))
+        return pg;
+    free_heap_pages(pg, order);
+    return NULL;
+}
+
+void free_domheap_pages(struct page_info *pg, unsigned int order)
+{
+    struct domain *d = pg->owner;
+
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        BUG_ON((pg[i].count_info & PGC_count_mask) > 1);
+        pg[i].count_info &= ~(PGC_allocated | PGC_xen_heap | PGC_count_mask);
+    }
+    if (d)
+        unassign_pages(d, pg, order);
+    free_heap_pages(pg, order);
+}
