@@ -12,6 +12,7 @@
 #include <xenia/acpi.h>
 #include <xenia/version.h>
 #include <asm/page.h>
+#include <asm/mm_init.h>
 
 extern const struct kernel_param __setup_start[], __setup_end[];
 
@@ -44,15 +45,9 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
 
     acpi_init();
 
-    if (!(mbi->flags & MBI_MEMMAP))
-        panic("multiboot loader gave no memory map");
-    const uint8_t *mm = __va(mbi->mmap_addr);
-    for (uint32_t off = 0; off < mbi->mmap_length;) {
-        const struct multiboot_mmap *e = (const void *)(mm + off);
-        printk(" [%016lx, %016lx) type %u\n", (unsigned long)e->base_addr,
-               (unsigned long)(e->base_addr + e->length), e->type);
-        off += e->size + 4;
-    }
+    /* Memory map, page tables, frame table, M2P, heap: CR3 = idle_pg_table after this. */
+    struct mem_range reserved[64];
+    mm_init(mbi, reserved, multiboot_reserved_ranges(mbi, mbi_pa, reserved, ARRAY_SIZE(reserved)));
 
     uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
     const struct multiboot_module *mods = __va(mbi->mods_addr);
