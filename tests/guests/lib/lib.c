@@ -289,3 +289,25 @@ void guest_start(start_info_t *si)
     test_main();
     test_finish();
 }
+
+/* Xen system time in ns, from vcpu 0's pvclock (version protocol). */
+uint64_t xen_now(void)
+{
+    volatile struct vcpu_time_info *t = &shared->vcpu_info[0].time;
+    uint32_t ver, mul;
+    uint64_t base, stamp, delta;
+    int8_t shift;
+
+    do {
+        ver = t->version;
+        barrier();
+        base = t->system_time;
+        stamp = t->tsc_timestamp;
+        mul = t->tsc_to_system_mul;
+        shift = t->tsc_shift;
+        delta = read_tsc() - stamp;
+        barrier();
+    } while ( (ver & 1) || ver != t->version );
+    delta = shift < 0 ? delta >> -shift : delta << shift;
+    return base + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}

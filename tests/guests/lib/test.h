@@ -99,6 +99,8 @@ uint64_t pte_maddr(const void *va);
 /* The pte mapping va, read through the tables' own mappings. */
 uint64_t read_pte(const void *va, int level);
 uint64_t read_tsc(void);
+/* Xen system time in ns, read from vcpu 0's pvclock. */
+uint64_t xen_now(void);
 
 /*
  * Run an instruction that must fault: on an exception at label 1 the trap
