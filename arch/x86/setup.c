@@ -13,6 +13,9 @@
 #include <xenia/version.h>
 #include <asm/page.h>
 #include <asm/mm_init.h>
+#include <asm/apic.h>
+#include <asm/smp.h>
+#include <xenia/time.h>
 
 extern const struct kernel_param __setup_start[], __setup_end[];
 
@@ -48,6 +51,12 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     /* Memory map, page tables, frame table, M2P, heap: CR3 = idle_pg_table after this. */
     struct mem_range reserved[64];
     mm_init(mbi, reserved, multiboot_reserved_ranges(mbi, mbi_pa, reserved, ARRAY_SIZE(reserved)));
+
+    /* Time, the local APIC, the other CPUs. */
+    time_init();
+    apic_init();
+    smp_prepare_cpus();
+    smp_boot_cpus();
 
     uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
     const struct multiboot_module *mods = __va(mbi->mods_addr);

@@ -1,0 +1,186 @@
+/*
+ * Cross-CPU requests over IPIs: event checks, function calls, TLB
+ * shootdowns.
+ *
+ * A request is a set of target CPUs (a cpumask) in a global slot guarded
+ * by its lock. A target claims its bit with an atomic test-and-clear, so
+ * the work runs once whether the IPI handler or a spinning CPU
+ * (smp_poll_ipi_work()) sees it first; initiators spin only through
+ * lock_servicing() and wait_mask(), which keep serving requests aimed at
+ * themselves, so two CPUs asking each other for work (even with
+ * interrupts off) cannot deadlock.
+ */
+#include <xenia/lib.h>
+#include <xenia/spinlock.h>
+#include <asm/apic.h>
+#include <asm/current.h>
+#include <asm/flushtlb.h>
+#include <asm/irq.h>
+#include <asm/smp.h>
+
+static DEFINE_SPINLOCK(call_lock);
+static struct {
+    void (*fn)(void *);
+    void *arg;
+    cpumask_t todo;                      /* targets that have not taken fn/arg */
+    cpumask_t pending;                   /* targets whose fn has not returned */
+} call_data;
+
+static DEFINE_SPINLOCK(flush_lock);
+static cpumask_t flush_todo;             /* targets that have not flushed */
+
+/* Run the call request if it targets this CPU. Interrupts off. */
+static void do_call_function(unsigned int cpu)
+{
+    if (!cpumask_test_cpu(cpu, &call_data.todo))
+        return;
+    /* Stable while our todo bit is set: the initiator waits for it. */
+    void (*fn)(void *) = call_data.fn;
+    void *arg = call_data.arg;
+    if (!cpumask_test_and_clear_cpu(cpu, &call_data.todo))
+        return;
+    fn(arg);
+    cpumask_clear_cpu(cpu, &call_data.pending);
+}
+
+static void do_flush(unsigned int cpu)
+{
+    if (cpumask_test_cpu(cpu, &flush_todo)) {
+        flush_tlb_local();
+        cpumask_clear_cpu(cpu, &flush_todo);
+    }
+}
+
+void smp_poll_ipi_work(void)
+{
+    unsigned long flags = local_irq_save();
+    unsigned int cpu = smp_processor_id();
+
+    do_flush(cpu);
+    do_call_function(cpu);
+    local_irq_restore(flags);
+}
+
+static void lock_servicing(spinlock_t *lock)
+{
+    while (!spin_trylock(lock)) {
+        smp_poll_ipi_work();
+        __builtin_ia32_pause();
+    }
+}
+
+static void wait_mask(const cpumask_t *m)
+{
+    while (!cpumask_empty(m)) {
+        smp_poll_ipi_work();
+        __builtin_ia32_pause();
+    }
+}
+
+static void send_ipi_mask(const cpumask_t *m, uint8_t vector)
+{
+    unsigned int cpu;
+
+    for_each_cpu(cpu, m)
+        apic_send_ipi(cpu_physical_id(cpu), vector);
+}
+
+/* The online CPUs in mask, minus this one. */
+static cpumask_t others_in(const cpumask_t *mask, unsigned int self)
+{
+    cpumask_t m;
+
+    for (unsigned int i = 0; i < CPUMASK_WORDS; i++)
+        m.bits[i] = mask->bits[i] & __atomic_load_n(&cpu_online_map.bits[i], __ATOMIC_ACQUIRE);
+    cpumask_clear_cpu(self, &m);
+    return m;
+}
+
+/* ---- IPI handlers (interrupts off; each sends its own EOI) ---- */
+
+static void event_check_irq(struct cpu_user_regs *regs)
+{
+    apic_eoi();                          /* softirqs are checked on the way out */
+}
+
+static void call_function_irq(struct cpu_user_regs *regs)
+{
+    apic_eoi();
+    do_call_function(smp_processor_id());
+}
+
+static void invalidate_tlb_irq(struct cpu_user_regs *regs)
+{
+    apic_eoi();
+    do_flush(smp_processor_id());
+}
+
+void smp_ipi_init(void)
+{
+    set_irq_handler(EVENT_CHECK_VECTOR, event_check_irq);
+    set_irq_handler(CALL_FUNCTION_VECTOR, call_function_irq);
+    set_irq_handler(INVALIDATE_TLB_VECTOR, invalidate_tlb_irq);
+}
+
+/* ---- requests ---- */
+
+void smp_send_event_check(unsigned int cpu)
+{
+    if (cpu != smp_processor_id() && cpu_online(cpu))
+        apic_send_ipi(cpu_physical_id(cpu), EVENT_CHECK_VECTOR);
+}
+
+void on_selected_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg, bool wait)
+{
+    unsigned int self = smp_processor_id();
+    cpumask_t targets = others_in(mask, self);
+
+    if (!cpumask_empty(&targets)) {
+        lock_servicing(&call_lock);
+        call_data.fn = fn;
+        call_data.arg = arg;
+        call_data.pending = targets;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        call_data.todo = targets;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        send_ipi_mask(&targets, CALL_FUNCTION_VECTOR);
+    }
+    if (cpumask_test_cpu(self, mask)) {
+        unsigned long flags = local_irq_save();
+        fn(arg);
+        local_irq_restore(flags);
+    }
+    if (cpumask_empty(&targets))
+        return;
+    wait_mask(wait ? &call_data.pending : &call_data.todo);
+    spin_unlock(&call_lock);
+}
+
+void smp_call_function(void (*fn)(void *), void *arg, bool wait)
+{
+    cpumask_t others = others_in(&cpu_online_map, smp_processor_id());
+    on_selected_cpus(&others, fn, arg, wait);
+}
+
+void flush_tlb_all(void)
+{
+    unsigned int self = smp_processor_id();
+    cpumask_t targets = others_in(&cpu_online_map, self);
+
+    if (cpumask_empty(&targets)) {
+        flush_tlb_local();
+        return;
+    }
+    lock_servicing(&flush_lock);
+    flush_todo = targets;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    send_ipi_mask(&targets, INVALIDATE_TLB_VECTOR);
+    flush_tlb_local();
+    wait_mask(&flush_todo);
+    spin_unlock(&flush_lock);
+}
+
+void flush_tlb_domain(struct domain *d)
+{
+    flush_tlb_all();                     /* no per-domain dirty mask yet */
+}

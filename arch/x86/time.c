@@ -1,0 +1,183 @@
+/*
+ * System time from the TSC, calibrated once against PIT channel 2, and the
+ * wallclock from the CMOS RTC.
+ *
+ * Every CPU shares one (tsc_stamp, stime_stamp, scale) record: Xenia
+ * assumes an invariant TSC that all CPUs see in step (true of every
+ * machine and of QEMU). Guests receive the same record through
+ * update_vcpu_system_time(), so their pvclock agrees with NOW().
+ */
+#include <xenia/lib.h>
+#include <xenia/time.h>
+#include <xenia/spinlock.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/current.h>
+
+#define PIT_HZ              1193182ULL
+#define PIT_CH2             0x42
+#define PIT_MODE            0x43
+#define PIT_GATE_PORT       0x61         /* bit 0 gate, bit 1 speaker, bit 5 OUT2 */
+#define CALIBRATE_MS        50
+
+#define CMOS_INDEX          0x70
+#define CMOS_DATA           0x71
+
+struct cpu_time {
+    uint64_t tsc_stamp;                  /* TSC at system time stime_stamp */
+    s_time_t stime_stamp;
+    struct time_scale scale;             /* TSC ticks -> ns */
+};
+
+uint64_t tsc_khz;
+static struct cpu_time boot_time;        /* the one record every CPU uses */
+static uint64_t wc_boot_ns;              /* wall time (ns since epoch) at system time 0 */
+
+/* Measure TSC ticks over CALIBRATE_MS of PIT channel 2 (mode 0, one shot). */
+static uint64_t calibrate_tsc_pit(void)
+{
+    const uint32_t count = PIT_HZ * CALIBRATE_MS / 1000;
+
+    /* Gate on, speaker off; channel 2, lobyte/hibyte, mode 0, binary. */
+    outb(PIT_GATE_PORT, (inb(PIT_GATE_PORT) & ~0x02) | 0x01);
+    outb(PIT_MODE, 0xb0);
+    outb(PIT_CH2, count & 0xff);
+    outb(PIT_CH2, count >> 8);
+
+    uint64_t start = rdtsc_ordered();
+    unsigned long spins = 0;
+    while (!(inb(PIT_GATE_PORT) & 0x20))
+        spins++;
+    uint64_t end = rdtsc_ordered();
+
+    if (!spins)
+        return 0;                        /* OUT2 was high at once: no PIT */
+    return (end - start) * 1000 / CALIBRATE_MS;
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(CMOS_INDEX, reg);
+    return inb(CMOS_DATA);
+}
+
+static unsigned int bcd(uint8_t v, bool is_bcd)
+{
+    return is_bcd ? (v & 0x0f) + (v >> 4) * 10 : v;
+}
+
+/* Seconds since the epoch from the RTC, read between two update cycles. */
+static uint64_t rtc_read_epoch(void)
+{
+    uint8_t s, m, h, d, mo, y, b;
+
+    for (unsigned int tries = 0; tries < 1000000 && (cmos_read(0x0a) & 0x80); tries++)
+        ;                                /* update in progress: wait it out */
+    do {
+        s = cmos_read(0x00);
+        m = cmos_read(0x02);
+        h = cmos_read(0x04);
+        d = cmos_read(0x07);
+        mo = cmos_read(0x08);
+        y = cmos_read(0x09);
+    } while (s != cmos_read(0x00));
+    b = cmos_read(0x0b);
+
+    bool is_bcd = !(b & 0x04);
+    bool pm = !(b & 0x02) && (h & 0x80);  /* 12-hour mode */
+    unsigned int hour = bcd(h & 0x7f, is_bcd);
+    if (!(b & 0x02))
+        hour = (hour % 12) + (pm ? 12 : 0);
+    unsigned int year = bcd(y, is_bcd);
+    year += year < 70 ? 2000 : 1900;
+    return rtc_to_epoch(year, bcd(mo, is_bcd), bcd(d, is_bcd), hour,
+                        bcd(m, is_bcd), bcd(s, is_bcd));
+}
+
+void time_init(void)
+{
+    uint64_t hz = calibrate_tsc_pit();
+    if (!hz)
+        panic("time: PIT channel 2 does not count; cannot calibrate the TSC");
+
+    tsc_khz = hz / 1000;
+    set_time_scale(&boot_time.scale, hz);
+    boot_time.stime_stamp = 0;
+    boot_time.tsc_stamp = rdtsc_ordered();
+
+    timers_init();
+
+    uint64_t rtc = rtc_read_epoch();
+    wc_boot_ns = rtc * NSEC_PER_SEC - NOW();
+    printk("TSC: %lu.%03lu MHz (mul 0x%x shift %d); RTC %lu s since the epoch\n",
+           (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
+           boot_time.scale.mul_frac, boot_time.scale.shift, (unsigned long)rtc);
+}
+
+void time_init_secondary(void)
+{
+    /* One shared record: nothing per CPU yet (kept as the hook for TSC sync checks). */
+}
+
+s_time_t NOW(void)
+{
+    uint64_t tsc = rdtsc_ordered();
+    const struct cpu_time *t = &boot_time;
+
+    if (unlikely(tsc < t->tsc_stamp))
+        return t->stime_stamp;           /* before calibration, or TSC skew */
+    return t->stime_stamp + (s_time_t)scale_delta(tsc - t->tsc_stamp, &t->scale);
+}
+
+void update_vcpu_system_time(struct vcpu_time_info *u)
+{
+    const struct cpu_time *t = &boot_time;
+    uint32_t v = u->version;
+
+    /* Odd while writing; readers retry on an odd or changed version. */
+    v = (v + 1) | 1;
+    ACCESS_ONCE(u->version) = v;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    u->tsc_timestamp = t->tsc_stamp;
+    u->system_time = t->stime_stamp;
+    u->tsc_to_system_mul = t->scale.mul_frac;
+    u->tsc_shift = t->scale.shift;
+    u->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    ACCESS_ONCE(u->version) = v + 1;
+}
+
+static void ns_to_sec(uint64_t ns, uint32_t *sec, uint32_t *nsec)
+{
+    *sec = (uint32_t)(ns / NSEC_PER_SEC);
+    *nsec = (uint32_t)(ns % NSEC_PER_SEC);
+}
+
+void get_wallclock(uint32_t *sec, uint32_t *nsec)
+{
+    ns_to_sec(wc_boot_ns + NOW(), sec, nsec);
+}
+
+void get_wallclock_at_boot(uint32_t *sec, uint32_t *nsec)
+{
+    ns_to_sec(wc_boot_ns, sec, nsec);
+}
+
+void udelay(unsigned long us)
+{
+    if (!tsc_khz) {
+        for (unsigned long i = 0; i < us; i++)
+            outb(0x80, 0);               /* about 1 us per ISA bus write */
+        return;
+    }
+    uint64_t start = rdtsc_ordered();
+    uint64_t ticks = (uint64_t)us * tsc_khz / 1000;
+    while (rdtsc_ordered() - start < ticks)
+        __builtin_ia32_pause();
+}
+
+void mdelay(unsigned long ms)
+{
+    while (ms--)
+        udelay(1000);
+}

@@ -1,0 +1,204 @@
+/*
+ * Software timers: one deadline-ordered queue per CPU, under a per-CPU
+ * IRQ-safe lock, driven by that CPU's one-shot LAPIC timer, which is
+ * always programmed for the queue's earliest deadline.
+ *
+ * A timer belongs to the queue of t->cpu; t->cpu changes only under both
+ * queues' locks (migrate_timer), so lock_timer() re-checks it after
+ * locking. Arming a timer on another CPU that becomes that queue's head
+ * kicks the CPU with LOCAL_TIMER_VECTOR so it re-programs its LAPIC.
+ */
+#include <xenia/lib.h>
+#include <xenia/time.h>
+#include <xenia/spinlock.h>
+#include <asm/apic.h>
+#include <asm/irq.h>
+#include <asm/smp.h>
+#include <asm/current.h>
+
+struct timer_cpu {
+    spinlock_t lock;
+    struct list_head queue;
+    struct timer *running;               /* callback in progress, or NULL */
+    bool ready;                          /* queue initialised */
+};
+
+static struct timer_cpu timers[NR_CPUS];
+
+void timers_init(void)
+{
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        spin_lock_init(&timers[cpu].lock);
+        INIT_LIST_HEAD(&timers[cpu].queue);
+        timers[cpu].ready = true;
+    }
+}
+
+static struct timer_cpu *timer_cpu(unsigned int cpu)
+{
+    ASSERT(timers[cpu].ready);
+    return &timers[cpu];
+}
+
+static struct timer_cpu *lock_timer(struct timer *t, unsigned long *flags)
+{
+    for (;;) {
+        unsigned int cpu = ACCESS_ONCE(t->cpu);
+        struct timer_cpu *tc = timer_cpu(cpu);
+        spin_lock_irqsave(&tc->lock, *flags);
+        if (likely(t->cpu == cpu))
+            return tc;
+        spin_unlock_irqrestore(&tc->lock, *flags);
+    }
+}
+
+/* Make cpu's LAPIC timer match its queue head. Queue lock held. */
+static void reprogram(unsigned int cpu, struct timer_cpu *tc)
+{
+    if (cpu != smp_processor_id()) {
+        if (cpu_online(cpu))
+            apic_send_ipi(cpu_physical_id(cpu), LOCAL_TIMER_VECTOR);
+        return;
+    }
+    struct timer *first = timerq_first(&tc->queue);
+    /* Deadline 0 means "stop" to the APIC: nudge a zero deadline to 1 ns. */
+    apic_timer_set_deadline(first ? (uint64_t)MAX(first->expires, 1) : 0);
+}
+
+static void deactivate(struct timer_cpu *tc, struct timer *t)
+{
+    bool was_first = timerq_first(&tc->queue) == t;
+
+    list_del(&t->entry);
+    t->status = TIMER_STATUS_inactive;
+    if (was_first)
+        reprogram(t->cpu, tc);
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
+{
+    ASSERT(cpu < NR_CPUS);
+    memset(t, 0, sizeof(*t));
+    t->fn = fn;
+    t->data = data;
+    t->cpu = cpu;
+    t->status = TIMER_STATUS_inactive;
+    INIT_LIST_HEAD(&t->entry);
+}
+
+void set_timer(struct timer *t, s_time_t expires)
+{
+    unsigned long flags;
+    struct timer_cpu *tc = lock_timer(t, &flags);
+
+    if (t->status == TIMER_STATUS_killed) {
+        spin_unlock_irqrestore(&tc->lock, flags);
+        return;
+    }
+    if (t->status == TIMER_STATUS_active)
+        list_del(&t->entry);
+    t->expires = expires;
+    t->status = TIMER_STATUS_active;
+    timerq_insert(&tc->queue, t);
+    /* Re-program when the head changed (always cheap enough to just do). */
+    if (timerq_first(&tc->queue) == t)
+        reprogram(t->cpu, tc);
+    spin_unlock_irqrestore(&tc->lock, flags);
+}
+
+void stop_timer(struct timer *t)
+{
+    unsigned long flags;
+    struct timer_cpu *tc = lock_timer(t, &flags);
+
+    if (t->status == TIMER_STATUS_active)
+        deactivate(tc, t);
+    spin_unlock_irqrestore(&tc->lock, flags);
+}
+
+/* Lock two CPUs' queues in index order. */
+static void lock_pair(struct timer_cpu *a, struct timer_cpu *b)
+{
+    if (a == b) {
+        spin_lock(&a->lock);
+    } else if (a < b) {
+        spin_lock(&a->lock);
+        spin_lock(&b->lock);
+    } else {
+        spin_lock(&b->lock);
+        spin_lock(&a->lock);
+    }
+}
+
+static void unlock_pair(struct timer_cpu *a, struct timer_cpu *b)
+{
+    spin_unlock(&a->lock);
+    if (a != b)
+        spin_unlock(&b->lock);
+}
+
+void migrate_timer(struct timer *t, unsigned int new_cpu)
+{
+    ASSERT(new_cpu < NR_CPUS);
+    unsigned long flags = local_irq_save();
+
+    for (;;) {
+        unsigned int old_cpu = ACCESS_ONCE(t->cpu);
+        struct timer_cpu *from = timer_cpu(old_cpu), *to = timer_cpu(new_cpu);
+        lock_pair(from, to);
+        if (t->cpu != old_cpu) {
+            unlock_pair(from, to);
+            continue;
+        }
+        bool active = t->status == TIMER_STATUS_active;
+        if (active)
+            deactivate(from, t);
+        t->cpu = new_cpu;
+        if (active) {
+            t->status = TIMER_STATUS_active;
+            timerq_insert(&to->queue, t);
+            if (timerq_first(&to->queue) == t)
+                reprogram(new_cpu, to);
+        }
+        unlock_pair(from, to);
+        break;
+    }
+    local_irq_restore(flags);
+}
+
+void kill_timer(struct timer *t)
+{
+    unsigned long flags;
+    struct timer_cpu *tc = lock_timer(t, &flags);
+
+    if (t->status == TIMER_STATUS_active)
+        deactivate(tc, t);
+    t->status = TIMER_STATUS_killed;
+    spin_unlock_irqrestore(&tc->lock, flags);
+
+    /* Wait out a callback still running elsewhere (t->cpu is now fixed). */
+    while (ACCESS_ONCE(timers[t->cpu].running) == t) {
+        ASSERT(t->cpu != smp_processor_id());
+        __builtin_ia32_pause();
+    }
+}
+
+void timer_interrupt(void)
+{
+    unsigned int cpu = smp_processor_id();
+    struct timer_cpu *tc = timer_cpu(cpu);
+    s_time_t now = NOW();
+    struct timer *t;
+
+    spin_lock(&tc->lock);
+    while ((t = timerq_pop_expired(&tc->queue, now)) != NULL) {
+        t->status = TIMER_STATUS_inactive;
+        tc->running = t;
+        spin_unlock(&tc->lock);
+        t->fn(t->data);
+        spin_lock(&tc->lock);
+        tc->running = NULL;
+    }
+    reprogram(cpu, tc);
+    spin_unlock(&tc->lock);
+}
