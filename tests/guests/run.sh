@@ -18,10 +18,8 @@ out=build/guests
 export XENIA_QEMU_MEM=${XENIA_QEMU_MEM:-256}
 hvargs="console=com1 dom0_mem=64M noreboot"
 
-if ! make -s -C tests/guests > build/guests.build.log 2>&1; then
-    echo "FAIL: guests/build (does not build)"; sed 's/^/    /' build/guests.build.log | head -30
-    exit 0
-fi
+# Build what builds (-k); a guest without its .elf fails on its own.
+make -s -k -C tests/guests > build/guests.build.log 2>&1
 case $(basename "$hv") in xen-4*) real_xen=1 ;; *) real_xen=0 ;; esac
 
 # The last console lines of a run, indented for tests/run.sh.
@@ -51,6 +49,11 @@ boot() {
 # run_guest NAME: one verdict for a test guest.
 run_guest() {
     local name=$1 log=$out/$1.log line
+    if [ ! -e "$out/$name.elf" ] || [ "$out/$name.elf" -ot "tests/guests/$name.c" ]; then
+        echo "FAIL: guests/$name (does not build)"
+        grep -A3 "$name" build/guests.build.log | head -20 | sed 's/^/    /'
+        return
+    fi
     boot "$name" "$log" "XENIA-TEST: $name (PASS|FAIL)"
     line=$(tr -d '\r' < "$log" | grep -Eo "XENIA-TEST: $name (PASS|FAIL).*" | head -n1)
     if [ -z "$line" ]; then

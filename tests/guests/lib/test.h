@@ -106,9 +106,11 @@ uint64_t xen_now(void);
  * Run an instruction that must fault: on an exception at label 1 the trap
  * handler records it in last_trap and resumes at label 2.
  */
-#define EXPECT_FAULT(insn, ...)                                   \
+#define EXPECT_FAULT(insn, ...) do {                              \
     asm volatile ("1: " insn "\n2:\n"                             \
                   ".pushsection .ex_table, \"a\"\n"               \
-                  ".quad 1b, 2b\n.popsection" __VA_ARGS__)
+                  ".quad 1b, 2b\n.popsection" __VA_ARGS__);         \
+    barrier(); /* last_trap changed behind the compiler's back */ \
+} while ( 0 )
 
 #endif
