@@ -83,3 +83,38 @@ void printk(const char *fmt, ...)
     vprintk(fmt, ap);
     va_end(ap);
 }
+
+/* ---- serial input for dom0 (CONSOLEIO_read) ---- */
+
+#define INPUT_RING_SIZE 1024
+static char input_ring[INPUT_RING_SIZE];
+static unsigned int input_prod, input_cons;     /* under console_lock */
+
+bool console_poll_input(void)
+{
+    unsigned long flags;
+    bool got = false;
+    spin_lock_irqsave(&console_lock, flags);
+    for (unsigned int i = 0; i < nr_consoles; i++) {
+        if (!consoles[i]->getc)
+            continue;
+        for (int c; (c = consoles[i]->getc()) >= 0;) {
+            if (input_prod - input_cons < INPUT_RING_SIZE)
+                input_ring[input_prod++ % INPUT_RING_SIZE] = (char)c;
+            got = true;
+        }
+    }
+    spin_unlock_irqrestore(&console_lock, flags);
+    return got;
+}
+
+size_t console_read_input(char *buf, size_t n)
+{
+    unsigned long flags;
+    size_t copied = 0;
+    spin_lock_irqsave(&console_lock, flags);
+    while (copied < n && input_cons != input_prod)
+        buf[copied++] = input_ring[input_cons++ % INPUT_RING_SIZE];
+    spin_unlock_irqrestore(&console_lock, flags);
+    return copied;
+}

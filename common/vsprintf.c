@@ -59,13 +59,15 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put(&o, *fmt);
             continue;
         }
-        bool left = false;
+        bool left = false, alt = false;
         char pad = ' ';
         int width = 0, precision = -1, longs = 0;
 
         for (;; fmt++) {
             if (fmt[1] == '-')
                 left = true;
+            else if (fmt[1] == '#')
+                alt = true;
             else if (fmt[1] == '0')
                 pad = '0';
             else
@@ -107,6 +109,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'X':
         case 'o':
             u = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
+            if (alt && (*fmt == 'x' || *fmt == 'X')) {
+                put(&o, '0');
+                put(&o, 'x');
+            }
             put_number(&o, u, false,
                        *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
                        *fmt == 'X', width, left, pad);

@@ -16,11 +16,28 @@
 #include <asm/apic.h>
 #include <asm/smp.h>
 #include <xenia/time.h>
+#include <xenia/sched.h>
+#include <asm/current.h>
+#include <asm/dom0_build.h>
+#include <asm/irq.h>
+#include <asm/pv_domain.h>
 
 extern const struct kernel_param __setup_start[], __setup_end[];
 
 static char opt_console[32] = "com1";
 string_param("console", opt_console);
+
+char saved_cmdline[1024];               /* for XENVER_commandline */
+
+/* Multiboot loaders put the image's own name first, as Xen expects: skip it. */
+static const char *skip_image_name(const char *s)
+{
+    while (*s && *s != ' ')
+        s++;
+    while (*s == ' ')
+        s++;
+    return s;
+}
 
 static const char *mb_string(uint32_t pa)
 {
@@ -39,10 +56,8 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     if (mb_magic != MULTIBOOT_BOOTLOADER_MAGIC)
         panic("not started by a multiboot loader (magic %#x)", mb_magic);
 
-    const char *cmdline = (mbi->flags & MBI_CMDLINE) ? mb_string(mbi->cmdline) : "";
-    /* Multiboot loaders put the image's own name first, as Xen expects: skip it. */
-    while (*cmdline && *cmdline != ' ')
-        cmdline++;
+    const char *cmdline = skip_image_name((mbi->flags & MBI_CMDLINE) ? mb_string(mbi->cmdline) : "");
+    strlcpy(saved_cmdline, cmdline, sizeof(saved_cmdline));
     printk("Command line: %s\n", cmdline);
     cmdline_parse(cmdline, __setup_start, __setup_end);
 
@@ -51,6 +66,12 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     /* Memory map, page tables, frame table, M2P, heap: CR3 = idle_pg_table after this. */
     struct mem_range reserved[64];
     mm_init(mbi, reserved, multiboot_reserved_ranges(mbi, mbi_pa, reserved, ARRAY_SIZE(reserved)));
+
+    /* This CPU's GDT/TSS/IDT and SYSCALL entry; run queues for every CPU. */
+    cpu_init_descriptors(0);
+    cpu_init_syscall(0);
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        scheduler_init_cpu(cpu);
 
     /* Time, the local APIC, the other CPUs. */
     time_init();
@@ -66,5 +87,21 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
 
     if (!nr_mods)
         panic("no dom0 kernel given (multiboot module 0)");
-    panic("dom0 builder not implemented yet");
+
+    const char *dom0_cmdline = skip_image_name(mb_string(mods[0].string));
+    struct domain *d0 = construct_dom0(__va(mods[0].mod_start),
+                                       mods[0].mod_end - mods[0].mod_start,
+                                       nr_mods > 1 ? __va(mods[1].mod_start) : NULL,
+                                       nr_mods > 1 ? mods[1].mod_end - mods[1].mod_start : 0,
+                                       dom0_cmdline);
+    printk("Starting dom0 (%u vCPUs)\n", d0->max_vcpus);
+    vcpu_wake(d0->vcpu[0]);
+    reset_stack_and_ret_to_guest(guest_cpu_user_regs());
+}
+
+/* APs finish bring-up here: run vCPUs from this CPU's frame forever. */
+void __noreturn cpu_idle_loop(void)
+{
+    get_cpu_info()->current_vcpu = NULL;
+    reset_stack_and_ret_to_guest(guest_cpu_user_regs());
 }

@@ -4,6 +4,8 @@
 #include <xenia/shutdown.h>
 #include <xenia/acpi.h>
 #include <asm/io.h>
+#include <xenia/sched.h>
+#include <xen/sched.h>
 
 #define ISA_DEBUG_EXIT_PORT 0xf4
 #define PM1_SLP_EN          (1u << 13)
@@ -45,4 +47,20 @@ void __noreturn machine_exit_failure(unsigned int code)
     if (opt_noreboot)
         machine_halt();
     machine_restart();
+}
+
+/* Dom0 is the machine's user: when it goes, the machine goes (as Xen). */
+void hardware_domain_shutdown(unsigned int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff:
+        printk("Hardware domain shut down: powering off\n");
+        machine_power_off();
+    case SHUTDOWN_reboot:
+        printk("Hardware domain rebooted: restarting\n");
+        machine_restart();
+    default:
+        printk("Hardware domain crashed (reason %u)\n", reason);
+        machine_exit_failure(EXIT_CODE_DOM0_CRASH);
+    }
 }

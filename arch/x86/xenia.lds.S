@@ -14,6 +14,7 @@ SECTIONS
     .text : LMA(.text) {
         *(.text.head)
         *(.text .text.*)
+        *(.fixup_sreg)
     }
     . = ALIGN(4096);
     .rodata : LMA(.rodata) {
@@ -22,6 +23,10 @@ SECTIONS
         __setup_start = .;
         *(.init.setup)
         __setup_end = .;
+        . = ALIGN(8);
+        __ex_table_start = .;
+        *(.ex_table)
+        __ex_table_end = .;
         . = ALIGN(8);
         __initcall_start = .;
         *(.initcall)

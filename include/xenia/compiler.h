@@ -12,6 +12,13 @@
 #pragma GCC visibility push(hidden)
 #endif
 
+/*
+ * <xen/arch-x86/xen-x86_64.h> defines machine_to_phys_mapping as the
+ * guests' read-only view unless it is already defined; the hypervisor has
+ * its own writable M2P under that name (include/xenia/mm.h).
+ */
+#define machine_to_phys_mapping machine_to_phys_mapping
+
 #define __used          __attribute__((__used__))
 #define __packed        __attribute__((__packed__))
 #define __aligned(a)    __attribute__((__aligned__(a)))

@@ -23,6 +23,11 @@ void console_write(const char *s, size_t n);
  */
 size_t console_ring_read(char *buf, size_t n, uint64_t *pos);
 
+/* console_poll_input(): move waiting serial input into the input ring; true if any. */
+bool console_poll_input(void);
+/* console_read_input(): up to n bytes of serial input for dom0; returns bytes copied. */
+size_t console_read_input(char *buf, size_t n);
+
 /* ns16550_init(): COM port at io_base, 115200 8n1, registered as a console. */
 void ns16550_init(uint16_t io_base);
 

@@ -154,6 +154,14 @@ static inline void put_page_and_type(struct page_info *pg)
     put_page(pg);
 }
 
+/*
+ * share_xen_page_with_guest(): let d map the xen-heap frame at va (its
+ * shared_info): owner = d, PGC_allocated, not counted in d->tot_pages.
+ * The frame stays the hypervisor's to free (free_xenheap_page) after the
+ * domain is gone.
+ */
+void share_xen_page_with_guest(void *va, struct domain *d);
+
 /* ---- the M2P (arch/x86/mm/m2p.c) ---- */
 
 /*

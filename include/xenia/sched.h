@@ -16,8 +16,10 @@
 #include <xenia/types.h>
 #include <xenia/spinlock.h>
 #include <xenia/list.h>
+#include <xenia/time.h>
 #include <xen/xen.h>
 #include <xen/vcpu.h>
+#include <xen/version.h>
 #include <xenia/event.h>
 #include <asm/domain.h>
 
@@ -38,10 +40,11 @@ struct vcpu {
     uint64_t runstate_entry_time;    /* ns */
     struct vcpu_runstate_info runstate;
 
-    /* timers (common/timer.c): singleshot timer from set_timer_op / VCPUOP */
-    uint64_t timer_deadline;         /* ns of system time, 0 = off */
+    /* timers: singleshot (set_timer_op / VCPUOP_set_singleshot_timer), poll timeout */
+    struct timer singleshot_timer;   /* raises VIRQ_TIMER */
+    struct timer poll_timer;         /* ends SCHEDOP_poll */
     int virq_to_evtchn[NR_VIRQS];    /* per-vCPU VIRQ bindings (port or 0) */
-    int poll_evtchn;                 /* SCHEDOP_poll: port being polled */
+    int poll_evtchn;                 /* SCHEDOP_poll: 0 none, -1 any, else the port */
 
     struct arch_vcpu arch;
 };
@@ -54,6 +57,7 @@ struct vcpu {
 
 struct domain {
     domid_t domain_id;
+    xen_domain_handle_t handle;      /* UUID given by the toolstack */
     spinlock_t lock;
     struct list_head domain_list;    /* on the global list, under domlist_lock */
     unsigned int refcnt;
@@ -97,14 +101,23 @@ struct domain *rcu_lock_domain_by_id(domid_t domid);
 void rcu_unlock_domain(struct domain *d);
 /* domain_shutdown(): record reason (SHUTDOWN_*), stop its vCPUs, notify VIRQ_DOM_EXC. */
 void domain_shutdown(struct domain *d, unsigned int reason);
+/* domain_crash(): the guest did something unrecoverable: shut it down as SHUTDOWN_crash. */
+void domain_crash(struct domain *d, const char *why);
+/* hardware_domain_shutdown(): dom0 went down: power off, restart, or fail (crash). */
+void __noreturn hardware_domain_shutdown(unsigned int reason);
 
 /* scheduler (common/schedule.c) */
 void scheduler_init(void);
 void vcpu_wake(struct vcpu *v);                /* make runnable if not blocked/paused */
 void vcpu_block(void);                         /* current vCPU waits for an event */
-void vcpu_pause(struct vcpu *v);
+void vcpu_unblock(struct vcpu *v);             /* end a block/poll and make runnable */
+void vcpu_pause(struct vcpu *v);               /* and wait until it is off its pCPU */
+void vcpu_pause_nosync(struct vcpu *v);        /* stop it at its next exit */
 void vcpu_unpause(struct vcpu *v);
-void __noreturn schedule_loop(void);           /* this CPU: run vCPUs forever */
+bool vcpu_runnable(const struct vcpu *v);
 void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
+void scheduler_init_cpu(unsigned int cpu);     /* run queue + slice timer of cpu */
+void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
+void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
 
 #endif

@@ -1,0 +1,38 @@
+/* Checked guest-memory access for PV guests (see include/xenia/guest_access.h). */
+#include <xenia/lib.h>
+#include <xenia/guest_access.h>
+
+size_t copy_bytes_fixup(void *dst, const void *src, size_t n);
+size_t clear_bytes_fixup(void *dst, size_t n);
+
+bool guest_range_ok(unsigned long va, size_t bytes)
+{
+    unsigned long end = va + bytes;
+
+    if (end < va)
+        return false;                           /* wraps */
+    if (va < HYPERVISOR_VIRT_START)
+        return end <= HYPERVISOR_VIRT_START;    /* low half, may end at the hole */
+    return va >= HYPERVISOR_VIRT_END;           /* high half, above the hole */
+}
+
+size_t raw_copy_from_guest(void *dst, const void *guest_src, size_t bytes)
+{
+    if (!guest_range_ok((unsigned long)guest_src, bytes))
+        return bytes;
+    return copy_bytes_fixup(dst, guest_src, bytes);
+}
+
+size_t raw_copy_to_guest(void *guest_dst, const void *src, size_t bytes)
+{
+    if (!guest_range_ok((unsigned long)guest_dst, bytes))
+        return bytes;
+    return copy_bytes_fixup(guest_dst, src, bytes);
+}
+
+size_t raw_clear_guest(void *guest_dst, size_t bytes)
+{
+    if (!guest_range_ok((unsigned long)guest_dst, bytes))
+        return bytes;
+    return clear_bytes_fixup(guest_dst, bytes);
+}

@@ -1,0 +1,135 @@
+/*
+ * PV vCPU state: creation, context switch, guest kernel/user mode toggle.
+ *
+ * A 64-bit PV guest kernel runs in ring 3 like its user space; the two are
+ * told apart by TF_kernel_mode and have separate L4 tables (guest_table,
+ * guest_table_user) and GS bases (kernel and user), swapped on every mode
+ * change as Xen does.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/time.h>
+#include <asm/current.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/page.h>
+#include <asm/pv_domain.h>
+
+#define X86_EFLAGS_IF   0x200
+#define FXSAVE_BYTES    512
+
+struct xsave_area {
+    uint8_t fxsave[FXSAVE_BYTES];
+} __aligned(64);
+
+static inline void write_cr3(unsigned long pa)
+{
+    __asm__ __volatile__("mov %0, %%cr3" :: "r"(pa) : "memory");
+}
+
+int pv_domain_init(struct domain *d)
+{
+    d->arch.is_pv = true;
+    return 0;
+}
+
+int pv_vcpu_init(struct vcpu *v)
+{
+    v->arch.xsave_area = xzalloc_bytes(sizeof(struct xsave_area));
+    if (!v->arch.xsave_area)
+        return -ENOMEM;
+    /* Default FPU state: FCW 0x37f, MXCSR 0x1f80 (as after FNINIT/reset). */
+    *(uint16_t *)&v->arch.xsave_area->fxsave[0] = 0x37f;
+    *(uint32_t *)&v->arch.xsave_area->fxsave[24] = 0x1f80;
+    v->arch.flags = TF_kernel_mode;
+    v->arch.user_regs.cs = FLAT_KERNEL_CS;
+    v->arch.user_regs.ss = FLAT_KERNEL_SS;
+    v->arch.user_regs.rflags = X86_EFLAGS_IF;
+    v->arch.kernel_ss = FLAT_KERNEL_SS;
+    return 0;
+}
+
+static unsigned long current_l4(const struct vcpu *v)
+{
+    if (!(v->arch.flags & TF_kernel_mode) && v->arch.guest_table_user)
+        return v->arch.guest_table_user;
+    return v->arch.guest_table;
+}
+
+void pv_update_cr3(struct vcpu *v)
+{
+    if (v != current)
+        return;             /* loaded by pv_context_restore() when it runs */
+    write_cr3(current_l4(v) << PAGE_SHIFT);
+}
+
+void pv_toggle_guest_mode(struct vcpu *v)
+{
+    v->arch.flags ^= TF_kernel_mode;
+    __asm__ __volatile__("swapgs");
+    pv_update_cr3(v);
+}
+
+static uint16_t read_sreg_ds(void) { uint16_t s; __asm__ __volatile__("mov %%ds, %0" : "=r"(s)); return s; }
+static uint16_t read_sreg_es(void) { uint16_t s; __asm__ __volatile__("mov %%es, %0" : "=r"(s)); return s; }
+static uint16_t read_sreg_fs(void) { uint16_t s; __asm__ __volatile__("mov %%fs, %0" : "=r"(s)); return s; }
+static uint16_t read_sreg_gs(void) { uint16_t s; __asm__ __volatile__("mov %%gs, %0" : "=r"(s)); return s; }
+
+/*
+ * Load a guest data selector; a selector the CPU refuses becomes null
+ * (Xen would invoke the failsafe callback here; noted in docs).
+ */
+#define LOAD_SREG(seg, sel)                                              \
+    __asm__ __volatile__("1: mov %k0, %%" #seg "\n"                      \
+                         "2:\n"                                          \
+                         ".section .fixup_sreg, \"ax\"\n"                \
+                         "3: xor %k0, %k0\n"                             \
+                         "   mov %k0, %%" #seg "\n"                      \
+                         "   jmp 2b\n"                                   \
+                         ".previous\n"                                   \
+                         ".section .ex_table, \"a\"\n"                   \
+                         ".align 8\n"                                    \
+                         ".quad 1b, 3b\n"                                \
+                         ".previous" :: "r"((unsigned int)(sel)))
+
+void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
+{
+    struct cpu_user_regs *r = &v->arch.user_regs;
+
+    memcpy(r, frame, offsetof(struct cpu_user_regs, es));
+    r->ds = read_sreg_ds();
+    r->es = read_sreg_es();
+    r->fs = read_sreg_fs();
+    r->gs = read_sreg_gs();
+    v->arch.fs_base = rdmsr(MSR_FS_BASE);
+    if (v->arch.flags & TF_kernel_mode) {
+        v->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);
+        v->arch.gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
+    } else {
+        v->arch.gs_base_user = rdmsr(MSR_GS_BASE);
+        v->arch.gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
+    }
+    __asm__ __volatile__("fxsave64 %0" : "=m"(v->arch.xsave_area->fxsave));
+}
+
+void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
+{
+    const struct cpu_user_regs *r = &v->arch.user_regs;
+
+    memcpy(frame, r, offsetof(struct cpu_user_regs, es));
+    write_cr3(current_l4(v) << PAGE_SHIFT);
+    gdt_load_guest_frames(v->arch.gdt_frames,
+                          (v->arch.gdt_ents + 511) / 512);
+    LOAD_SREG(ds, r->ds);
+    LOAD_SREG(es, r->es);
+    LOAD_SREG(fs, r->fs);
+    LOAD_SREG(gs, r->gs);
+    wrmsr(MSR_FS_BASE, v->arch.fs_base);
+    bool kernel = v->arch.flags & TF_kernel_mode;
+    wrmsr(MSR_GS_BASE, kernel ? v->arch.gs_base_kernel : v->arch.gs_base_user);
+    wrmsr(MSR_SHADOW_GS_BASE, kernel ? v->arch.gs_base_user : v->arch.gs_base_kernel);
+    __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
+    update_vcpu_system_time(&v->vcpu_info->time);
+}

@@ -1,0 +1,77 @@
+/*
+ * Exception and interrupt dispatch. Exceptions from a guest go to the PV
+ * code (bounced to the guest's trap table or emulated); exceptions in the
+ * hypervisor are either expected (an .ex_table fixup, e.g. a guest-memory
+ * copy that faulted) or fatal.
+ */
+#include <xenia/lib.h>
+#include <asm/irq.h>
+#include <asm/traps.h>
+#include <asm/current.h>
+
+struct ex_table_entry {
+    unsigned long insn, fixup;
+};
+extern const struct ex_table_entry __ex_table_start[], __ex_table_end[];
+
+static irq_handler_t irq_handlers[256];
+
+void set_irq_handler(uint8_t vector, irq_handler_t fn)
+{
+    ASSERT(vector >= FIRST_DYNAMIC_VECTOR);
+    irq_handlers[vector] = fn;
+}
+
+bool fixup_exception(struct cpu_user_regs *regs)
+{
+    for (const struct ex_table_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+        if (e->insn == regs->rip) {
+            regs->rip = e->fixup;
+            return true;
+        }
+    }
+    return false;
+}
+
+void show_registers(const struct cpu_user_regs *regs)
+{
+    printk("CPU:    %u\n", smp_processor_id());
+    printk("RIP:    %04x:%016lx  RFLAGS: %016lx\n", regs->cs, regs->rip, regs->rflags);
+    printk("rax: %016lx  rbx: %016lx  rcx: %016lx\n", regs->rax, regs->rbx, regs->rcx);
+    printk("rdx: %016lx  rsi: %016lx  rdi: %016lx\n", regs->rdx, regs->rsi, regs->rdi);
+    printk("rbp: %016lx  rsp: %016lx  r8:  %016lx\n", regs->rbp, regs->rsp, regs->r8);
+    printk("r9:  %016lx  r10: %016lx  r11: %016lx\n", regs->r9, regs->r10, regs->r11);
+    printk("r12: %016lx  r13: %016lx  r14: %016lx\n", regs->r12, regs->r13, regs->r14);
+    printk("r15: %016lx  cr2: %016lx  ss: %04x\n", regs->r15, read_cr2(), regs->ss);
+}
+
+static void __noreturn fatal_trap(const struct cpu_user_regs *regs)
+{
+    show_registers(regs);
+    panic("FATAL TRAP: vector %u, error code %#x%s", regs->entry_vector,
+          regs->error_code,
+          regs->entry_vector == TRAP_page_fault ? " (page fault in the hypervisor)" : "");
+}
+
+void do_trap(struct cpu_user_regs *regs)
+{
+    unsigned int vec = regs->entry_vector;
+
+    if (vec >= FIRST_DYNAMIC_VECTOR) {
+        if (irq_handlers[vec])
+            irq_handlers[vec](regs);
+        return;
+    }
+    if (guest_mode(regs)) {
+        pv_handle_guest_exception(regs);
+        return;
+    }
+    if ((vec == TRAP_page_fault || vec == TRAP_gp_fault || vec == TRAP_no_segment ||
+         vec == TRAP_stack_error) && fixup_exception(regs))
+        return;
+    if (vec == TRAP_nmi) {
+        printk("NMI on CPU %u ignored\n", smp_processor_id());
+        return;
+    }
+    fatal_trap(regs);
+}

@@ -1,0 +1,46 @@
+/*
+ * HYPERVISOR_console_io (xen.h): CONSOLEIO_write prints a guest's bytes on
+ * the hypervisor console; CONSOLEIO_read takes serial input (dom0 only).
+ */
+#include <xenia/lib.h>
+#include <xenia/console.h>
+#include <xenia/errno.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/sched.h>
+#include <asm/current.h>
+
+#define CONSOLEIO_CHUNK  128
+
+long do_console_io(hc_arg_t cmd, hc_arg_t count, hc_arg_t buffer)
+{
+    struct domain *d = current->domain;
+    char chunk[CONSOLEIO_CHUNK];
+
+    /* As Xen's non-debug builds: only the hardware domain uses this console. */
+    if (!d->is_privileged)
+        return -EPERM;
+    switch (cmd) {
+    case CONSOLEIO_write:
+        if ((long)count < 0)
+            return -EINVAL;
+        for (unsigned long done = 0; done < count;) {
+            size_t n = MIN(count - done, sizeof(chunk));
+            if (raw_copy_from_guest(chunk, (const char *)buffer + done, n))
+                return -EFAULT;
+            console_write(chunk, n);
+            done += n;
+        }
+        return 0;
+    case CONSOLEIO_read: {
+        if ((long)count < 0)
+            return -EINVAL;
+        size_t n = console_read_input(chunk, MIN(count, sizeof(chunk)));
+        if (raw_copy_to_guest((void *)buffer, chunk, n))
+            return -EFAULT;
+        return (long)n;
+    }
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,146 @@
+/*
+ * Domains and vCPUs: creation, lookup, shutdown and destruction.
+ *
+ * The domain list is guarded by domlist_lock. A domain found through
+ * rcu_lock_domain_by_id() holds a reference (refcnt) until
+ * rcu_unlock_domain(); it is freed when the last reference goes after
+ * domain_destroy().
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/event.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <xen/sched.h>
+#include <asm/pv_domain.h>
+
+struct domain *hardware_domain;
+static LIST_HEAD(domain_list);
+static DEFINE_SPINLOCK(domlist_lock);
+
+struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vcpus)
+{
+    if (max_vcpus == 0 || max_vcpus > MAX_VIRT_CPUS_XENIA)
+        return NULL;
+
+    struct domain *d = xzalloc_bytes(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->domain_id = domid;
+    d->is_privileged = privileged;
+    d->max_vcpus = max_vcpus;
+    d->refcnt = 1;
+    spin_lock_init(&d->lock);
+    spin_lock_init(&d->page_alloc_lock);
+    INIT_LIST_HEAD(&d->page_list);
+
+    d->shared_info = alloc_xenheap_page();
+    if (!d->shared_info)
+        goto fail;
+    /* The guest maps its shared_info frame: it counts as the guest's. */
+    share_xen_page_with_guest(d->shared_info, d);
+    for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+
+    if (evtchn_domain_init(d))
+        goto fail;
+    if (pv_domain_init(d))
+        goto fail;
+
+    unsigned long flags;
+    spin_lock_irqsave(&domlist_lock, flags);
+    list_add_tail(&d->domain_list, &domain_list);
+    spin_unlock_irqrestore(&domlist_lock, flags);
+    if (privileged && !hardware_domain)
+        hardware_domain = d;
+    return d;
+
+fail:
+    if (d->shared_info)
+        free_xenheap_page(d->shared_info);
+    xfree_bytes(d, sizeof(*d));
+    return NULL;
+}
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu)
+{
+    if (vcpu_id >= d->max_vcpus || d->vcpu[vcpu_id])
+        return NULL;
+
+    struct vcpu *v = xzalloc_bytes(sizeof(*v));
+    if (!v)
+        return NULL;
+    v->vcpu_id = (int)vcpu_id;
+    v->domain = d;
+    v->processor = (int)cpu;
+    v->pause_flags = VPF_down;
+    v->vcpu_info = &d->shared_info->vcpu_info[vcpu_id];
+    INIT_LIST_HEAD(&v->runq_elem);
+    v->runstate.state = RUNSTATE_offline;
+
+    vcpu_timers_init(v);
+    if (pv_vcpu_init(v)) {
+        xfree_bytes(v, sizeof(*v));
+        return NULL;
+    }
+    d->vcpu[vcpu_id] = v;
+    return v;
+}
+
+struct domain *rcu_lock_domain_by_id(domid_t domid)
+{
+    struct domain *d, *found = NULL;
+    unsigned long flags;
+
+    if (domid == DOMID_SELF)
+        domid = current->domain->domain_id;
+    spin_lock_irqsave(&domlist_lock, flags);
+    list_for_each_entry(d, &domain_list, domain_list) {
+        if (d->domain_id == domid && !d->is_dying) {
+            d->refcnt++;
+            found = d;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&domlist_lock, flags);
+    return found;
+}
+
+void rcu_unlock_domain(struct domain *d)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&domlist_lock, flags);
+    ASSERT(d->refcnt > 0);
+    d->refcnt--;
+    spin_unlock_irqrestore(&domlist_lock, flags);
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    struct vcpu *v;
+
+    spin_lock(&d->lock);
+    if (d->is_shutting_down) {
+        spin_unlock(&d->lock);
+        return;
+    }
+    d->is_shutting_down = true;
+    d->shutdown_code = reason;
+    spin_unlock(&d->lock);
+
+    for_each_vcpu(d, v)
+        vcpu_pause_nosync(v);
+
+    if (d == hardware_domain)
+        hardware_domain_shutdown(reason);
+    if (hardware_domain && d != hardware_domain)
+        send_guest_global_virq(hardware_domain, VIRQ_DOM_EXC);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    printk("domain %u crashed: %s\n", d->domain_id, why);
+    domain_shutdown(d, SHUTDOWN_crash);
+}

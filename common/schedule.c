@@ -1,0 +1,188 @@
+/*
+ * The scheduler: one round-robin run queue per pCPU, vCPUs stay on the pCPU
+ * they were created on. Time slices of SCHED_SLICE_NS end with a
+ * SOFTIRQ_SCHEDULE raised by the slice timer.
+ *
+ * Each pCPU runs guests from one stack: a vCPU's registers live in the
+ * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
+ * so switching vCPUs is copying frames in prepare_to_return_to_guest() —
+ * the hypervisor never blocks with a live stack. An idle pCPU halts in that
+ * same function until a vCPU becomes runnable.
+ *
+ * Locking: each pCPU's run queue has its own lock (irqsave); a vCPU is on
+ * at most one run queue, that of v->processor.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/sched.h>
+#include <xenia/softirq.h>
+#include <xenia/time.h>
+#include <asm/current.h>
+#include <asm/pv_domain.h>
+
+#define SCHED_SLICE_NS   (30 * 1000 * 1000)
+
+struct runqueue {
+    spinlock_t lock;
+    struct list_head queue;             /* runnable vCPUs, not the running one */
+    struct timer slice_timer;
+};
+
+static struct runqueue runqueues[NR_CPUS];
+
+bool vcpu_runnable(const struct vcpu *v)
+{
+    return !v->pause_flags && !v->pause_count && !v->domain->pause_count &&
+           !v->domain->is_shutting_down;
+}
+
+static void slice_expired(void *data)
+{
+    raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
+}
+
+void scheduler_init_cpu(unsigned int cpu)
+{
+    struct runqueue *rq = &runqueues[cpu];
+    spin_lock_init(&rq->lock);
+    INIT_LIST_HEAD(&rq->queue);
+    init_timer(&rq->slice_timer, slice_expired, NULL, cpu);
+}
+
+static void runstate_change(struct vcpu *v, int state)
+{
+    s_time_t now = NOW();
+    v->runstate.time[v->runstate.state] += now - v->runstate.state_entry_time;
+    v->runstate.state = state;
+    v->runstate.state_entry_time = now;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    struct runqueue *rq = &runqueues[v->processor];
+    unsigned long flags;
+
+    spin_lock_irqsave(&rq->lock, flags);
+    if (vcpu_runnable(v) && !v->is_running && list_empty(&v->runq_elem)) {
+        list_add_tail(&v->runq_elem, &rq->queue);
+        runstate_change(v, RUNSTATE_runnable);
+        raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
+    }
+    spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+void vcpu_block(void)
+{
+    struct vcpu *v = current;
+    __atomic_or_fetch(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
+    /* An event that arrived before the flag was set must not be lost. */
+    if (v->vcpu_info->evtchn_upcall_pending) {
+        __atomic_and_fetch(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+        return;
+    }
+    raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_unblock(struct vcpu *v)
+{
+    if (__atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST) & VPF_blocked)
+        vcpu_wake(v);
+}
+
+void vcpu_pause_nosync(struct vcpu *v)
+{
+    __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
+    raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+    vcpu_pause_nosync(v);
+    if (v == current)
+        return;
+    while (ACCESS_ONCE(v->is_running))
+        __builtin_ia32_pause();
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+    if (__atomic_sub_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST) == 0)
+        vcpu_wake(v);
+}
+
+void raise_softirq_schedule(unsigned int cpu)
+{
+    raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+}
+
+/* Pick the next vCPU for this pCPU, or NULL to idle. Interrupts are off. */
+static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
+{
+    struct vcpu *next = NULL;
+
+    spin_lock(&rq->lock);
+    if (prev && vcpu_runnable(prev) && list_empty(&prev->runq_elem))
+        list_add_tail(&prev->runq_elem, &rq->queue);
+    if (!list_empty(&rq->queue)) {
+        next = list_first_entry(&rq->queue, struct vcpu, runq_elem);
+        list_del(&next->runq_elem);
+    }
+    spin_unlock(&rq->lock);
+    return next;
+}
+
+/*
+ * schedule(): choose what runs next on this pCPU and switch to it.
+ * Returns the vCPU now current, or NULL if nothing is runnable.
+ */
+static struct vcpu *schedule(struct cpu_user_regs *frame)
+{
+    unsigned int cpu = smp_processor_id();
+    struct runqueue *rq = &runqueues[cpu];
+    struct vcpu *prev = current;
+    struct vcpu *next = pick_next(rq, prev);
+
+    if (prev && prev != next) {
+        pv_context_save(prev, frame);
+        prev->is_running = false;
+        runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
+                              (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
+                              RUNSTATE_blocked);
+    }
+    get_cpu_info()->current_vcpu = next;
+    if (!next)
+        return NULL;
+    if (next != prev) {
+        next->is_running = true;
+        runstate_change(next, RUNSTATE_running);
+        pv_context_restore(next, frame);
+    }
+    set_timer(&rq->slice_timer, NOW() + SCHED_SLICE_NS);
+    return next;
+}
+
+/*
+ * prepare_to_return_to_guest(): called by entry.S with interrupts off and
+ * frame = this pCPU's cpu_info frame. Runs softirqs, schedules, delivers
+ * pending events, and returns only when a vCPU's state is in the frame.
+ */
+void prepare_to_return_to_guest(struct cpu_user_regs *frame)
+{
+    struct cpu_info *ci = get_cpu_info();
+
+    for (;;) {
+        bool resched = softirq_test_and_clear(SOFTIRQ_SCHEDULE);
+        struct vcpu *v = current;
+        if (resched || !v || !vcpu_runnable(v))
+            v = schedule(frame);
+        if (!v) {
+            /* Idle: wait for an interrupt to make something runnable. */
+            __asm__ __volatile__("sti; hlt; cli" ::: "memory");
+            continue;
+        }
+        if (ci->softirq_pending & (1UL << SOFTIRQ_SCHEDULE))
+            continue;
+        pv_deliver_pending_events(v, frame);
+        return;
+    }
+}

@@ -1,0 +1,23 @@
+/* Building the initial domain (arch/x86/pv/dom0_build.c). */
+#ifndef ASM_DOM0_BUILD_H
+#define ASM_DOM0_BUILD_H
+
+#include <xenia/types.h>
+
+struct domain;
+
+/*
+ * construct_dom0(): build domain 0 from the kernel module (bzImage or ELF,
+ * kernel_bytes bytes), the optional initrd module and dom0's command line.
+ * Honours dom0_mem= and dom0_max_vcpus=. Returns the domain with vCPU 0
+ * ready to run (not yet woken). A kernel that cannot be used panics with
+ * the reason ("Could not set up DOM0 guest OS"), as Xen does.
+ */
+struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
+                              const void *initrd, size_t initrd_bytes,
+                              const char *cmdline);
+
+/* time_init_domain(): wallclock in d's shared_info (wc_sec/wc_nsec, version protocol). */
+void time_init_domain(struct domain *d);
+
+#endif

@@ -1,0 +1,51 @@
+/* Exceptions: vectors, the fixup table, and the handlers entry.S calls. */
+#ifndef ASM_TRAPS_H
+#define ASM_TRAPS_H
+
+#include <xenia/types.h>
+#include <xen/xen.h>
+
+#define TRAP_divide_error     0
+#define TRAP_debug            1
+#define TRAP_nmi              2
+#define TRAP_int3             3
+#define TRAP_overflow         4
+#define TRAP_bounds           5
+#define TRAP_invalid_op       6
+#define TRAP_no_device        7
+#define TRAP_double_fault     8
+#define TRAP_invalid_tss      10
+#define TRAP_no_segment       11
+#define TRAP_stack_error      12
+#define TRAP_gp_fault         13
+#define TRAP_page_fault       14
+#define TRAP_copro_error      16
+#define TRAP_alignment_check  17
+#define TRAP_machine_check    18
+#define TRAP_simd_error       19
+#define ENTRY_VECTOR_SYSCALL  0x100
+
+/* guest_mode(): the frame interrupted a guest (ring 3), not the hypervisor. */
+static inline bool guest_mode(const struct cpu_user_regs *regs)
+{
+    return (regs->cs & 3) != 0;
+}
+
+static inline unsigned long read_cr2(void)
+{
+    unsigned long cr2;
+    __asm__ __volatile__("mov %%cr2, %0" : "=r"(cr2));
+    return cr2;
+}
+
+/* do_trap(): every IDT vector lands here (entry.S). */
+void do_trap(struct cpu_user_regs *regs);
+/* fixup_exception(): if regs->rip has an .ex_table entry, resume at its fixup. */
+bool fixup_exception(struct cpu_user_regs *regs);
+/* show_registers(): dump a frame to the console. */
+void show_registers(const struct cpu_user_regs *regs);
+
+/* PV hooks (arch/x86/pv/): an exception raised by a guest. */
+void pv_handle_guest_exception(struct cpu_user_regs *regs);
+
+#endif
