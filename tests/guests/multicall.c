@@ -46,7 +46,8 @@ void test_main(void)
     mc[1].op = __HYPERVISOR_xen_version;
     mc[1].args[0] = XENVER_version;
     expect_eq(HYPERVISOR_multicall(mc, 2), 0, "multicall containing a multicall");
-    printk("multicall: nested multicall entry result %ld\n", (long)mc[0].result);
+    expect_eq(mc[0].result, -XEN_EINVAL, "a nested multicall entry fails with -EINVAL");
+    expect_eq(mc[1].result, (4 << 16) | 17, "the entry after it still runs");
 
     expect_eq(HYPERVISOR_multicall(mc, 0), 0, "empty multicall");
     expect_eq(HYPERVISOR_multicall(0, 1), -XEN_EFAULT, "multicall, NULL");

@@ -28,7 +28,8 @@ tail_of() { tr -d '\r' < "$1" | grep -v '^$' | tail -n 12 | sed 's/^/    /'; }
 # boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
 # the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
 boot() {
-    local name=$1 log=$2 pattern=$3 pid t=0 waited=0
+    local name=$1 log=$2 pattern=$3 pid waited=0
+    : > "$log"   # before the first grep: never match a previous run's log
     timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$hvargs" "$out/$name.elf" \
         > "$log" 2>&1 < /dev/null &
     pid=$!

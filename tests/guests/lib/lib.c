@@ -266,6 +266,17 @@ uint64_t read_tsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* (Re)install our trap table and event/failsafe callbacks. */
+void guest_reinstall_handlers(void)
+{
+    long rc;
+
+    if ( (rc = HYPERVISOR_set_trap_table(trap_table)) != 0 )
+        printk("set_trap_table: %ld\n", rc);
+    if ( (rc = HYPERVISOR_set_callbacks(event_callback, failsafe_callback, 0)) != 0 )
+        printk("set_callbacks: %ld\n", rc);
+}
+
 /* Map shared_info over our page, install handlers, run the test. */
 void guest_start(start_info_t *si)
 {
@@ -281,10 +292,7 @@ void guest_start(start_info_t *si)
         shutdown(SHUTDOWN_crash);
     }
     shared = (shared_info_t *)shared_info_page;
-    if ( (rc = HYPERVISOR_set_trap_table(trap_table)) != 0 )
-        printk("set_trap_table: %ld\n", rc);
-    if ( (rc = HYPERVISOR_set_callbacks(event_callback, failsafe_callback, 0)) != 0 )
-        printk("set_callbacks: %ld\n", rc);
+    guest_reinstall_handlers();
     printk("%s: start (%s, %lu pages)\n", test_name, si->magic, si->nr_pages);
     test_main();
     test_finish();

@@ -73,6 +73,9 @@ void __attribute__((noreturn)) test_finish(void);
 /* Fail immediately with a reason (e.g. an unexpected trap). */
 void __attribute__((noreturn)) test_abort(const char *why);
 
+/* Install the runtime's trap table and callbacks again. */
+void guest_reinstall_handlers(void);
+
 /* Event channels as the guest-side runtime sees them. */
 void evtchn_mask(unsigned int port);
 void evtchn_unmask(unsigned int port);

@@ -1,0 +1,124 @@
+/*
+ * hostile: 20000 hypercalls with random and boundary arguments, every
+ * number 0..63. Pointer-like arguments are never valid guest memory, so
+ * nothing may corrupt the guest; the few calls that would stop or blind
+ * it are steered (iret is skipped; sched_op/vcpu_op never block, shut
+ * down or down vCPU 0; the trap table, callbacks and debug registers are
+ * reinstalled after calls that may reset them). Pass: the guest reaches
+ * its end and the hypervisor still answers correctly.
+ */
+#include "test.h"
+#include <xen/sched.h>
+#include <xen/vcpu.h>
+#include <xen/version.h>
+
+const char test_name[] = "hostile";
+
+#define ITERATIONS 20000
+
+static uint64_t seed = 0x5eed0f0e17a5ULL;
+
+/* xorshift64*: a deterministic pseudo-random stream. */
+static uint64_t rnd(void)
+{
+    seed ^= seed >> 12;
+    seed ^= seed << 25;
+    seed ^= seed >> 27;
+    return seed * 0x2545f4914f6cdd1dULL;
+}
+
+/* An argument: boundary values, small numbers, or addresses no guest owns. */
+static unsigned long arg(void)
+{
+    static const unsigned long boundary[] = {
+        0, 1, 2, 3, 0x7ff0, -1UL, 0x7fffffffUL, 0x80000000UL, 0xffffffffUL,
+        0x8000000000000000UL, 0x7fffffffffffffffUL, 0xffff800000000000UL,
+        0xffff87ffffffffffUL, 0xffff830000000000UL, 0x800000000000UL,
+        0x10000000UL, 0x3ff000UL, 0xfffffffffffff000UL,
+    };
+
+    switch ( rnd() % 6 )
+    {
+    case 0: return boundary[rnd() % ARRAY_SIZE(boundary)];
+    case 1: return rnd() % 64;
+    case 2: return 0xffff800000000000UL + (rnd() & 0x7ffffffffffUL);  /* Xen's range */
+    case 3: return 0x10000000UL + (rnd() & 0xffffff8UL);               /* unmapped */
+    case 4: return rnd() | 0x8000000000000000UL;                      /* huge/kernel-ish */
+    default: return rnd() & 0xffffffffUL;
+    }
+}
+
+/* May this call stop or blind the guest? Then change or skip it. */
+static bool steer(unsigned int nr, unsigned long *a)
+{
+    switch ( nr )
+    {
+    case __HYPERVISOR_iret:
+        return false;                       /* never returns by design */
+    case __HYPERVISOR_sched_op:
+    case __HYPERVISOR_sched_op_compat:
+        /* block, shutdown, poll and remote_shutdown could end or stall us. */
+        if ( a[0] >= SCHEDOP_block && a[0] <= SCHEDOP_remote_shutdown )
+            a[0] = SCHEDOP_yield;
+        return true;
+    case __HYPERVISOR_vcpu_op:
+        if ( a[0] == VCPUOP_down && (unsigned int)a[1] == 0 )
+            a[0] = VCPUOP_is_up;
+        return true;
+    case __HYPERVISOR_fpu_taskswitch:
+        a[0] = 0;                           /* keep CR0.TS clear */
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Put back what a random call may have replaced. */
+static void repair(unsigned int nr)
+{
+    int r;
+
+    switch ( nr )
+    {
+    case __HYPERVISOR_set_trap_table:
+    case __HYPERVISOR_set_callbacks:
+    case __HYPERVISOR_callback_op:
+        guest_reinstall_handlers();
+        break;
+    case __HYPERVISOR_set_debugreg:
+        for ( r = 0; r < 8; r++ )
+            if ( r != 4 && r != 5 && r != 6 )
+                HC(__HYPERVISOR_set_debugreg, r, 0, 0, 0, 0);
+        break;
+    case __HYPERVISOR_set_timer_op:
+        HYPERVISOR_set_timer_op(0);
+        break;
+    }
+}
+
+void test_main(void)
+{
+    unsigned long calls = 0, ok = 0, a[5];
+    unsigned int i, nr, j;
+    long rc;
+
+    for ( i = 0; i < ITERATIONS; i++ )
+    {
+        nr = i % 64;
+        for ( j = 0; j < 5; j++ )
+            a[j] = arg();
+        if ( !steer(nr, a) )
+            continue;
+        rc = hypercall(nr, a[0], a[1], a[2], a[3], a[4]);
+        calls++;
+        ok += rc >= 0;
+        repair(nr);
+        if ( (i + 1) % 5000 == 0 )
+            printk("hostile: %u iterations, %lu calls, %lu returned >= 0\n", i + 1, calls, ok);
+    }
+    /* The hypervisor must still be intact and answering. */
+    expect_eq(HYPERVISOR_xen_version(XENVER_version, 0), (4 << 16) | 17, "xen_version still 4.17");
+    expect_eq(mfn_to_pfn(pfn_to_mfn(1)), 1, "M2P intact");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 0, 0), 1, "vcpu 0 up");
+    check(calls >= ITERATIONS - ITERATIONS / 64 - 1, "all calls made");
+}

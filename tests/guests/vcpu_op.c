@@ -1,0 +1,109 @@
+/*
+ * vcpu_op: VCPUOP_is_up, register_vcpu_info for vCPU 1, initialise and
+ * up vCPU 1 on its own stack (it sets a flag, then downs itself), and
+ * the errors Xen 4.17 gives for bad vcpu ids, contexts and commands.
+ */
+#include "test.h"
+#include <xen/vcpu.h>
+#include <xen/sched.h>
+
+const char test_name[] = "vcpu_op";
+
+static char stack1[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static char info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
+static volatile int started, stop;
+static vcpu_guest_context_t ctx;
+extern char secondary_entry[], event_callback[], failsafe_callback[];
+
+/* vCPU 1's first C code: report in, wait, then take itself offline. */
+void secondary_main(void)
+{
+    started = 1;
+    while ( !stop )
+        HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    HYPERVISOR_vcpu_op(VCPUOP_down, 1, 0);
+    for ( ;; )
+        ;
+}
+
+asm (".text\n"
+     "secondary_entry:\n"
+     "    and $-16, %rsp\n"
+     "    call secondary_main\n"
+     "    ud2\n");
+
+/* Wait up to 2 s of Xen time for *flag to equal want. */
+static bool wait_for(volatile int *flag, int want)
+{
+    uint64_t end = xen_now() + 2000000000ULL;
+
+    while ( *flag != want && xen_now() < end )
+        HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    return *flag == want;
+}
+
+/* vCPU 1's initial state: kernel mode on stack1, our page tables. */
+static void build_context(void)
+{
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.flags = VGCF_in_kernel;
+    ctx.user_regs.rip = (unsigned long)secondary_entry;
+    ctx.user_regs.rsp = (unsigned long)(stack1 + sizeof(stack1));
+    ctx.user_regs.cs = FLAT_KERNEL_CS;
+    ctx.user_regs.ss = FLAT_KERNEL_SS;
+    ctx.user_regs.ds = ctx.user_regs.es = FLAT_KERNEL_DS;
+    ctx.user_regs.rflags = 0x200;
+    ctx.kernel_ss = FLAT_KERNEL_SS;
+    ctx.kernel_sp = ctx.user_regs.rsp;
+    ctx.ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn((void *)start_info->pt_base));
+    ctx.event_callback_eip = (unsigned long)event_callback;
+    ctx.failsafe_callback_eip = (unsigned long)failsafe_callback;
+}
+
+void test_main(void)
+{
+    struct vcpu_register_vcpu_info ri = { .mfn = virt_to_mfn(info_page), .offset = 0 };
+    volatile struct vcpu_info *vi1 = (volatile struct vcpu_info *)info_page;
+    int up_flag = 0;
+
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 0, 0), 1, "vcpu 0 is up");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0, "vcpu 1 is down");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 2, 0), -XEN_ENOENT, "vcpu 2 does not exist");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, -1, 0), -XEN_ENOENT, "vcpu -1");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), -XEN_EINVAL, "up before initialise");
+
+    ri.offset = PAGE_SIZE - 8;
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_ENXIO,
+              "vcpu_info crossing a page end");
+    ri.offset = 0;
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, 0), -XEN_EFAULT,
+              "register_vcpu_info, NULL");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), 0,
+              "register_vcpu_info for vcpu 1");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_EINVAL,
+              "register_vcpu_info twice");
+
+    build_context();
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, 0), -XEN_EFAULT, "initialise, NULL");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 2, &ctx), -XEN_ENOENT, "initialise vcpu 2");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), 0, "initialise vcpu 1");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EEXIST, "initialise twice");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0, "up vcpu 1");
+    check(wait_for(&started, 1), "vcpu 1 ran its entry point");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 1, "vcpu 1 is up");
+    check(vi1->time.system_time != 0, "vcpu 1's time info is in the registered page");
+
+    stop = 1;
+    up_flag = 1;
+    {
+        uint64_t end = xen_now() + 2000000000ULL;
+
+        while ( up_flag == 1 && xen_now() < end )
+        {
+            up_flag = HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0);
+            HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+        }
+    }
+    expect_eq(up_flag, 0, "vcpu 1 took itself down");
+    expect_eq(HYPERVISOR_vcpu_op(99, 0, 0), -XEN_ENOSYS, "unknown command 99");
+}
