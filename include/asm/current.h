@@ -25,6 +25,8 @@ struct cpu_info {
     uint64_t pad[5];
 };
 
+BUILD_BUG_ON(sizeof(struct cpu_info) > CPU_INFO_RESERVE);
+
 #ifndef XENIA_HOST_TEST
 static inline struct cpu_info *get_cpu_info(void)
 {

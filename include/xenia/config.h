@@ -37,6 +37,7 @@
 #define NR_CPUS             64
 #define STACK_ORDER         3                 /* 32 KiB per-CPU stacks */
 #define STACK_SIZE          (PAGE_SIZE << STACK_ORDER)
+#define CPU_INFO_RESERVE    512               /* bytes at a stack's top for struct cpu_info */
 
 #ifndef __ASSEMBLY__
 #define __pa_image(va)  ((unsigned long)(va) - XEN_VIRT_START)

@@ -91,7 +91,7 @@ start64:
         xor     %eax, %eax
         mov     %eax, %fs
         mov     %eax, %gs
-        lea     boot_stack_top(%rip), %rsp
+        lea     boot_stack_top - CPU_INFO_RESERVE(%rip), %rsp   /* cpu_info sits above */
         xor     %ebp, %ebp
         /* start_xenia(magic = %edi, mbi_paddr = %esi) */
         call    start_xenia
