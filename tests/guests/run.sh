@@ -23,7 +23,8 @@ make -s -k -C tests/guests > build/guests.build.log 2>&1
 case $(basename "$hv") in xen-4*) real_xen=1 ;; *) real_xen=0 ;; esac
 
 # The last console lines of a run, indented for tests/run.sh.
-tail_of() { tr -d '\r' < "$1" | grep -v '^$' | tail -n 12 | sed 's/^/    /'; }
+# (printable ASCII only: tests/run.sh greps this output as text).
+tail_of() { tr -cd '\11\12\40-\176' < "$1" | grep -v '^$' | tail -n 12 | sed 's/^/    /'; }
 
 # boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
 # the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
