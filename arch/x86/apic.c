@@ -12,6 +12,7 @@
 #include <xenia/spinlock.h>
 #include <xenia/time.h>
 #include <asm/apic.h>
+#include <asm/io.h>
 #include <asm/irq.h>
 #include <asm/msr.h>
 #include <asm/page.h>
@@ -20,6 +21,8 @@
 #define X2APIC_MSR(reg)         (0x800 + ((reg) >> 4))
 #define CPUID1_ECX_X2APIC       (1u << 21)
 #define CALIBRATE_US            20000
+#define PIC_MASTER_DATA         0x21
+#define PIC_SLAVE_DATA          0xa1
 
 static bool opt_x2apic = true;
 boolean_param("x2apic", opt_x2apic);
@@ -136,9 +139,10 @@ static void apic_spurious_irq(struct cpu_user_regs *regs)
 /* Program this CPU's LAPIC: enabled, all LVTs quiet, timer one-shot but idle. */
 static void apic_setup_local(bool bsp)
 {
+    /* LINT0 (the 8259's ExtINT) off first: the TPR write then drops any stale request. */
+    apic_write(APIC_LVT0, APIC_LVT_MASKED);
     apic_write(APIC_TPR, 0);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
-    apic_write(APIC_LVT0, APIC_LVT_MASKED);
     /* LINT1 carries the legacy NMI line: the boot CPU alone takes it. */
     apic_write(APIC_LVT1, bsp ? APIC_DM_NMI : APIC_LVT_MASKED);
     apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
@@ -162,17 +166,46 @@ static void apic_enable_mode(void)
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 }
 
+/*
+ * A (current count, TSC) pair whose count read sat between two TSC reads
+ * less than 10 us apart, so a slow MMIO access or a preemption cannot skew
+ * it. False if no tight pair in 100 tries.
+ */
+static bool apic_timer_sample(uint32_t *count, uint64_t *tsc)
+{
+    uint64_t slack = tsc_khz / 100;      /* 10 us of TSC */
+
+    for (unsigned int i = 0; i < 100; i++) {
+        uint64_t a = rdtsc_ordered();
+        uint32_t c = apic_read(APIC_TMCCT);
+        uint64_t b = rdtsc_ordered();
+        if (b - a <= slack) {
+            *count = c;
+            *tsc = a + (b - a) / 2;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* LAPIC timer rate against the (already calibrated) TSC over CALIBRATE_US. */
 static void apic_calibrate_timer(void)
 {
+    uint32_t c0 = 0, c1 = 0;
+    uint64_t t0 = 0, t1 = 0;
+
     apic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR);
     apic_write(APIC_TMICT, UINT32_MAX);
-    uint32_t start = apic_read(APIC_TMCCT);
+    bool ok = apic_timer_sample(&c0, &t0);
     udelay(CALIBRATE_US);
-    uint32_t end = apic_read(APIC_TMCCT);
+    ok = ok && apic_timer_sample(&c1, &t1);
     apic_write(APIC_TMICT, 0);
     apic_write(APIC_LVTT, APIC_LVTT_ONESHOT | LOCAL_TIMER_VECTOR);
 
-    apic_timer_khz = (uint64_t)(start - end) * 1000 / CALIBRATE_US;
+    if (!ok || t1 <= t0 || c0 <= c1)
+        panic("APIC: cannot calibrate the local APIC timer");
+    /* kHz = ticks / (TSC ticks / tsc_khz) */
+    apic_timer_khz = (uint64_t)(c0 - c1) * tsc_khz / (t1 - t0);
     if (!apic_timer_khz)
         panic("APIC: the local APIC timer does not count");
 }
@@ -187,6 +220,10 @@ void apic_init(void)
     if (!x2apic_mode)
         apic_mmio = __va(apic_paddr);
     apic_enable_mode();
+
+    /* Legacy PIC: every line masked, so nothing arrives through LINT0 (as Xen does). */
+    outb(PIC_SLAVE_DATA, 0xff);
+    outb(PIC_MASTER_DATA, 0xff);
 
     set_irq_handler(LOCAL_TIMER_VECTOR, apic_timer_irq);
     set_irq_handler(ERROR_APIC_VECTOR, apic_error_irq);

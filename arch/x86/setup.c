@@ -78,6 +78,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     apic_init();
     smp_prepare_cpus();
     smp_boot_cpus();
+    time_selftest();
 
     uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
     const struct multiboot_module *mods = __va(mbi->mods_addr);

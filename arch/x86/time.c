@@ -1,6 +1,6 @@
 /*
- * System time from the TSC, calibrated once against PIT channel 2, and the
- * wallclock from the CMOS RTC.
+ * System time from the TSC, calibrated once against the ACPI PM timer
+ * (PIT channel 2 if there is none), and the wallclock from the CMOS RTC.
  *
  * Every CPU shares one (tsc_stamp, stime_stamp, scale) record: Xenia
  * assumes an invariant TSC that all CPUs see in step (true of every
@@ -10,6 +10,8 @@
 #include <xenia/lib.h>
 #include <xenia/time.h>
 #include <xenia/spinlock.h>
+#include <xenia/acpi.h>
+#include <asm/page.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/current.h>
@@ -55,6 +57,76 @@ static uint64_t calibrate_tsc_pit(void)
     return (end - start) * 1000 / CALIBRATE_MS;
 }
 
+/* ---- ACPI PM timer: a free-running 3.579545 MHz counter, 24 or 32 bits ---- */
+
+#define PMTMR_HZ            3579545ULL
+#define PMTMR_CALIBRATE     (PMTMR_HZ / 10)    /* 100 ms of PM time */
+#define PMTMR_SLACK         36                 /* ~10 us: a sample pair this tight is trusted */
+#define FADT_PM_TMR_BLK     76
+#define FADT_FLAGS          112
+#define FADT_TMR_VAL_EXT    (1u << 8)
+
+static uint16_t pmtmr_port;
+static uint32_t pmtmr_mask;
+
+static void pmtmr_probe(void)
+{
+    paddr_t fadt = acpi_find_table("FACP");
+    if (!fadt)
+        return;
+    const uint8_t *f = __va(fadt);
+    uint32_t len, port, flags;
+    memcpy(&len, f + 4, 4);
+    if (len < FADT_FLAGS + 4)
+        return;
+    memcpy(&port, f + FADT_PM_TMR_BLK, 4);
+    memcpy(&flags, f + FADT_FLAGS, 4);
+    if (!port || port > 0xffff)
+        return;
+    pmtmr_port = (uint16_t)port;
+    pmtmr_mask = (flags & FADT_TMR_VAL_EXT) ? 0xffffffffu : 0xffffffu;
+}
+
+/*
+ * A (PM timer, TSC) pair read close together: the TSC read sits between two
+ * PM timer reads no more than PMTMR_SLACK ticks apart, so a preemption or
+ * a slow port access cannot skew it. False if no tight pair in 100 tries.
+ */
+static bool pmtmr_sample(uint32_t *pm, uint64_t *tsc)
+{
+    for (unsigned int i = 0; i < 100; i++) {
+        uint32_t a = inl(pmtmr_port) & pmtmr_mask;
+        uint64_t t = rdtsc_ordered();
+        uint32_t b = inl(pmtmr_port) & pmtmr_mask;
+        if (((b - a) & pmtmr_mask) <= PMTMR_SLACK) {
+            *pm = a + (((b - a) & pmtmr_mask) / 2);
+            *tsc = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* TSC Hz over 100 ms of PM timer, or 0 if there is none or it misbehaves. */
+static uint64_t calibrate_tsc_pmtmr(void)
+{
+    uint32_t pm0, pm1 = 0;
+    uint64_t tsc0, tsc1 = 0;
+
+    if (!pmtmr_port || !pmtmr_sample(&pm0, &tsc0))
+        return 0;
+    for (uint64_t spins = 0; spins < (1ULL << 32); spins++) {
+        if (!pmtmr_sample(&pm1, &tsc1))
+            return 0;
+        if (((pm1 - pm0) & pmtmr_mask) >= PMTMR_CALIBRATE)
+            break;
+    }
+    uint64_t dpm = (pm1 - pm0) & pmtmr_mask;
+    if (dpm < PMTMR_CALIBRATE)
+        return 0;
+    return (tsc1 - tsc0) * PMTMR_HZ / dpm;
+}
+
 static uint8_t cmos_read(uint8_t reg)
 {
     outb(CMOS_INDEX, reg);
@@ -96,9 +168,15 @@ static uint64_t rtc_read_epoch(void)
 
 void time_init(void)
 {
-    uint64_t hz = calibrate_tsc_pit();
+    pmtmr_probe();
+    uint64_t hz = calibrate_tsc_pmtmr();
+    const char *src = "ACPI PM timer";
+    if (!hz) {
+        hz = calibrate_tsc_pit();
+        src = "PIT";
+    }
     if (!hz)
-        panic("time: PIT channel 2 does not count; cannot calibrate the TSC");
+        panic("time: neither the PM timer nor PIT channel 2 counts; cannot calibrate the TSC");
 
     tsc_khz = hz / 1000;
     set_time_scale(&boot_time.scale, hz);
@@ -109,8 +187,8 @@ void time_init(void)
 
     uint64_t rtc = rtc_read_epoch();
     wc_boot_ns = rtc * NSEC_PER_SEC - NOW();
-    printk("TSC: %lu.%03lu MHz (mul 0x%x shift %d); RTC %lu s since the epoch\n",
-           (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
+    printk("TSC: %lu.%03lu MHz by the %s (mul 0x%x shift %d); RTC %lu s since the epoch\n",
+           (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000), src,
            boot_time.scale.mul_frac, boot_time.scale.shift, (unsigned long)rtc);
 }
 

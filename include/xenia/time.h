@@ -70,7 +70,8 @@ uint64_t rtc_to_epoch(unsigned int year, unsigned int mon, unsigned int day,
 extern uint64_t tsc_khz;
 
 /*
- * time_init(): calibrate the TSC against PIT channel 2 (50 ms), set system
+ * time_init(): calibrate the TSC against the ACPI PM timer (100 ms; PIT
+ * channel 2 for 50 ms when the FADT has no PM timer), set system
  * time 0 to now, read the CMOS RTC for the wallclock. Boot CPU, once,
  * interrupts off. Prints the TSC frequency.
  */
@@ -98,6 +99,13 @@ void get_wallclock(uint32_t *sec, uint32_t *nsec);
  * (what shared_info.wc_sec / wc_nsec carry in Xen's ABI).
  */
 void get_wallclock_at_boot(uint32_t *sec, uint32_t *nsec);
+
+/*
+ * time_selftest(): with "time_selftest" on the command line, check the
+ * LAPIC-driven timers on every CPU, NOW() against the RTC over 1 s and the
+ * IPIs; prints "selftest: PASS" or "FAIL". Boot CPU, after smp_boot_cpus().
+ */
+void time_selftest(void);
 
 /* udelay()/mdelay(): busy-wait (TSC; port 0x80 before calibration). */
 void udelay(unsigned long us);
