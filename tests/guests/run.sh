@@ -21,6 +21,12 @@ hvargs="console=com1 dom0_mem=64M noreboot"
 # Build what builds (-k); a guest without its .elf fails on its own.
 make -s -k -C tests/guests > build/guests.build.log 2>&1
 case $(basename "$hv") in xen-4*) real_xen=1 ;; *) real_xen=0 ;; esac
+# Logs and verdicts of this run in a directory of its own (others may run
+# the suite at the same time); build/guests/logs-HV names the latest run.
+mkdir -p "$out/runs"
+logs=$(mktemp -d "$out/runs/$(basename "$hv").XXXXXX")
+ln -sfn "runs/$(basename "$logs")" "$out/logs-$(basename "$hv")"
+ls -dt "$out/runs/$(basename "$hv")".* | tail -n +6 | xargs -r rm -rf   # keep 5
 
 # The last console lines of a run, indented for tests/run.sh.
 # (printable ASCII only: tests/run.sh greps this output as text).
@@ -29,19 +35,16 @@ tail_of() { tr -cd '\11\12\40-\176' < "$1" | grep -v '^$' | tail -n 12 | sed 's/
 # boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
 # the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
 boot() {
-    local name=$1 log=$2 pattern=$3 pid waited=0
+    local name=$1 log=$2 pattern=$3 pid
     : > "$log"   # before the first grep: never match a previous run's log
     timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$hvargs" "$out/$name.elf" \
         > "$log" 2>&1 < /dev/null &
     pid=$!
     status=''
     while kill -0 "$pid" 2>/dev/null; do
-        if grep -Eq "$pattern" "$log"; then
-            # Xenia ends QEMU itself: give it a moment; Xen only halts.
-            if [ "$real_xen" = 1 ] || [ $waited -ge 20 ]; then
-                kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return
-            fi
-            waited=$((waited + 1))
+        # Xen only halts: end QEMU. Xenia must end it itself (or time out).
+        if [ "$real_xen" = 1 ] && grep -Eq "$pattern" "$log"; then
+            kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return
         fi
         sleep 0.5
     done
@@ -50,7 +53,7 @@ boot() {
 
 # run_guest NAME: one verdict for a test guest.
 run_guest() {
-    local name=$1 log=$out/$1.log line
+    local name=$1 log=$logs/$1.log line
     if [ ! -e "$out/$name.elf" ] || [ "$out/$name.elf" -ot "tests/guests/$name.c" ]; then
         echo "FAIL: guests/$name (does not build)"
         grep -A3 "$name" build/guests.build.log | head -20 | sed 's/^/    /'
@@ -74,7 +77,7 @@ run_guest() {
 
 # run_malformed NAME XEN_REGEX XENIA_REGEX: the dom0 build must fail cleanly.
 run_malformed() {
-    local name=$1 want log=$out/$1.log
+    local name=$1 want log=$logs/$1.log
     if [ "$real_xen" = 1 ]; then want="$2"; else want="$3"; fi
     if [ "$real_xen" = 1 ]; then boot "$name" "$log" "Could not construct domain 0"
     else boot "$name" "$log" "XENIA-TEST: "; fi
@@ -107,12 +110,12 @@ start=$SECONDS
 for i in "${!list[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 0.2; done
     IFS='|' read -r kind n x y <<< "${list[$i]}"
-    if [ "$kind" = guest ]; then run_guest "$n" > "$out/$n.verdict" &
-    else run_malformed "$n" "$x" "$y" > "$out/$n.verdict" & fi
+    if [ "$kind" = guest ]; then run_guest "$n" > "$logs/$n.verdict" &
+    else run_malformed "$n" "$x" "$y" > "$logs/$n.verdict" & fi
 done
 wait
 for i in "${!list[@]}"; do
     IFS='|' read -r kind n _ <<< "${list[$i]}"
-    cat "$out/$n.verdict"
+    tr -cd '\11\12\40-\176' < "$logs/$n.verdict"
 done
 echo "guests: $((SECONDS - start))s on $hv"
