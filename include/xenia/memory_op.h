@@ -1,0 +1,52 @@
+/*
+ * HYPERVISOR_memory_op (<xen/memory.h>): the pieces shared between the
+ * common handler (common/memory.c) and its x86 half
+ * (arch/x86/mm/memory_op_x86.c).
+ *
+ * The hypercall's cmd carries two things, as in Xen: the subop in its low
+ * MEMOP_EXTENT_SHIFT bits and, for the extent-list subops, the extent to
+ * start from (a continuation) in the bits above.
+ */
+#ifndef XENIA_MEMORY_OP_H
+#define XENIA_MEMORY_OP_H
+
+#include <xenia/types.h>
+#include <xen/xen.h>
+
+struct domain;
+
+/* Xen's encoding of a memory_op continuation in cmd (xen/hypercall.h). */
+#define MEMOP_EXTENT_SHIFT  6
+#define MEMOP_CMD_MASK      ((1UL << MEMOP_EXTENT_SHIFT) - 1)
+
+/* Xen's cap on a domain-supplied e820 (XENMEM_set_memory_map). */
+#define E820_MAX_GUEST      1024
+
+/*
+ * memop_domain_lookup(): the domain a memory_op names, with Xen's
+ * rcu_lock_domain_by_any_id() + XSM_TARGET rules: DOMID_SELF or the
+ * caller's own id is always allowed, another existing domain only for a
+ * privileged caller. Returns 0 with *out held (rcu_unlock_domain() it),
+ * -ESRCH (no such live domain, DOMID_XEN/IO...) or -EPERM.
+ */
+int memop_domain_lookup(domid_t domid, struct domain **out);
+
+/*
+ * arch_memory_op(): the x86 subops Xen handles in arch_memory_op() and
+ * subarch_memory_op(): XENMEM_set_memory_map, memory_map,
+ * machine_memory_map, machphys_mapping, machphys_mfn_list,
+ * machphys_compat_mfn_list, set/get_pod_target, get_sharing_*_pages.
+ * cmd is the whole hypercall cmd (continuation bits included, which Xen
+ * does not strip for these: a non-zero start extent is an unknown cmd).
+ * arg is the guest pointer. Returns as Xen 4.17 does for a 64-bit PV
+ * caller; unknown cmds -ENOSYS.
+ */
+long arch_memory_op(unsigned long cmd, unsigned long arg);
+
+/*
+ * memory_op_domain_destroy(): forget what XENMEM_set_memory_map stored
+ * for d (frees it). To be called once from domain destruction.
+ */
+void memory_op_domain_destroy(struct domain *d);
+
+#endif
