@@ -1,0 +1,89 @@
+/*
+ * The PV MMU's TLB and cache maintenance (declared in <asm/pv_mm.h>), and
+ * weak stand-ins for the functions other parts of the hypervisor provide
+ * (pv_update_cr3, pv_load_ldt, pv_validate_segdesc_page,
+ * flush_tlb_domain) so the image links while they are being written.
+ *
+ * Guest user mappings carry _PAGE_GLOBAL (Xen's ABI), so every flush a
+ * guest asks for must drop global entries too: local flushes toggle
+ * CR4.PGE, and flush_tlb_domain() must do the same on the other CPUs.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/sched.h>
+#include <asm/current.h>
+#include <asm/flushtlb.h>
+#include <asm/pv_mm.h>
+
+#define X86_CR4_PGE (1UL << 7)
+
+/* Flush this CPU's TLB, global entries included. */
+static void flush_local_global(void)
+{
+    unsigned long cr4;
+
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+    if (!(cr4 & X86_CR4_PGE)) {
+        flush_tlb_local();
+        return;
+    }
+    __asm__ __volatile__("mov %0, %%cr4; mov %1, %%cr4"
+                         :: "r"(cr4 & ~X86_CR4_PGE), "r"(cr4) : "memory");
+}
+
+void pv_flush_tlb_local(void)
+{
+    flush_local_global();
+}
+
+void pv_flush_va_local(unsigned long va)
+{
+    flush_tlb_one_local(va);            /* INVLPG drops global entries too */
+}
+
+void pv_flush_tlb_domain(struct domain *d)
+{
+    flush_tlb_domain(d);
+}
+
+void pv_flush_va_domain(struct domain *d, unsigned long va)
+{
+    flush_tlb_domain(d);                /* a superset of one address */
+}
+
+void pv_flush_cache_local(void)
+{
+    __asm__ __volatile__("wbinvd" ::: "memory");
+}
+
+/* TODO: every CPU (an IPI); until SMP guests run, the local CPU is all. */
+void pv_flush_cache_all(void)
+{
+    __asm__ __volatile__("wbinvd" ::: "memory");
+}
+
+/* ---- weak stand-ins, replaced by the real implementations ---- */
+
+/* Correct only while a single CPU runs guests. */
+__attribute__((weak)) void flush_tlb_domain(struct domain *d)
+{
+    flush_local_global();
+}
+
+__attribute__((weak)) void pv_update_cr3(struct vcpu *v)
+{
+    if (v == current)
+        panic("pv_update_cr3() not linked in: cannot switch d%u's page tables",
+              v->domain->domain_id);
+}
+
+__attribute__((weak)) void pv_load_ldt(struct vcpu *v)
+{
+    if (v->arch.ldt_ents)
+        printk("d%u: MMUEXT_SET_LDT ignored: no LDT support linked in\n", v->domain->domain_id);
+}
+
+__attribute__((weak)) int pv_validate_segdesc_page(struct page_info *pg)
+{
+    return -EINVAL;
+}

@@ -1,0 +1,208 @@
+/*
+ * HYPERVISOR_mmu_update (<xen/xen.h>: struct mmu_update, MMU_*).
+ *
+ * Each request is (ptr, val): ptr's low 3 bits are the command, the rest
+ * the machine address of an 8-byte entry (MMU_NORMAL_PT_UPDATE,
+ * MMU_PT_UPDATE_PRESERVE_AD, MMU_PT_UPDATE_NO_TRANSLATE, which is the
+ * same thing for PV) or of a frame (MMU_MACHPHYS_UPDATE: M2P[ptr >> 12]
+ * = val). Requests run in order; the first failing one stops the batch,
+ * its error is returned, and *pdone (if given) receives how many
+ * succeeded, as in Xen 4.17.
+ *
+ * foreigndom: low 16 bits name the owner of the frames mapped (DOMID_SELF,
+ * DOMID_IO, or another domain for a privileged caller); bits 16+ name the
+ * owner of the page tables plus one (0 = the caller). Foreign page-table
+ * owners are not supported yet (-EOPNOTSUPP for privileged callers).
+ *
+ * Not yet: -ERESTART continuations for long batches (Xen preempts every
+ * request and passes count | MMU_UPDATE_PREEMPTED); batches run to the
+ * end here.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <asm/current.h>
+#include <asm/pv_mm.h>
+#include <asm/pv_pt.h>
+
+/*
+ * pv_get_pg_owner(): fill ctx for the current domain and foreign domain
+ * id domid (Xen's get_pg_owner() plus the XSM default policy): DOMID_SELF
+ * is the caller; the caller's own id is -ESRCH (Xen refuses it); an
+ * unknown domain is -ESRCH; another domain needs privilege (-EPERM);
+ * DOMID_XEN is not supported (-EPERM / -EOPNOTSUPP). Pair with
+ * pv_put_pg_owner().
+ */
+int pv_get_pg_owner(unsigned int domid, struct pt_ctx *ctx)
+{
+    struct domain *currd = current->domain;
+    struct domain *d;
+
+    ctx->pt_dom = currd;
+    ctx->pg_owner = currd;
+    ctx->io_only = false;
+    if (domid == DOMID_SELF)
+        return 0;
+    if (domid == currd->domain_id)
+        return -ESRCH;
+    if (domid == DOMID_IO) {
+        ctx->io_only = true;
+        return 0;
+    }
+    if (domid == DOMID_XEN)
+        return currd->is_privileged ? -EOPNOTSUPP : -EPERM;
+    if (domid >= DOMID_FIRST_RESERVED || !(d = rcu_lock_domain_by_id(domid)))
+        return -ESRCH;
+    if (!currd->is_privileged) {
+        rcu_unlock_domain(d);
+        return -EPERM;
+    }
+    ctx->pg_owner = d;
+    return 0;
+}
+
+void pv_put_pg_owner(struct pt_ctx *ctx)
+{
+    if (ctx->pg_owner && ctx->pg_owner != ctx->pt_dom)
+        rcu_unlock_domain(ctx->pg_owner);
+    ctx->pg_owner = NULL;
+}
+
+/* A plain 8-byte write into a frame that is (now) an ordinary writable page. */
+static int write_plain(struct page_info *pg, unsigned long ptr, uint64_t val)
+{
+    pte_t *p = pt_map(mfn_x(page_to_mfn(pg))) + ((ptr & ~PAGE_MASK) / sizeof(pte_t));
+
+    __atomic_store_n(p, val, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* Update the entry at machine address ptr (8-aligned) in the table frame it lies in. */
+static int update_entry(unsigned long ptr, uint64_t val, bool preserve_ad, const struct pt_ctx *ctx)
+{
+    unsigned long mfn = ptr >> PAGE_SHIFT;
+    unsigned int slot = (ptr & ~PAGE_MASK) / sizeof(pte_t);
+    struct page_info *pg;
+    unsigned long type;
+    int rc = -EINVAL;
+
+    if (!mfn_valid(_mfn(mfn)))
+        return -EINVAL;
+    pg = mfn_to_page(_mfn(mfn));
+    if (!get_page(pg, ctx->pt_dom))
+        return -EINVAL;
+    type = pt_get_current_type(pg);
+    if (pt_type_level(type))
+        rc = pt_mod_entry(pg, pt_type_level(type), slot, val, ctx, preserve_ad);
+    else if (type == PGT_writable_page)
+        rc = write_plain(pg, ptr, val);
+    else if (type == PGT_none && !get_page_type(pg, PGT_writable_page)) {
+        rc = write_plain(pg, ptr, val);
+        put_page_type(pg);
+    }
+    if (type != PGT_none)
+        put_page_type(pg);
+    put_page(pg);
+    return rc;
+}
+
+/* MMU_MACHPHYS_UPDATE: the M2P entry of a frame the page owner owns. */
+static int machphys_update(unsigned long ptr, uint64_t val, const struct pt_ctx *ctx)
+{
+    unsigned long mfn = ptr >> PAGE_SHIFT;
+    struct page_info *pg;
+
+    if (ctx->io_only || !mfn_valid(_mfn(mfn)))
+        return -EINVAL;
+    pg = mfn_to_page(_mfn(mfn));
+    if (!get_page(pg, ctx->pg_owner))
+        return -EINVAL;
+    set_gpfn_from_mfn(mfn, val);
+    put_page(pg);
+    return 0;
+}
+
+static int one_request(const struct mmu_update *req, const struct pt_ctx *ctx)
+{
+    unsigned int cmd = req->ptr & (sizeof(pte_t) - 1);
+    unsigned long ptr = req->ptr - cmd;
+
+    switch (cmd) {
+    case MMU_NORMAL_PT_UPDATE:
+    case MMU_PT_UPDATE_NO_TRANSLATE:
+        return update_entry(ptr, req->val, false, ctx);
+    case MMU_PT_UPDATE_PRESERVE_AD:
+        return update_entry(ptr, req->val, true, ctx);
+    case MMU_MACHPHYS_UPDATE:
+        return machphys_update(ptr, req->val, ctx);
+    default:
+        return -ENOSYS;
+    }
+}
+
+/* Bits 16+ of foreigndom: the page tables' owner + 1. Only the caller itself for now. */
+static int check_pt_owner(unsigned int pt_dom)
+{
+    struct domain *currd = current->domain, *d;
+
+    if (!pt_dom || pt_dom - 1 == currd->domain_id)
+        return 0;
+    if (!(d = rcu_lock_domain_by_id(pt_dom - 1)))
+        return -ESRCH;
+    rcu_unlock_domain(d);
+    return currd->is_privileged ? -EOPNOTSUPP : -EPERM;
+}
+
+static int run_batch(const struct mmu_update *ureqs, unsigned int count,
+                     unsigned int foreigndom, unsigned int *done)
+{
+    struct pt_ctx ctx;
+    struct mmu_update req;
+    int rc = check_pt_owner(foreigndom >> 16);
+
+    if (rc)
+        return rc;
+    rc = pv_get_pg_owner(foreigndom & 0xffff, &ctx);
+    if (rc)
+        return rc;
+    for (*done = 0; *done < count; (*done)++) {
+        if (raw_copy_from_guest(&req, ureqs + *done, sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        rc = one_request(&req, &ctx);
+        if (rc)
+            break;
+    }
+    pv_put_pg_owner(&ctx);
+    return rc;
+}
+
+/*
+ * do_mmu_update(): HYPERVISOR_mmu_update(ureqs, count, pdone, foreigndom)
+ * for the current vCPU. Returns 0 or the first failing request's error
+ * (see pt_mod_entry(); -EINVAL for a frame that is not the page-table
+ * owner's or is a descriptor page; -ENOSYS unknown command; -EFAULT
+ * unreadable request), or -EFAULT (ureqs not guest memory), -ESRCH /
+ * -EPERM (foreigndom). *pdone gets the number of requests done, except
+ * when ureqs itself is rejected. Count is truncated to 32 bits as in Xen.
+ * Flushes: none; the guest flushes (mmuext_op / update_va_mapping flags)
+ * - but see TODO in the report: Xen flushes all dirty CPUs after L2-L4
+ * updates.
+ */
+long do_mmu_update(hc_arg_t ureqs, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreigndom)
+{
+    unsigned int n = (unsigned int)count, done = 0;
+    const struct mmu_update *reqs = (const struct mmu_update *)ureqs;
+    int rc;
+
+    if (!guest_range_ok(ureqs, (size_t)n * sizeof(*reqs)))
+        return -EFAULT;
+    rc = run_batch(reqs, n, (unsigned int)foreigndom, &done);
+    if (pdone && raw_copy_to_guest((void *)pdone, &done, sizeof(done)))
+        return rc ? rc : -EFAULT;
+    return rc;
+}
