@@ -53,13 +53,13 @@ void *xzalloc_bytes(size_t size)
 {
     if (alloc_fail_in >= 0 && alloc_fail_in-- == 0)
         return NULL;
-    live_allocs++;
+    __atomic_fetch_add(&live_allocs, 1, __ATOMIC_SEQ_CST);
     return calloc(1, size);
 }
 
 void xfree_bytes(void *va, size_t size)
 {
-    live_allocs--;
+    __atomic_fetch_sub(&live_allocs, 1, __ATOMIC_SEQ_CST);
     free(va);
 }
 
@@ -727,6 +727,35 @@ static void test_destroy(void **state)
     d1->is_dying = false;
 }
 
+static void *destroy_thread(void *d)
+{
+    evtchn_domain_destroy(d);
+    return NULL;
+}
+
+/* Two connected domains destroyed at once on two CPUs: no deadlock, all closed. */
+static void test_destroy_both_ends_concurrently(void **state)
+{
+    pthread_t t1, t2;
+
+    for (int i = 0; i < 300; i++) {
+        as(doms[i & 1 ? 1 : 2]);
+        int r = alloc_unbound(DOMID_SELF, i & 1 ? 2 : 1);
+        as(doms[i & 1 ? 2 : 1]);
+        assert_true(bind_interdomain(i & 1 ? 1 : 2, (evtchn_port_t)r) > 0);
+    }
+    assert_int_equal(doms[1]->evtchn.active, 300);
+    doms[1]->is_dying = doms[2]->is_dying = true;
+    assert_int_equal(pthread_create(&t1, NULL, destroy_thread, doms[1]), 0);
+    assert_int_equal(pthread_create(&t2, NULL, destroy_thread, doms[2]), 0);
+    assert_int_equal(pthread_join(t1, NULL), 0);
+    assert_int_equal(pthread_join(t2, NULL), 0);
+    assert_int_equal(doms[1]->evtchn.active, 0);
+    assert_int_equal(doms[2]->evtchn.active, 0);
+    assert_int_equal(live_allocs, 3 - 2);
+    doms[1]->is_dying = doms[2]->is_dying = false;
+}
+
 static void test_copy_out_failure_undoes(void **state)
 {
     struct evtchn_status s;
@@ -870,6 +899,7 @@ int main(void)
         T(test_bind_vcpu),
         T(test_reset),
         T(test_destroy),
+        T(test_destroy_both_ends_concurrently),
         T(test_copy_out_failure_undoes),
         T(test_unknown_pirq_fifo),
         T(test_poll_api),
