@@ -11,6 +11,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint8_t *read_file(const char *path, size_t *bytes)
 {
@@ -33,19 +34,31 @@ static inline uint8_t *read_file(const char *path, size_t *bytes)
     return buf;
 }
 
-/* Compress data with `xz <opts>`; returns a malloc'd .xz image or NULL. */
+/*
+ * Compress data with `xz <opts>`; returns a malloc'd .xz image or NULL.
+ * File names carry the pid: several run.sh may share build/tests/unit.
+ */
 static inline uint8_t *host_xz(const void *data, size_t bytes, const char *opts, size_t *xz_bytes)
 {
-    char cmd[512];
-    FILE *f = fopen("xz_in.bin", "wb");
+    char cmd[512], in[64], out[64];
+    uint8_t *xz;
+    FILE *f;
 
-    if (!f || fwrite(data, 1, bytes, f) != bytes)
+    snprintf(in, sizeof(in), "xz_in.%d.bin", (int)getpid());
+    snprintf(out, sizeof(out), "xz_out.%d.xz", (int)getpid());
+    f = fopen(in, "wb");
+    if (!f)
         return NULL;
+    if (fwrite(data, 1, bytes, f) != bytes) {
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
-    snprintf(cmd, sizeof(cmd), "xz -c -T1 %s xz_in.bin > xz_out.xz", opts);
-    if (system(cmd) != 0)
-        return NULL;
-    return read_file("xz_out.xz", xz_bytes);
+    snprintf(cmd, sizeof(cmd), "xz -c -T1 %s %s > %s", opts, in, out);
+    xz = system(cmd) == 0 ? read_file(out, xz_bytes) : NULL;
+    remove(in);
+    remove(out);
+    return xz;
 }
 
 /* A deterministic pseudo-random generator (xorshift64). */
