@@ -1,0 +1,315 @@
+/*
+ * HYPERVISOR_physdev_op (<xen/physdev.h>) for 64-bit PV domains, first
+ * version: no physical IRQs are routed to guests yet, so the PIRQ ops
+ * answer as Xen does for a domain that has none bound, and dom0's PCI
+ * device reports are accepted and ignored. What Linux PV dom0 calls at
+ * boot and what it does with the answers:
+ *   set_iopl, set_iobitmap        done (iopl kept in v->arch.iopl; the
+ *                                 bitmap is validated but not kept yet:
+ *                                 arch_vcpu has no field for it)
+ *   apic_read / apic_write        real IO-APIC MMIO reads at a base the
+ *                                 MADT lists; RTE writes are checked and
+ *                                 ignored (Xen owns the IO-APIC)
+ *   alloc_irq_vector              Xen's dummy: vector = irq
+ *   irq_status_query, eoi         per Xen for unbound PIRQs
+ *   pirq_eoi_gmfn_v1/v2           -ENOSYS after Xen's checks: Linux then
+ *                                 frees the page and EOIs by hypercall
+ *   map_pirq, setup_gsi           -ENOSYS ("xen map irq failed", boot
+ *                                 goes on); get_free_pirq -ENOSPC
+ *   pci_device_add/remove, manage_pci_*, pci_mmcfg_reserved   0
+ *   restore_msi(_ext)             -ENODEV (no such device known)
+ * Privileged-only ops return -EPERM for a domU.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/acpi.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/spinlock.h>
+#include <xen/physdev.h>
+#include <asm/current.h>
+#include <asm/page.h>
+
+#define NR_PIRQS_DOM0       256     /* Xen: nr_static_irqs + extra (for Xenia: fixed) */
+#define NR_PIRQS_DOMU       56      /* Xen: nr_irqs_gsi (24) + extra_domU_irqs (32) */
+#define IOBMP_BYTES         8192
+#define MAX_IOAPICS         8
+#define IOAPIC_REGSEL       0x00
+#define IOAPIC_WINDOW       0x10
+#define IOAPIC_RTE_FIRST    0x10
+#define RTE_DELIVERY_LOWEST 1       /* delivery modes above this are refused */
+
+static DEFINE_SPINLOCK(ioapic_lock);
+
+static unsigned int nr_pirqs(const struct domain *d)
+{
+    return d->is_privileged ? NR_PIRQS_DOM0 : NR_PIRQS_DOMU;
+}
+
+/* ---- the IO-APICs of the MADT ---- */
+
+/* Does the MADT list an IO-APIC at physical address base? */
+static bool ioapic_base_known(uint64_t base)
+{
+#ifndef XENIA_HOST_TEST
+    paddr_t pa = acpi_find_table("APIC");
+    if (!pa)
+        return false;
+    const uint8_t *t = __va(pa);
+    uint32_t len;
+    memcpy(&len, t + 4, sizeof(len));
+    for (uint32_t off = 44; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1]) {
+        uint32_t addr;
+        if (t[off] != 1 || t[off + 1] < 12)     /* type 1: I/O APIC, 12 bytes */
+            continue;
+        memcpy(&addr, t + off + 4, sizeof(addr));
+        if (addr == base)
+            return true;
+    }
+#endif
+    return false;
+}
+
+static uint32_t ioapic_read(uint64_t base, uint32_t reg)
+{
+    uint32_t val = 0;
+#ifndef XENIA_HOST_TEST
+    volatile uint32_t *io = __va(base);
+    unsigned long flags;
+    spin_lock_irqsave(&ioapic_lock, flags);
+    io[IOAPIC_REGSEL / 4] = reg;
+    val = io[IOAPIC_WINDOW / 4];
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+#endif
+    return val;
+}
+
+/* PHYSDEVOP_apic_read/write (dom0): Xen's ioapic_guest_read/write. */
+static long apic_op(int cmd, hc_arg_t arg)
+{
+    struct physdev_apic a;
+
+    if (raw_copy_from_guest(&a, (void *)arg, sizeof(a)))
+        return -EFAULT;
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    if (!ioapic_base_known(a.apic_physbase))
+        return -EINVAL;
+    if (cmd == PHYSDEVOP_apic_read) {
+        a.value = ioapic_read(a.apic_physbase, a.reg);
+        return raw_copy_to_guest((void *)arg, &a, sizeof(a)) ? -EFAULT : 0;
+    }
+    if (a.reg < IOAPIC_RTE_FIRST || (a.reg & 1))
+        return 0;                       /* only RTE low halves are acted on */
+    if (((a.value >> 8) & 7) > RTE_DELIVERY_LOWEST)
+        return -EINVAL;                 /* SMI/NMI/INIT/ExtINT */
+    return 0;                           /* TODO: route the pin when PIRQs exist */
+}
+
+/* ---- per-vCPU I/O privilege ---- */
+
+static long set_iopl(hc_arg_t arg)
+{
+    struct physdev_set_iopl s;
+
+    if (raw_copy_from_guest(&s, (void *)arg, sizeof(s)))
+        return -EFAULT;
+    if (s.iopl > 3)
+        return -EINVAL;
+    current->arch.iopl = s.iopl;
+    return 0;
+}
+
+static long set_iobitmap(hc_arg_t arg)
+{
+    struct physdev_set_iobitmap s;
+
+    if (raw_copy_from_guest(&s, (void *)arg, sizeof(s)))
+        return -EFAULT;
+    if (!guest_range_ok((unsigned long)s.bitmap.p, IOBMP_BYTES) || s.nr_ports > 65536)
+        return -EINVAL;
+    return 0;                           /* TODO: keep bitmap + nr_ports for I/O emulation */
+}
+
+/* ---- PIRQs (none bound yet) ---- */
+
+static long irq_status_query(hc_arg_t arg)
+{
+    struct physdev_irq_status_query q;
+
+    if (raw_copy_from_guest(&q, (void *)arg, sizeof(q)))
+        return -EFAULT;
+    if (q.irq >= nr_pirqs(current->domain))
+        return -EINVAL;
+    q.flags = XENIRQSTAT_needs_eoi;
+    return raw_copy_to_guest((void *)arg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static long eoi(hc_arg_t arg)
+{
+    struct physdev_eoi e;
+
+    if (raw_copy_from_guest(&e, (void *)arg, sizeof(e)))
+        return -EFAULT;
+    return -EINVAL;                     /* out of range, or no PIRQ bound there */
+}
+
+static long pirq_eoi_gmfn(hc_arg_t arg)
+{
+    struct physdev_pirq_eoi_gmfn g;
+
+    if (raw_copy_from_guest(&g, (void *)arg, sizeof(g)))
+        return -EFAULT;
+    if (!mfn_valid(_mfn(g.gmfn)))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(_mfn(g.gmfn));
+    if (!get_page(pg, current->domain))
+        return -EINVAL;
+    int rc = get_page_type(pg, PGT_writable_page);
+    if (!rc)
+        put_page_type(pg);
+    put_page(pg);
+    return rc ? -EINVAL : -ENOSYS;      /* TODO: keep the map once PIRQs exist */
+}
+
+static long alloc_irq_vector(hc_arg_t arg)
+{
+    struct physdev_irq irq;
+
+    if (raw_copy_from_guest(&irq, (void *)arg, sizeof(irq)))
+        return -EFAULT;
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    irq.vector = irq.irq;
+    return raw_copy_to_guest((void *)arg, &irq, sizeof(irq)) ? -EFAULT : 0;
+}
+
+/* map_pirq/unmap_pirq: the domain checks of Xen's physdev_map_pirq(), then no routing. */
+static long map_pirq(int cmd, hc_arg_t arg)
+{
+    union { struct physdev_map_pirq map; struct physdev_unmap_pirq unmap; } u;
+    size_t size = cmd == PHYSDEVOP_map_pirq ? sizeof(u.map) : sizeof(u.unmap);
+
+    if (raw_copy_from_guest(&u, (void *)arg, size))
+        return -EFAULT;
+    domid_t domid = cmd == PHYSDEVOP_map_pirq ? u.map.domid : u.unmap.domid;
+    if (cmd == PHYSDEVOP_map_pirq && u.map.type == MAP_PIRQ_TYPE_MULTI_MSI && u.map.table_base)
+        return -EINVAL;
+    if (domid != DOMID_SELF && domid >= DOMID_FIRST_RESERVED)
+        return -ESRCH;
+    struct domain *d = rcu_lock_domain_by_id(domid);
+    if (!d)
+        return -ESRCH;
+    long rc = (d == current->domain || current->domain->is_privileged) ? -ENOSYS : -EPERM;
+    if (cmd == PHYSDEVOP_unmap_pirq && rc == -ENOSYS)
+        rc = -EINVAL;                   /* nothing mapped at that pirq */
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+/* Ops that only copy their argument and need the hardware domain. */
+static long copy_and_priv(hc_arg_t arg, size_t size, long ok)
+{
+    uint8_t buf[64];
+
+    if (size > sizeof(buf) || raw_copy_from_guest(buf, (void *)arg, size))
+        return -EFAULT;
+    return current->domain->is_privileged ? ok : -EPERM;
+}
+
+static long setup_gsi(hc_arg_t arg)
+{
+    struct physdev_setup_gsi s;
+
+    if (raw_copy_from_guest(&s, (void *)arg, sizeof(s)))
+        return -EFAULT;
+    if (s.gsi < 0 || s.gsi >= 24)       /* Xen: nr_irqs_gsi */
+        return -EINVAL;
+    return current->domain->is_privileged ? -ENOSYS : -EPERM;
+}
+
+static long get_free_pirq(hc_arg_t arg)
+{
+    struct physdev_get_free_pirq f;
+
+    if (raw_copy_from_guest(&f, (void *)arg, sizeof(f)))
+        return -EFAULT;
+    return -ENOSPC;                     /* no PIRQ space handed out yet */
+}
+
+/*
+ * do_physdev_op(): cmd PHYSDEVOP_*, arg the op's struct in guest memory
+ * (copied in once, out once where the op has output). Returns 0 or -errno
+ * as listed at the top: -EFAULT (bad arg), -EPERM (privileged op from a
+ * domU), -EINVAL (bad value), -ENOSYS (unknown cmd, or no PIRQ routing
+ * yet). Takes ioapic_lock (IRQ-safe) for IO-APIC reads.
+ */
+long do_physdev_op(hc_arg_t cmd, hc_arg_t arg)
+{
+    int c = (int)cmd;
+
+    switch (c) {
+    case PHYSDEVOP_eoi:
+        return eoi(arg);
+    case PHYSDEVOP_pirq_eoi_gmfn_v1:
+    case PHYSDEVOP_pirq_eoi_gmfn_v2:
+        return pirq_eoi_gmfn(arg);
+    case PHYSDEVOP_IRQ_UNMASK_NOTIFY:
+        return 0;
+    case PHYSDEVOP_irq_status_query:
+        return irq_status_query(arg);
+    case PHYSDEVOP_map_pirq:
+    case PHYSDEVOP_unmap_pirq:
+        return map_pirq(c, arg);
+    case PHYSDEVOP_apic_read:
+    case PHYSDEVOP_apic_write:
+        return apic_op(c, arg);
+    case PHYSDEVOP_alloc_irq_vector:
+        return alloc_irq_vector(arg);
+    case PHYSDEVOP_set_iopl:
+        return set_iopl(arg);
+    case PHYSDEVOP_set_iobitmap:
+        return set_iobitmap(arg);
+    case PHYSDEVOP_manage_pci_add:
+    case PHYSDEVOP_manage_pci_remove:
+        return copy_and_priv(arg, sizeof(struct physdev_manage_pci), 0);
+    case PHYSDEVOP_manage_pci_add_ext: {
+        struct physdev_manage_pci_ext m;
+        if (raw_copy_from_guest(&m, (void *)arg, sizeof(m)))
+            return -EFAULT;
+        if (m.is_extfn > 1 || m.is_virtfn > 1)
+            return -EINVAL;
+        return current->domain->is_privileged ? 0 : -EPERM;
+    }
+    case PHYSDEVOP_pci_device_add:
+        return copy_and_priv(arg, sizeof(struct physdev_pci_device_add), 0);
+    case PHYSDEVOP_pci_device_remove:
+        return copy_and_priv(arg, sizeof(struct physdev_pci_device), 0);
+    case PHYSDEVOP_pci_mmcfg_reserved:
+        if (!current->domain->is_privileged)
+            return -EPERM;              /* Xen checks privilege before copying */
+        return copy_and_priv(arg, sizeof(struct physdev_pci_mmcfg_reserved), 0);
+    case PHYSDEVOP_prepare_msix:
+    case PHYSDEVOP_release_msix:
+        return copy_and_priv(arg, sizeof(struct physdev_pci_device), -ENODEV);
+    case PHYSDEVOP_restore_msi:
+        return copy_and_priv(arg, sizeof(struct physdev_restore_msi), -ENODEV) == -EFAULT
+               ? -EFAULT : -ENODEV;
+    case PHYSDEVOP_restore_msi_ext:
+        return copy_and_priv(arg, sizeof(struct physdev_pci_device), -ENODEV) == -EFAULT
+               ? -EFAULT : -ENODEV;
+    case PHYSDEVOP_setup_gsi:
+        return setup_gsi(arg);
+    case PHYSDEVOP_get_free_pirq:
+        return get_free_pirq(arg);
+    case PHYSDEVOP_dbgp_op:
+        if (!current->domain->is_privileged)
+            return -EPERM;
+        return copy_and_priv(arg, sizeof(struct physdev_dbgp_op), -ENOSYS) == -EFAULT
+               ? -EFAULT : 0;           /* no USB debug port driver: nothing to do */
+    default:
+        return -ENOSYS;
+    }
+}
