@@ -206,6 +206,31 @@ static void test_bit_flips(void **state)
     free(out);
 }
 
+/* Valid headers around random LZMA2 data: garbage in, an error out. */
+static void test_garbage_payload(void **state)
+{
+    size_t xz_bytes, done;
+    uint8_t *data = make_data(K_MIXED, 200000, 11);
+    uint8_t *xz = host_xz(data, 200000, "--x86 --lzma2 --check=crc64", &xz_bytes);
+    uint8_t *bad = malloc(xz_bytes), *out = malloc(200000);
+    size_t start = 12 + ((size_t)xz[12] + 1) * 4;
+    uint64_t s = 777;
+
+    assert_non_null(xz);
+    for (unsigned int i = 0; i < 500; i++) {
+        /* keep the first chunk header (dictionary reset, properties) half the time */
+        size_t from = start + (i % 2 ? 6 : 0) + test_rand(&s) % 64;
+        memcpy(bad, xz, xz_bytes);
+        for (size_t k = from; k < xz_bytes - 64; k++)
+            bad[k] = test_rand(&s);
+        assert_true(xz_decompress(bad, xz_bytes, out, 200000, &done) < 0);
+    }
+    free(data);
+    free(xz);
+    free(bad);
+    free(out);
+}
+
 static void test_output_too_small(void **state)
 {
     size_t xz_bytes, done;
@@ -251,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_blocks_and_streams),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_garbage_payload),
         cmocka_unit_test(test_output_too_small),
         cmocka_unit_test(test_unsupported),
     };
