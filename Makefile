@@ -25,6 +25,9 @@ HV_ASFLAGS := -D__ASSEMBLY__ -Iinclude -I$(BUILD)/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments
 
+# Compiler support routines (128-bit division, popcount) from GCC's own libgcc.
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+
 HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
@@ -49,7 +52,7 @@ $(BUILD)/xenia.lds: arch/x86/xenia.lds.S include/xenia/config.h
 	$(CC) -E -P -D__ASSEMBLY__ -Iinclude -x c $< -o $@
 
 $(BUILD)/xenia-syms: $(HV_OBJS) $(BUILD)/xenia.lds
-	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS)
+	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(LIBGCC)
 
 $(BUILD)/xenia: $(BUILD)/xenia-syms
 	$(OBJCOPY) -O binary $< $@

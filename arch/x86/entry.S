@@ -20,7 +20,7 @@
 #define ENTRY_VECTOR_SYSCALL    0x100
 #define FLAT_KERNEL_SS          0xe02b
 #define FLAT_KERNEL_CS          0xe033
-#define UREGS_cs                (18 * 8)
+#define UREGS_cs                (17 * 8)
 #define UREGS_error_code        (15 * 8)
 #define UREGS_entry_vector      (15 * 8 + 4)
 

@@ -29,7 +29,7 @@ static inline bool spin_trylock(spinlock_t *l)
 {
     uint16_t h = __atomic_load_n(&l->head, __ATOMIC_RELAXED);
     uint32_t old = ((uint32_t)h << 16) | h;         /* unlocked: head == tail */
-    uint32_t new = ((uint32_t)h << 16) | (uint16_t)(h + 1);
+    uint32_t new = ((uint32_t)(uint16_t)(h + 1) << 16) | h;   /* take ticket h: tail = h + 1 */
     return __atomic_compare_exchange_n((uint32_t *)l, &old, new, false,
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
