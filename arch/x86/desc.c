@@ -9,6 +9,7 @@
 #include <asm/hv_paging.h>
 #include <asm/irq.h>
 #include <asm/page.h>
+#include <asm/traps.h>
 
 struct desc_ptr {
     uint16_t limit;
@@ -68,6 +69,7 @@ static void idt_init(void)
     /* int3 and into may be executed by a PV guest directly (ring 3). */
     idt_set_gate_dpl(3, 3);
     idt_set_gate_dpl(4, 3);
+    idt_set_gate_dpl(LEGACY_SYSCALL_VECTOR, 3);
 }
 
 static void write_tss_desc(uint64_t *gdt, const struct tss64 *tss)

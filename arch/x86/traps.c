@@ -57,6 +57,10 @@ void do_trap(struct cpu_user_regs *regs)
 {
     unsigned int vec = regs->entry_vector;
 
+    if (vec == LEGACY_SYSCALL_VECTOR && guest_mode(regs)) {
+        pv_handle_int80(regs);
+        return;
+    }
     if (vec >= FIRST_DYNAMIC_VECTOR) {
         if (irq_handlers[vec])
             irq_handlers[vec](regs);

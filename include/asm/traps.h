@@ -24,6 +24,7 @@
 #define TRAP_machine_check    18
 #define TRAP_simd_error       19
 #define ENTRY_VECTOR_SYSCALL  0x100
+#define LEGACY_SYSCALL_VECTOR 0x80     /* int $0x80: a DPL3 gate, as on Xen */
 
 /* guest_mode(): the frame interrupted a guest (ring 3), not the hypervisor. */
 static inline bool guest_mode(const struct cpu_user_regs *regs)
@@ -47,5 +48,7 @@ void show_registers(const struct cpu_user_regs *regs);
 
 /* PV hooks (arch/x86/pv/): an exception raised by a guest. */
 void pv_handle_guest_exception(struct cpu_user_regs *regs);
+/* pv_handle_int80(): `int $0x80` from a guest: its trap-table entry, or #GP(0x402). */
+void pv_handle_int80(struct cpu_user_regs *regs);
 
 #endif

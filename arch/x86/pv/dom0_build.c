@@ -394,6 +394,7 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
     }
     fill_start_info(&b, initrd_bytes, cmdline);
 
+    b.d->max_pages = ~0U;                   /* dom0 is not capped, as on Xen */
     rc = pv_validate_initial_tables(b.d, _mfn(l4_mfn));
     if (rc)
         goto fail;

@@ -16,7 +16,8 @@
 #include <asm/pv_emulate.h>
 #include <asm/traps.h>
 
-#define X86_CR0_TS  0x8UL
+#define X86_CR0_TS      0x8UL
+#define PFEC_user_mode  (1 << 2)
 
 static bool vector_has_error_code(unsigned int vec)
 {
@@ -52,7 +53,26 @@ void pv_handle_guest_exception(struct cpu_user_regs *regs)
     default:
         break;
     }
-    pv_inject_trap(regs, vec, vector_has_error_code(vec) ? (int32_t)regs->error_code : -1);
+    int32_t error_code = vector_has_error_code(vec) ? (int32_t)regs->error_code : -1;
+    /* The guest kernel runs in ring 3, but its faults are kernel-mode faults. */
+    if (vec == TRAP_page_fault && (v->arch.flags & TF_kernel_mode))
+        error_code &= ~PFEC_user_mode;
+    pv_inject_trap(regs, vec, error_code);
+}
+
+void pv_handle_int80(struct cpu_user_regs *regs)
+{
+    struct vcpu *v = current;
+    const struct trap_info *ti = &v->arch.trap_ctxt[LEGACY_SYSCALL_VECTOR];
+    unsigned int need_dpl = (v->arch.flags & TF_kernel_mode) ? 1 : 3;
+
+    if (ti->address && TI_GET_DPL(ti) >= need_dpl) {
+        pv_create_bounce_frame(regs, ti->address, TI_GET_IF(ti) ? TBF_INTERRUPT : 0, 0);
+        return;
+    }
+    /* As if the gate were DPL0: #GP naming IDT entry 0x80, at the INT itself. */
+    regs->rip -= 2;
+    pv_inject_trap(regs, TRAP_gp_fault, (LEGACY_SYSCALL_VECTOR << 3) | 2);
 }
 
 /* HYPERVISOR_set_trap_table (xen.h): array terminated by address == 0; NULL clears all. */
