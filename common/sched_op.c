@@ -28,8 +28,17 @@ static void poll_timer_fn(void *data)
         vcpu_unblock(v);
 }
 
+static void periodic_timer_fn(void *data)
+{
+    struct vcpu *v = data;
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    if (v->periodic_period)
+        set_timer(&v->periodic_timer, NOW() + v->periodic_period);
+}
+
 void vcpu_timers_init(struct vcpu *v)
 {
+    init_timer(&v->periodic_timer, periodic_timer_fn, v, (unsigned int)v->processor);
     init_timer(&v->singleshot_timer, singleshot_timer_fn, v, (unsigned int)v->processor);
     init_timer(&v->poll_timer, poll_timer_fn, v, (unsigned int)v->processor);
 }

@@ -216,8 +216,11 @@ void update_vcpu_system_time(struct vcpu_time_info *u)
     v = (v + 1) | 1;
     ACCESS_ONCE(u->version) = v;
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    u->tsc_timestamp = t->tsc_stamp;
-    u->system_time = t->stime_stamp;
+    /* A fresh (tsc, system time) pair keeps the guest's deltas small. */
+    uint64_t tsc = rdtsc_ordered();
+    u->tsc_timestamp = tsc;
+    u->system_time = tsc < t->tsc_stamp ? t->stime_stamp :
+                     t->stime_stamp + (s_time_t)scale_delta(tsc - t->tsc_stamp, &t->scale);
     u->tsc_to_system_mul = t->scale.mul_frac;
     u->tsc_shift = t->scale.shift;
     u->flags = XEN_PVCLOCK_TSC_STABLE_BIT;

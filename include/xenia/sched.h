@@ -43,6 +43,10 @@ struct vcpu {
     /* timers: singleshot (set_timer_op / VCPUOP_set_singleshot_timer), poll timeout */
     struct timer singleshot_timer;   /* raises VIRQ_TIMER */
     struct timer poll_timer;         /* ends SCHEDOP_poll */
+    struct timer periodic_timer;     /* VCPUOP_set_periodic_timer */
+    s_time_t periodic_period;        /* ns, 0 = off */
+    unsigned long runstate_guest;    /* guest VA of its runstate copy, 0 = none */
+    bool vcpu_info_registered;       /* VCPUOP_register_vcpu_info done */
     int virq_to_evtchn[NR_VIRQS];    /* per-vCPU VIRQ bindings (port or 0) */
     int poll_evtchn;                 /* SCHEDOP_poll: 0 none, -1 any, else the port */
 

@@ -16,6 +16,7 @@
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pv_domain.h>
+#include <asm/pv_context.h>
 
 #define X86_EFLAGS_IF   0x200
 #define FXSAVE_BYTES    512
@@ -132,4 +133,5 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     wrmsr(MSR_SHADOW_GS_BASE, kernel ? v->arch.gs_base_user : v->arch.gs_base_kernel);
     __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
     update_vcpu_system_time(&v->vcpu_info->time);
+    vcpu_update_runstate_area(v);
 }

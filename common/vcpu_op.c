@@ -1,0 +1,175 @@
+/*
+ * HYPERVISOR_vcpu_op (xen/vcpu.h): bring vCPUs up and down, their timers,
+ * runstate, and where their vcpu_info lives.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/event.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/softirq.h>
+#include <xenia/time.h>
+#include <xen/vcpu.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/pv_context.h>
+#include <asm/smp.h>
+
+#define MIN_PERIOD_NS   1000000         /* 1 ms: shorter periodic timers are refused */
+
+/* vcpu_runstate_now(): v's runstate with the current state's time brought up to now. */
+static struct vcpu_runstate_info vcpu_runstate_now(const struct vcpu *v)
+{
+    struct vcpu_runstate_info r = v->runstate;
+    s_time_t now = NOW();
+    r.time[r.state] += now - r.state_entry_time;
+    r.state_entry_time = now;
+    return r;
+}
+
+void vcpu_update_runstate_area(struct vcpu *v)
+{
+    if (!v->runstate_guest)
+        return;
+    struct vcpu_runstate_info r = v->runstate;
+    if (raw_copy_to_guest((void *)v->runstate_guest, &r, sizeof(r)))
+        v->runstate_guest = 0;          /* unmapped now: stop, as the guest broke it */
+}
+
+static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
+{
+    struct vcpu_register_vcpu_info info;
+
+    if (raw_copy_from_guest(&info, (void *)arg, sizeof(info)))
+        return -EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+        return -ENXIO;
+    if (v->vcpu_info_registered)
+        return -EINVAL;
+    mfn_t mfn = _mfn(info.mfn);
+    if (!mfn_valid(mfn) || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_writable_page))
+        return -EINVAL;
+
+    struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(info.mfn) + info.offset);
+    memcpy(new, v->vcpu_info, sizeof(*new));
+    v->vcpu_info = new;
+    v->vcpu_info_registered = true;
+    /* Make the guest rescan every event selector, as Xen does. */
+    new->evtchn_pending_sel = ~(xen_ulong_t)0;
+    vcpu_mark_events_pending(v);
+    update_vcpu_system_time(&new->time);
+    return 0;
+}
+
+static long vcpu_initialise(struct vcpu *v, hc_arg_t arg)
+{
+    if (v->is_initialised)
+        return -EEXIST;
+    struct vcpu_guest_context *ctx = xzalloc_bytes(sizeof(*ctx));
+    if (!ctx)
+        return -ENOMEM;
+    long rc = -EFAULT;
+    if (!raw_copy_from_guest(ctx, (void *)arg, sizeof(*ctx)))
+        rc = pv_set_vcpu_context(v, ctx);
+    xfree_bytes(ctx, sizeof(*ctx));
+    if (!rc)
+        v->is_initialised = true;
+    return rc;
+}
+
+static long vcpu_down(struct vcpu *v)
+{
+    if (__atomic_fetch_or(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST) & VPF_down)
+        return 0;
+    raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
+    return 0;
+}
+
+static long vcpu_up(struct vcpu *v)
+{
+    if (!v->is_initialised)
+        return -EINVAL;
+    if (__atomic_fetch_and(&v->pause_flags, ~VPF_down, __ATOMIC_SEQ_CST) & VPF_down)
+        vcpu_wake(v);
+    return 0;
+}
+
+static long set_singleshot(struct vcpu *v, hc_arg_t arg)
+{
+    struct vcpu_set_singleshot_timer t;
+    if (v != current)
+        return -EINVAL;
+    if (raw_copy_from_guest(&t, (void *)arg, sizeof(t)))
+        return -EFAULT;
+    /* Xen 4.17 ignores VCPU_SSHOTTMR_future: a past deadline fires at once. */
+    vcpu_set_singleshot_timer(v, t.timeout_abs_ns ? (s_time_t)t.timeout_abs_ns : 1);
+    return 0;
+}
+
+static long set_periodic(struct vcpu *v, hc_arg_t arg)
+{
+    struct vcpu_set_periodic_timer t;
+    if (raw_copy_from_guest(&t, (void *)arg, sizeof(t)))
+        return -EFAULT;
+    if (t.period_ns < MIN_PERIOD_NS || t.period_ns > (uint64_t)INT64_MAX / 2)
+        return -EINVAL;
+    v->periodic_period = (s_time_t)t.period_ns;
+    set_timer(&v->periodic_timer, NOW() + v->periodic_period);
+    return 0;
+}
+
+long do_vcpu_op(hc_arg_t cmd, hc_arg_t vcpuid, hc_arg_t arg)
+{
+    struct domain *d = current->domain;
+
+    if (vcpuid >= d->max_vcpus || !d->vcpu[vcpuid])
+        return -ENOENT;
+    struct vcpu *v = d->vcpu[vcpuid];
+
+    switch (cmd) {
+    case VCPUOP_initialise:
+        return vcpu_initialise(v, arg);
+    case VCPUOP_up:
+        return vcpu_up(v);
+    case VCPUOP_down:
+        return vcpu_down(v);
+    case VCPUOP_is_up:
+        return !(v->pause_flags & VPF_down);
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info r = vcpu_runstate_now(v);
+        return raw_copy_to_guest((void *)arg, &r, sizeof(r)) ? -EFAULT : 0;
+    }
+    case VCPUOP_register_runstate_memory_area: {
+        struct vcpu_register_runstate_memory_area area;
+        if (raw_copy_from_guest(&area, (void *)arg, sizeof(area)))
+            return -EFAULT;
+        if (area.addr.p && !guest_range_ok(area.addr.p, sizeof(struct vcpu_runstate_info)))
+            return -EINVAL;
+        v->runstate_guest = area.addr.p;
+        if (v == current)
+            vcpu_update_runstate_area(v);
+        return 0;
+    }
+    case VCPUOP_set_periodic_timer:
+        return set_periodic(v, arg);
+    case VCPUOP_stop_periodic_timer:
+        v->periodic_period = 0;
+        stop_timer(&v->periodic_timer);
+        return 0;
+    case VCPUOP_set_singleshot_timer:
+        return set_singleshot(v, arg);
+    case VCPUOP_stop_singleshot_timer:
+        if (v != current)
+            return -EINVAL;
+        stop_timer(&v->singleshot_timer);
+        return 0;
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(v, arg);
+    case VCPUOP_get_physid:
+        return -EINVAL;
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,28 @@
+/* Whole-vCPU context in and out (VCPUOP_initialise, XEN_DOMCTL_{set,get}vcpucontext). */
+#ifndef ASM_PV_CONTEXT_H
+#define ASM_PV_CONTEXT_H
+
+#include <xen/xen.h>
+
+struct vcpu;
+
+/*
+ * pv_set_vcpu_context(): load a struct vcpu_guest_context (xen/arch-x86/
+ * xen.h) into v, which must not be running. Validates every address
+ * (canonical), selector (forced to RPL 3), the GDT frames and the page
+ * tables (ctrlreg[3] kernel, ctrlreg[1] user), taking their references.
+ * Returns 0, -EINVAL (bad value or table) or -EFAULT-free errors of
+ * pv_set_gdt()/pv_set_guest_table().
+ */
+int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
+
+/* pv_get_vcpu_context(): v's state as a vcpu_guest_context (v not running). */
+void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c);
+
+/* pv_set_gdt(): see arch/x86/pv/descriptor.c. */
+int pv_set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries);
+
+/* vcpu_update_runstate_area(): copy v's runstate to its registered guest area (v current). */
+void vcpu_update_runstate_area(struct vcpu *v);
+
+#endif
