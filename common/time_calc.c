@@ -10,21 +10,21 @@
 
 void set_time_scale(struct time_scale *ts, uint64_t ticks_per_sec)
 {
-    uint64_t rate = ticks_per_sec;
+    unsigned __int128 rate = ticks_per_sec, low = SCALE_LOW, high = SCALE_HIGH;
     int shift = 0;
 
     ASSERT(rate != 0);
-    /* Bring the rate into (1e9, 2e9]: then 1e9 / rate is a fraction < 1. */
-    while (rate > SCALE_HIGH) {
-        rate >>= 1;
+    /*
+     * Pick shift so that rate * 2^shift lies in (1e9, 2e9] (compared
+     * exactly, no bits of the rate dropped): then 1e9 / (rate * 2^shift)
+     * is a fraction in [0.5, 1) and mul_frac = 2^32 times it.
+     */
+    while (rate > (high << -shift))
         shift--;
-    }
-    while (rate <= SCALE_LOW) {
-        rate <<= 1;
+    while (shift >= 0 && (rate << shift) <= low)
         shift++;
-    }
     ts->shift = (int8_t)shift;
-    ts->mul_frac = (uint32_t)((SCALE_LOW << 32) / rate);
+    ts->mul_frac = (uint32_t)(((unsigned __int128)SCALE_LOW << (32 - shift)) / rate);
 }
 
 static bool is_leap(unsigned int y)
