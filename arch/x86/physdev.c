@@ -41,7 +41,7 @@
 #define IOAPIC_RTE_FIRST    0x10
 #define RTE_DELIVERY_LOWEST 1       /* delivery modes above this are refused */
 
-static DEFINE_SPINLOCK(ioapic_lock);
+static __attribute__((unused)) DEFINE_SPINLOCK(ioapic_lock);
 
 static unsigned int nr_pirqs(const struct domain *d)
 {

@@ -1,0 +1,484 @@
+/* SOURCES: common/memory.c common/multicall.c common/vm_assist.c arch/x86/platform_hypercall.c arch/x86/physdev.c arch/x86/mm/page_ref.c */
+/*
+ * memory_op, multicall, vm_assist, platform_op and physdev_op against a
+ * fake heap, a fake domain list and guest copies that fault on request.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/memory_op.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xen/memory.h>
+#include <xen/platform.h>
+#include <xen/physdev.h>
+#include <asm/current.h>
+#include "host_stubs.h"
+
+/* ---- fakes: current, domains ---- */
+
+struct vcpu *host_test_current;
+static struct domain dom0, domu;
+static struct vcpu vcpu0, vcpuu;
+static struct shared_info shinfo0;
+
+struct domain *rcu_lock_domain_by_id(domid_t id)
+{
+    if (id == DOMID_SELF)
+        id = current->domain->domain_id;
+    struct domain *d = id == 0 ? &dom0 : id == 1 ? &domu : NULL;
+    if (d)
+        d->refcnt++;
+    return d;
+}
+
+void rcu_unlock_domain(struct domain *d)
+{
+    assert_true(d->refcnt > 0);
+    d->refcnt--;
+}
+
+/* ---- fakes: guest memory (host pointers; one "unmapped" range faults) ---- */
+
+static char bad_area[4096];                 /* copies touching this fault */
+static bool fault_writes;                   /* every copy to the guest faults */
+
+static bool touches_bad(const void *p, size_t n)
+{
+    const char *c = p;
+    return !c || (c < bad_area + sizeof(bad_area) && c + n > bad_area);
+}
+
+bool guest_range_ok(unsigned long va, size_t bytes)
+{
+    return va + bytes >= va && !(va + bytes > HYPERVISOR_VIRT_START && va < HYPERVISOR_VIRT_END);
+}
+
+size_t raw_copy_from_guest(void *dst, const void *src, size_t n)
+{
+    if (!guest_range_ok((unsigned long)src, n) || touches_bad(src, n))
+        return n;
+    memcpy(dst, src, n);
+    return 0;
+}
+
+size_t raw_copy_to_guest(void *dst, const void *src, size_t n)
+{
+    if (fault_writes || !guest_range_ok((unsigned long)dst, n) || touches_bad(dst, n))
+        return n;
+    memcpy(dst, src, n);
+    return 0;
+}
+
+/* ---- fakes: frames and the heap ---- */
+
+#define NR_FRAMES 64
+static struct page_info frames[NR_FRAMES];
+static unsigned long m2p[NR_FRAMES];
+struct page_info *frame_table = frames;
+unsigned long max_page = NR_FRAMES;
+unsigned long *machine_to_phys_mapping = m2p;
+
+struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsigned int memflags)
+{
+    unsigned long n = 1UL << order;
+    if (d->tot_pages + n > d->max_pages)
+        return NULL;
+    for (unsigned long m = 0; m + n <= NR_FRAMES; m += n) {
+        bool free = true;
+        for (unsigned long j = 0; j < n; j++)
+            free = free && frames[m + j].count_info == 0 && !frames[m + j].owner;
+        if (!free)
+            continue;
+        for (unsigned long j = 0; j < n; j++) {
+            frames[m + j].count_info = PGC_allocated | 1;
+            frames[m + j].owner = d;
+            m2p[m + j] = 0x5555;        /* stale: memory_op must overwrite */
+        }
+        d->tot_pages += n;
+        return &frames[m];
+    }
+    return NULL;
+}
+
+void free_domheap_pages(struct page_info *pg, unsigned int order)
+{
+    for (unsigned long j = 0; j < (1UL << order); j++) {
+        assert_true((pg[j].count_info & PGC_count_mask) == 0);
+        pg[j].owner->tot_pages--;
+        pg[j].owner = NULL;
+        pg[j].count_info = 0;
+    }
+}
+
+unsigned long total_free_pages(void) { return 10; }
+
+int get_page_type(struct page_info *pg, unsigned long type)
+{
+    if ((pg->type_info & PGT_count_mask) && (pg->type_info & PGT_type_mask) != type)
+        return -EBUSY;
+    pg->type_info = type | ((pg->type_info & PGT_count_mask) + 1);
+    return 0;
+}
+
+void put_page_type(struct page_info *pg) { pg->type_info--; }
+
+long arch_memory_op(unsigned long cmd, unsigned long arg) { return -ENOSYS; }
+
+/* ---- fakes: platform ---- */
+
+static jmp_buf poweroff_jmp;
+void machine_power_off(void) { longjmp(poweroff_jmp, 1); }
+uint16_t acpi_pm1a_control_port(void) { return 0x604; }
+paddr_t acpi_find_table(const char sig[4]) { return 0; }
+bool cpu_online(unsigned int cpu) { return cpu < 2; }
+uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
+
+/* ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall ---- */
+
+long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
+{
+    switch (nr) {
+    case 1: return (long)args[0] + 1;
+    case 2: return -EINVAL;
+    case __HYPERVISOR_multicall: return do_multicall(args[0], args[1]);
+    case __HYPERVISOR_vm_assist: return do_vm_assist(args[0], args[1]);
+    default: return -ENOSYS;
+    }
+}
+
+static int setup(void **state)
+{
+    memset(frames, 0, sizeof(frames));
+    memset(m2p, 0xff, sizeof(m2p));
+    memset(&dom0, 0, sizeof(dom0));
+    memset(&domu, 0, sizeof(domu));
+    dom0.domain_id = 0;
+    dom0.is_privileged = true;
+    dom0.max_pages = ~0U;
+    dom0.shared_info = &shinfo0;
+    domu.domain_id = 1;
+    domu.max_pages = 4;
+    vcpu0.domain = &dom0;
+    vcpuu.domain = &domu;
+    host_test_current = &vcpu0;
+    fault_writes = false;
+    return 0;
+}
+
+static long memop(unsigned long cmd, void *arg) { return do_memory_op(cmd, (hc_arg_t)arg); }
+
+/* ---- memory_op ---- */
+
+static void test_reservation_queries(void **state)
+{
+    domid_t self = DOMID_SELF, u = 1, none = 77, xen = DOMID_XEN;
+    dom0.tot_pages = 3;
+    shinfo0.arch.max_pfn = 100;
+    assert_int_equal(memop(XENMEM_current_reservation, &self), 3);
+    assert_int_equal(memop(XENMEM_maximum_reservation, &self), 0xffffffffL);
+    assert_int_equal(memop(XENMEM_maximum_gpfn, &self), 99);
+    assert_int_equal(memop(XENMEM_maximum_reservation, &u), 4);
+    assert_int_equal(memop(XENMEM_maximum_ram_page, NULL), NR_FRAMES);
+    assert_int_equal(memop(XENMEM_current_reservation, &none), -ESRCH);
+    assert_int_equal(memop(XENMEM_current_reservation, &xen), -ESRCH);
+    assert_int_equal(memop(XENMEM_current_reservation, NULL), -EFAULT);
+    assert_int_equal(memop(XENMEM_current_reservation, (void *)HYPERVISOR_VIRT_START), -EFAULT);
+    assert_int_equal(memop(XENMEM_current_reservation | (1 << MEMOP_EXTENT_SHIFT), &self), -EINVAL);
+    host_test_current = &vcpuu;                 /* a domU may not look at dom0 */
+    domid_t zero = 0;
+    assert_int_equal(memop(XENMEM_current_reservation, &zero), -EPERM);
+    assert_int_equal(memop(XENMEM_current_reservation, &self), 0);
+    assert_int_equal(dom0.refcnt + domu.refcnt, 0);
+    assert_int_equal(memop(99, &self), -ENOSYS);
+}
+
+static struct xen_memory_reservation resv(xen_pfn_t *list, unsigned long nr, unsigned int order)
+{
+    struct xen_memory_reservation r = { .nr_extents = nr, .extent_order = order, .domid = DOMID_SELF };
+    set_xen_guest_handle(r.extent_start, list);
+    return r;
+}
+
+static void test_increase_decrease(void **state)
+{
+    xen_pfn_t list[4] = { 0 };
+    struct xen_memory_reservation r = resv(list, 2, 1);
+
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 2);
+    assert_int_equal(dom0.tot_pages, 4);
+    assert_int_equal(list[0], 0);
+    assert_int_equal(list[1], 2);
+    assert_true(m2p[0] == INVALID_M2P_ENTRY && m2p[3] == INVALID_M2P_ENTRY);
+
+    /* Free frame 2 (order 0); a still-mapped frame 3 loses only its allocation ref. */
+    frames[3].count_info++;                     /* a page-table mapping */
+    xen_pfn_t dec[2] = { 2, 3 };
+    r = resv(dec, 2, 0);
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), 2);
+    assert_null(frames[2].owner);
+    assert_ptr_equal(frames[3].owner, &dom0);
+    assert_int_equal(frames[3].count_info, 1);  /* no PGC_allocated, the mapping's ref */
+    assert_int_equal(dom0.tot_pages, 3);
+    put_page(&frames[3]);                       /* the mapping goes: freed */
+    assert_int_equal(dom0.tot_pages, 2);
+
+    /* A frame we do not own, an invalid MFN, a list we cannot read: 0 done. */
+    dec[0] = 2;
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), 0);
+    dec[0] = NR_FRAMES + 5;
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), 0);
+    r = resv((xen_pfn_t *)bad_area, 1, 0);
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), 0);
+    /* A domU cannot free dom0's frames. */
+    host_test_current = &vcpuu;
+    dec[0] = 0;
+    r = resv(dec, 1, 0);
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), 0);
+    assert_ptr_equal(frames[0].owner, &dom0);
+}
+
+static void test_increase_errors(void **state)
+{
+    xen_pfn_t list[8];
+    struct xen_memory_reservation r = resv(list, 8, 0);
+
+    host_test_current = &vcpuu;                 /* quota 4 frames */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 4);
+    assert_int_equal(domu.tot_pages, 4);
+    r = resv(list, 1, 10);                      /* domU max order is 9 */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    r = resv(list, 1, 0);
+    r.domid = 0;                                /* another domain: refused */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    r.domid = 55;
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    host_test_current = &vcpu0;
+    r = resv(list, 3, 0);                       /* start extent 2 of 3: one more */
+    assert_int_equal(memop(XENMEM_increase_reservation | (2 << MEMOP_EXTENT_SHIFT), &r), 3);
+    assert_int_equal(dom0.tot_pages, 1);
+    assert_int_equal(memop(XENMEM_increase_reservation | (5 << MEMOP_EXTENT_SHIFT), &r), 5);
+    r = resv(list, 1, 19);                      /* over dom0's max order (18) */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    r = resv(list, 1, 0);
+    r.mem_flags = XENMEMF_address_bits(12);     /* below a page: refused */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    r = resv((xen_pfn_t *)bad_area, 1, 0);      /* frame allocated, MFN not reported */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 0);
+    assert_int_equal(memop(XENMEM_increase_reservation, NULL), 0);
+    r = resv(NULL, 2, 0);                       /* no list: allowed */
+    assert_int_equal(memop(XENMEM_increase_reservation, &r), 2);
+}
+
+static void test_populate_physmap(void **state)
+{
+    xen_pfn_t list[2] = { 0x100, 0x200 };
+    struct xen_memory_reservation r = resv(list, 2, 0);
+
+    assert_int_equal(memop(XENMEM_populate_physmap, &r), 2);
+    assert_int_equal(m2p[list[0]], 0x100);
+    assert_int_equal(m2p[list[1]], 0x200);
+    assert_int_equal(dom0.tot_pages, 2);
+    r = resv(list, 1, 40);
+    assert_int_equal(memop(XENMEM_populate_physmap, &r), 0);
+    r = resv(list, 1, 0);
+    r.mem_flags = XENMEMF_populate_on_demand;   /* PoD on oneself: refused */
+    assert_int_equal(memop(XENMEM_populate_physmap, &r), 0);
+    fault_writes = true;                        /* MFN cannot be reported: not done */
+    list[0] = 0x300;
+    r.mem_flags = 0;
+    assert_int_equal(memop(XENMEM_populate_physmap, &r), 0);
+}
+
+static void test_memop_refusals(void **state)
+{
+    struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info };
+    assert_int_equal(memop(XENMEM_add_to_physmap, &x), -EACCES);
+    x.space = XENMAPSPACE_gmfn_foreign;
+    assert_int_equal(memop(XENMEM_add_to_physmap, &x), -ENOSYS);
+    assert_int_equal(memop(XENMEM_add_to_physmap | (1UL << (16 + MEMOP_EXTENT_SHIFT)), &x), -EDOM);
+    struct xen_vnuma_topology_info t = { .domid = DOMID_SELF };
+    assert_int_equal(memop(XENMEM_get_vnumainfo, &t), -EOPNOTSUPP);
+    t.pad = 1;
+    assert_int_equal(memop(XENMEM_get_vnumainfo, &t), -EINVAL);
+    assert_int_equal(memop(XENMEM_exchange, NULL), -ENOSYS);
+    struct xen_memory_reservation c = resv(NULL, 0, 0);
+    c.domid = 1;
+    assert_int_equal(memop(XENMEM_claim_pages, &c), 0);
+    c.nr_extents = 100;                         /* above domU's max_pages */
+    assert_int_equal(memop(XENMEM_claim_pages, &c), -EINVAL);
+    host_test_current = &vcpuu;
+    c.nr_extents = 0;
+    assert_int_equal(memop(XENMEM_claim_pages, &c), -EPERM);
+}
+
+/* ---- multicall ---- */
+
+static void test_multicall(void **state)
+{
+    multicall_entry_t mc[4];
+    memset(mc, 0, sizeof(mc));
+    mc[0].op = 1; mc[0].args[0] = 41;
+    mc[1].op = 2;
+    mc[2].op = 63;
+    mc[3].op = 1; mc[3].args[0] = 1;
+    assert_int_equal(do_multicall((hc_arg_t)mc, 4), 0);
+    assert_int_equal(mc[0].result, 42);
+    assert_int_equal((long)mc[1].result, -EINVAL);
+    assert_int_equal((long)mc[2].result, -ENOSYS);
+    assert_int_equal(mc[3].result, 2);
+
+    mc[0].op = __HYPERVISOR_multicall;          /* nesting refused, batch goes on */
+    mc[0].args[0] = (unsigned long)&mc[1];
+    mc[0].args[1] = 1;
+    assert_int_equal(do_multicall((hc_arg_t)mc, 2), 0);
+    assert_int_equal((long)mc[0].result, -EINVAL);
+
+    assert_int_equal(do_multicall(0, 0), 0);
+    assert_int_equal(do_multicall(0, 1), -EFAULT);
+    assert_int_equal(do_multicall(HYPERVISOR_VIRT_START, 2), -EFAULT);
+    assert_int_equal(do_multicall((hc_arg_t)bad_area, 1), -EFAULT);
+    fault_writes = true;                        /* result copy-out fails: -EFAULT */
+    assert_int_equal(do_multicall((hc_arg_t)mc, 2), -EFAULT);
+    fault_writes = false;
+    assert_int_equal(do_multicall((hc_arg_t)mc, 1), 0);  /* flag was cleared */
+}
+
+/* ---- vm_assist ---- */
+
+static void test_vm_assist(void **state)
+{
+    assert_int_equal(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict), 0);
+    assert_int_equal(dom0.arch.vm_assist, 1UL << VMASST_TYPE_m2p_strict);
+    assert_int_equal(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), 0);
+    assert_int_equal(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_m2p_strict), 0);
+    assert_int_equal(dom0.arch.vm_assist, 1UL << VMASST_TYPE_writable_pagetables);
+    assert_int_equal(do_vm_assist(VMASST_CMD_enable, 6), -EINVAL);
+    assert_int_equal(do_vm_assist(VMASST_CMD_enable, 64), -EINVAL);
+    assert_int_equal(do_vm_assist(7, 6), -EINVAL);      /* type checked first */
+    assert_int_equal(do_vm_assist(7, VMASST_TYPE_runstate_update_flag), -ENOSYS);
+    assert_int_equal(do_vm_assist(VMASST_CMD_enable, (1UL << 32) | 2), 0);  /* 32-bit args */
+}
+
+/* ---- platform_op ---- */
+
+static long pfop(struct xen_platform_op *op) { return do_platform_op((hc_arg_t)op); }
+
+static void test_platform_op(void **state)
+{
+    struct xen_platform_op op = { .cmd = XENPF_get_cpuinfo, .interface_version = 0x03000000 };
+    assert_int_equal(pfop(&op), -EACCES);
+    assert_int_equal(do_platform_op(0), -EFAULT);
+    op.interface_version = XENPF_INTERFACE_VERSION;
+    op.u.pcpu_info.xen_cpuid = 1;
+    assert_int_equal(pfop(&op), 0);
+    assert_int_equal(op.u.pcpu_info.flags, XEN_PCPU_FLAGS_ONLINE);
+    assert_int_equal(op.u.pcpu_info.apic_id, 2);
+    assert_int_equal(op.u.pcpu_info.max_present, 1);
+    op.u.pcpu_info.xen_cpuid = 5;
+    assert_int_equal(pfop(&op), 0);
+    assert_int_equal(op.u.pcpu_info.flags, XEN_PCPU_FLAGS_INVALID);
+
+    memset(&op.u, 0, sizeof(op.u));
+    op.cmd = XENPF_settime64;
+    op.u.settime64.secs = 1000;
+    op.u.settime64.nsecs = 5;
+    op.u.settime64.system_time = 2000000000ULL;
+    assert_int_equal(pfop(&op), 0);
+    assert_int_equal(shinfo0.wc_sec, 998);
+    assert_int_equal(shinfo0.wc_nsec, 5);
+    op.u.settime64.mbz = 1;
+    assert_int_equal(pfop(&op), -EINVAL);
+
+    op.cmd = XENPF_firmware_info;
+    memset(&op.u, 0, sizeof(op.u));
+    op.u.firmware_info.type = XEN_FW_DISK_INFO;
+    assert_int_equal(pfop(&op), -ESRCH);
+    op.u.firmware_info.type = XEN_FW_EFI_INFO;
+    assert_int_equal(pfop(&op), -ENOSYS);
+    op.u.firmware_info.type = 99;
+    assert_int_equal(pfop(&op), -EINVAL);
+
+    op.cmd = XENPF_enter_acpi_sleep;
+    memset(&op.u, 0, sizeof(op.u));
+    op.u.enter_acpi_sleep.sleep_state = 3;
+    assert_int_equal(pfop(&op), -EOPNOTSUPP);
+    op.u.enter_acpi_sleep.sleep_state = 5;
+    op.u.enter_acpi_sleep.flags = 2;
+    assert_int_equal(pfop(&op), -EINVAL);
+    op.cmd = 1000;
+    assert_int_equal(pfop(&op), -ENOSYS);
+    op.cmd = XENPF_cpu_offline;
+    op.u.cpu_ol.cpuid = 0;
+    assert_int_equal(pfop(&op), -EOPNOTSUPP);
+
+    /* Last: S5 never returns (the fake jumps out with xenpf_lock held). */
+    op.cmd = XENPF_enter_acpi_sleep;
+    memset(&op.u, 0, sizeof(op.u));
+    op.u.enter_acpi_sleep.sleep_state = 5;
+    if (!setjmp(poweroff_jmp)) {
+        pfop(&op);
+        fail_msg("S5 returned");
+    }
+}
+
+/* ---- physdev_op ---- */
+
+static void test_physdev(void **state)
+{
+    struct physdev_set_iopl s = { .iopl = 3 };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (hc_arg_t)&s), 0);
+    assert_int_equal(vcpu0.arch.iopl, 3);
+    s.iopl = 4;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (hc_arg_t)&s), -EINVAL);
+    assert_int_equal(vcpu0.arch.iopl, 3);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, 0), -EFAULT);
+
+    struct physdev_irq_status_query q = { .irq = 10 };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_irq_status_query, (hc_arg_t)&q), 0);
+    assert_int_equal(q.flags, XENIRQSTAT_needs_eoi);
+    q.irq = 100000;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_irq_status_query, (hc_arg_t)&q), -EINVAL);
+
+    struct physdev_irq irq = { .irq = 9 };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_alloc_irq_vector, (hc_arg_t)&irq), 0);
+    assert_int_equal(irq.vector, 9);
+    struct physdev_apic a = { .apic_physbase = 0xfec00000, .reg = 1 };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_apic_read, (hc_arg_t)&a), -EINVAL);
+    struct physdev_pci_device_add add = { 0 };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_pci_device_add, (hc_arg_t)&add), 0);
+    assert_int_equal(do_physdev_op(999, (hc_arg_t)&add), -ENOSYS);
+
+    host_test_current = &vcpuu;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_alloc_irq_vector, (hc_arg_t)&irq), -EPERM);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_apic_read, (hc_arg_t)&a), -EPERM);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_pci_device_add, (hc_arg_t)&add), -EPERM);
+    struct physdev_map_pirq m = { .domid = 0, .type = MAP_PIRQ_TYPE_GSI };
+    assert_int_equal(do_physdev_op(PHYSDEVOP_map_pirq, (hc_arg_t)&m), -EPERM);
+    s.iopl = 1;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (hc_arg_t)&s), 0);
+    assert_int_equal(vcpuu.arch.iopl, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_reservation_queries, setup),
+        cmocka_unit_test_setup(test_increase_decrease, setup),
+        cmocka_unit_test_setup(test_increase_errors, setup),
+        cmocka_unit_test_setup(test_populate_physmap, setup),
+        cmocka_unit_test_setup(test_memop_refusals, setup),
+        cmocka_unit_test_setup(test_multicall, setup),
+        cmocka_unit_test_setup(test_vm_assist, setup),
+        cmocka_unit_test_setup(test_platform_op, setup),
+        cmocka_unit_test_setup(test_physdev, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
