@@ -8,6 +8,14 @@
 #define SCALE_LOW   1000000000ULL          /* shifted rate must exceed this... */
 #define SCALE_HIGH  2000000000ULL          /* ...and must not exceed this */
 
+/* n / d for a quotient known to fit 64 bits (no libgcc in the hypervisor). */
+static uint64_t div128_64(unsigned __int128 n, uint64_t d)
+{
+    uint64_t q, r;
+    __asm__ ("divq %4" : "=a"(q), "=d"(r) : "a"((uint64_t)n), "d"((uint64_t)(n >> 64)), "rm"(d));
+    return q;
+}
+
 void set_time_scale(struct time_scale *ts, uint64_t ticks_per_sec)
 {
     unsigned __int128 rate = ticks_per_sec, low = SCALE_LOW, high = SCALE_HIGH;
@@ -24,7 +32,7 @@ void set_time_scale(struct time_scale *ts, uint64_t ticks_per_sec)
     while (shift >= 0 && (rate << shift) <= low)
         shift++;
     ts->shift = (int8_t)shift;
-    ts->mul_frac = (uint32_t)(((unsigned __int128)SCALE_LOW << (32 - shift)) / rate);
+    ts->mul_frac = (uint32_t)div128_64((unsigned __int128)SCALE_LOW << (32 - shift), ticks_per_sec);
 }
 
 static bool is_leap(unsigned int y)
