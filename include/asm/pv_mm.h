@@ -84,9 +84,10 @@ void pv_put_l1e(pte_t l1e);
 
 /*
  * pv_update_cr3() (arch/x86/pv/, the lead): v->arch.guest_table changed;
- * if v is running on this CPU, load the new CR3. Guest user mappings
- * carry _PAGE_GLOBAL (Xen's adjust_guest_l1e), so switching to another
- * process's tables must flush global TLB entries too (CR4.PGE toggle).
+ * if v is running on this CPU, load the new CR3. (Guest mappings are
+ * kept non-global for now: see PV_GLOBAL_USER_PAGES in pt_validate.c;
+ * turning Xen's global user pages on needs every guest-visible flush and
+ * context switch to drop global entries too.)
  */
 void pv_update_cr3(struct vcpu *v);
 

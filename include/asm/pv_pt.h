@@ -33,6 +33,18 @@ static inline pte_t *pt_map(unsigned long mfn) { return mfn_to_virt(mfn); }
 /* Xen's _PAGE_GUEST_KERNEL: bit 52, set on L1 entries the guest made without _PAGE_USER. */
 #define _PAGE_GUEST_KERNEL  (1UL << 52)
 
+/*
+ * PV_GLOBAL_USER_PAGES: Xen makes guest user mappings global (and lets
+ * guests set _PAGE_GLOBAL in L1 entries) so that they survive the
+ * kernel/user page-table switch. That is only safe when every TLB flush
+ * a guest relies on - remote flushes (flush_tlb_all/flush_tlb_domain),
+ * CR3 changes, vCPU context switches between domains - also drops
+ * global entries (CR4.PGE toggle). Until those do, Xenia keeps guest
+ * mappings non-global: _PAGE_GLOBAL is accepted in L1 entries (as Xen)
+ * but not stored.
+ */
+#define PV_GLOBAL_USER_PAGES 0
+
 /* Page-table levels are PGT_l1..l4 >> PGT_type_shift: 1..4. */
 static inline unsigned long pt_level_type(unsigned int level)
 {

@@ -36,8 +36,9 @@
  *      installed by the validator whatever the guest wrote there, and no
  *      guest update may reach those slots.
  *  T5. Entries never carry flags outside the guest-allowed set (Xen's
- *      base_disallow_mask: PWT, PCD, PSE/PAT, G refused; L1 may carry G;
- *      L1 cache attributes only with I/O access) and never a superpage.
+ *      base_disallow_mask: PWT, PCD, PSE/PAT, G refused; L1 may carry G,
+ *      which is dropped while PV_GLOBAL_USER_PAGES is 0; L1 cache
+ *      attributes only with I/O access) and never a superpage.
  *  T6. When a page-table type count drops to 0 the table is devalidated:
  *      every reference T2/T3 took is dropped (which may cascade down the
  *      levels, at most 4 deep), then the count reaches 0 with the type

@@ -70,6 +70,8 @@ static pte_t adjust_entry(unsigned int level, pte_t e)
         return e | _PAGE_USER;
     if (!(e & _PAGE_USER))
         e |= _PAGE_GUEST_KERNEL | _PAGE_USER;
+    if (!PV_GLOBAL_USER_PAGES)
+        return e & ~_PAGE_GLOBAL;
     if (!(e & _PAGE_GUEST_KERNEL))
         e |= _PAGE_GLOBAL;
     return e;

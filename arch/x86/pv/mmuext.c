@@ -58,8 +58,8 @@ int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user)
     *field = mfn;
     if (!user)
         pv_update_cr3(v);
-    /* The old tables' user mappings are global (adjust_entry()): drop them, as Xen's write_ptbase(). */
-    if (!user && v == current)
+    /* Global user mappings of the old tables survive a CR3 load: drop them, as Xen's write_ptbase(). */
+    if (PV_GLOBAL_USER_PAGES && !user && v == current)
         pv_flush_tlb_local();
     if (old)
         put_page_and_type(mfn_to_page(_mfn(old)));
