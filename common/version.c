@@ -13,7 +13,13 @@ extern char saved_cmdline[1024];
 /* The XENFEAT_* bits a PV domain sees: only what Xenia really implements. */
 static uint32_t pv_feature_submap0(const struct domain *d)
 {
+    /*
+     * gnttab_map_avail_bits: grant-map PTEs keep the guest's available
+     * bits. Linux PV refuses to boot without it; Xenia's grant mapping
+     * (issue 3) must honour it.
+     */
     uint32_t map = (1U << XENFEAT_mmu_pt_update_preserve_ad) |
+                   (1U << XENFEAT_gnttab_map_avail_bits) |
                    (1U << XENFEAT_highmem_assist) |
                    (1U << XENFEAT_direct_mapped);
     if (d->arch.vm_assist & (1UL << VMASST_TYPE_pae_extended_cr3))

@@ -7,6 +7,7 @@
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
+#include <xenia/param.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
 #include <asm/irq.h>
@@ -22,6 +23,10 @@
 #define X86_EFLAGS_VM       0x20000UL
 
 extern const char syscall_stubs[];
+
+/* hypercall_trace: log every hypercall and its result (debugging aid). */
+static bool opt_hypercall_trace;
+boolean_param("hypercall_trace", opt_hypercall_trace);
 extern unsigned long syscall_stack_top[NR_CPUS];
 
 void cpu_init_syscall(unsigned int cpu)
@@ -97,7 +102,11 @@ void do_guest_syscall(struct cpu_user_regs *regs)
     }
 
     const unsigned long args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
-    long rc = hypercall_dispatch(regs->rax, args);
+    unsigned long nr = regs->rax;
+    long rc = hypercall_dispatch(nr, args);
+    if (opt_hypercall_trace)
+        printk("d%uv%d hypercall %s(%#lx, %#lx, %#lx) = %ld\n", v->domain->domain_id,
+               v->vcpu_id, hypercall_name(nr), args[0], args[1], args[2], rc);
     if (rc == -ERESTART)
         regs->rip -= 2;                 /* re-execute the SYSCALL instruction */
     else

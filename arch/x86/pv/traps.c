@@ -14,6 +14,7 @@
 #include <asm/pv_bounce.h>
 #include <asm/pv_domain.h>
 #include <asm/pv_emulate.h>
+#include <asm/pv_ptwr.h>
 #include <asm/traps.h>
 
 #define X86_CR0_TS      0x8UL
@@ -39,6 +40,10 @@ void pv_handle_guest_exception(struct cpu_user_regs *regs)
         break;
     case TRAP_invalid_op:
         if (pv_emulate_forced_invalid_op(regs))
+            return;
+        break;
+    case TRAP_page_fault:
+        if (pv_emulate_pt_write(regs, read_cr2(), regs->error_code))
             return;
         break;
     case TRAP_no_device:
