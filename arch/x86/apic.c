@@ -167,25 +167,25 @@ static void apic_enable_mode(void)
 }
 
 /*
- * A (current count, TSC) pair whose count read sat between two TSC reads
- * less than 10 us apart, so a slow MMIO access or a preemption cannot skew
- * it. False if no tight pair in 100 tries.
+ * A (current count, TSC) pair: the count read sits between two TSC reads;
+ * of 8 tries the tightest bracket wins (a slow MMIO access or a preemption
+ * cannot skew it). False if even that is wider than 100 us.
  */
 static bool apic_timer_sample(uint32_t *count, uint64_t *tsc)
 {
-    uint64_t slack = tsc_khz / 100;      /* 10 us of TSC */
+    uint64_t best = UINT64_MAX;
 
-    for (unsigned int i = 0; i < 100; i++) {
+    for (unsigned int i = 0; i < 8; i++) {
         uint64_t a = rdtsc_ordered();
         uint32_t c = apic_read(APIC_TMCCT);
         uint64_t b = rdtsc_ordered();
-        if (b - a <= slack) {
+        if (b - a < best) {
+            best = b - a;
             *count = c;
             *tsc = a + (b - a) / 2;
-            return true;
         }
     }
-    return false;
+    return best <= tsc_khz / 10;
 }
 
 /* LAPIC timer rate against the (already calibrated) TSC over CALIBRATE_US. */

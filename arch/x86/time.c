@@ -61,7 +61,7 @@ static uint64_t calibrate_tsc_pit(void)
 
 #define PMTMR_HZ            3579545ULL
 #define PMTMR_CALIBRATE     (PMTMR_HZ / 10)    /* 100 ms of PM time */
-#define PMTMR_SLACK         36                 /* ~10 us: a sample pair this tight is trusted */
+#define PMTMR_SLACK         360                /* ~100 us: widest bracket trusted */
 #define FADT_PM_TMR_BLK     76
 #define FADT_FLAGS          112
 #define FADT_TMR_VAL_EXT    (1u << 8)
@@ -89,22 +89,26 @@ static void pmtmr_probe(void)
 
 /*
  * A (PM timer, TSC) pair read close together: the TSC read sits between two
- * PM timer reads no more than PMTMR_SLACK ticks apart, so a preemption or
- * a slow port access cannot skew it. False if no tight pair in 100 tries.
+ * PM timer reads, and of 8 tries the tightest bracket wins, so a
+ * preemption or a slow (trapping) port access cannot skew it. False if even
+ * the best bracket is wider than PMTMR_SLACK.
  */
 static bool pmtmr_sample(uint32_t *pm, uint64_t *tsc)
 {
-    for (unsigned int i = 0; i < 100; i++) {
+    uint32_t best = UINT32_MAX;
+
+    for (unsigned int i = 0; i < 8; i++) {
         uint32_t a = inl(pmtmr_port) & pmtmr_mask;
         uint64_t t = rdtsc_ordered();
         uint32_t b = inl(pmtmr_port) & pmtmr_mask;
-        if (((b - a) & pmtmr_mask) <= PMTMR_SLACK) {
-            *pm = a + (((b - a) & pmtmr_mask) / 2);
+        uint32_t width = (b - a) & pmtmr_mask;
+        if (width < best) {
+            best = width;
+            *pm = (a + width / 2) & pmtmr_mask;
             *tsc = t;
-            return true;
         }
     }
-    return false;
+    return best <= PMTMR_SLACK;
 }
 
 /* TSC Hz over 100 ms of PM timer, or 0 if there is none or it misbehaves. */
