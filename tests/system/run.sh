@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# tests/system/run.sh: Debian's Linux as dom0 of $XENIA_HV (default
+# build/xenia) in QEMU, with the busybox initramfs running the dom0
+# workload (scripts/dom0-init.sh, xenia.test=1). One verdict per check:
+#     PASS: system/NAME     or     FAIL: system/NAME (reason) + console tail
+# All pass on Debian's Xen 4.17:
+#     XENIA_HV=build/debian/xen-4.17 bash tests/system/run.sh
+# One boot, ~2 min on Xen under TCG; a hypervisor that does not reach
+# userspace costs XENIA_BOOT_TIMEOUT (150 s) at most.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+hv=${XENIA_HV:-build/xenia}
+checks=(hypervisor-type hypervisor-version cpus-online fork-exec-1000 tmpfs-64MiB-checksum)
+all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
+
+fail_all() { for n in "${all[@]}"; do echo "FAIL: system/$n ($1)"; done; exit 0; }
+if [ ! -e build/debian/vmlinuz ] || [ ! -e build/debian/busybox ]; then
+    bash scripts/fetch-debian.sh > build/fetch-debian.log 2>&1 ||
+        fail_all "scripts/fetch-debian.sh failed, see build/fetch-debian.log"
+fi
+[ -e "$hv" ] || fail_all "no hypervisor $hv"
+bash scripts/mkinitramfs.sh > /dev/null || fail_all "scripts/mkinitramfs.sh failed"
+
+# This run's console in a directory of its own (others may run the suite
+# at the same time); build/system/logs-HV names the latest run.
+out=build/system
+mkdir -p "$out/runs"
+logs=$(mktemp -d "$out/runs/$(basename "$hv").XXXXXX")
+ln -sfn "runs/$(basename "$logs")" "$out/logs-$(basename "$hv")"
+ls -dt "$out/runs/$(basename "$hv")".* | tail -n +6 | xargs -r rm -rf   # keep 5
+log=$logs/dom0.log
+
+start=$SECONDS
+result=$(bash scripts/dom0-workload.sh "$hv" "$log")
+status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
+up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
+console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r
+
+# The last console lines of the run, indented for tests/run.sh.
+tail_of() { grep -v '^$' <<< "$console" | tail -n 12 | sed 's/^/    /'; }
+case $status in
+124) how="QEMU timed out" ;; killed) how="no userspace in ${XENIA_BOOT_TIMEOUT:-150}s" ;;
+*) how="QEMU exit $status" ;;
+esac
+
+if [ "$up" != none ]; then
+    echo "PASS: system/dom0-userspace"
+    echo "    userspace ${up}s after QEMU start"
+else
+    echo "FAIL: system/dom0-userspace (no 'XENIA-DOM0: userspace up'; $how)"; tail_of
+fi
+
+for n in "${checks[@]}"; do
+    line=$(grep -Eo "XENIA-CHECK $n (PASS|FAIL).*" <<< "$console" | head -n1)
+    if [ -z "$line" ]; then
+        if [ "$up" = none ]; then echo "FAIL: system/$n (dom0 userspace not reached)"
+        else echo "FAIL: system/$n (no result; $how)"; tail_of; fi
+    elif [[ $line == "XENIA-CHECK $n PASS"* ]]; then
+        echo "PASS: system/$n"
+        echo "    ${line#XENIA-CHECK $n PASS }"
+    else
+        echo "FAIL: system/$n (${line#XENIA-CHECK $n FAIL })"; tail_of
+    fi
+done
+
+if ! grep -q "XENIA-DOM0: workload done" <<< "$console"; then
+    echo "FAIL: system/poweroff-exit-0 (workload did not finish; $how)"
+    [ "$up" = none ] || tail_of
+elif [ "$status" != 0 ]; then
+    echo "FAIL: system/poweroff-exit-0 (workload done, then $how)"; tail_of
+else
+    echo "PASS: system/poweroff-exit-0"
+fi
+grep -Eo "XENIA-TIME .*" <<< "$console" | sed 's/^/    /'
+echo "system: $((SECONDS - start))s on $hv"
