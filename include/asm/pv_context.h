@@ -22,6 +22,12 @@ void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c);
 /* pv_set_gdt(): see arch/x86/pv/descriptor.c. */
 int pv_set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries);
 
+/*
+ * pv_guest_code_selector(): is sel a present code segment of v's own GDT?
+ * Sets *long_mode from its L bit. v must be current (its GDT is loaded).
+ */
+bool pv_guest_code_selector(const struct vcpu *v, uint16_t sel, bool *long_mode);
+
 /* vcpu_update_runstate_area(): copy v's runstate to its registered guest area (v current). */
 void vcpu_update_runstate_area(struct vcpu *v);
 

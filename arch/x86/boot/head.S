@@ -50,9 +50,9 @@ start32:
 
         lgdt    sym_phys(boot_gdt_ptr)
 
-        /* CR4.PAE | CR4.PGE */
+        /* CR4.PAE | CR4.PGE | CR4.OSFXSR | CR4.OSXMMEXCPT (guests use SSE) */
         mov     %cr4, %eax
-        or      $((1 << 5) | (1 << 7)), %eax
+        or      $((1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)), %eax
         mov     %eax, %cr4
 
         mov     $sym_phys(boot_l4), %eax

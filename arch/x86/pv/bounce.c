@@ -11,6 +11,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/guest_access.h>
+#include <xenia/param.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
 #include <asm/pv_domain.h>
@@ -83,8 +84,16 @@ int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned long handler,
     return 0;
 }
 
+/* trap_trace: log every exception bounced to a guest (debugging aid). */
+static bool opt_trap_trace;
+boolean_param("trap_trace", opt_trap_trace);
+
 void pv_inject_trap(struct cpu_user_regs *regs, unsigned int vector, int32_t error_code)
 {
+    if (opt_trap_trace)
+        printk("d%uv%d: trap %u error %#x at %04x:%lx cr2 %lx\n", current->domain->domain_id,
+               current->vcpu_id, vector, (unsigned int)error_code, regs->cs, regs->rip,
+               vector == TRAP_page_fault ? read_cr2() : 0UL);
     struct vcpu *v = current;
     const struct trap_info *ti = &v->arch.trap_ctxt[vector];
     unsigned int flags = 0;

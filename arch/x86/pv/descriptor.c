@@ -141,3 +141,17 @@ void pv_load_ldt(struct vcpu *v)
                v->domain->domain_id, v->arch.ldt_ents);
     __asm__ __volatile__("lldt %w0" :: "r"(0));
 }
+
+bool pv_guest_code_selector(const struct vcpu *v, uint16_t sel, bool *long_mode)
+{
+    unsigned int index = sel >> 3;
+
+    if ((sel & 4) || index >= v->arch.gdt_ents)
+        return false;                   /* LDT selectors: no LDT support yet */
+    const uint64_t *frame = mfn_to_virt(v->arch.gdt_frames[index / 512]);
+    uint64_t d = frame[index % 512];
+    if (!(d & SEG_P) || !(d & SEG_S) || !(d & (1ULL << 43)))
+        return false;                   /* not a present code segment */
+    *long_mode = d & (1ULL << 53);
+    return true;
+}

@@ -17,6 +17,7 @@
 #include <asm/pv_emulate.h>
 #include <asm/traps.h>
 #include "emul_internal.h"
+#include <asm/pv_context.h>
 
 #define DR6_BS           0x4000UL       /* single-step status */
 #define GP_EC_IDT        0x2u           /* #GP error code: the IDT entry faulted */
@@ -174,8 +175,9 @@ static bool fetch_operand(struct emul_insn *in, enum operand op)
 }
 
 /*
- * code_mode(): long_mode for the guest's code segment; false if it is
- * not one of the flat PV selectors (Xenia does not read guest descriptors).
+ * code_mode(): long_mode for the guest's code segment (the flat PV
+ * selectors, or a code descriptor of the guest's own GDT, such as the
+ * __KERNEL_CS Linux gives its secondary vCPUs); false if CS is unusable.
  */
 static bool code_mode(const struct cpu_user_regs *regs, bool *long_mode)
 {
@@ -187,7 +189,7 @@ static bool code_mode(const struct cpu_user_regs *regs, bool *long_mode)
         *long_mode = false;
         return true;
     }
-    return false;
+    return pv_guest_code_selector(current, regs->cs, long_mode);
 }
 
 /*

@@ -6,9 +6,9 @@
  * hypervisor decodes the store, validates the new entry exactly as
  * MMU_NORMAL_PT_UPDATE would, performs it, and skips the instruction.
  *
- * Handled stores (the forms compilers emit for PTE writes): MOV r->m
- * (89), MOV imm32->m (C7 /0), XCHG r,m (87) and [LOCK] CMPXCHG r,m (0F B1),
- * 64-bit (REX.W) or 32-bit halves combined with the other half.
+ * Handled stores (the forms Linux emits for PTE writes, see decode_store):
+ * MOV, XCHG, CMPXCHG, AND and OR on 1, 2, 4 or 8 bytes of one entry; a
+ * narrow store is merged into the rest of the entry before validation.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -29,8 +29,8 @@
 
 struct store {
     unsigned int len;          /* instruction bytes */
-    unsigned int width;        /* 4 or 8 */
-    enum { ST_MOV, ST_XCHG, ST_CMPXCHG } kind;
+    unsigned int width;        /* operand bytes: 1, 2, 4 or 8 */
+    enum { ST_MOV, ST_XCHG, ST_CMPXCHG, ST_AND, ST_OR } kind;
     int reg;                   /* source register, -1 for an immediate */
     uint64_t imm;
 };
@@ -65,50 +65,89 @@ static unsigned int modrm_len(const uint8_t *p, unsigned int avail)
     return len <= avail ? len : 0;
 }
 
+/* Read a little-endian immediate of n bytes (1 or 4), sign-extended. */
+static bool read_imm(const uint8_t *b, unsigned int n, unsigned int at, unsigned int size,
+                     uint64_t *imm)
+{
+    if (at + size > n)
+        return false;
+    if (size == 1) {
+        *imm = (uint64_t)(int64_t)(int8_t)b[at];
+    } else {
+        int32_t v;
+        memcpy(&v, b + at, 4);
+        *imm = (uint64_t)(int64_t)v;
+    }
+    return true;
+}
+
+/*
+ * The stores Linux uses on PTEs: MOV r/imm (88/89, C6/C7), XCHG (86/87),
+ * CMPXCHG (0F B0/B1), AND/OR with a register (20/21, 08/09) or an
+ * immediate (80/81/83 /1 and /4), each with optional LOCK, 66 and REX.
+ */
 static bool decode_store(const uint8_t *b, unsigned int n, struct store *s)
 {
     unsigned int i = 0, rex = 0;
+    bool opsize16 = false;
 
     s->imm = 0;
-    if (i < n && b[i] == 0xf0)
-        i++;                                /* LOCK */
+    for (; i < n && (b[i] == 0xf0 || b[i] == 0x66); i++)
+        opsize16 |= b[i] == 0x66;
     if (i < n && (b[i] & 0xf0) == 0x40)
         rex = b[i++];
+    if (i + 1 >= n)
+        return false;
+    uint8_t op = b[i++];
+    bool two = op == 0x0f;
+    if (two)
+        op = b[i++];
     if (i >= n)
         return false;
-    s->width = (rex & 8) ? 8 : 4;
-    uint8_t op = b[i++];
-    if (op == 0x0f) {
-        if (i >= n || b[i++] != 0xb1)
-            return false;
+    unsigned int ext = (b[i] >> 3) & 7;
+    bool byte_op = !(op & 1);
+    s->width = byte_op ? 1 : (rex & 8) ? 8 : opsize16 ? 2 : 4;
+    s->reg = (int)(ext | ((rex & 4) << 1));
+    unsigned int imm_size = 0;
+
+    if (two && (op == 0xb0 || op == 0xb1))
         s->kind = ST_CMPXCHG;
-    } else if (op == 0x89) {
+    else if (two)
+        return false;
+    else if (op == 0x88 || op == 0x89)
         s->kind = ST_MOV;
-    } else if (op == 0x87) {
+    else if (op == 0x86 || op == 0x87)
         s->kind = ST_XCHG;
-    } else if (op == 0xc7) {
+    else if (op == 0x20 || op == 0x21)
+        s->kind = ST_AND;
+    else if (op == 0x08 || op == 0x09)
+        s->kind = ST_OR;
+    else if ((op == 0xc6 || op == 0xc7) && ext == 0) {
         s->kind = ST_MOV;
+        s->reg = -1;
+        imm_size = byte_op ? 1 : 4;
+    } else if ((op == 0x80 || op == 0x81 || op == 0x83) && (ext == 1 || ext == 4)) {
+        s->kind = ext == 4 ? ST_AND : ST_OR;
+        s->reg = -1;
+        s->width = op == 0x80 ? 1 : (rex & 8) ? 8 : opsize16 ? 2 : 4;
+        imm_size = op == 0x81 ? 4 : 1;
     } else {
         return false;
     }
-    if (i >= n)
-        return false;
-    s->reg = op == 0xc7 ? -1 : (int)(((b[i] >> 3) & 7) | ((rex & 4) << 1));
-    if (op == 0xc7 && ((b[i] >> 3) & 7) != 0)
-        return false;
+    if (s->width == 2 && imm_size == 4)
+        imm_size = 2;                       /* 66 C7 / 66 81 take imm16 */
     unsigned int m = modrm_len(b + i, n - i);
     if (!m)
         return false;
     i += m;
-    if (op == 0xc7) {
-        if (i + 4 > n)
+    if (imm_size == 2) {
+        if (i + 2 > n)
             return false;
-        int32_t imm;
-        memcpy(&imm, b + i, 4);
-        s->imm = (uint64_t)(int64_t)imm;    /* sign-extended, as the CPU does */
-        i += 4;
+        s->imm = (uint64_t)(int64_t)(int16_t)(b[i] | (b[i + 1] << 8));
+    } else if (imm_size && !read_imm(b, n, i, imm_size, &s->imm)) {
+        return false;
     }
-    s->len = i;
+    s->len = i + imm_size;
     return true;
 }
 
@@ -129,38 +168,42 @@ static pte_t *guest_l1e(const struct vcpu *v, unsigned long va)
     return &t[l1_table_offset(va)];
 }
 
-/* Perform the decoded store on the table entry at pg/slot; 0 or -errno. */
+/* Perform the decoded store on the table entry holding addr; 0 or -errno. */
 static int apply_store(struct cpu_user_regs *regs, const struct store *s,
                        struct page_info *pg, unsigned int level, unsigned long addr)
 {
     struct domain *d = current->domain;
     unsigned int slot = (addr & ~PAGE_MASK) / sizeof(pte_t);
+    unsigned int shift = (addr & 7) * 8;
+    uint64_t mask = s->width == 8 ? ~0ULL : ((1ULL << (s->width * 8)) - 1);
     pte_t *entry = (pte_t *)mfn_to_virt(mfn_x(page_to_mfn(pg))) + slot;
     pte_t old = ACCESS_ONCE(*entry);
-    uint64_t val = s->reg < 0 ? s->imm : *gpr(regs, s->reg);
+    uint64_t field = (old >> shift) & mask;
+    uint64_t src = (s->reg < 0 ? s->imm : *gpr(regs, s->reg)) & mask;
 
-    if (s->width == 4) {
-        unsigned int shift = (addr & 4) * 8;
-        val = (old & ~(0xffffffffULL << shift)) | ((val & 0xffffffffULL) << shift);
-    } else if (addr & 7) {
+    if ((addr & 7) + s->width > 8)
         return -EINVAL;                     /* straddles two entries */
-    }
-    if (s->kind == ST_CMPXCHG) {
-        uint64_t expect = regs->rax;
-        uint64_t cur = s->width == 4 ? (old >> ((addr & 4) * 8)) & 0xffffffffULL : old;
-        if (s->width == 4)
-            expect &= 0xffffffffULL;
-        if (cur != expect) {
-            regs->rax = cur;
+    switch (s->kind) {
+    case ST_AND: src &= field; break;
+    case ST_OR:  src |= field; break;
+    case ST_CMPXCHG:
+        if (field != (regs->rax & mask)) {
+            regs->rax = s->width == 4 ? field : (regs->rax & ~mask) | field;
             regs->rflags &= ~X86_EFLAGS_ZF;
             return 0;
         }
         regs->rflags |= X86_EFLAGS_ZF;
+        break;
+    default:
+        break;
     }
+    pte_t nval = (old & ~(mask << shift)) | (src << shift);
     struct pt_ctx ctx = { .pt_dom = d, .pg_owner = d, .io_only = false };
-    int rc = pt_mod_entry(pg, level, slot, val, &ctx, false);
-    if (!rc && s->kind == ST_XCHG)
-        *gpr(regs, s->reg) = s->width == 4 ? (old >> ((addr & 4) * 8)) & 0xffffffffULL : old;
+    int rc = pt_mod_entry(pg, level, slot, nval, &ctx, false);
+    if (!rc && s->kind == ST_XCHG) {
+        unsigned long *r = gpr(regs, s->reg);
+        *r = s->width >= 4 ? field : (*r & ~mask) | field;
+    }
     return rc;
 }
 

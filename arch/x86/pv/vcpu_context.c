@@ -47,6 +47,8 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     *r = c->user_regs;
     r->cs |= 3;
     r->ss |= 3;
+    /* The virtual IOPL travels in the context's RFLAGS (Linux gives 1). */
+    v->arch.iopl = (unsigned int)((r->rflags & X86_EFLAGS_IOPL) >> 12);
     r->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     v->arch.flags = (c->flags & VGCF_in_kernel) ? TF_kernel_mode : 0;
     memcpy(v->arch.trap_ctxt, c->trap_ctxt, sizeof(v->arch.trap_ctxt));
