@@ -3,9 +3,10 @@
 # dom0 initramfs with the workload (xenia.test=1) once, console into LOG.
 # Shared by tests/system/run.sh and scripts/bench.sh so both boot the very
 # same thing. Prints one line on stdout:
-#     exit=STATUS userspace=SECONDS|none
+#     exit=STATUS userspace=SECONDS|none wall=SECONDS
 # STATUS is QEMU's exit status (124: timed out, "killed": ended by us);
-# SECONDS is wall time from QEMU's start to "XENIA-DOM0: userspace up".
+# userspace is wall time from QEMU's start to "XENIA-DOM0: userspace up",
+# wall the time until QEMU ended.
 #   XENIA_BOOT_TIMEOUT   seconds to reach userspace (default 150)
 #   XENIA_RUN_TIMEOUT    seconds for the whole run  (default 300)
 #   XENIA_INITRD         the initramfs (default build/dom0-initrd.cpio)
@@ -45,4 +46,5 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 status=0; wait "$pid" || status=$?
 [ -z "$killed" ] || status=killed
-echo "exit=$status userspace=$up"
+wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+echo "exit=$status userspace=$up wall=$wall"

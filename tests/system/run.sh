@@ -37,8 +37,9 @@ status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
 console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r
 
-# The last console lines of the run, indented for tests/run.sh.
-tail_of() { grep -v '^$' <<< "$console" | tail -n 12 | sed 's/^/    /'; }
+# The last console lines of the run, indented for tests/run.sh (without
+# the hypervisor's raw stack words: the lines before them say more).
+tail_of() { grep -Ev '^$|^\(XEN\) +stack\[[0-9]+\]' <<< "$console" | tail -n 12 | sed 's/^/    /'; }
 case $status in
 124) how="QEMU timed out" ;; killed) how="no userspace in ${XENIA_BOOT_TIMEOUT:-150}s" ;;
 *) how="QEMU exit $status" ;;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench.sh (make bench): boot the same dom0 + workload (scripts/dom0-init.sh,
+# xenia.test=1) on Xenia and on Debian's Xen 4.17, runs interleaved (Xenia,
+# Xen, Xenia, ...) so a busy host slows both alike, and print the medians
+# and the ratio Xenia/Xen. No thresholds: figures only.
+#   XENIA_BENCH_RUNS=3                  runs per hypervisor
+#   XENIA_HV=build/xenia                the hypervisor measured
+#   XENIA_REF_HV=build/debian/xen-4.17  the reference
+# Consoles: build/bench/NAME-RUN.log. A hypervisor that does not reach
+# dom0 userspace is run once and reported as such, never as a ratio.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+runs=${XENIA_BENCH_RUNS:-3}
+hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
+labels=(Xenia "Xen 4.17")
+[ -e build/debian/vmlinuz ] && [ -e build/debian/busybox ] && [ -e build/debian/xen-4.17 ] ||
+    bash scripts/fetch-debian.sh
+[ -e "${hvs[0]}" ] || make -s all
+bash scripts/mkinitramfs.sh
+mkdir -p build/bench
+
+metrics=(userspace fork-exec-1000 tmpfs-64MiB-write tmpfs-64MiB-md5 wall)
+declare -A names=([userspace]="QEMU start to dom0 userspace"
+    [fork-exec-1000]="1000 fork+exec (busybox)" [tmpfs-64MiB-write]="64 MiB write to tmpfs"
+    [tmpfs-64MiB-md5]="64 MiB md5sum from tmpfs" [wall]="QEMU start to exit (total)")
+declare -A vals=() dead=() note=()   # vals[h,metric] = "v1 v2 ..."
+
+for ((r = 1; r <= runs; r++)); do
+    for h in 0 1; do
+        [ -z "${dead[$h]:-}" ] || continue
+        hv=${hvs[$h]}; log=build/bench/$(basename "$hv")-$r.log
+        res=$(bash scripts/dom0-workload.sh "$hv" "$log")
+        echo "bench: ${labels[$h]} run $r: $res"
+        status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$res")
+        up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$res")
+        if [ "$up" = none ]; then
+            dead[$h]=1; note[$h]="did not reach dom0 userspace (QEMU exit $status; $log)"
+            continue
+        fi
+        vals[$h,userspace]+=" $up"
+        console=$(tr -cd '\11\12\40-\176' < "$log")
+        while read -r _ name secs; do
+            vals[$h,$name]+=" $secs"
+        done < <(grep -Eo 'XENIA-TIME [^ ]+ [0-9.]+' <<< "$console")
+        # A run only counts whole: a failed check or a dirty end is noted.
+        if grep -q 'XENIA-CHECK [^ ]* FAIL' <<< "$console" || [ "$status" != 0 ]; then
+            note[$h]="run $r: $(grep -o 'XENIA-CHECK [^ ]* FAIL.*' <<< "$console" | head -n1) QEMU exit $status ($log)"
+        else
+            vals[$h,wall]+=" $(sed -n 's/.*wall=\([^ ]*\).*/\1/p' <<< "$res")"
+        fi
+    done
+done
+
+median() { # median of the words in $1, or nothing
+    tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+count() { tr ' ' '\n' <<< "$1" | grep -c . || true; }
+
+echo
+echo "Debian's Linux 6.1 as PV dom0, busybox initramfs; QEMU TCG, 2 vCPUs; medians, seconds"
+printf '%-30s %14s %14s %10s\n' "" "${labels[0]}" "${labels[1]}" "Xenia/Xen"
+for m in "${metrics[@]}"; do
+    a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
+    ratio=-
+    [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    printf '%-30s %14s %14s %10s\n' "${names[$m]}" \
+        "${a:-n/a}${a:+ ($(count "${vals[0,$m]:-}"))}" "${b:-n/a}${b:+ ($(count "${vals[1,$m]:-}"))}" "$ratio"
+done
+echo "(n) = runs in the median; 'total' counts clean runs only"
+for h in 0 1; do
+    [ -z "${note[$h]:-}" ] || echo "${labels[$h]}: ${note[$h]}"
+done
