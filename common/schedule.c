@@ -115,7 +115,14 @@ void raise_softirq_schedule(unsigned int cpu)
     raise_softirq(cpu, SOFTIRQ_SCHEDULE);
 }
 
-/* Pick the next vCPU for this pCPU, or NULL to idle. Interrupts are off. */
+/*
+ * Pick the next vCPU for this pCPU, or NULL to idle. Interrupts are off.
+ * prev stops counting as running inside the same run-queue critical
+ * section that decided not to keep it: a vcpu_wake() racing with us either
+ * sees it still running before our check (and we then find it runnable and
+ * keep it) or sees it stopped (and queues it). vCPUs never migrate, so no
+ * other pCPU can pick prev up before its state is saved below.
+ */
 static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
 {
     struct vcpu *next = NULL;
@@ -127,6 +134,10 @@ static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
         next = list_first_entry(&rq->queue, struct vcpu, runq_elem);
         list_del(&next->runq_elem);
     }
+    if (prev && prev != next)
+        prev->is_running = false;
+    if (next)
+        next->is_running = true;
     spin_unlock(&rq->lock);
     return next;
 }
@@ -144,7 +155,6 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
 
     if (prev && prev != next) {
         pv_context_save(prev, frame);
-        prev->is_running = false;
         runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
                               (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
                               RUNSTATE_blocked);
@@ -153,7 +163,6 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     if (!next)
         return NULL;
     if (next != prev) {
-        next->is_running = true;
         runstate_change(next, RUNSTATE_running);
         pv_context_restore(next, frame);
     }
