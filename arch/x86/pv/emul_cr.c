@@ -212,3 +212,23 @@ enum emul_rc emul_mov_dr(struct cpu_user_regs *regs, const struct emul_insn *in)
     *gpr = read_dr(v, (unsigned int)dr);
     return EMUL_DONE;
 }
+
+/* HYPERVISOR_set_debugreg (xen.h): DR0-7 of the current vCPU; 0 or -EINVAL. */
+long do_set_debugreg(hc_arg_t reg, hc_arg_t value)
+{
+    struct vcpu *v = current;
+    int dr = reg < 8 ? dr_alias(v, (unsigned int)reg) : -1;
+
+    if (dr < 0 || !write_dr(v, (unsigned int)dr, value))
+        return -EINVAL;
+    return 0;
+}
+
+/* HYPERVISOR_get_debugreg (xen.h): the value of DRreg, or -EINVAL for a bad register. */
+long do_get_debugreg(hc_arg_t reg)
+{
+    struct vcpu *v = current;
+    int dr = reg < 8 ? dr_alias(v, (unsigned int)reg) : -1;
+
+    return dr < 0 ? -EINVAL : (long)read_dr(v, (unsigned int)dr);
+}
