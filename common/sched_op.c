@@ -128,12 +128,7 @@ long do_sched_op(hc_arg_t cmd, hc_arg_t arg)
         if (s.reason == SHUTDOWN_crash)
             printk("d%uv%d: SCHEDOP_shutdown(crash) from %lx\n", v->domain->domain_id,
                    v->vcpu_id, guest_cpu_user_regs()->rip);
-        if (s.reason == SHUTDOWN_crash) {
-            unsigned long stk[24];
-            if (!raw_copy_from_guest(stk, (void *)guest_cpu_user_regs()->rsp, sizeof(stk)))
-                for (unsigned int i = 0; i < 24; i++)
-                    printk(" stack[%u] %lx\n", i, stk[i]);
-        }
+
         domain_shutdown(v->domain, (uint8_t)s.reason);
         return 0;
     }
