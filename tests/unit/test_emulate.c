@@ -192,6 +192,13 @@ int pv_new_baseptr(struct vcpu *v, unsigned long mfn)
     return baseptr_rc;
 }
 
+/* The guest's own GDT: selector 0x13 is a 64-bit code segment, nothing else is. */
+bool pv_guest_code_selector(const struct vcpu *v, uint16_t sel, bool *long_mode)
+{
+    *long_mode = true;
+    return sel == 0x13;
+}
+
 /* ---- helpers ---- */
 
 #define CODE  (GBASE + 0x100)
@@ -716,6 +723,12 @@ static void test_bad_bytes(void **state)
     regs.cs = 0xe008;                                    /* not a PV flat code selector */
     assert_false(EMULATE("\xee"));
     assert_int_equal(io_n, 0);
+    regs.cs = 0x23;                                      /* not a code segment of the guest GDT */
+    assert_false(EMULATE("\xee"));
+    assert_int_equal(io_n, 0);
+    regs.cs = 0x13;                                      /* Linux's __KERNEL_CS on secondary vCPUs */
+    assert_true(EMULATE("\xe6\x80"));
+    assert_int_equal(io_n, 1);
 }
 
 static void test_single_step(void **state)
