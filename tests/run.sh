@@ -17,6 +17,13 @@ run_suite() { # run_suite NAME COMMAND...
     "${@:2}" 2>&1 | tee -a "$results" | grep -E '^(PASS|FAIL|SKIP): |^    ' || true
 }
 
+# Debian's kernel, busybox and Xen 4.17 (by package name): unit tests read
+# the real bzImage, system tests boot it.
+if ! bash scripts/fetch-debian.sh > build/fetch-debian.log 2>&1; then
+    echo "FAIL: setup/fetch-debian"; tail -20 build/fetch-debian.log
+    echo "FAIL: setup/fetch-debian" >> "$results"
+fi
+
 if make -s -j"$(nproc)" all > build/make.log 2>&1; then
     echo "PASS: build/xenia" >> "$results"
 else
