@@ -8,6 +8,7 @@
 #include <xenia/lib.h>
 #include <xenia/console.h>
 #include <xenia/spinlock.h>
+#include <xenia/param.h>
 
 #define MAX_CONSOLES        4
 #define CONSOLE_RING_SIZE   (64 * 1024)
@@ -117,4 +118,42 @@ size_t console_read_input(char *buf, size_t n)
         buf[copied++] = input_ring[input_cons++ % INPUT_RING_SIZE];
     spin_unlock_irqrestore(&console_lock, flags);
     return copied;
+}
+
+/* ---- loglvl= and guest_loglvl= (Xen's syntax: <level>[/<rate-limited level>]) ---- */
+
+enum { LOG_NONE, LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_ALL };
+
+static unsigned int log_level = LOG_WARNING, guest_log_level = LOG_NONE;
+
+static int parse_level(const char *s, const char *e, unsigned int *out)
+{
+    static const char *const names[] = { "none", "error", "warning", "info", "debug", "all" };
+    for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+        if (strlen(names[i]) == (size_t)(e - s) && !strncmp(s, names[i], e - s)) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_loglvl_into(const char *s, unsigned int *level)
+{
+    const char *slash = strchr(s, '/');
+    const char *end = slash ? slash : s + strlen(s);
+    unsigned int rate_limited;
+    if (parse_level(s, end, level))
+        return -1;
+    return slash ? parse_level(slash + 1, slash + 1 + strlen(slash + 1), &rate_limited) : 0;
+}
+
+static int parse_loglvl(const char *s) { return parse_loglvl_into(s, &log_level); }
+static int parse_guest_loglvl(const char *s) { return parse_loglvl_into(s, &guest_log_level); }
+custom_param("loglvl", parse_loglvl);
+custom_param("guest_loglvl", parse_guest_loglvl);
+
+bool console_verbose(void)
+{
+    return log_level >= LOG_DEBUG;
 }

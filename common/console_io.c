@@ -8,6 +8,8 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/sched.h>
+#include <xenia/event.h>
+#include <xenia/time.h>
 #include <asm/current.h>
 
 #define CONSOLEIO_CHUNK  128
@@ -43,4 +45,25 @@ long do_console_io(hc_arg_t cmd, hc_arg_t count, hc_arg_t buffer)
     default:
         return -ENOSYS;
     }
+}
+
+/*
+ * Serial input for dom0: the UART is polled every CONSOLE_POLL_NS (no
+ * interrupt routing needed) and VIRQ_CONSOLE tells dom0 to CONSOLEIO_read.
+ */
+#define CONSOLE_POLL_NS  (20 * 1000 * 1000)
+
+static struct timer console_poll_timer;
+
+static void console_poll(void *data)
+{
+    if (console_poll_input() && hardware_domain)
+        send_guest_global_virq(hardware_domain, VIRQ_CONSOLE);
+    set_timer(&console_poll_timer, NOW() + CONSOLE_POLL_NS);
+}
+
+void console_input_start(void)
+{
+    init_timer(&console_poll_timer, console_poll, NULL, 0);
+    set_timer(&console_poll_timer, NOW() + CONSOLE_POLL_NS);
 }

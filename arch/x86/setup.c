@@ -96,6 +96,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
                                        nr_mods > 1 ? mods[1].mod_end - mods[1].mod_start : 0,
                                        dom0_cmdline);
     printk("Starting dom0 (%u vCPUs)\n", d0->max_vcpus);
+    console_input_start();
     vcpu_wake(d0->vcpu[0]);
     reset_stack_and_ret_to_guest(guest_cpu_user_regs());
 }

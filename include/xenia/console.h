@@ -28,6 +28,12 @@ bool console_poll_input(void);
 /* console_read_input(): up to n bytes of serial input for dom0; returns bytes copied. */
 size_t console_read_input(char *buf, size_t n);
 
+/* console_input_start(): poll serial input for dom0 (VIRQ_CONSOLE); after dom0 exists. */
+void console_input_start(void);
+
+/* console_verbose(): loglvl= asks for debug messages (loglvl=debug or all). */
+bool console_verbose(void);
+
 /* ns16550_init(): COM port at io_base, 115200 8n1, registered as a console. */
 void ns16550_init(uint16_t io_base);
 
