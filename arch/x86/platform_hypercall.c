@@ -37,14 +37,6 @@
 #define RESOURCE_ACCESS_MAX     3           /* Xen's RESOURCE_ACCESS_MAX_ENTRIES */
 #define BDA_KBD_SHIFT_FLAGS     0x417
 
-/*
- * The wallclock base lives in arch/x86/time.c; until it offers a setter
- * (time_set_wallclock_boot(): wall time at system time 0, ns since the
- * epoch) only the caller's shared_info learns the new time.
- */
-void time_set_wallclock_boot(uint64_t ns) __attribute__((weak));
-/* Through a data pointer: a direct call to an absent weak symbol does not link. */
-static void (*volatile set_wallclock_boot)(uint64_t) = time_set_wallclock_boot;
 
 static DEFINE_SPINLOCK(xenpf_lock);
 
@@ -68,10 +60,7 @@ static void do_settime(uint64_t secs, uint32_t nsecs, uint64_t stime)
 {
     uint64_t boot_ns = secs * NSEC_PER_SEC + nsecs - stime;
 
-    void (*set)(uint64_t) = set_wallclock_boot;
-
-    if (set)
-        set(boot_ns);
+    time_set_wallclock_boot(boot_ns);
     publish_wallclock(current->domain, boot_ns);
 }
 

@@ -48,30 +48,6 @@ extern const char tramp_cr3[], tramp_efer[], tramp_target[];
 extern const char ap_start64[];
 void __noreturn start_secondary(void);
 
-/* ---- fallbacks until the descriptor and scheduler code provide these ---- */
-
-__attribute__((weak)) void cpu_init_descriptors(unsigned int cpu) { }
-__attribute__((weak)) void cpu_init_syscall(unsigned int cpu) { }
-__attribute__((weak)) void set_irq_handler(uint8_t vector, irq_handler_t fn) { }
-
-/* idt_loaded(): an IDT big enough for the APIC vectors is live on this CPU. */
-static bool idt_loaded(void)
-{
-    struct { uint16_t limit; uint64_t base; } __packed idtr;
-    __asm__ __volatile__("sidt %0" : "=m"(idtr));
-    return idtr.limit >= SPURIOUS_APIC_VECTOR * 16 + 15;
-}
-
-__attribute__((weak)) void __noreturn cpu_idle_loop(void)
-{
-    bool irqs = idt_loaded();
-    for (;;) {
-        if (irqs)
-            __asm__ __volatile__("sti; hlt; cli" ::: "memory");
-        else
-            __asm__ __volatile__("hlt" ::: "memory");
-    }
-}
 
 /* ---- the online map ---- */
 

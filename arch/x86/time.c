@@ -243,6 +243,11 @@ void get_wallclock(uint32_t *sec, uint32_t *nsec)
     ns_to_sec(wc_boot_ns + NOW(), sec, nsec);
 }
 
+void time_set_wallclock_boot(uint64_t ns)
+{
+    wc_boot_ns = ns;
+}
+
 void get_wallclock_at_boot(uint32_t *sec, uint32_t *nsec)
 {
     ns_to_sec(wc_boot_ns, sec, nsec);

@@ -99,6 +99,8 @@ void get_wallclock(uint32_t *sec, uint32_t *nsec);
  * (what shared_info.wc_sec / wc_nsec carry in Xen's ABI).
  */
 void get_wallclock_at_boot(uint32_t *sec, uint32_t *nsec);
+/* time_set_wallclock_boot(): XENPF_settime: wall time (ns since the epoch) at system time 0. */
+void time_set_wallclock_boot(uint64_t ns);
 
 /*
  * time_selftest(): with "time_selftest" on the command line, check the

@@ -139,6 +139,9 @@ void machine_power_off(void) { longjmp(poweroff_jmp, 1); }
 uint16_t acpi_pm1a_control_port(void) { return 0x604; }
 paddr_t acpi_find_table(const char sig[4]) { return 0; }
 bool cpu_online(unsigned int cpu) { return cpu < 2; }
+
+static uint64_t wallclock_boot_ns;
+void time_set_wallclock_boot(uint64_t ns) { wallclock_boot_ns = ns; }
 uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
 
 /* ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall ---- */
@@ -394,6 +397,7 @@ static void test_platform_op(void **state)
     assert_int_equal(pfop(&op), 0);
     assert_int_equal(shinfo0.wc_sec, 998);
     assert_int_equal(shinfo0.wc_nsec, 5);
+    assert_int_equal(wallclock_boot_ns, 998000000005ULL);    /* the hypervisor's base moved too */
     op.u.settime64.mbz = 1;
     assert_int_equal(pfop(&op), -EINVAL);
 

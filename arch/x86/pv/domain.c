@@ -16,6 +16,8 @@
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pv_domain.h>
+#include <asm/pv_emulate.h>
+#include <asm/pv_mm.h>
 #include <asm/pv_context.h>
 
 #define X86_EFLAGS_IF   0x200
@@ -134,4 +136,10 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
     update_vcpu_system_time(&v->vcpu_info->time);
     vcpu_update_runstate_area(v);
+}
+
+/* pv_new_baseptr(): a guest's MOV to CR3, emulated as MMUEXT_NEW_BASEPTR. */
+int pv_new_baseptr(struct vcpu *v, unsigned long mfn)
+{
+    return pv_set_guest_table(v, mfn, false);
 }

@@ -35,15 +35,6 @@
 #define DR7_ACTIVE_MASK      0x000000ffUL
 #define DR7_RW_IO            2u
 
-/*
- * Weak fallback until the MMU code provides pv_new_baseptr() (declared in
- * include/asm/pv_emulate.h): a CR3 write is refused with #GP.
- */
-__attribute__((weak)) int pv_new_baseptr(struct vcpu *v, unsigned long mfn)
-{
-    return -ENOSYS;
-}
-
 /* modrm_reg()/modrm_rm(): the control/debug register and the GPR of a MOV CR/DR. */
 static unsigned int modrm_reg(const struct emul_insn *in)
 {

@@ -61,29 +61,3 @@ void pv_flush_cache_all(void)
 {
     __asm__ __volatile__("wbinvd" ::: "memory");
 }
-
-/* ---- weak stand-ins, replaced by the real implementations ---- */
-
-/* Correct only while a single CPU runs guests. */
-__attribute__((weak)) void flush_tlb_domain(struct domain *d)
-{
-    flush_local_global();
-}
-
-__attribute__((weak)) void pv_update_cr3(struct vcpu *v)
-{
-    if (v == current)
-        panic("pv_update_cr3() not linked in: cannot switch d%u's page tables",
-              v->domain->domain_id);
-}
-
-__attribute__((weak)) void pv_load_ldt(struct vcpu *v)
-{
-    if (v->arch.ldt_ents)
-        printk("d%u: MMUEXT_SET_LDT ignored: no LDT support linked in\n", v->domain->domain_id);
-}
-
-__attribute__((weak)) int pv_validate_segdesc_page(struct page_info *pg)
-{
-    return -EINVAL;
-}

@@ -253,13 +253,3 @@ long do_set_segment_base(hc_arg_t which, hc_arg_t base)
     }
 }
 
-/* Until the emulator is linked in, every privileged op is refused. */
-__attribute__((weak)) bool pv_emulate_privileged_op(struct cpu_user_regs *regs)
-{
-    return false;
-}
-
-__attribute__((weak)) bool pv_emulate_forced_invalid_op(struct cpu_user_regs *regs)
-{
-    return false;
-}
