@@ -17,6 +17,7 @@
 #include <asm/flushtlb.h>
 #include <asm/irq.h>
 #include <asm/smp.h>
+#include <xenia/sched.h>
 
 static DEFINE_SPINLOCK(call_lock);
 static struct {
@@ -162,25 +163,46 @@ void smp_call_function(void (*fn)(void *), void *arg, bool wait)
     on_selected_cpus(&others, fn, arg, wait);
 }
 
-void flush_tlb_all(void)
+/* Flush this CPU and the CPUs in targets (not this one), waiting for them. */
+static void flush_tlb_mask(const cpumask_t *targets)
 {
-    unsigned int self = smp_processor_id();
-    cpumask_t targets = others_in(&cpu_online_map, self);
-
-    if (cpumask_empty(&targets)) {
+    if (cpumask_empty(targets)) {
         flush_tlb_local();
         return;
     }
     lock_servicing(&flush_lock);
-    flush_todo = targets;
+    flush_todo = *targets;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    send_ipi_mask(&targets, INVALIDATE_TLB_VECTOR);
+    send_ipi_mask(targets, INVALIDATE_TLB_VECTOR);
     flush_tlb_local();
     wait_mask(&flush_todo);
     spin_unlock(&flush_lock);
 }
 
+void flush_tlb_all(void)
+{
+    cpumask_t targets = others_in(&cpu_online_map, smp_processor_id());
+    flush_tlb_mask(&targets);
+}
+
+/*
+ * Only a CPU running one of d's vCPUs can use a stale translation of d's
+ * page tables: every vCPU switch reloads CR3, which drops all (non-global)
+ * guest entries. The caller's page-table change is made before the scan
+ * (fence), so a CPU that starts running d afterwards walks the new tables.
+ */
 void flush_tlb_domain(struct domain *d)
 {
-    flush_tlb_all();                     /* no per-domain dirty mask yet */
+    unsigned int self = smp_processor_id(), cpu;
+    cpumask_t targets;
+
+    cpumask_clear(&targets);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for_each_cpu(cpu, &cpu_online_map) {
+        const struct cpu_info *ci = cpu_info_of(cpu);
+        const struct vcpu *v = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
+        if (cpu != self && v && v->domain == d)
+            cpumask_set_cpu(cpu, &targets);
+    }
+    flush_tlb_mask(&targets);
 }
