@@ -1,20 +1,29 @@
 /* Freestanding string and memory helpers (the C library subset the hypervisor needs). */
 #include <xenia/lib.h>
 
+/*
+ * memset()/memcpy(): string instructions, 8 bytes at a time where they can;
+ * the dom0 builder zeroes and copies hundreds of MiB through them.
+ */
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
+    size_t q = n / 8, r = n % 8;
+
+    __asm__ __volatile__("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    const void *s = src;
+    size_t q = n / 8, r = n % 8;
+
+    __asm__ __volatile__("rep movsq" : "+D"(d), "+S"(s), "+c"(q) :: "memory");
+    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(r) :: "memory");
     return dst;
 }
 
