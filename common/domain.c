@@ -111,10 +111,45 @@ struct domain *rcu_lock_domain_by_id(domid_t domid)
 void rcu_unlock_domain(struct domain *d)
 {
     unsigned long flags;
+    bool last;
+
     spin_lock_irqsave(&domlist_lock, flags);
     ASSERT(d->refcnt > 0);
-    d->refcnt--;
+    last = --d->refcnt == 0;
+    if (last)
+        list_del(&d->domain_list);
     spin_unlock_irqrestore(&domlist_lock, flags);
+    if (last)
+        domain_free(d);
+}
+
+struct domain *domain_get_next(domid_t domid)
+{
+    struct domain *d, *best = NULL;
+    unsigned long flags;
+
+    spin_lock_irqsave(&domlist_lock, flags);
+    list_for_each_entry(d, &domain_list, domain_list)
+        if (d->domain_id >= domid && (!best || d->domain_id < best->domain_id))
+            best = d;
+    if (best)
+        best->refcnt++;
+    spin_unlock_irqrestore(&domlist_lock, flags);
+    return best;
+}
+
+bool domid_is_free(domid_t domid)
+{
+    struct domain *d;
+    unsigned long flags;
+    bool free = true;
+
+    spin_lock_irqsave(&domlist_lock, flags);
+    list_for_each_entry(d, &domain_list, domain_list)
+        if (d->domain_id == domid)
+            free = false;
+    spin_unlock_irqrestore(&domlist_lock, flags);
+    return free;
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)

@@ -79,7 +79,10 @@ struct domain {
 
     /* lifecycle */
     bool is_privileged;              /* dom0: physdev/platform/domctl */
-    bool is_dying;
+    unsigned int is_dying;           /* DOMDYING_*: alive (0), dying, dead */
+    unsigned int controller_pause_count; /* XEN_DOMCTL_pausedomain nesting */
+    bool debugger_attached;          /* XEN_DOMCTL_setdebugging */
+    uint32_t ssidref;                /* XSM label from createdomain (unused) */
     bool is_shutting_down;
     unsigned int shutdown_code;      /* SHUTDOWN_* from <xen/sched.h> */
     int pause_count;
@@ -89,6 +92,11 @@ struct domain {
 
     struct arch_domain arch;
 };
+
+/* d->is_dying (Xen's DOMDYING_*): alive, resources being released, all released. */
+#define DOMDYING_alive   0
+#define DOMDYING_dying   1
+#define DOMDYING_dead    2
 
 #define for_each_vcpu(d, v) \
     for (unsigned int __i = 0; __i < (d)->max_vcpus; __i++) \
@@ -102,7 +110,33 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vc
 struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu);
 /* rcu_lock_domain_by_id(): look up and hold a domain, or NULL (-ESRCH). */
 struct domain *rcu_lock_domain_by_id(domid_t domid);
+/*
+ * rcu_unlock_domain(): drop a reference. The last one (after domain_kill()
+ * dropped the domain's own) unlinks d from the domain list and frees it
+ * (domain_free()). Never call it with d->lock or an event lock held.
+ */
 void rcu_unlock_domain(struct domain *d);
+/*
+ * domain_get_next(): hold (refcnt++) the existing domain with the lowest
+ * id >= domid, dying ones included (XEN_DOMCTL_getdomaininfo's walk), or
+ * NULL. Release with rcu_unlock_domain(). Takes domlist_lock.
+ */
+struct domain *domain_get_next(domid_t domid);
+/* domid_is_free(): no domain, not even a dying one, has this id. Takes domlist_lock. */
+bool domid_is_free(domid_t domid);
+/*
+ * domain_kill() (common/domain_destroy.c): XEN_DOMCTL_destroydomain.
+ * Pauses d, marks it DOMDYING_dying, releases every resource it holds
+ * (vCPU page tables and GDTs, pins, page types, allocation references of
+ * every frame, event channels, timers), marks it DOMDYING_dead, tells
+ * dom0 (VIRQ_DOM_EXC) and drops the domain's own reference; the struct
+ * and its vCPUs go with the last reference. Synchronous. The caller holds
+ * a reference; d must not be the caller's domain. Returns 0 (also when d
+ * is already dead).
+ * domain_free(): the last reference went: free vCPUs, shared_info, d.
+ */
+int domain_kill(struct domain *d);
+void domain_free(struct domain *d);
 /* domain_shutdown(): record reason (SHUTDOWN_*), stop its vCPUs, notify VIRQ_DOM_EXC. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* domain_crash(): the guest did something unrecoverable: shut it down as SHUTDOWN_crash. */

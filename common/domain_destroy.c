@@ -1,0 +1,169 @@
+/*
+ * Domain destruction (XEN_DOMCTL_destroydomain): give back every frame and
+ * every hypervisor allocation a domain held, with Xen 4.17's lifecycle
+ * (d->is_dying: DOMDYING_alive -> dying -> dead; the struct goes with the
+ * last reference).
+ *
+ * Order, as Xen's domain_kill()/domain_relinquish_resources():
+ *   1. pause every vCPU (off its pCPU) and stop its timers;
+ *   2. close the event channels;
+ *   3. per vCPU: drop the guest page-table references (guest_table(_user)),
+ *      the GDT frames and a registered vcpu_info page;
+ *   4. walk d->page_list: drop each pin (its type + general reference) and
+ *      the PGC_allocated reference. Page tables lose their last type
+ *      reference as the tables above them devalidate (put_page_type()
+ *      cascades), so every frame nothing else maps returns to the heap;
+ *   5. DOMDYING_dead, VIRQ_DOM_EXC to dom0, drop the domain's own ref.
+ * domain_free() (the last rcu_unlock_domain()) frees vCPU structs, xsave
+ * areas, shared_info and the domain struct.
+ *
+ * A frame another domain still maps (dom0's foreign mappings, grants)
+ * stays owned by the dead domain until that mapping goes, as on Xen.
+ * Unlike Xen, the work is done in one go (no -ERESTART continuation).
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/event.h>
+#include <xenia/time.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/pv_mm.h>
+#include <xen/xen.h>
+
+/* arch/x86/pv/descriptor.c: drop v's GDT frame references (no header yet). */
+void pv_destroy_gdt(struct vcpu *v);
+
+/* pv_vcpu_init() allocates the xsave area with xzalloc_bytes(): one page. */
+#define XSAVE_AREA_ALLOC_BYTES  PAGE_SIZE
+
+static void vcpu_quiesce(struct vcpu *v)
+{
+    vcpu_pause(v);
+    kill_timer(&v->singleshot_timer);
+    kill_timer(&v->poll_timer);
+    kill_timer(&v->periodic_timer);
+    v->periodic_period = 0;
+}
+
+/* Step 3 for one vCPU: the references its architectural state holds. */
+static void vcpu_release_refs(struct vcpu *v)
+{
+    pv_drop_guest_tables(v);
+    pv_destroy_gdt(v);
+    if (v->vcpu_info_registered) {
+        unsigned long mfn = virt_to_mfn(v->vcpu_info);
+        v->vcpu_info = &v->domain->shared_info->vcpu_info[v->vcpu_id];
+        v->vcpu_info_registered = false;
+        put_page_and_type(mfn_to_page(_mfn(mfn)));
+    }
+}
+
+/* Take the next frame off d's page_list onto done, or NULL when empty. */
+static struct page_info *next_owned_page(struct domain *d, struct list_head *done)
+{
+    struct page_info *pg = NULL;
+
+    spin_lock(&d->page_alloc_lock);
+    if (!list_empty(&d->page_list)) {
+        pg = list_first_entry(&d->page_list, struct page_info, list);
+        list_del(&pg->list);
+        list_add_tail(&pg->list, done);
+    }
+    spin_unlock(&d->page_alloc_lock);
+    return pg;
+}
+
+/* Step 4 for one frame: its pin and its allocation reference. */
+static void relinquish_page(struct domain *d, struct page_info *pg)
+{
+    if (!get_page(pg, d))
+        return;                         /* already on its way out */
+    unsigned long t = __atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_SEQ_CST);
+    if (t & PGT_pinned)
+        put_page_and_type(pg);
+    unsigned long c = __atomic_fetch_and(&pg->count_info, ~PGC_allocated, __ATOMIC_SEQ_CST);
+    if (c & PGC_allocated)
+        put_page(pg);
+    put_page(pg);                       /* ours: may free the frame now */
+}
+
+/* Step 4: every frame on d->page_list; survivors (still mapped elsewhere) stay listed. */
+static void relinquish_memory(struct domain *d)
+{
+    LIST_HEAD(done);
+    struct page_info *pg;
+
+    while ((pg = next_owned_page(d, &done)) != NULL)
+        relinquish_page(d, pg);
+
+    spin_lock(&d->page_alloc_lock);
+    while (!list_empty(&done)) {
+        pg = list_first_entry(&done, struct page_info, list);
+        list_del(&pg->list);
+        list_add_tail(&pg->list, &d->page_list);
+    }
+    if (d->tot_pages)
+        printk("domain %u: %lu frames still referenced after destruction\n",
+               d->domain_id, d->tot_pages);
+    spin_unlock(&d->page_alloc_lock);
+}
+
+int domain_kill(struct domain *d)
+{
+    struct vcpu *v;
+
+    spin_lock(&d->lock);
+    if (d->is_dying != DOMDYING_alive) {
+        spin_unlock(&d->lock);
+        return 0;                       /* Xen: dead already, nothing to do */
+    }
+    d->is_dying = DOMDYING_dying;
+    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    spin_unlock(&d->lock);
+
+    for_each_vcpu(d, v)
+        vcpu_quiesce(v);
+    evtchn_domain_destroy(d);
+    for_each_vcpu(d, v)
+        vcpu_release_refs(v);
+    relinquish_memory(d);
+
+    d->is_dying = DOMDYING_dead;
+    if (hardware_domain && d != hardware_domain)
+        send_guest_global_virq(hardware_domain, VIRQ_DOM_EXC);
+    rcu_unlock_domain(d);               /* the domain's own reference */
+    return 0;
+}
+
+/* shared_info back to the xen heap, if nothing but its allocation ref is left. */
+static void free_shared_info(struct domain *d)
+{
+    struct page_info *pg = mfn_to_page(_mfn(virt_to_mfn(d->shared_info)));
+
+    if ((pg->count_info & PGC_count_mask) > 1) {
+        printk("domain %u: shared_info still mapped (count_info 0x%lx): leaked\n",
+               d->domain_id, pg->count_info);
+        return;
+    }
+    pg->owner = NULL;
+    pg->type_info = 0;
+    pg->count_info = PGC_xen_heap;
+    free_xenheap_page(d->shared_info);
+}
+
+void domain_free(struct domain *d)
+{
+    ASSERT(d->is_dying == DOMDYING_dead);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (!v)
+            continue;
+        d->vcpu[i] = NULL;
+        xfree_bytes(v->arch.xsave_area, XSAVE_AREA_ALLOC_BYTES);
+        xfree_bytes(v, sizeof(*v));
+    }
+    free_shared_info(d);
+    xfree_bytes(d, sizeof(*d));
+}

@@ -1,0 +1,438 @@
+/*
+ * HYPERVISOR_domctl (<xen/domctl.h>, interface version 0x15 = Xen 4.17):
+ * the toolstack's per-domain operations. Only dom0 reaches here (checked
+ * at dispatch, common/hypercall.c).
+ *
+ * The struct xen_domctl is copied in once; interface_version is checked
+ * (-EACCES); the target domain is looked up (-ESRCH), except for
+ * createdomain and getdomaininfo; one handler per subop works on the copy
+ * and says whether Xen copies the struct back (copyback). Subops not in
+ * the table answer -ENOSYS.
+ *
+ * Not yet: cpu policy, hypercall_init, getpageframeinfo3, ext vCPU state,
+ * HVM, devices, vm_event (-EOPNOTSUPP), gdbsx (-ENOSYS).
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/sched.h>
+#include <xenia/mm.h>
+#include <xenia/domctl.h>
+#include <xenia/ctl_abi.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/smp.h>
+#include <asm/pv_context.h>
+#include <xen/sched.h>
+
+/* A subop: d is the held target (NULL for the domain-less ones). 0 or -errno. */
+typedef long (*domctl_fn_t)(struct xen_domctl *op, struct domain *d, bool *copyback);
+
+struct domctl_entry {
+    domctl_fn_t fn;
+    bool no_domain;             /* createdomain, getdomaininfo: no lookup */
+};
+
+/* Xen 4.17 defaults reported for the credit schedulers. */
+#define CREDIT_DEFAULT_WEIGHT   256
+#define CREDIT2_DEFAULT_CAP     0
+#define XENIA_PV_ADDRESS_SIZE   64
+
+static const uint32_t cdf_supported = XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_oos_off |
+                                      XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu;
+
+static bool is_self(const struct domain *d)
+{
+    return d == current->domain;
+}
+
+/* Xen's domid choice: an explicit free id, else the next free one after the last picked. */
+static long pick_domid(domid_t want, domid_t *out)
+{
+    static domid_t rover;
+
+    if (want > 0 && want < DOMID_FIRST_RESERVED) {
+        if (!domid_is_free(want))
+            return -EEXIST;
+        *out = want;
+        return 0;
+    }
+    for (domid_t dom = rover + 1; dom != rover; dom++) {
+        if (dom == DOMID_FIRST_RESERVED)
+            dom = 1;
+        if (domid_is_free(dom)) {
+            rover = dom;
+            *out = dom;
+            return 0;
+        }
+    }
+    return -ENOMEM;
+}
+
+static long createdomain_config_ok(const struct xen_domctl_createdomain *c)
+{
+    if (c->flags & ~(cdf_supported | XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap |
+                     XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu))
+        return -EINVAL;
+    if (c->flags & (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_nested_virt))
+        return -EINVAL;             /* only PV; Xen: HAP/nested need HVM */
+    if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS_XENIA)
+        return -EINVAL;
+    if (c->iommu_opts || c->vmtrace_size || (c->flags & XEN_DOMCTL_CDF_vpmu))
+        return -EINVAL;
+    unsigned int gnttab_version = XEN_DOMCTL_GRANT_version(c->grant_opts);
+    if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || !gnttab_version || gnttab_version > 2)
+        return -EINVAL;             /* Xen: grant_table_init() needs a version */
+    return 0;
+}
+
+static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *copyback)
+{
+    struct xen_domctl_createdomain *c = &op->u.createdomain;
+    domid_t dom;
+    long rc = createdomain_config_ok(c);
+
+    if (rc)
+        return rc;
+    rc = pick_domid(op->domain, &dom);
+    if (rc)
+        return rc;
+    struct domain *d = domain_create(dom, false, c->max_vcpus);
+    if (!d)
+        return -ENOMEM;
+    /* Created paused by the controller, as Xen 4.17 does. */
+    d->controller_pause_count = 1;
+    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    d->ssidref = c->ssidref;
+    memcpy(d->handle, c->handle, sizeof(d->handle));
+    if (c->max_evtchn_port && c->max_evtchn_port < d->evtchn.max_port)
+        d->evtchn.max_port = c->max_evtchn_port + 1;
+    op->domain = dom;
+    *copyback = true;
+    return 0;
+}
+
+static long dc_destroydomain(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    if (is_self(d) || d == hardware_domain)
+        return -EINVAL;
+    return domain_kill(d);
+}
+
+static long dc_pausedomain(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct vcpu *v;
+
+    if (is_self(d))
+        return -EINVAL;
+    __atomic_add_fetch(&d->controller_pause_count, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    for_each_vcpu(d, v) {
+        raise_softirq_schedule((unsigned int)v->processor);
+        while (ACCESS_ONCE(v->is_running))
+            __builtin_ia32_pause();
+    }
+    return 0;
+}
+
+static long dc_unpausedomain(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct vcpu *v;
+    unsigned int c = d->controller_pause_count;
+
+    do {
+        if (!c)
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(&d->controller_pause_count, &c, c - 1, false,
+                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST) == 0)
+        for_each_vcpu(d, v)
+            vcpu_wake(v);
+    return 0;
+}
+
+void domctl_getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
+{
+    struct dominf_vcpu vs[MAX_VIRT_CPUS_XENIA];
+    struct dominf_domain dom = {
+        .is_dying = d->is_dying, .shut_down = d->is_shutting_down,
+        .shutdown_code = d->shutdown_code,
+        .controller_pause_count = d->controller_pause_count,
+        .debugger_attached = d->debugger_attached,
+    };
+    struct vcpu *v;
+    unsigned int n = 0;
+
+    memset(info, 0, sizeof(*info));
+    info->domain = d->domain_id;
+    info->max_vcpu_id = XEN_INVALID_MAX_VCPU_ID;
+    for_each_vcpu(d, v) {
+        vs[n++] = (struct dominf_vcpu){ .down = v->pause_flags & VPF_down,
+                                        .blocked = v->pause_flags & VPF_blocked,
+                                        .running = v->is_running };
+        info->cpu_time += v->runstate.time[RUNSTATE_running];
+        if (v->runstate.state == RUNSTATE_running)     /* the slice in progress */
+            info->cpu_time += (uint64_t)(NOW() - v->runstate.state_entry_time);
+        info->max_vcpu_id = (uint32_t)v->vcpu_id;
+    }
+    info->flags = dominf_flags(&dom, vs, n, &info->nr_online_vcpus);
+    info->tot_pages = d->tot_pages;
+    info->max_pages = d->max_pages;
+    info->shared_info_frame = virt_to_mfn(d->shared_info);
+    info->ssidref = d->ssidref;
+    info->cpupool = 0;
+    memcpy(info->handle, d->handle, sizeof(info->handle));
+}
+
+static long dc_getdomaininfo(struct xen_domctl *op, struct domain *unused, bool *copyback)
+{
+    if (op->domain >= DOMID_FIRST_RESERVED)
+        return -EINVAL;
+    struct domain *d = domain_get_next(op->domain);
+    if (!d)
+        return -ESRCH;
+    domctl_getdomaininfo(d, &op->u.getdomaininfo);
+    rcu_unlock_domain(d);
+    op->domain = op->u.getdomaininfo.domain;
+    *copyback = true;
+    return 0;
+}
+
+static long dc_max_vcpus(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    unsigned int max = op->u.max_vcpus.max;
+
+    if (is_self(d) || max != d->max_vcpus)
+        return -EINVAL;
+    for (unsigned int i = 0; i < max; i++)
+        if (!d->vcpu[i] && !vcpu_create(d, i, i % num_online_cpus()))
+            return -ENOMEM;
+    return 0;
+}
+
+static long dc_max_mem(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    uint64_t new_max = op->u.max_mem.max_memkb >> (PAGE_SHIFT - 10);
+
+    spin_lock(&d->page_alloc_lock);
+    d->max_pages = new_max > ~0UL ? ~0UL : (unsigned long)new_max;
+    spin_unlock(&d->page_alloc_lock);
+    return 0;
+}
+
+static long dc_setvcpucontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    unsigned int id = op->u.vcpucontext.vcpu;
+    struct vcpu *v;
+
+    if (is_self(d) || id >= d->max_vcpus || !(v = d->vcpu[id]))
+        return -EINVAL;
+    if (guest_handle_is_null(op->u.vcpucontext.ctxt))
+        return -EOPNOTSUPP;         /* vcpu_reset(): not yet */
+    struct vcpu_guest_context *c = xzalloc_bytes(sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    long rc = copy_from_guest(c, op->u.vcpucontext.ctxt, 1) ? -EFAULT : 0;
+    if (!rc && (v->is_running || v->is_initialised))
+        rc = v->is_running ? -EBUSY : -EEXIST;
+    if (!rc)
+        rc = pv_set_vcpu_context(v, c);
+    if (!rc) {
+        v->is_initialised = true;
+        if (c->flags & VGCF_online)
+            __atomic_and_fetch(&v->pause_flags, ~VPF_down, __ATOMIC_SEQ_CST);
+        vcpu_wake(v);
+    }
+    xfree_bytes(c, sizeof(*c));
+    return rc;
+}
+
+static long dc_getvcpucontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    unsigned int id = op->u.vcpucontext.vcpu;
+    struct vcpu *v;
+
+    if (id >= d->max_vcpus || !(v = d->vcpu[id]) || v == current)
+        return -EINVAL;
+    if (!v->is_initialised)
+        return -ENODATA;
+    struct vcpu_guest_context *c = xzalloc_bytes(sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    vcpu_pause(v);
+    pv_get_vcpu_context(v, c);
+    vcpu_unpause(v);
+    long rc = copy_to_guest(op->u.vcpucontext.ctxt, c, 1) ? -EFAULT : 0;
+    xfree_bytes(c, sizeof(*c));
+    *copyback = true;
+    return rc;
+}
+
+static long dc_getvcpuinfo(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_getvcpuinfo *i = &op->u.getvcpuinfo;
+    struct vcpu *v;
+
+    if (i->vcpu >= d->max_vcpus)
+        return -EINVAL;
+    if (!(v = d->vcpu[i->vcpu]))
+        return -ESRCH;
+    i->online = !(v->pause_flags & VPF_down);
+    i->blocked = !!(v->pause_flags & VPF_blocked);
+    i->running = v->is_running;
+    i->cpu_time = v->runstate.time[RUNSTATE_running];
+    i->cpu = (uint32_t)v->processor;
+    *copyback = true;
+    return 0;
+}
+
+static long dc_setdomainhandle(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));
+    return 0;
+}
+
+static long dc_setdebugging(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    if (is_self(d))
+        return -EINVAL;
+    d->debugger_attached = !!op->u.setdebugging.enable;
+    return 0;
+}
+
+/* Every vCPU may run on every pCPU: accept a set, report all online pCPUs. */
+static long dc_vcpuaffinity(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_vcpuaffinity *a = &op->u.vcpuaffinity;
+
+    if (a->vcpu >= d->max_vcpus || !d->vcpu[a->vcpu])
+        return -EINVAL;
+    if (op->cmd == XEN_DOMCTL_setvcpuaffinity)
+        return 0;
+    uint8_t map[8] = { 0 };
+    for (unsigned int cpu = 0; cpu < num_online_cpus() && cpu < 64; cpu++)
+        map[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+    for (unsigned int k = 0; k < 2; k++) {
+        struct xenctl_bitmap *b = k ? &a->cpumap_soft : &a->cpumap_hard;
+        uint32_t n = MIN((b->nr_bits + 7) / 8, (uint32_t)sizeof(map));
+        if ((a->flags & (k ? XEN_VCPUAFFINITY_SOFT : XEN_VCPUAFFINITY_HARD)) &&
+            n && raw_copy_to_guest(b->bitmap.p, map, n))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static long dc_scheduler_op(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_scheduler_op *s = &op->u.scheduler_op;
+
+    if (s->sched_id != XEN_SCHEDULER_CREDIT2 && s->sched_id != XEN_SCHEDULER_CREDIT)
+        return -EINVAL;
+    if (s->cmd == XEN_DOMCTL_SCHEDOP_putinfo)
+        return 0;
+    if (s->cmd != XEN_DOMCTL_SCHEDOP_getinfo)
+        return -EINVAL;
+    if (s->sched_id == XEN_SCHEDULER_CREDIT2) {
+        s->u.credit2.weight = CREDIT_DEFAULT_WEIGHT;
+        s->u.credit2.cap = CREDIT2_DEFAULT_CAP;
+    } else {
+        s->u.credit.weight = CREDIT_DEFAULT_WEIGHT;
+        s->u.credit.cap = 0;
+    }
+    *copyback = true;
+    return 0;
+}
+
+static long dc_address_size(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    if (op->cmd == XEN_DOMCTL_set_address_size)
+        return op->u.address_size.size == XENIA_PV_ADDRESS_SIZE ? 0 : -EINVAL;
+    op->u.address_size.size = XENIA_PV_ADDRESS_SIZE;
+    *copyback = true;
+    return 0;
+}
+
+static long dc_tscinfo(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    if (op->cmd == XEN_DOMCTL_settscinfo)
+        return is_self(d) ? -EINVAL : 0;
+    memset(&op->u.tsc_info, 0, sizeof(op->u.tsc_info));
+    op->u.tsc_info.tsc_mode = 0;      /* TSC_MODE_DEFAULT */
+    op->u.tsc_info.gtsc_khz = (uint32_t)tsc_khz;
+    *copyback = true;
+    return 0;
+}
+
+/* Resource permissions: dom0 may hand out what it has (everything). */
+static long dc_accept(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    return 0;
+}
+
+static long dc_enosys(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    return -ENOSYS;
+}
+
+static long dc_eopnotsupp(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    return -EOPNOTSUPP;
+}
+
+#define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false }
+#define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true }
+
+static const struct domctl_entry domctl_table[] = {
+    DC_NODOM(createdomain, dc_createdomain),
+    DC_NODOM(getdomaininfo, dc_getdomaininfo),
+    DC(destroydomain, dc_destroydomain),
+    DC(pausedomain, dc_pausedomain),
+    DC(unpausedomain, dc_unpausedomain),
+    DC(max_vcpus, dc_max_vcpus),
+    DC(max_mem, dc_max_mem),
+    DC(setvcpucontext, dc_setvcpucontext),
+    DC(getvcpucontext, dc_getvcpucontext),
+    DC(getvcpuinfo, dc_getvcpuinfo),
+    DC(setdomainhandle, dc_setdomainhandle),
+    DC(setdebugging, dc_setdebugging),
+    DC(setvcpuaffinity, dc_vcpuaffinity),
+    DC(getvcpuaffinity, dc_vcpuaffinity),
+    DC(scheduler_op, dc_scheduler_op),
+    DC(set_address_size, dc_address_size),
+    DC(get_address_size, dc_address_size),
+    DC(settscinfo, dc_tscinfo),
+    DC(gettscinfo, dc_tscinfo),
+    DC(iomem_permission, dc_accept),
+    DC(ioport_permission, dc_accept),
+    DC(irq_permission, dc_accept),
+    DC(set_virq_handler, dc_accept),
+    DC(setvcpuextstate, dc_enosys),
+    DC(getvcpuextstate, dc_enosys),
+    DC(vm_event_op, dc_eopnotsupp),
+};
+
+/* do_domctl(): see the top of this file. 0 or -errno (Xen's values). */
+long do_domctl(hc_arg_t u_domctl)
+{
+    struct xen_domctl op;
+    bool copyback = false;
+    struct domain *d = NULL;
+
+    if (raw_copy_from_guest(&op, (void *)u_domctl, sizeof(op)))
+        return -EFAULT;
+    if (!domctl_version_ok(op.interface_version))
+        return -EACCES;
+    if (op.cmd >= ARRAY_SIZE(domctl_table) || !domctl_table[op.cmd].fn)
+        return -ENOSYS;
+    const struct domctl_entry *e = &domctl_table[op.cmd];
+    if (!e->no_domain && !(d = rcu_lock_domain_by_id(op.domain)))
+        return -ESRCH;
+
+    long rc = e->fn(&op, d, &copyback);
+    if (d)
+        rcu_unlock_domain(d);
+    if (copyback && raw_copy_to_guest((void *)u_domctl, &op, sizeof(op)))
+        rc = -EFAULT;
+    return rc;
+}

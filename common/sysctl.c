@@ -1,0 +1,187 @@
+/*
+ * HYPERVISOR_sysctl (<xen/sysctl.h>, interface version 0x15 = Xen 4.17):
+ * host-wide queries for the toolstack. Only dom0 reaches here (checked at
+ * dispatch). The struct is copied in once, interface_version checked
+ * (-EACCES), one handler per subop, copied back once when the subop
+ * reports something. Unknown subops: -ENOSYS.
+ *
+ * Not yet: cpu featureset/policy, NUMA/topology details beyond one node,
+ * idle time per CPU (reported as 0), pm/perf/lockprof/livepatch (-ENOSYS).
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/sched.h>
+#include <xenia/mm.h>
+#include <xenia/console.h>
+#include <xenia/time.h>
+#include <xenia/domctl.h>
+#include <xenia/spinlock.h>
+#include <xenia/ctl_abi.h>
+#include <asm/smp.h>
+
+typedef long (*sysctl_fn_t)(struct xen_sysctl *op, bool *copyback);
+
+/* XEN_SYSCTL_readconsole with clear set: nothing before this position is readable again. */
+static uint64_t console_cleared;
+static DEFINE_SPINLOCK(readconsole_lock);
+
+static long copy_console(char *guest_buf, uint32_t max, uint64_t *pos, uint32_t *done)
+{
+    char chunk[256];
+
+    *done = 0;
+    while (*done < max) {
+        size_t n = console_ring_read(chunk, MIN(sizeof(chunk), (size_t)(max - *done)), pos);
+        if (!n)
+            break;
+        if (raw_copy_to_guest(guest_buf + *done, chunk, n))
+            return -EFAULT;
+        *done += (uint32_t)n;
+    }
+    return 0;
+}
+
+static long sc_readconsole(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_readconsole *r = &op->u.readconsole;
+    char scratch[256];
+    uint32_t done;
+
+    spin_lock(&readconsole_lock);
+    uint64_t pos = readconsole_start(console_cleared, r->incremental, r->index);
+    long rc = copy_console(r->buffer.p, r->count, &pos, &done);
+    if (!rc && r->clear) {
+        while (console_ring_read(scratch, sizeof(scratch), &pos))
+            ;
+        console_cleared = pos;
+    }
+    spin_unlock(&readconsole_lock);
+    if (rc)
+        return rc;
+    r->count = done;
+    r->index = (uint32_t)pos;
+    *copyback = true;
+    return 0;
+}
+
+static long sc_physinfo(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_physinfo *p = &op->u.physinfo;
+    unsigned int cpus = num_online_cpus();
+
+    memset(p, 0, sizeof(*p));
+    p->threads_per_core = 1;
+    p->cores_per_socket = cpus;
+    p->nr_cpus = cpus;
+    p->max_cpu_id = cpus - 1;
+    p->nr_nodes = 1;
+    p->max_node_id = 0;
+    p->cpu_khz = (uint32_t)tsc_khz;
+    p->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+    p->total_pages = max_page;
+    p->free_pages = total_free_pages();
+    p->max_mfn = max_page - 1;
+    *copyback = true;
+    return 0;
+}
+
+static long sc_sched_id(struct xen_sysctl *op, bool *copyback)
+{
+    op->u.sched_id.sched_id = XEN_SCHEDULER_CREDIT2;  /* Xen 4.17's default */
+    *copyback = true;
+    return 0;
+}
+
+static long sc_getdomaininfolist(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_getdomaininfolist *l = &op->u.getdomaininfolist;
+    struct xen_domctl_getdomaininfo info;
+    uint32_t n = 0;
+    unsigned int next = l->first_domain;
+    struct domain *d;
+
+    while (n < l->max_domains && next < DOMID_FIRST_RESERVED &&
+           (d = domain_get_next((domid_t)next)) != NULL) {
+        domctl_getdomaininfo(d, &info);
+        next = d->domain_id + 1u;
+        rcu_unlock_domain(d);
+        if (raw_copy_to_guest(l->buffer.p + n, &info, sizeof(info)))
+            return -EFAULT;
+        n++;
+    }
+    l->num_domains = n;
+    *copyback = true;
+    return 0;
+}
+
+static long sc_getcpuinfo(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_getcpuinfo *g = &op->u.getcpuinfo;
+    struct xen_sysctl_cpuinfo zero = { 0 };
+    uint32_t n = MIN(g->max_cpus, num_online_cpus());
+
+    for (uint32_t i = 0; i < n; i++)
+        if (raw_copy_to_guest(g->info.p + i, &zero, sizeof(zero)))
+            return -EFAULT;
+    g->nr_cpus = n;
+    *copyback = true;
+    return 0;
+}
+
+static long sc_cpupool_op(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_cpupool_op *c = &op->u.cpupool_op;
+
+    if (c->op != XEN_SYSCTL_CPUPOOL_OP_INFO)
+        return -EOPNOTSUPP;
+    if (c->cpupool_id != 0 && c->cpupool_id != XEN_SYSCTL_CPUPOOL_PAR_ANY)
+        return -ENOENT;
+    c->cpupool_id = 0;
+    c->sched_id = XEN_SCHEDULER_CREDIT2;
+    c->n_dom = 0;
+    for (unsigned int id = 0; id < DOMID_FIRST_RESERVED;) {
+        struct domain *d = domain_get_next((domid_t)id);
+        if (!d)
+            break;
+        id = d->domain_id + 1u;
+        rcu_unlock_domain(d);
+        c->n_dom++;
+    }
+    uint8_t map[8] = { 0 };
+    for (unsigned int cpu = 0; cpu < num_online_cpus() && cpu < 64; cpu++)
+        map[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+    uint32_t bytes = MIN((c->cpumap.nr_bits + 7) / 8, (uint32_t)sizeof(map));
+    if (bytes && raw_copy_to_guest(c->cpumap.bitmap.p, map, bytes))
+        return -EFAULT;
+    *copyback = true;
+    return 0;
+}
+
+static const sysctl_fn_t sysctl_table[] = {
+    [XEN_SYSCTL_readconsole] = sc_readconsole,
+    [XEN_SYSCTL_physinfo] = sc_physinfo,
+    [XEN_SYSCTL_sched_id] = sc_sched_id,
+    [XEN_SYSCTL_getdomaininfolist] = sc_getdomaininfolist,
+    [XEN_SYSCTL_getcpuinfo] = sc_getcpuinfo,
+    [XEN_SYSCTL_cpupool_op] = sc_cpupool_op,
+};
+
+/* do_sysctl(): see the top of this file. 0 or -errno (Xen's values). */
+long do_sysctl(hc_arg_t u_sysctl)
+{
+    struct xen_sysctl op;
+    bool copyback = false;
+
+    if (raw_copy_from_guest(&op, (void *)u_sysctl, sizeof(op)))
+        return -EFAULT;
+    if (!sysctl_version_ok(op.interface_version))
+        return -EACCES;
+    if (op.cmd >= ARRAY_SIZE(sysctl_table) || !sysctl_table[op.cmd])
+        return -ENOSYS;
+    long rc = sysctl_table[op.cmd](&op, &copyback);
+    if (copyback && raw_copy_to_guest((void *)u_sysctl, &op, sizeof(op)))
+        rc = -EFAULT;
+    return rc;
+}
