@@ -41,6 +41,7 @@ void pv_destroy_gdt(struct vcpu *v);
 static void vcpu_quiesce(struct vcpu *v)
 {
     vcpu_pause(v);
+    sched_remove_vcpu(v);
     kill_timer(&v->singleshot_timer);
     kill_timer(&v->poll_timer);
     kill_timer(&v->periodic_timer);

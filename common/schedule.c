@@ -110,6 +110,20 @@ void vcpu_unpause(struct vcpu *v)
         vcpu_wake(v);
 }
 
+void sched_remove_vcpu(struct vcpu *v)
+{
+    struct runqueue *rq = &runqueues[v->processor];
+    unsigned long flags;
+
+    ASSERT(v->pause_count > 0);
+    while (ACCESS_ONCE(v->is_running))
+        __builtin_ia32_pause();
+    spin_lock_irqsave(&rq->lock, flags);
+    if (!list_empty(&v->runq_elem))
+        list_del(&v->runq_elem);
+    spin_unlock_irqrestore(&rq->lock, flags);
+}
+
 void raise_softirq_schedule(unsigned int cpu)
 {
     raise_softirq(cpu, SOFTIRQ_SCHEDULE);
@@ -130,9 +144,11 @@ static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
     spin_lock(&rq->lock);
     if (prev && vcpu_runnable(prev) && list_empty(&prev->runq_elem))
         list_add_tail(&prev->runq_elem, &rq->queue);
-    if (!list_empty(&rq->queue)) {
+    while (!list_empty(&rq->queue) && !next) {
         next = list_first_entry(&rq->queue, struct vcpu, runq_elem);
         list_del(&next->runq_elem);
+        if (!vcpu_runnable(next))
+            next = NULL;            /* paused or blocked since it was queued */
     }
     if (prev && prev != next)
         prev->is_running = false;

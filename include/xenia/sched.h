@@ -154,6 +154,8 @@ void vcpu_pause_nosync(struct vcpu *v);        /* stop it at its next exit */
 void vcpu_unpause(struct vcpu *v);
 bool vcpu_runnable(const struct vcpu *v);
 void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
+/* sched_remove_vcpu(): take a paused vCPU off its run queue for good (domain destruction). */
+void sched_remove_vcpu(struct vcpu *v);
 void scheduler_init_cpu(unsigned int cpu);     /* run queue + slice timer of cpu */
 void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
 void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
