@@ -11,6 +11,7 @@
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <xenia/event.h>
+#include <xenia/grant_table.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <xen/sched.h>
@@ -47,6 +48,8 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vc
     if (evtchn_domain_init(d))
         goto fail;
     if (pv_domain_init(d))
+        goto fail;
+    if (grant_table_domain_init(d))
         goto fail;
 
     unsigned long flags;

@@ -23,6 +23,8 @@
 #include <xenia/event.h>
 #include <asm/domain.h>
 
+struct grant_table;
+
 #define MAX_VIRT_CPUS_XENIA  XEN_LEGACY_MAX_VCPUS   /* 32, vcpu_info in shared_info */
 
 struct vcpu {
@@ -89,6 +91,9 @@ struct domain {
 
     /* event channels (common/event_channel.c) */
     struct evtchn_domain evtchn;
+
+    /* grant table (common/grant_table.c, <xenia/grant_table.h>) */
+    struct grant_table *grant_table;
 
     struct arch_domain arch;
 };

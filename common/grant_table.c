@@ -1,0 +1,946 @@
+/*
+ * HYPERVISOR_grant_table_op (<xen/grant_table.h>), version 1, for PV
+ * domains, with Xen 4.17's semantics: per-op results go in each op's
+ * status field (GNTST_*); the hypercall returns 0, -EFAULT when an op (or
+ * the array) cannot be read or its status written back, -EINVAL for a
+ * bad count / command bits, -ENOSYS for an unknown command.
+ *
+ * Differences from Xen 4.17, deliberate for now:
+ *   - version 2 is not offered (Xen with gnttab=max-ver:1): set_version(2)
+ *     is -ENOSYS, get_status_frames has no frames to give;
+ *   - GNTTABOP_transfer is -ENOSYS;
+ *   - batches run to completion: no preemption / continuation.
+ *     TODO: hypercall_preempt_check() + continuation as Xen, once Xenia has
+ *     hypercall continuations.
+ *   - GNTTABOP_dump_table is -ENOSYS, as in Xen 4.17 (no handler there).
+ * Data structures, reference ownership and lock order: <xenia/grant_table.h>.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/guest_access.h>
+#include <xenia/hypercall.h>
+#include <xenia/grant_table.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/pv_mm.h>
+#include <asm/pv_pt.h>
+
+#define MAPTRACK_NONE   (~0u)
+#define GNTTABOP_CMD_MASK  ((1u << 12) - 1)     /* Xen: GNTTABOP_CONTINUATION_ARG_SHIFT 12 */
+
+#ifdef XENIA_HOST_TEST
+unsigned long host_virt_to_mfn(const void *va);
+#define gt_virt_to_mfn(va) host_virt_to_mfn(va)
+#else
+#define gt_virt_to_mfn(va) virt_to_mfn(va)
+#endif
+
+/* ---- table helpers ---- */
+
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+    return gt->nr_grant_frames * GNTTAB_V1_PER_FRAME;
+}
+
+static grant_entry_v1_t *shared_entry(struct grant_table *gt, grant_ref_t ref)
+{
+    return &gt->shared[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME];
+}
+
+static struct active_grant_entry *active_entry(struct grant_table *gt, grant_ref_t ref)
+{
+    return &gt->active[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME];
+}
+
+#define ACTIVE_BYTES (GNTTAB_V1_PER_FRAME * sizeof(struct active_grant_entry))
+
+/* Grow d's table to nr frames (<= max). Caller holds gt->lock. 0 or -ENOMEM (table unchanged). */
+static int grow_table(struct domain *d, unsigned int nr)
+{
+    struct grant_table *gt = d->grant_table;
+    unsigned int i, old = gt->nr_grant_frames;
+
+    ASSERT(nr <= gt->max_grant_frames);
+    for (i = old; i < nr; i++) {
+        gt->shared[i] = alloc_xenheap_page();
+        gt->active[i] = xzalloc_bytes(ACTIVE_BYTES);
+        if (!gt->shared[i] || !gt->active[i])
+            goto fail;
+        memset(gt->shared[i], 0, PAGE_SIZE);
+    }
+    for (i = old; i < nr; i++)
+        share_xen_page_with_guest(gt->shared[i], d);
+    gt->nr_grant_frames = nr;
+    return 0;
+fail:
+    for (; i >= old && i != ~0u; i--) {
+        if (gt->shared[i])
+            free_xenheap_page(gt->shared[i]);
+        if (gt->active[i])
+            xfree_bytes(gt->active[i], ACTIVE_BYTES);
+        gt->shared[i] = NULL;
+        gt->active[i] = NULL;
+        if (i == 0)
+            break;
+    }
+    return -ENOMEM;
+}
+
+int grant_table_domain_init(struct domain *d)
+{
+    struct grant_table *gt = xzalloc_bytes(sizeof(*gt));
+
+    if (!gt)
+        return -ENOMEM;
+    spin_lock_init(&gt->lock);
+    spin_lock_init(&gt->maptrack_lock);
+    gt->domain = d;
+    gt->gt_version = 1;
+    gt->max_grant_frames = GNTTAB_MAX_FRAMES;
+    gt->max_maptrack_frames = GNTTAB_MAX_MAPTRACK_FRAMES;
+    gt->maptrack_free = MAPTRACK_NONE;
+    d->grant_table = gt;
+    if (grow_table(d, GNTTAB_INITIAL_FRAMES)) {
+        d->grant_table = NULL;
+        xfree_bytes(gt, sizeof(*gt));
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- maptrack ---- */
+
+static struct grant_mapping *maptrack_entry(struct grant_table *gt, uint32_t h)
+{
+    return &gt->maptrack[h / GNTTAB_MAPTRACK_PER_FRAME][h % GNTTAB_MAPTRACK_PER_FRAME];
+}
+
+static uint32_t maptrack_limit(const struct grant_table *gt)
+{
+    return gt->maptrack_frames * GNTTAB_MAPTRACK_PER_FRAME;
+}
+
+/* A free handle (entry flags 0, reserved), or MAPTRACK_NONE (Xen: GNTST_no_space). */
+static uint32_t get_maptrack_handle(struct grant_table *gt)
+{
+    uint32_t h = MAPTRACK_NONE;
+
+    spin_lock(&gt->maptrack_lock);
+    if (gt->maptrack_free == MAPTRACK_NONE && gt->maptrack_frames < gt->max_maptrack_frames) {
+        struct grant_mapping *page = xzalloc_bytes(PAGE_SIZE);
+        if (page) {
+            uint32_t base = maptrack_limit(gt);
+            for (uint32_t i = 0; i < GNTTAB_MAPTRACK_PER_FRAME; i++)
+                page[i].next_free = (i + 1 < GNTTAB_MAPTRACK_PER_FRAME) ? base + i + 1 : MAPTRACK_NONE;
+            gt->maptrack[gt->maptrack_frames] = page;
+            __atomic_store_n(&gt->maptrack_frames, gt->maptrack_frames + 1, __ATOMIC_RELEASE);
+            gt->maptrack_free = base;
+        }
+    }
+    if (gt->maptrack_free != MAPTRACK_NONE) {
+        h = gt->maptrack_free;
+        gt->maptrack_free = maptrack_entry(gt, h)->next_free;
+        maptrack_entry(gt, h)->next_free = MAPTRACK_NONE;
+        gt->maptrack_used++;
+    }
+    spin_unlock(&gt->maptrack_lock);
+    return h;
+}
+
+static void put_maptrack_handle(struct grant_table *gt, uint32_t h)
+{
+    spin_lock(&gt->maptrack_lock);
+    maptrack_entry(gt, h)->flags = 0;
+    maptrack_entry(gt, h)->next_free = gt->maptrack_free;
+    gt->maptrack_free = h;
+    gt->maptrack_used--;
+    spin_unlock(&gt->maptrack_lock);
+}
+
+/* ---- status flags in the granter's shared entry ---- */
+
+/*
+ * Set GTF_reading (and GTF_writing unless readonly) in rd's entry for a
+ * pin by ldomid, checking type/domid when not yet pinned and GTF_readonly
+ * for write pins (Xen's _set_status_v1). Caller holds rgt->lock.
+ */
+static int set_status(grant_entry_v1_t *e, const struct active_grant_entry *act,
+                      bool readonly, bool mapflag, domid_t ldomid)
+{
+    uint32_t *raw = (uint32_t *)e;      /* flags (low 16 bits), domid (high 16) */
+    uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
+    uint32_t cur = __atomic_load_n(raw, __ATOMIC_ACQUIRE);
+
+    for (int retries = 0;; retries++) {
+        uint16_t flags = (uint16_t)cur;
+        domid_t domid = (domid_t)(cur >> 16);
+        uint32_t nval = cur | GTF_reading;
+
+        if (!act->pin && ((flags & mask) != GTF_permit_access || domid != ldomid))
+            return GNTST_general_error;
+        if (!readonly) {
+            nval |= GTF_writing;
+            if (flags & GTF_readonly)
+                return GNTST_general_error;
+        }
+        if (__atomic_compare_exchange_n(raw, &cur, nval, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return GNTST_okay;
+        if (retries == 4)
+            return GNTST_general_error;         /* the guest keeps changing it */
+    }
+}
+
+/* Clear GTF_writing / GTF_reading once no pin needs them (Xen's reduce_status_for_pin). */
+static void reduce_status(grant_entry_v1_t *e, const struct active_grant_entry *act, bool readonly)
+{
+    uint16_t clear = act->pin ? 0 : GTF_reading;
+
+    if (!readonly && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))
+        clear |= GTF_writing;
+    if (clear)
+        __atomic_fetch_and(&e->flags, (uint16_t)~clear, __ATOMIC_ACQ_REL);
+}
+
+/* Xen's GNTPIN_incr2oflow_mask: a counter about to pass 127. */
+static uint32_t pin_oflow_mask(uint32_t incr)
+{
+    return incr << 7;
+}
+
+/*
+ * Pin rd's entry ref for ldomid by pin_incr (Xen: the first half of
+ * map_grant_ref / acquire_grant_for_copy): status flags set, frame checked
+ * to be rd's. *mfn gets the frame. GNTST_okay or bad_gntref /
+ * general_error / bad_page. Takes rgt->lock.
+ */
+static int pin_entry(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool readonly,
+                     bool mapflag, uint32_t pin_incr, unsigned long *mfn)
+{
+    struct grant_table *rgt = rd->grant_table;
+    int rc = GNTST_okay;
+
+    spin_lock(&rgt->lock);
+    if (ref >= nr_entries(rgt)) {
+        spin_unlock(&rgt->lock);
+        return GNTST_bad_gntref;
+    }
+    grant_entry_v1_t *e = shared_entry(rgt, ref);
+    struct active_grant_entry *act = active_entry(rgt, ref);
+
+    if (act->pin && (act->domid != ldomid || (act->pin & pin_oflow_mask(pin_incr)))) {
+        spin_unlock(&rgt->lock);
+        return GNTST_general_error;
+    }
+    if (!act->pin || (!readonly && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))) {
+        rc = set_status(e, act, readonly, mapflag, ldomid);
+        if (rc != GNTST_okay) {
+            spin_unlock(&rgt->lock);
+            return rc;
+        }
+        if (!act->pin) {
+            unsigned long frame = ACCESS_ONCE(e->frame);
+            struct page_info *pg = mfn_valid(_mfn(frame)) ? mfn_to_page(_mfn(frame)) : NULL;
+
+            /* PV: the frame is an MFN that rd must own (Xen's get_paged_frame). */
+            if (!pg || pv_mfn_is_io(frame) || pg->owner != rd || !(pg->count_info & PGC_allocated)) {
+                reduce_status(e, act, readonly);
+                spin_unlock(&rgt->lock);
+                return GNTST_bad_page;
+            }
+            act->domid = ldomid;
+            act->mfn = frame;
+        }
+    }
+    act->pin += pin_incr;
+    *mfn = act->mfn;
+    spin_unlock(&rgt->lock);
+    return GNTST_okay;
+}
+
+/* Undo pin_entry(). Takes rgt->lock. */
+static void unpin_entry(struct domain *rd, grant_ref_t ref, bool readonly, uint32_t pin_incr)
+{
+    struct grant_table *rgt = rd->grant_table;
+
+    spin_lock(&rgt->lock);
+    struct active_grant_entry *act = active_entry(rgt, ref);
+    ASSERT(ref < nr_entries(rgt) && act->pin >= pin_incr);
+    act->pin -= pin_incr;
+    reduce_status(shared_entry(rgt, ref), act, readonly);
+    spin_unlock(&rgt->lock);
+}
+
+static struct page_info *rd_page(unsigned long mfn)
+{
+    return mfn_to_page(_mfn(mfn));
+}
+
+/* ---- GNTTABOP_map_grant_ref ---- */
+
+static void map_grant_ref(struct gnttab_map_grant_ref *op)
+{
+    struct domain *ld = current->domain, *rd;
+    struct grant_table *lgt = ld->grant_table;
+    bool ro = op->flags & GNTMAP_readonly;
+    uint32_t pin_incr = 0, handle;
+    unsigned long mfn;
+    int rc;
+
+    if (op->flags & GNTMAP_device_map)
+        pin_incr += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    if (op->flags & GNTMAP_host_map)
+        pin_incr += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    if (!pin_incr) {
+        op->status = GNTST_bad_gntref;
+        return;
+    }
+    rd = rcu_lock_domain_by_id(op->dom);
+    if (!rd || !rd->grant_table) {
+        if (rd)
+            rcu_unlock_domain(rd);
+        op->status = GNTST_bad_domain;
+        return;
+    }
+    handle = get_maptrack_handle(lgt);
+    if (handle == MAPTRACK_NONE) {
+        rcu_unlock_domain(rd);
+        op->status = GNTST_no_space;
+        return;
+    }
+    rc = pin_entry(rd, op->ref, ld->domain_id, ro, true, pin_incr, &mfn);
+    if (rc != GNTST_okay)
+        goto fail_handle;
+
+    /* References: device map's belong to the maptrack entry, host map's to the PTE. */
+    struct page_info *pg = rd_page(mfn);
+    bool dev_refs = false;
+    if (op->flags & GNTMAP_device_map) {
+        rc = GNTST_general_error;
+        if (!get_page(pg, rd))
+            goto fail_pin;
+        if (!ro && get_page_type(pg, PGT_writable_page)) {
+            put_page(pg);
+            goto fail_pin;
+        }
+        dev_refs = true;
+    }
+    if (op->flags & GNTMAP_host_map) {
+        rc = gnttab_pv_create_mapping(op->host_addr, mfn, op->flags, rd);
+        if (rc != GNTST_okay) {
+            if (dev_refs)
+                ro ? put_page(pg) : put_page_and_type(pg);
+            goto fail_pin;
+        }
+    }
+
+    struct grant_mapping *mt = maptrack_entry(lgt, handle);
+    mt->domid = op->dom == DOMID_SELF ? ld->domain_id : op->dom;
+    mt->ref = op->ref;
+    __atomic_store_n(&mt->flags, (uint16_t)op->flags, __ATOMIC_RELEASE);
+    op->dev_bus_addr = (uint64_t)mfn << PAGE_SHIFT;
+    op->handle = handle;
+    op->status = GNTST_okay;
+    rcu_unlock_domain(rd);
+    return;
+
+fail_pin:
+    unpin_entry(rd, op->ref, ro, pin_incr);
+fail_handle:
+    put_maptrack_handle(lgt, handle);
+    rcu_unlock_domain(rd);
+    op->status = (int16_t)rc;
+}
+
+/* ---- GNTTABOP_unmap_grant_ref / unmap_and_replace ---- */
+
+/*
+ * Undo the parts of mapping handle that the op names (host_addr != 0:
+ * the host mapping, dev_bus_addr != 0: the device mapping); Xen's
+ * unmap_common + unmap_common_complete. *host_done is set when a PTE went.
+ */
+static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev_bus_addr,
+                         uint64_t new_addr, bool *host_done)
+{
+    struct domain *ld = current->domain, *rd;
+    struct grant_table *lgt = ld->grant_table, *rgt;
+    struct grant_mapping *mt;
+    unsigned int flags, done = 0;
+    int16_t rc = GNTST_okay;
+
+    if (handle >= __atomic_load_n(&lgt->maptrack_frames, __ATOMIC_ACQUIRE) * GNTTAB_MAPTRACK_PER_FRAME)
+        return GNTST_bad_handle;
+    mt = maptrack_entry(lgt, handle);
+    if (!__atomic_load_n(&mt->flags, __ATOMIC_ACQUIRE))
+        return GNTST_bad_handle;
+    domid_t dom = mt->domid;
+    rd = rcu_lock_domain_by_id(dom);
+    if (!rd || !rd->grant_table) {
+        /* Xen: implicitly unmapped granter gone: crash the caller. */
+        if (rd)
+            rcu_unlock_domain(rd);
+        domain_crash(ld, "grant unmap of a handle whose granter is gone");
+        return GNTST_general_error;
+    }
+    rgt = rd->grant_table;
+
+    spin_lock(&rgt->lock);
+    grant_ref_t ref = mt->ref;
+    flags = mt->flags;
+    if (!flags || mt->domid != dom || ref >= nr_entries(rgt)) {
+        rc = GNTST_bad_handle;
+        goto out;
+    }
+    struct active_grant_entry *act = active_entry(rgt, ref);
+    unsigned long mfn = act->mfn;
+    bool ro = flags & GNTMAP_readonly;
+
+    if (dev_bus_addr && (flags & GNTMAP_device_map) && dev_bus_addr != ((uint64_t)mfn << PAGE_SHIFT)) {
+        rc = GNTST_bad_dev_addr;
+        goto out;
+    }
+    if (host_addr && (flags & GNTMAP_host_map)) {
+        rc = (int16_t)gnttab_pv_destroy_mapping(host_addr, mfn, flags, new_addr);
+        if (rc != GNTST_okay)
+            goto out;
+        mt->flags &= ~GNTMAP_host_map;
+        done |= GNTMAP_host_map;
+        *host_done = true;
+        act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    }
+    if (dev_bus_addr && (flags & GNTMAP_device_map)) {
+        mt->flags &= ~GNTMAP_device_map;
+        done |= GNTMAP_device_map;
+        act->pin -= ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    }
+    if (done)
+        reduce_status(shared_entry(rgt, ref), act, ro);
+out:
+    spin_unlock(&rgt->lock);
+    if (done & GNTMAP_device_map)
+        ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
+    if (rc == GNTST_okay && done && !(mt->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+        put_maptrack_handle(lgt, handle);
+    rcu_unlock_domain(rd);
+    return rc;
+}
+
+static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
+{
+    bool host_done = false;
+    long rc = 0;
+
+    for (unsigned int i = 0; i < count; i++) {
+        /* TODO: preemption point (Xen: batches of 32, hypercall_preempt_check()). */
+        if (!replace) {
+            struct gnttab_unmap_grant_ref op, *u = (struct gnttab_unmap_grant_ref *)uop + i;
+            if (raw_copy_from_guest(&op, u, sizeof(op))) {
+                rc = -EFAULT;
+                break;
+            }
+            op.status = unmap_one(op.handle, op.host_addr, op.dev_bus_addr, 0, &host_done);
+            if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status))) {
+                rc = -EFAULT;
+                break;
+            }
+        } else {
+            struct gnttab_unmap_and_replace op, *u = (struct gnttab_unmap_and_replace *)uop + i;
+            if (raw_copy_from_guest(&op, u, sizeof(op))) {
+                rc = -EFAULT;
+                break;
+            }
+            op.status = unmap_one(op.handle, op.host_addr, 0, op.new_addr, &host_done);
+            if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status))) {
+                rc = -EFAULT;
+                break;
+            }
+        }
+    }
+    if (host_done)
+        pv_flush_tlb_domain(current->domain);
+    return rc;
+}
+
+/* ---- setup_table, query_size, versions ---- */
+
+/* The domain op.dom names, for an op that needs XSM_TARGET (self or privileged caller). */
+static struct domain *lock_target(domid_t dom, int16_t *status)
+{
+    struct domain *d = rcu_lock_domain_by_id(dom);
+
+    if (!d || !d->grant_table) {
+        if (d)
+            rcu_unlock_domain(d);
+        *status = GNTST_bad_domain;
+        return NULL;
+    }
+    if (d != current->domain && !current->domain->is_privileged) {
+        rcu_unlock_domain(d);
+        *status = GNTST_permission_denied;
+        return NULL;
+    }
+    return d;
+}
+
+static long gnttab_setup_table(hc_arg_t uop, unsigned int count)
+{
+    struct gnttab_setup_table op, *u = (struct gnttab_setup_table *)uop;
+    struct domain *d;
+
+    if (count != 1)
+        return -EINVAL;
+    if (raw_copy_from_guest(&op, u, sizeof(op)))
+        return -EFAULT;
+    if (!guest_range_ok((unsigned long)op.frame_list.p, (size_t)op.nr_frames * sizeof(xen_pfn_t)))
+        return -EFAULT;
+    d = lock_target(op.dom, &op.status);
+    if (d) {
+        struct grant_table *gt = d->grant_table;
+
+        spin_lock(&gt->lock);
+        if (op.nr_frames > gt->max_grant_frames)
+            op.status = GNTST_general_error;
+        else if (op.nr_frames > gt->nr_grant_frames && grow_table(d, op.nr_frames))
+            op.status = GNTST_general_error;
+        else {
+            op.status = GNTST_okay;
+            for (unsigned int i = 0; i < op.nr_frames; i++) {
+                xen_pfn_t mfn = gt_virt_to_mfn(gt->shared[i]);
+                if (raw_copy_to_guest(op.frame_list.p + i, &mfn, sizeof(mfn)))
+                    op.status = GNTST_bad_virt_addr;
+            }
+        }
+        spin_unlock(&gt->lock);
+        rcu_unlock_domain(d);
+    }
+    if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
+        return -EFAULT;
+    return 0;
+}
+
+static long gnttab_query_size(hc_arg_t uop, unsigned int count)
+{
+    struct gnttab_query_size op;
+    struct domain *d;
+
+    if (count != 1)
+        return -EINVAL;
+    if (raw_copy_from_guest(&op, (void *)uop, sizeof(op)))
+        return -EFAULT;
+    d = lock_target(op.dom, &op.status);
+    if (d) {
+        spin_lock(&d->grant_table->lock);
+        op.nr_frames = d->grant_table->nr_grant_frames;
+        op.max_nr_frames = d->grant_table->max_grant_frames;
+        op.status = GNTST_okay;
+        spin_unlock(&d->grant_table->lock);
+        rcu_unlock_domain(d);
+    }
+    if (raw_copy_to_guest((void *)uop, &op, sizeof(op)))
+        return -EFAULT;
+    return 0;
+}
+
+static long gnttab_set_version(hc_arg_t uop)
+{
+    struct gnttab_set_version op;
+    long rc;
+
+    if (raw_copy_from_guest(&op, (void *)uop, sizeof(op)))
+        return -EFAULT;
+    if (op.version != 1 && op.version != 2)
+        rc = -EINVAL;
+    else if (op.version == 2)
+        rc = -ENOSYS;                   /* Xen with max version 1 */
+    else
+        rc = 0;
+    op.version = current->domain->grant_table->gt_version;
+    if (raw_copy_to_guest((void *)uop, &op, sizeof(op)))
+        rc = -EFAULT;
+    return rc;
+}
+
+static long gnttab_get_version(hc_arg_t uop)
+{
+    struct gnttab_get_version op, *u = (struct gnttab_get_version *)uop;
+    struct domain *d;
+
+    if (raw_copy_from_guest(&op, u, sizeof(op)))
+        return -EFAULT;
+    d = rcu_lock_domain_by_id(op.dom);
+    if (!d || !d->grant_table) {
+        if (d)
+            rcu_unlock_domain(d);
+        return -ESRCH;
+    }
+    if (d != current->domain && !current->domain->is_privileged) {
+        rcu_unlock_domain(d);
+        return -EPERM;
+    }
+    op.version = d->grant_table->gt_version;
+    rcu_unlock_domain(d);
+    if (raw_copy_to_guest(&u->version, &op.version, sizeof(op.version)))
+        return -EFAULT;
+    return 0;
+}
+
+static long gnttab_get_status_frames(hc_arg_t uop, unsigned int count)
+{
+    struct gnttab_get_status_frames op, *u = (struct gnttab_get_status_frames *)uop;
+    struct domain *d;
+
+    if (count != 1)
+        return -EINVAL;
+    if (raw_copy_from_guest(&op, u, sizeof(op)))
+        return -EFAULT;
+    if (!guest_range_ok((unsigned long)op.frame_list.p, (size_t)op.nr_frames * sizeof(uint64_t)))
+        return -EFAULT;
+    d = lock_target(op.dom, &op.status);
+    if (d) {
+        /* Version 1 has no status frames. */
+        op.status = op.nr_frames > 0 ? GNTST_general_error : GNTST_okay;
+        rcu_unlock_domain(d);
+    }
+    if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
+        return -EFAULT;
+    return 0;
+}
+
+/* ---- GNTTABOP_copy ---- */
+
+struct copy_buf {
+    struct domain *d;
+    struct page_info *pg;
+    unsigned long mfn;
+    grant_ref_t ref;
+    bool have_grant, have_type, readonly;
+};
+
+static void *frame_va(unsigned long mfn)
+{
+#ifdef XENIA_HOST_TEST
+    return host_mfn_to_virt(mfn);
+#else
+    return mfn_to_virt(mfn);
+#endif
+}
+
+static void copy_release(struct copy_buf *b)
+{
+    if (b->have_grant)
+        unpin_entry(b->d, b->ref, b->readonly, b->readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc);
+    if (b->have_type)
+        put_page_type(b->pg);
+    if (b->pg)
+        put_page(b->pg);
+    if (b->d)
+        rcu_unlock_domain(b->d);
+    *b = (struct copy_buf){ 0 };
+}
+
+static int16_t copy_claim(const struct gnttab_copy_ptr *p, bool is_gref, bool readonly, struct copy_buf *b)
+{
+    domid_t ldomid = current->domain->domain_id;
+
+    b->readonly = readonly;
+    if (is_gref) {
+        int rc = pin_entry(b->d, p->u.ref, ldomid, readonly, false,
+                           readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, &b->mfn);
+        if (rc != GNTST_okay)
+            return (int16_t)rc;
+        b->have_grant = true;
+        b->ref = p->u.ref;
+        if (!get_page(rd_page(b->mfn), b->d))
+            return GNTST_general_error;
+    } else {
+        b->mfn = p->u.gmfn;
+        if (!mfn_valid(_mfn(b->mfn)) || pv_mfn_is_io(b->mfn) || !get_page(rd_page(b->mfn), b->d))
+            return GNTST_bad_page;
+    }
+    b->pg = rd_page(b->mfn);
+    if (!readonly) {
+        if (get_page_type(b->pg, PGT_writable_page))
+            return GNTST_general_error;
+        b->have_type = true;
+    }
+    return GNTST_okay;
+}
+
+static int16_t copy_one(const struct gnttab_copy *op)
+{
+    struct copy_buf src = { 0 }, dst = { 0 };
+    bool sg = op->flags & GNTCOPY_source_gref, dg = op->flags & GNTCOPY_dest_gref;
+    int16_t rc;
+
+    /* Only DOMID_SELF may name a frame directly. */
+    if (op->source.domid != DOMID_SELF && !sg)
+        return GNTST_permission_denied;
+    if (!(src.d = rcu_lock_domain_by_id(op->source.domid)) || !src.d->grant_table) {
+        rc = GNTST_bad_domain;
+        goto out;
+    }
+    if (op->dest.domid != DOMID_SELF && !dg) {
+        rc = GNTST_permission_denied;
+        goto out;
+    }
+    if (!(dst.d = rcu_lock_domain_by_id(op->dest.domid)) || !dst.d->grant_table) {
+        rc = GNTST_bad_domain;
+        goto out;
+    }
+    rc = copy_claim(&op->source, sg, true, &src);
+    if (rc != GNTST_okay)
+        goto out;
+    rc = copy_claim(&op->dest, dg, false, &dst);
+    if (rc != GNTST_okay)
+        goto out;
+    if ((unsigned int)op->source.offset + op->len > PAGE_SIZE ||
+        (unsigned int)op->dest.offset + op->len > PAGE_SIZE) {
+        rc = GNTST_bad_copy_arg;
+        goto out;
+    }
+    memmove((uint8_t *)frame_va(dst.mfn) + op->dest.offset,
+            (const uint8_t *)frame_va(src.mfn) + op->source.offset, op->len);
+    rc = GNTST_okay;
+out:
+    copy_release(&dst);
+    copy_release(&src);
+    return rc;
+}
+
+static long gnttab_copy(hc_arg_t uop, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        /* TODO: preemption point (Xen: hypercall_preempt_check(), continuation). */
+        struct gnttab_copy op, *u = (struct gnttab_copy *)uop + i;
+
+        if (raw_copy_from_guest(&op, u, sizeof(op)))
+            return -EFAULT;
+        op.status = copy_one(&op);
+        if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* ---- swap_grant_ref, cache_flush ---- */
+
+static int16_t swap_grant_ref(grant_ref_t a, grant_ref_t b)
+{
+    struct grant_table *gt = current->domain->grant_table;
+    int16_t rc = GNTST_okay;
+
+    spin_lock(&gt->lock);
+    if (a >= nr_entries(gt) || b >= nr_entries(gt))
+        rc = GNTST_bad_gntref;
+    else if (a != b && (active_entry(gt, a)->pin || active_entry(gt, b)->pin))
+        rc = GNTST_eagain;
+    else if (a != b) {
+        grant_entry_v1_t t = *shared_entry(gt, a);
+        *shared_entry(gt, a) = *shared_entry(gt, b);
+        *shared_entry(gt, b) = t;
+    }
+    spin_unlock(&gt->lock);
+    return rc;
+}
+
+static long gnttab_swap(hc_arg_t uop, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        struct gnttab_swap_grant_ref op, *u = (struct gnttab_swap_grant_ref *)uop + i;
+
+        if (raw_copy_from_guest(&op, u, sizeof(op)))
+            return -EFAULT;
+        op.status = swap_grant_ref(op.ref_a, op.ref_b);
+        if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* Does ld have rd's frame mfn pinned through some grant? (Xen's grant_map_exists, without continuation.) */
+static bool grant_pinned_by(struct domain *ld, struct domain *rd, unsigned long mfn)
+{
+    struct grant_table *rgt = rd->grant_table;
+    bool found = false;
+
+    spin_lock(&rgt->lock);
+    for (grant_ref_t r = 0; r < nr_entries(rgt) && !found; r++) {
+        struct active_grant_entry *act = active_entry(rgt, r);
+        found = act->pin && act->domid == ld->domain_id && act->mfn == mfn;
+    }
+    spin_unlock(&rgt->lock);
+    return found;
+}
+
+static long cache_flush_one(const struct gnttab_cache_flush *c)
+{
+    struct domain *d = current->domain, *owner;
+    unsigned long mfn;
+    struct page_info *pg;
+    long rc = 0;
+
+    if (c->offset >= PAGE_SIZE || c->length > PAGE_SIZE || c->offset + c->length > PAGE_SIZE ||
+        (c->op & ~(GNTTAB_CACHE_INVAL | GNTTAB_CACHE_CLEAN)))
+        return -EINVAL;
+    if (c->length == 0 || c->op == 0)
+        return 0;
+    if (c->op & GNTTAB_CACHE_SOURCE_GREF)
+        return -EOPNOTSUPP;
+    mfn = c->a.dev_bus_addr >> PAGE_SHIFT;
+    if (!mfn_valid(_mfn(mfn)))
+        return -EINVAL;
+    pg = rd_page(mfn);
+    owner = pg->owner;
+    if (!owner || !owner->grant_table || !get_page(pg, owner))
+        return -EPERM;
+    if (d != owner && !grant_pinned_by(d, owner, mfn))
+        rc = -EINVAL;
+    else if (c->op == GNTTAB_CACHE_INVAL)
+        rc = -EOPNOTSUPP;               /* x86: invalidate without clean is not offered */
+    else
+        pv_flush_cache_local();
+    put_page(pg);
+    return rc;
+}
+
+static long gnttab_cache_flush(hc_arg_t uop, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        struct gnttab_cache_flush op;
+
+        if (raw_copy_from_guest(&op, (struct gnttab_cache_flush *)uop + i, sizeof(op)))
+            return -EFAULT;
+        long rc = cache_flush_one(&op);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- the hypercall ---- */
+
+static long gnttab_map(hc_arg_t uop, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        /* TODO: preemption point (Xen: hypercall_preempt_check(), continuation). */
+        struct gnttab_map_grant_ref op, *u = (struct gnttab_map_grant_ref *)uop + i;
+
+        if (raw_copy_from_guest(&op, u, sizeof(op)))
+            return -EFAULT;
+        map_grant_ref(&op);
+        if (raw_copy_to_guest(u, &op, sizeof(op)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/*
+ * do_grant_table_op(): HYPERVISOR_grant_table_op(cmd, uop, count) for the
+ * current vCPU's domain, Xen 4.17 ABI (<xen/grant_table.h>). uop is a
+ * guest pointer to count ops of cmd's type (exactly 1 for setup_table,
+ * query_size, get_status_frames). Returns 0 (per-op results in the ops'
+ * status fields), -EINVAL (count negative or != 1 where required,
+ * continuation bits on a command other than cache_flush, bad version),
+ * -EFAULT (array unreadable or status not writable), -ENOSYS (unknown
+ * command, transfer, dump_table, set_version 2), -ESRCH/-EPERM
+ * (get_version), cache_flush's -EINVAL/-EPERM/-EOPNOTSUPP. Takes grant
+ * table locks one at a time; may take page-table locks and free frames.
+ */
+long do_grant_table_op(hc_arg_t cmd_arg, hc_arg_t uop, hc_arg_t count_arg)
+{
+    unsigned int cmd = (unsigned int)cmd_arg, count = (unsigned int)count_arg;
+    size_t size = 0;
+
+    if ((int)count < 0)
+        return -EINVAL;
+    if ((cmd & ~GNTTABOP_CMD_MASK) && (cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush)
+        return -EINVAL;
+    cmd &= GNTTABOP_CMD_MASK;
+    if (!current->domain->grant_table)
+        return -ENOSYS;
+
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref:     size = sizeof(struct gnttab_map_grant_ref); break;
+    case GNTTABOP_unmap_grant_ref:   size = sizeof(struct gnttab_unmap_grant_ref); break;
+    case GNTTABOP_unmap_and_replace: size = sizeof(struct gnttab_unmap_and_replace); break;
+    case GNTTABOP_copy:              size = sizeof(struct gnttab_copy); break;
+    case GNTTABOP_swap_grant_ref:    size = sizeof(struct gnttab_swap_grant_ref); break;
+    case GNTTABOP_cache_flush:       size = sizeof(struct gnttab_cache_flush); break;
+    }
+    if (size && !guest_range_ok(uop, (size_t)count * size))
+        return -EFAULT;
+
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref:     return gnttab_map(uop, count);
+    case GNTTABOP_unmap_grant_ref:   return gnttab_unmap(uop, count, false);
+    case GNTTABOP_unmap_and_replace: return gnttab_unmap(uop, count, true);
+    case GNTTABOP_setup_table:       return gnttab_setup_table(uop, count);
+    case GNTTABOP_copy:              return gnttab_copy(uop, count);
+    case GNTTABOP_query_size:        return gnttab_query_size(uop, count);
+    case GNTTABOP_set_version:       return gnttab_set_version(uop);
+    case GNTTABOP_get_status_frames: return gnttab_get_status_frames(uop, count);
+    case GNTTABOP_get_version:       return gnttab_get_version(uop);
+    case GNTTABOP_swap_grant_ref:    return gnttab_swap(uop, count);
+    case GNTTABOP_cache_flush:       return gnttab_cache_flush(uop, count);
+    case GNTTABOP_transfer:          /* TODO: page transfer (Xen 4.17 has it for PV) */
+    default:                         return -ENOSYS;
+    }
+}
+
+/* ---- domain destruction ---- */
+
+void grant_table_domain_destroy(struct domain *d)
+{
+    struct grant_table *gt = d->grant_table;
+
+    if (!gt)
+        return;
+    /* Mappings d holds of other domains' grants. */
+    for (uint32_t h = 0; h < maptrack_limit(gt); h++) {
+        struct grant_mapping *mt = maptrack_entry(gt, h);
+        unsigned int flags = mt->flags;
+
+        if (!flags)
+            continue;
+        struct domain *rd = rcu_lock_domain_by_id(mt->domid);
+        if (rd && rd->grant_table && mt->ref < nr_entries(rd->grant_table)) {
+            bool ro = flags & GNTMAP_readonly;
+            struct grant_table *rgt = rd->grant_table;
+
+            spin_lock(&rgt->lock);
+            struct active_grant_entry *act = active_entry(rgt, mt->ref);
+            unsigned long mfn = act->mfn;
+            if (flags & GNTMAP_device_map)
+                act->pin -= ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+            /* Host mappings' references go with d's L1 entries (Xen: PV). */
+            if (flags & GNTMAP_host_map)
+                act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+            reduce_status(shared_entry(rgt, mt->ref), act, ro);
+            spin_unlock(&rgt->lock);
+            if (flags & GNTMAP_device_map)
+                ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
+        }
+        if (rd)
+            rcu_unlock_domain(rd);
+        mt->flags = 0;
+    }
+    for (unsigned int i = 0; i < gt->maptrack_frames; i++)
+        xfree_bytes(gt->maptrack[i], PAGE_SIZE);
+    for (unsigned int i = 0; i < gt->nr_grant_frames; i++) {
+        struct page_info *pg = rd_page(gt_virt_to_mfn(gt->shared[i]));
+
+        xfree_bytes(gt->active[i], ACTIVE_BYTES);
+        if ((pg->count_info & PGC_count_mask) > 1) {
+            printk("d%u: grant frame %u still mapped (count_info %#lx): leaked\n",
+                   d->domain_id, i, pg->count_info);
+            continue;
+        }
+        pg->owner = NULL;
+        pg->count_info &= PGC_xen_heap;
+        pg->type_info = 0;
+        free_xenheap_page(gt->shared[i]);
+    }
+    d->grant_table = NULL;
+    xfree_bytes(gt, sizeof(*gt));
+}

@@ -1,0 +1,129 @@
+/*
+ * Grant tables, version 1, for PV domains (Xen 4.17's HYPERVISOR_grant_table_op,
+ * <xen/grant_table.h>).
+ *
+ * Each domain has one struct grant_table (d->grant_table):
+ *   - shared frames: xen-heap frames shared with the domain (it writes its
+ *     grant_entry_v1 array there); 1 at creation (Xen's
+ *     INITIAL_NR_GRANT_FRAMES), grown by GNTTABOP_setup_table up to
+ *     max_grant_frames (Xen's default gnttab_max_frames: 64, dom0 too);
+ *   - active entries, one per grant reference: how often (and by whom,
+ *     one domain at a time, as Xen) the entry is mapped/pinned for copy;
+ *   - maptrack: the mappings this domain made of other domains' grants,
+ *     indexed by the handle GNTTABOP_map_grant_ref returns.
+ *
+ * Reference ownership (as Xen for PV):
+ *   - a host mapping's references (general, + PGT_writable_page type for a
+ *     writable one) belong to the L1 entry it installed; they go when that
+ *     entry goes (GNTTABOP_unmap_grant_ref, or page-table teardown);
+ *   - a device mapping's references belong to its maptrack entry.
+ *
+ * Locking: gt->lock guards the active entries and the version/size of
+ * one table; gt->maptrack_lock guards that table's maptrack. No path holds
+ * two grant-table locks at once. Order: d->lock > gt->lock >
+ * gt->maptrack_lock > (PV page-table locks) > d->page_alloc_lock.
+ */
+#ifndef XENIA_GRANT_TABLE_H
+#define XENIA_GRANT_TABLE_H
+
+#include <xenia/types.h>
+#include <xenia/config.h>
+#include <xenia/spinlock.h>
+#include <xen/grant_table.h>
+
+struct domain;
+
+#define GNTTAB_INITIAL_FRAMES     1u        /* Xen: INITIAL_NR_GRANT_FRAMES (x86) */
+#define GNTTAB_MAX_FRAMES         64u       /* Xen: opt_max_grant_frames default */
+#define GNTTAB_MAX_MAPTRACK_FRAMES 1024u    /* Xen: opt_max_maptrack_frames default */
+#define GNTTAB_V1_PER_FRAME       (PAGE_SIZE / sizeof(grant_entry_v1_t))   /* 512 */
+
+/* pin counts of an active entry: four 8-bit counters (Xen's GNTPIN_*) */
+#define GNTPIN_hstw_inc   (1u << 0)
+#define GNTPIN_hstr_inc   (1u << 8)
+#define GNTPIN_devw_inc   (1u << 16)
+#define GNTPIN_devr_inc   (1u << 24)
+#define GNTPIN_hstw_mask  (0xffu << 0)
+#define GNTPIN_hstr_mask  (0xffu << 8)
+#define GNTPIN_devw_mask  (0xffu << 16)
+#define GNTPIN_devr_mask  (0xffu << 24)
+
+struct active_grant_entry {
+    uint32_t pin;                   /* GNTPIN_* counters; 0 = not in use */
+    domid_t domid;                  /* who pinned it (valid while pin != 0) */
+    unsigned long mfn;              /* frame pinned (valid while pin != 0) */
+};
+
+struct grant_mapping {
+    grant_ref_t ref;                /* in domain domid's table */
+    uint16_t flags;                 /* GNTMAP_* still held; 0 = free */
+    domid_t domid;
+    uint32_t next_free;             /* free-list link while flags == 0 */
+    uint32_t pad;
+};
+
+#define GNTTAB_MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))   /* 256 */
+
+struct grant_table {
+    spinlock_t lock;
+    struct domain *domain;
+    unsigned int gt_version;                    /* 1 */
+    unsigned int nr_grant_frames, max_grant_frames;
+    grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];        /* xen heap, shared with domain */
+    struct active_grant_entry *active[GNTTAB_MAX_FRAMES];
+
+    spinlock_t maptrack_lock;
+    unsigned int maptrack_frames;               /* allocated */
+    unsigned int max_maptrack_frames;
+    uint32_t maptrack_free;                     /* head of free list, or MAPTRACK_NONE */
+    unsigned int maptrack_used;
+    struct grant_mapping *maptrack[GNTTAB_MAX_MAPTRACK_FRAMES];
+};
+
+/*
+ * grant_table_domain_init(): give d its grant table (version 1, one shared
+ * frame, limits as above). Called by domain_create() before the domain is
+ * visible. Returns 0 or -ENOMEM (nothing left allocated).
+ */
+int grant_table_domain_init(struct domain *d);
+
+/*
+ * grant_table_domain_destroy(): release everything d's table holds:
+ * every mapping d still has of other domains' grants (device-map
+ * references, pins and GTF_reading/GTF_writing in the granter's entries;
+ * host mappings' references belong to d's L1 entries and go with d's page
+ * tables, as in Xen for PV), then the shared frames (leaked with a
+ * message if d still maps one) and the table. Call once d can no longer
+ * run (domain destruction), after its page tables were released. Takes
+ * the granters' table locks one at a time. d->grant_table is NULL after.
+ */
+void grant_table_domain_destroy(struct domain *d);
+
+/* ---- the PV page-table side (arch/x86/pv/grant_map.c) ---- */
+
+/*
+ * gnttab_pv_create_mapping(): install a grant host mapping of frame mfn
+ * (owned by rd) for the current vCPU's domain ld: addr is a linear
+ * address in ld's current kernel page tables, or with
+ * GNTMAP_contains_pte the machine address of the L1 entry (8-byte
+ * aligned, in a validated L1 table of ld). flags are the GNTMAP_* of the
+ * map op (readonly, application_map, guest_avail bits). The new entry
+ * takes its own references (general on mfn as rd's frame, + writable type
+ * unless readonly); the replaced entry's references are dropped.
+ * Returns GNTST_okay or GNTST_general_error (no L1 entry there, not ld's
+ * L1 table, frame refused).
+ */
+int gnttab_pv_create_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, struct domain *rd);
+
+/*
+ * gnttab_pv_destroy_mapping(): remove the grant host mapping at addr (as
+ * created above): the entry must still map mfn with the present/writable
+ * bits the grant gave it, else GNTST_general_error and nothing changes.
+ * new_addr != 0 (GNTTABOP_unmap_and_replace, linear addresses only): the
+ * entry mapping new_addr moves to addr, and new_addr's entry is cleared.
+ * The removed entry's references are dropped. No TLB flush: the caller
+ * flushes ld's TLBs. Returns GNTST_okay or GNTST_general_error.
+ */
+int gnttab_pv_destroy_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, uint64_t new_addr);
+
+#endif
