@@ -37,6 +37,12 @@ unsigned long host_virt_to_mfn(const void *va);
 #define gt_virt_to_mfn(va) virt_to_mfn(va)
 #endif
 
+/* Xen's rcu_lock_domain_by_any_id(): DOMID_SELF is the caller's domain. NULL if none. */
+static struct domain *lock_any_domain(domid_t dom)
+{
+    return rcu_lock_domain_by_id(dom == DOMID_SELF ? current->domain->domain_id : dom);
+}
+
 /* ---- table helpers ---- */
 
 static unsigned int nr_entries(const struct grant_table *gt)
@@ -296,7 +302,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
         op->status = GNTST_bad_gntref;
         return;
     }
-    rd = rcu_lock_domain_by_id(op->dom);
+    rd = lock_any_domain(op->dom);
     if (!rd || !rd->grant_table) {
         if (rd)
             rcu_unlock_domain(rd);
@@ -375,7 +381,7 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
     if (!__atomic_load_n(&mt->flags, __ATOMIC_ACQUIRE))
         return GNTST_bad_handle;
     domid_t dom = mt->domid;
-    rd = rcu_lock_domain_by_id(dom);
+    rd = lock_any_domain(dom);
     if (!rd || !rd->grant_table) {
         /* Xen: implicitly unmapped granter gone: crash the caller. */
         if (rd)
@@ -467,7 +473,7 @@ static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
 /* The domain op.dom names, for an op that needs XSM_TARGET (self or privileged caller). */
 static struct domain *lock_target(domid_t dom, int16_t *status)
 {
-    struct domain *d = rcu_lock_domain_by_id(dom);
+    struct domain *d = lock_any_domain(dom);
 
     if (!d || !d->grant_table) {
         if (d)
@@ -568,7 +574,7 @@ static long gnttab_get_version(hc_arg_t uop)
 
     if (raw_copy_from_guest(&op, u, sizeof(op)))
         return -EFAULT;
-    d = rcu_lock_domain_by_id(op.dom);
+    d = lock_any_domain(op.dom);
     if (!d || !d->grant_table) {
         if (d)
             rcu_unlock_domain(d);
@@ -676,7 +682,7 @@ static int16_t copy_one(const struct gnttab_copy *op)
     /* Only DOMID_SELF may name a frame directly. */
     if (op->source.domid != DOMID_SELF && !sg)
         return GNTST_permission_denied;
-    if (!(src.d = rcu_lock_domain_by_id(op->source.domid)) || !src.d->grant_table) {
+    if (!(src.d = lock_any_domain(op->source.domid)) || !src.d->grant_table) {
         rc = GNTST_bad_domain;
         goto out;
     }
@@ -684,7 +690,7 @@ static int16_t copy_one(const struct gnttab_copy *op)
         rc = GNTST_permission_denied;
         goto out;
     }
-    if (!(dst.d = rcu_lock_domain_by_id(op->dest.domid)) || !dst.d->grant_table) {
+    if (!(dst.d = lock_any_domain(op->dest.domid)) || !dst.d->grant_table) {
         rc = GNTST_bad_domain;
         goto out;
     }
@@ -903,7 +909,7 @@ void grant_table_domain_destroy(struct domain *d)
 
         if (!flags)
             continue;
-        struct domain *rd = rcu_lock_domain_by_id(mt->domid);
+        struct domain *rd = lock_any_domain(mt->domid);
         if (rd && rd->grant_table && mt->ref < nr_entries(rd->grant_table)) {
             bool ro = flags & GNTMAP_readonly;
             struct grant_table *rgt = rd->grant_table;

@@ -1,0 +1,466 @@
+/* SOURCES: common/grant_table.c arch/x86/pv/grant_map.c arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c tests/unit/pv_mm_fake.c */
+/*
+ * Grant tables v1 on the PV MMU's fake machine: every GNTTABOP_* through
+ * do_grant_table_op() with Xen 4.17's status codes, and every map/unmap/
+ * copy sequence bringing the frames' reference counts back to where they
+ * started. dom2 grants, dom1 maps (current), dom0 is privileged.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xenia/hypercall.h>
+#include <xenia/grant_table.h>
+#include <asm/pv_mm.h>
+#include <asm/pv_pt.h>
+#include "host_stubs.h"
+#include "pv_mm_fake.h"
+
+#define D0 (&fake_dom[0])
+#define D1 (&fake_dom[1])
+#define D2 (&fake_dom[2])
+#define PRW (_PAGE_PRESENT | _PAGE_RW)
+#define VA(slot) ((unsigned long)(slot) << PAGE_SHIFT)
+
+/* ---- stand-ins: xen heap in fake memory, allocations, domain_crash ---- */
+unsigned long host_virt_to_mfn(const void *va);
+static long live_allocs;
+int crashes;
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+    unsigned long mfn = fake_alloc(NULL);
+    frame_table[mfn].count_info = PGC_xen_heap;
+    return fake_map(mfn);
+}
+void free_xenheap_pages(void *va, unsigned int order)
+{
+    unsigned long mfn = host_virt_to_mfn(va);
+    frame_table[mfn].count_info = PGC_free;
+}
+void share_xen_page_with_guest(void *va, struct domain *d)
+{
+    struct page_info *pg = &frame_table[host_virt_to_mfn(va)];
+    pg->owner = d;
+    pg->count_info = PGC_xen_heap | PGC_allocated | 1;
+    pg->type_info = PGT_writable_page | PGT_validated | 1;
+}
+void *xzalloc_bytes(size_t size) { live_allocs++; return calloc(1, size); }
+void xfree_bytes(void *va, size_t size) { live_allocs--; free(va); }
+void domain_crash(struct domain *d, const char *why) { crashes++; }
+
+/* ---- helpers ---- */
+struct tree { unsigned long l4, l3, l2, l1; };
+static struct tree t1;
+
+static grant_entry_v1_t *gent(struct domain *d, grant_ref_t ref)
+{
+    return &d->grant_table->shared[0][ref];
+}
+
+static void grant(grant_ref_t ref, domid_t to, unsigned long frame, uint16_t extra)
+{
+    grant_entry_v1_t *e = gent(D2, ref);
+    e->domid = to;
+    e->frame = (uint32_t)frame;
+    e->flags = GTF_permit_access | extra;
+}
+
+static int setup(void **state)
+{
+    fake_reset();
+    host_printk_clear();
+    crashes = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(grant_table_domain_init(&fake_dom[i]), 0);
+    /* dom1's page tables: l4[0] -> l3[0] -> l2[0] -> l1, validated and current. */
+    t1 = (struct tree){ fake_alloc(D1), fake_alloc(D1), fake_alloc(D1), fake_alloc(D1) };
+    fake_map(t1.l4)[0] = fake_pte(t1.l3, PRW);
+    fake_map(t1.l3)[0] = fake_pte(t1.l2, PRW);
+    fake_map(t1.l2)[0] = fake_pte(t1.l1, PRW);
+    assert_int_equal(get_page_and_type(&frame_table[t1.l4], D1, PGT_l4_page_table), 0);
+    fake_vcpu[1].arch.guest_table = t1.l4;
+    fake_set_current(1);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    for (int i = 0; i < 3; i++)
+        grant_table_domain_destroy(&fake_dom[i]);
+    assert_int_equal(live_allocs, 0);
+    return 0;
+}
+
+static long gnttab(unsigned int cmd, void *op, unsigned int count)
+{
+    return do_grant_table_op(cmd, (hc_arg_t)op, count);
+}
+
+static struct gnttab_map_grant_ref map_op(domid_t dom, grant_ref_t ref, uint32_t flags, uint64_t addr)
+{
+    struct gnttab_map_grant_ref op = { .host_addr = addr, .flags = flags, .ref = ref, .dom = dom };
+    assert_int_equal(gnttab(GNTTABOP_map_grant_ref, &op, 1), 0);
+    return op;
+}
+
+static int16_t unmap(grant_handle_t h, uint64_t addr, uint64_t dev)
+{
+    struct gnttab_unmap_grant_ref op = { .host_addr = addr, .dev_bus_addr = dev, .handle = h };
+    assert_int_equal(gnttab(GNTTABOP_unmap_grant_ref, &op, 1), 0);
+    return op.status;
+}
+
+/* ---- tests ---- */
+
+static void test_setup_query(void **state)
+{
+    struct gnttab_query_size qs = { .dom = DOMID_SELF };
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 1), 0);
+    assert_int_equal(qs.status, GNTST_okay);
+    assert_int_equal(qs.nr_frames, 1);
+    assert_int_equal(qs.max_nr_frames, 64);
+
+    xen_pfn_t frames[4] = { 0 };
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 2 };
+    set_xen_guest_handle(st.frame_list, frames);
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    assert_int_equal(frames[0], host_virt_to_mfn(D1->grant_table->shared[0]));
+    assert_int_equal(frames[1], host_virt_to_mfn(D1->grant_table->shared[1]));
+    assert_ptr_equal(frame_table[frames[1]].owner, D1);
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 1), 0);
+    assert_int_equal(qs.nr_frames, 2);
+
+    st.nr_frames = 65;
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    assert_int_equal(st.status, GNTST_general_error);
+    st.nr_frames = 1;
+    st.dom = 9;
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    assert_int_equal(st.status, GNTST_bad_domain);
+    st.dom = 2;                                 /* not ours, not privileged */
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    assert_int_equal(st.status, GNTST_permission_denied);
+    qs.dom = 2;
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 1), 0);
+    assert_int_equal(qs.status, GNTST_permission_denied);
+    fake_set_current(0);                        /* dom0 may look at dom2 */
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 1), 0);
+    assert_int_equal(qs.status, GNTST_okay);
+    fake_set_current(1);
+
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 0), -EINVAL);
+    assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 2), -EINVAL);
+    assert_int_equal(gnttab(GNTTABOP_query_size, FAKE_BAD_PTR, 1), -EFAULT);
+    assert_int_equal(gnttab(GNTTABOP_setup_table, FAKE_BAD_PTR, 1), -EFAULT);
+    assert_int_equal(gnttab(99, &qs, 1), -ENOSYS);
+    assert_int_equal(gnttab(GNTTABOP_transfer, &qs, 0), -ENOSYS);
+    assert_int_equal(gnttab(GNTTABOP_dump_table, &qs, 1), -ENOSYS);
+    assert_int_equal(gnttab(GNTTABOP_query_size | (1u << 12), &qs, 1), -EINVAL);
+    assert_int_equal(gnttab(GNTTABOP_map_grant_ref, &qs, (unsigned int)-1), -EINVAL);
+
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    assert_int_equal(gnttab(GNTTABOP_get_version, &gv, 1), 0);
+    assert_int_equal(gv.version, 1);
+    gv.dom = 9;
+    assert_int_equal(gnttab(GNTTABOP_get_version, &gv, 1), -ESRCH);
+    gv.dom = 2;
+    assert_int_equal(gnttab(GNTTABOP_get_version, &gv, 1), -EPERM);
+    struct gnttab_set_version sv = { .version = 1 };
+    assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), 0);
+    sv.version = 2;
+    assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), -ENOSYS);
+    assert_int_equal(sv.version, 1);
+    sv.version = 3;
+    assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), -EINVAL);
+
+    uint64_t sf[1];
+    struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };
+    set_xen_guest_handle(gs.frame_list, sf);
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+}
+
+static void test_map_unmap_host_rw(void **state)
+{
+    unsigned long f = fake_alloc(D2);
+    unsigned long c0 = fake_count(f), t0 = fake_tcount(f), l1c = fake_count(t1.l1);
+    grant(3, 1, f, 0);
+
+    struct gnttab_map_grant_ref op = map_op(2, 3, GNTMAP_host_map, VA(5));
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(op.dev_bus_addr, (uint64_t)f << PAGE_SHIFT);
+    pte_t e = fake_map(t1.l1)[5];
+    assert_int_equal(pte_mfn(e), f);
+    assert_true(e & _PAGE_RW);
+    assert_true(e & _PAGE_PRESENT);
+    assert_int_equal(gent(D2, 3)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+    assert_int_equal(fake_count(f), c0 + 1);
+    assert_int_equal(fake_tcount(f), t0 + 1);
+    assert_int_equal(fake_type(f), PGT_writable_page);
+
+    /* The wrong address, then the right one. */
+    assert_int_equal(unmap(op.handle, VA(6), 0), GNTST_general_error);
+    assert_int_equal(fake_count(f), c0 + 1);
+    assert_int_equal(unmap(op.handle, VA(5), 0), GNTST_okay);
+    assert_int_equal(fake_map(t1.l1)[5], 0);
+    assert_int_equal(gent(D2, 3)->flags, GTF_permit_access);
+    assert_int_equal(fake_count(f), c0);
+    assert_int_equal(fake_tcount(f), t0);
+    assert_int_equal(fake_count(t1.l1), l1c);
+    assert_true(fake_flush_domain > 0);
+    /* The handle is gone. */
+    assert_int_equal(unmap(op.handle, VA(5), 0), GNTST_bad_handle);
+}
+
+static void test_readonly_and_device(void **state)
+{
+    unsigned long f = fake_alloc(D2);
+    unsigned long c0 = fake_count(f), t0 = fake_tcount(f);
+    grant(4, 1, f, GTF_readonly);
+
+    /* Writable map of a read-only grant: general error, nothing left set. */
+    struct gnttab_map_grant_ref op = map_op(2, 4, GNTMAP_host_map, VA(7));
+    assert_int_equal(op.status, GNTST_general_error);
+    assert_int_equal(gent(D2, 4)->flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(fake_map(t1.l1)[7], 0);
+
+    op = map_op(2, 4, GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly, VA(7));
+    assert_int_equal(op.status, GNTST_okay);
+    assert_false(fake_map(t1.l1)[7] & _PAGE_RW);
+    assert_int_equal(gent(D2, 4)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
+    assert_int_equal(fake_count(f), c0 + 2);
+    assert_int_equal(fake_tcount(f), t0);
+
+    /* Device half with the wrong bus address, then right; then the host half. */
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr + PAGE_SIZE), GNTST_bad_dev_addr);
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr), GNTST_okay);
+    assert_int_equal(fake_count(f), c0 + 1);
+    assert_int_equal(gent(D2, 4)->flags & GTF_reading, GTF_reading);
+    assert_int_equal(unmap(op.handle, VA(7), 0), GNTST_okay);
+    assert_int_equal(fake_count(f), c0);
+    assert_int_equal(gent(D2, 4)->flags, GTF_permit_access | GTF_readonly);
+
+    /* Writable device map: type ref held by the mapping. */
+    unsigned long g = fake_alloc(D2);
+    grant(5, 1, g, 0);
+    op = map_op(2, 5, GNTMAP_device_map, 0);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(fake_tcount(g), 1);
+    assert_int_equal(gent(D2, 5)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr), GNTST_okay);
+    assert_int_equal(fake_tcount(g), 0);
+    assert_int_equal(fake_count(g), 1);
+    assert_int_equal(gent(D2, 5)->flags, GTF_permit_access);
+}
+
+static void test_contains_pte(void **state)
+{
+    unsigned long f = fake_alloc(D2);
+    grant(6, 1, f, 0);
+    uint64_t maddr = ((uint64_t)t1.l1 << PAGE_SHIFT) + 9 * sizeof(pte_t);
+
+    struct gnttab_map_grant_ref op = map_op(2, 6, GNTMAP_host_map | GNTMAP_contains_pte, maddr + 1);
+    assert_int_equal(op.status, GNTST_general_error);           /* misaligned */
+    op = map_op(2, 6, GNTMAP_host_map | GNTMAP_contains_pte, ((uint64_t)t1.l2 << PAGE_SHIFT));
+    assert_int_equal(op.status, GNTST_general_error);           /* not an L1 */
+    op = map_op(2, 6, GNTMAP_host_map | GNTMAP_contains_pte, maddr);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(pte_mfn(fake_map(t1.l1)[9]), f);
+    assert_int_equal(fake_count(f), 2);
+    assert_int_equal(unmap(op.handle, maddr, 0), GNTST_okay);
+    assert_int_equal(fake_map(t1.l1)[9], 0);
+    assert_int_equal(fake_count(f), 1);
+    assert_int_equal(fake_tcount(f), 0);
+}
+
+static void test_refusals(void **state)
+{
+    unsigned long f = fake_alloc(D2), mine = fake_alloc(D1);
+    unsigned long c0 = fake_count(f);
+    grant(7, 0, f, 0);                          /* granted to dom0, not us */
+    grant(8, 1, mine, 0);                       /* a frame dom2 does not own */
+    grant(9, 1, f, 0);
+
+    assert_int_equal(map_op(2, 9, 0, VA(5)).status, GNTST_bad_gntref);        /* no map flag */
+    assert_int_equal(map_op(2, 512, GNTMAP_host_map, VA(5)).status, GNTST_bad_gntref);
+    assert_int_equal(map_op(2, 7, GNTMAP_host_map, VA(5)).status, GNTST_general_error);
+    assert_int_equal(map_op(2, 8, GNTMAP_host_map, VA(5)).status, GNTST_bad_page);
+    assert_int_equal(map_op(9, 9, GNTMAP_host_map, VA(5)).status, GNTST_bad_domain);
+    /* No L1 behind this address (l4 slot 1), and a hypervisor address. */
+    assert_int_equal(map_op(2, 9, GNTMAP_host_map, 1UL << 39).status, GNTST_general_error);
+    assert_int_equal(map_op(2, 9, GNTMAP_host_map, 0xffff800000000000UL).status, GNTST_general_error);
+    assert_int_equal(gent(D2, 9)->flags, GTF_permit_access);
+    assert_int_equal(gent(D2, 8)->flags, GTF_permit_access);
+    assert_int_equal(fake_count(f), c0);
+    assert_int_equal(D1->grant_table->maptrack_used, 0);
+
+    assert_int_equal(unmap(99999, VA(5), 0), GNTST_bad_handle);
+    assert_int_equal(unmap(0, VA(5), 0), GNTST_bad_handle);
+    struct gnttab_unmap_grant_ref u = { 0 };
+    assert_int_equal(gnttab(GNTTABOP_unmap_grant_ref, FAKE_BAD_PTR, 1), -EFAULT);
+    assert_int_equal(gnttab(GNTTABOP_unmap_grant_ref, &u, 0), 0);
+
+    /* A second domain may not pin an entry someone else holds. */
+    struct gnttab_map_grant_ref op = map_op(2, 9, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(op.status, GNTST_okay);
+    fake_set_current(0);
+    grant(9, 0, f, 0);
+    assert_int_equal(map_op(2, 9, GNTMAP_device_map | GNTMAP_readonly, 0).status, GNTST_general_error);
+    fake_set_current(1);
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr), GNTST_okay);
+    assert_int_equal(fake_count(f), c0);
+}
+
+static void test_copy(void **state)
+{
+    unsigned long src = fake_alloc(D2), dst = fake_alloc(D1);
+    memset(fake_map(src), 0xab, PAGE_SIZE);
+    grant(10, 1, src, GTF_readonly);
+
+    struct gnttab_copy c = { .flags = GNTCOPY_source_gref, .len = 100 };
+    c.source.u.ref = 10; c.source.domid = 2; c.source.offset = 16;
+    c.dest.u.gmfn = dst; c.dest.domid = DOMID_SELF; c.dest.offset = 8;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    assert_int_equal(((uint8_t *)fake_map(dst))[8], 0xab);
+    assert_int_equal(((uint8_t *)fake_map(dst))[107], 0xab);
+    assert_int_equal(((uint8_t *)fake_map(dst))[108], 0);
+    assert_int_equal(gent(D2, 10)->flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(fake_count(src), 1);
+    assert_int_equal(fake_count(dst), 1);
+    assert_int_equal(fake_tcount(dst), 0);
+
+    c.source.offset = 4000;                     /* 4000 + 100 > 4096 */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_copy_arg);
+    c.source.offset = 0; c.dest.offset = 4090;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_copy_arg);
+    c.dest.offset = 0;
+    c.source.u.ref = 600;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_gntref);
+    c.source.u.ref = 10;
+    c.dest.domid = 2;                            /* frame of another domain: only DOMID_SELF */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_permission_denied);
+    c.dest.domid = DOMID_SELF;
+    c.source.domid = 9;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_domain);
+    /* Writing into a read-only grant. */
+    struct gnttab_copy w = { .flags = GNTCOPY_dest_gref, .len = 8 };
+    w.source.u.gmfn = dst; w.source.domid = DOMID_SELF;
+    w.dest.u.ref = 10; w.dest.domid = 2;
+    assert_int_equal(gnttab(GNTTABOP_copy, &w, 1), 0);
+    assert_int_equal(w.status, GNTST_general_error);
+    /* Not our frame by gmfn. */
+    w.flags = 0; w.dest.u.gmfn = src; w.dest.domid = DOMID_SELF;
+    assert_int_equal(gnttab(GNTTABOP_copy, &w, 1), 0);
+    assert_int_equal(w.status, GNTST_bad_page);
+    assert_int_equal(gent(D2, 10)->flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(fake_count(src), 1);
+    assert_int_equal(fake_count(dst), 1);
+    assert_int_equal(fake_tcount(dst), 0);
+    assert_int_equal(fake_tcount(src), 0);
+    assert_int_equal(gnttab(GNTTABOP_copy, FAKE_BAD_PTR, 1), -EFAULT);
+}
+
+static void test_handle_exhaustion(void **state)
+{
+    unsigned long f[4];
+    struct gnttab_map_grant_ref op;
+    grant_handle_t h[GNTTAB_MAPTRACK_PER_FRAME];
+
+    D1->grant_table->max_maptrack_frames = 1;
+    for (int i = 0; i < 4; i++) {
+        f[i] = fake_alloc(D2);
+        grant(20 + i, 1, f[i], 0);
+    }
+    for (unsigned int i = 0; i < GNTTAB_MAPTRACK_PER_FRAME; i++) {
+        op = map_op(2, 20 + i % 4, GNTMAP_device_map | GNTMAP_readonly, 0);
+        assert_int_equal(op.status, GNTST_okay);
+        h[i] = op.handle;
+    }
+    assert_int_equal(fake_count(f[0]), 1 + GNTTAB_MAPTRACK_PER_FRAME / 4);
+    assert_int_equal(map_op(2, 20, GNTMAP_device_map | GNTMAP_readonly, 0).status, GNTST_no_space);
+    for (unsigned int i = 0; i < GNTTAB_MAPTRACK_PER_FRAME; i++)
+        assert_int_equal(unmap(h[i], 0, (uint64_t)f[i % 4] << PAGE_SHIFT), GNTST_okay);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(fake_count(f[i]), 1);
+        assert_int_equal(gent(D2, 20 + i)->flags, GTF_permit_access);
+    }
+    /* Pin counter overflow: 128 read-only device maps of one entry is the limit. */
+    D1->grant_table->max_maptrack_frames = 2;
+    for (unsigned int i = 0; i < 127; i++)
+        assert_int_equal(map_op(2, 20, GNTMAP_device_map | GNTMAP_readonly, 0).status, GNTST_okay);
+    assert_int_equal(map_op(2, 20, GNTMAP_device_map | GNTMAP_readonly, 0).status, GNTST_okay);
+    assert_int_equal(map_op(2, 20, GNTMAP_device_map | GNTMAP_readonly, 0).status, GNTST_general_error);
+}
+
+static void test_destroy_releases(void **state)
+{
+    unsigned long f = fake_alloc(D2);
+    grant(30, 1, f, 0);
+    struct gnttab_map_grant_ref op = map_op(2, 30, GNTMAP_device_map, 0);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(fake_count(f), 2);
+    assert_int_equal(fake_tcount(f), 1);
+    grant_table_domain_destroy(D1);
+    assert_null(D1->grant_table);
+    assert_int_equal(fake_count(f), 1);
+    assert_int_equal(fake_tcount(f), 0);
+    assert_int_equal(gent(D2, 30)->flags, GTF_permit_access);
+}
+
+static void test_swap_and_cache_flush(void **state)
+{
+    fake_set_current(2);
+    grant(1, 1, 40, 0);
+    grant(2, 0, 41, GTF_readonly);
+    struct gnttab_swap_grant_ref s = { .ref_a = 1, .ref_b = 2 };
+    assert_int_equal(gnttab(GNTTABOP_swap_grant_ref, &s, 1), 0);
+    assert_int_equal(s.status, GNTST_okay);
+    assert_int_equal(gent(D2, 1)->frame, 41);
+    assert_int_equal(gent(D2, 2)->frame, 40);
+    s.ref_b = 512;
+    assert_int_equal(gnttab(GNTTABOP_swap_grant_ref, &s, 1), 0);
+    assert_int_equal(s.status, GNTST_bad_gntref);
+
+    unsigned long mine = fake_alloc(D2);
+    struct gnttab_cache_flush cf = { .offset = 0, .length = 64, .op = GNTTAB_CACHE_CLEAN };
+    cf.a.dev_bus_addr = (uint64_t)mine << PAGE_SHIFT;
+    assert_int_equal(gnttab(GNTTABOP_cache_flush, &cf, 1), 0);
+    cf.offset = 4090;
+    assert_int_equal(gnttab(GNTTABOP_cache_flush, &cf, 1), -EINVAL);
+    cf.offset = 0; cf.op = GNTTAB_CACHE_SOURCE_GREF | GNTTAB_CACHE_CLEAN;
+    assert_int_equal(gnttab(GNTTABOP_cache_flush, &cf, 1), -EINVAL);
+    fake_set_current(1);                        /* not dom1's frame, no grant mapped */
+    cf.op = GNTTAB_CACHE_CLEAN;
+    assert_int_equal(gnttab(GNTTABOP_cache_flush, &cf, 1), -EINVAL);
+    assert_int_equal(fake_count(mine), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_unmap_host_rw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_and_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_contains_pte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_releases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swap_and_cache_flush, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
