@@ -25,6 +25,7 @@
 #include <xenia/errno.h>
 #include <xenia/mm.h>
 #include <xenia/sched.h>
+#include <xenia/grant_table.h>
 #include <xenia/event.h>
 #include <xenia/time.h>
 #include <asm/current.h>
@@ -130,6 +131,7 @@ int domain_kill(struct domain *d)
     for_each_vcpu(d, v)
         vcpu_release_refs(v);
     relinquish_memory(d);
+    grant_table_domain_destroy(d);      /* after the page tables let go of its frames */
 
     d->is_dying = DOMDYING_dead;
     if (hardware_domain && d != hardware_domain)
