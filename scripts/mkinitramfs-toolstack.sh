@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# mkinitramfs-toolstack.sh: build the toolstack dom0's initramfs,
+# build/dom0-toolstack-initrd.cpio: Debian's busybox-static, Debian's Xen
+# 4.17 toolstack (xl, oxenstored, C xenstored, xen-init-dom0, xenconsoled,
+# xenstore-*) with every shared library they need, Xen's dom0 drivers, and
+# a domU to start: linux-image-cloud-amd64's kernel + build/domU-initrd.cpio
+# (busybox + scripts/toolstack/domU-init.sh) + scripts/toolstack/guest.cfg.
+# /init is scripts/toolstack/dom0-init.sh; with xenia.toolstack=1 on the
+# dom0 command line it runs scripts/toolstack/workload.sh and powers off.
+#
+# Every file comes from a Debian package unpacked by scripts/fetch-debian.sh
+# and scripts/fetch-toolstack.sh; libraries are resolved from the ELF
+# DT_NEEDED entries against the unpacked packages only (never the host's),
+# so a missing package is an error here rather than a failure in dom0.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+deb=build/debian
+ts=$deb/toolstack
+root=$ts/root
+out=build/dom0-toolstack-initrd.cpio
+domu_out=build/domU-initrd.cpio
+# Xen's dom0 drivers the toolstack uses: event channels, privcmd
+# (hypercalls, foreign mappings), xenfs (/proc/xen), grant device and
+# grant allocation (xenstored maps domUs' store pages through gntdev).
+modules="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
+
+[ -x "$deb/busybox" ] && [ -e "$deb/modules" ] || bash scripts/fetch-debian.sh
+[ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] || bash scripts/fetch-toolstack.sh
+command -v cpio >/dev/null && command -v readelf >/dev/null || bash scripts/deps.sh
+
+stage=$(mktemp -d build/initrd-toolstack.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+chmod 755 "$stage"
+
+busybox_tree() { # busybox_tree DIR: busybox + a real link per applet
+    mkdir -p "$1"/{bin,sbin,proc,sys,dev,tmp,run,etc,root}
+    cp "$deb/busybox" "$1/bin/busybox"
+    local a
+    for a in $("$deb/busybox" --list); do
+        [ "$a" = busybox ] || ln -s busybox "$1/bin/$a"
+    done
+}
+cpio_of() { # cpio_of DIR OUT: newc, owned by root, no mknod needed
+    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2.tmp"
+    mv "$2.tmp" "$2"
+}
+
+# --- the domU's initramfs -------------------------------------------------
+domu=$stage/domU
+busybox_tree "$domu"
+cp scripts/toolstack/domU-init.sh "$domu/init"
+chmod 755 "$domu/init"
+cpio_of "$domu" "$domu_out"
+rm -rf "$domu"
+
+# --- dom0 ----------------------------------------------------------------
+busybox_tree "$stage"
+mkdir -p "$stage"/{lib/modules,var/lib/xen,var/log/xen,usr/share/xenia,etc/xen}
+ln -s /run "$stage/var/run"
+ln -s /run/lock "$stage/var/lock"
+
+# Binaries, at Debian's paths (xl finds libxl-save-helper etc. there).
+bins=(usr/lib/xen-4.17/bin/{xl,oxenstored,xenstored,xen-init-dom0,xenconsoled,xenconsole,libxl-save-helper,xenstore-control}
+      usr/bin/xenstore usr/bin/xenstore-{ls,read,write,list,rm,exists,chmod,watch})
+# libgcc_s.so.1: glibc dlopens it at run time; no DT_NEEDED names it.
+libs=(lib/x86_64-linux-gnu/libgcc_s.so.1)
+for f in "${bins[@]}"; do
+    [ -e "$root/$f" ] || { echo "mkinitramfs-toolstack: no $f in $root" >&2; exit 1; }
+    mkdir -p "$stage/$(dirname "$f")"; cp "$root/$f" "$stage/$f"
+done
+cp "$root"/etc/xen/{xl.conf,oxenstored.conf} "$stage/etc/xen/"
+
+# Shared libraries: DT_NEEDED closure, looked up in the unpacked packages'
+# library directories (the loader's default search path in dom0 too).
+libdirs=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu)
+declare -A have=()
+find_lib() { # find_lib SONAME: path relative to root, or fail
+    local d
+    for d in "${libdirs[@]}"; do
+        [ -e "$root/$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+queue=("${bins[@]}" "${libs[@]}")
+while [ ${#queue[@]} -gt 0 ]; do
+    f=${queue[0]}; queue=("${queue[@]:1}")
+    for so in $(readelf -d "$root/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        [ -n "${have[$so]:-}" ] && continue
+        rel=$(find_lib "$so") || {
+            echo "mkinitramfs-toolstack: $f needs $so, in no package of $ts (add it to scripts/fetch-toolstack.sh)" >&2
+            exit 1; }
+        have[$so]=$rel; queue+=("$rel")
+    done
+done
+for rel in "${have[@]}" "${libs[@]}"; do
+    mkdir -p "$stage/$(dirname "$rel")"
+    cp -L "$root/$rel" "$stage/$rel"   # the soname link's target, as the soname
+done
+# The dynamic loader, at the path every binary's PT_INTERP names.
+mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu"
+cp -L "$root/lib64/ld-linux-x86-64.so.2" "$stage/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
+
+# Kernel modules, decompressed if need be, ordered so that every module
+# follows what its .modinfo "depends=" names (no depmod/kmod on the host).
+kdir=$(readlink -f "$deb/modules")
+declare -A placed=()
+: > "$stage/lib/modules/load"
+place_module() { # place_module NAME: its dependencies first, then itself
+    local m=$1 ko dep
+    [ -n "${placed[$m]:-}" ] && return 0
+    placed[$m]=1
+    ko=$(find "$kdir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "${m//-/_}.ko" \) | head -n1)
+    [ -n "$ko" ] || { echo "mkinitramfs-toolstack: no module $m in $kdir" >&2; exit 1; }
+    case $ko in *.xz) xz -dc "$ko" > "$stage/lib/modules/$m.ko" ;; *) cp "$ko" "$stage/lib/modules/$m.ko" ;; esac
+    for dep in $(objcopy -O binary --only-section=.modinfo "$stage/lib/modules/$m.ko" /dev/stdout |
+                 tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+        place_module "$dep"
+    done
+    echo "$m" >> "$stage/lib/modules/load"
+}
+for m in $modules; do place_module "$m"; done
+
+# The domU: kernel, initramfs, config; the workload; /init.
+cp -L "$ts/domU-vmlinuz" "$stage/usr/share/xenia/domU-vmlinuz"
+cp "$domu_out" "$stage/usr/share/xenia/domU-initrd.cpio"
+cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
+cp scripts/toolstack/workload.sh "$stage/usr/share/xenia/workload.sh"
+cp scripts/toolstack/dom0-init.sh "$stage/init"
+chmod 755 "$stage/init"
+
+cpio_of "$stage" "$out"
+echo "mkinitramfs-toolstack: $out ($(du -k "$out" | cut -f1) KiB; modules: $(tr '\n' ' ' < "$stage/lib/modules/load"))"

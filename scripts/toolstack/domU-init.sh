@@ -1,0 +1,28 @@
+#!/bin/sh
+# /init of the toolstack test's domU (linux-image-cloud-amd64 + busybox,
+# built by scripts/mkinitramfs-toolstack.sh). Its console (hvc0) is the
+# xenconsoled log that dom0's workload (scripts/toolstack/workload.sh)
+# greps: "XENIA-DOMU: userspace up" first, then a small workload, one
+# "XENIA-DOMU-CHECK" line per check, "XENIA-DOMU: workload done", power-off
+# (SCHEDOP_shutdown, so xl destroys the domain: on_poweroff="destroy").
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+read -r up _ < /proc/uptime
+echo "XENIA-DOMU: userspace up (domU uptime ${up}s)"
+
+check() { if [ "$2" = 0 ]; then echo "XENIA-DOMU-CHECK $1 PASS $3"; else echo "XENIA-DOMU-CHECK $1 FAIL $3"; fi; }
+v=$(cat /sys/hypervisor/type 2>/dev/null || echo missing)
+[ "$v" = xen ]; check hypervisor-type $? "$v"
+# PV MMU in a domU: fork+exec (a path, so ash really forks) and 8 MiB of
+# fresh tmpfs pages read back.
+i=0; fails=0
+while [ $i -lt 200 ]; do /bin/true || fails=$((fails + 1)); i=$((i + 1)); done
+[ $fails = 0 ]; check fork-exec-200 $? "failed=$fails"
+yes xenia-domu | head -c 8388608 > /tmp/blob
+s1=$(md5sum < /tmp/blob); s2=$(md5sum < /tmp/blob); n=$(stat -c %s /tmp/blob)
+[ "$n" = 8388608 ] && [ "$s1" = "$s2" ]; check tmpfs-8MiB $? "size=$n"
+echo "XENIA-DOMU: workload done"
+poweroff -f

@@ -1,0 +1,155 @@
+#!/bin/sh
+# The toolstack workload, run by the toolstack dom0's /init
+# (scripts/toolstack/dom0-init.sh) when the kernel command line has
+# xenia.toolstack=1. Debian's xl, xenstore-* and xenconsoled drive domUs
+# built from /etc/xen/guest.cfg. One line per check, parsed by
+# tests/system/toolstack.sh:
+#     XENIA-CHECK NAME PASS|FAIL detail       XENIA-TIME NAME seconds
+# Kernel arguments: xenia.toolstack.cycles=N create/destroy cycles (5).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+cfg=/etc/xen/guest.cfg
+clog=/var/log/xen/console
+cycles=5
+for a in $(cat /proc/cmdline); do
+    case $a in xenia.toolstack.cycles=*) cycles=${a#*=} ;; esac
+done
+
+now() { read -r t _ < /proc/uptime; echo "$t"; }   # centiseconds
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+check() { # check NAME OK(0/1) DETAIL
+    if [ "$2" = 0 ]; then echo "XENIA-CHECK $1 PASS $3"; else echo "XENIA-CHECK $1 FAIL $3"; fi
+}
+time_of() { echo "XENIA-TIME $1 $2"; }
+free_mem() { xl info 2>/dev/null | awk '$1 == "free_memory" { print $3 }'; }
+# (Diagnostics, XENIA-XL*/XENIA-DOMU-LOG lines, come before the check line
+# they explain: tests/system/toolstack.sh shows them with that check.)
+# Domain freeing is asynchronous (xl destroy returns before Xen has
+# relinquished every page): poll until free_memory is back to $1, 20 s at
+# most; prints the last value seen.
+free_mem_back_to() {
+    i=0
+    while :; do
+        f=$(free_mem)
+        [ "$f" = "$1" ] || [ $i -ge 100 ] && break
+        sleep 0.2; i=$((i + 1))
+    done
+    echo "$f"
+}
+running() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+wait_for() { # wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s
+    n=$(($1 * 10)); shift
+    while ! "$@"; do
+        [ $n -gt 0 ] || return 1
+        sleep 0.1; n=$((n - 1))
+    done
+}
+console_has() { grep -q "$2" "$clog/guest-$1.log" 2>/dev/null; }
+gone() { ! running "$1"; }
+create() { # create NAME: xl create from guest.cfg under NAME; stderr shown
+    xl create "$cfg" "name=\"$1\"" > /tmp/create-$1.out 2>&1
+    rc=$?
+    [ $rc = 0 ] || sed "s/^/XENIA-XL[$1]: /" /tmp/create-$1.out
+    return $rc
+}
+domu_tail() { # on failure: the domU's console and xl's log, prefixed
+    tail -n 15 "$clog/guest-$1.log" 2>/dev/null | sed "s/^/XENIA-DOMU-LOG[$1]: /"
+    tail -n 10 "/var/log/xen/xl-$1.log" 2>/dev/null | sed "s/^/XENIA-XL-LOG[$1]: /"
+}
+
+# 1. xl info: the hypervisor's physinfo/version through libxl.
+t0=$(now); out=$(xl info 2>&1); rc=$?; t1=$(now)
+free0=$(echo "$out" | awk '$1 == "free_memory" { print $3 }')
+ver=$(echo "$out" | awk '$1 == "xen_major" { M = $3 } $1 == "xen_minor" { m = $3 } END { print M "." m }')
+[ $rc = 0 ] && [ -n "$free0" ] && [ "$ver" = 4.17 ]
+check xl-info $? "rc=$rc,xen=$ver,free_memory=${free0}MiB,total_memory=$(echo "$out" | awk '$1 == "total_memory" { print $3 }')MiB"
+[ $rc = 0 ] || echo "$out" | tail -n 5 | sed 's/^/XENIA-XL: /'
+time_of xl-info "$(elapsed "$t0" "$t1")"
+
+# 2. xl list: Domain-0, domid 0.
+out=$(xl list 2>&1); rc=$?
+echo "$out" | awk '$1 == "Domain-0" && $2 == 0 { f = 1 } END { exit !f }'
+check xl-list-dom0 $? "rc=$rc,$(echo "$out" | awk '$1 == "Domain-0" { print "mem=" $3 ",vcpus=" $4 }')"
+
+# 3. One domU, boot to its userspace and its own power-off; xenstore tree
+#    present while it runs, gone after; free_memory back where it was.
+d=xenia-domu-1
+t0=$(now); create $d; rc=$?; t1=$(now)
+time_of xl-create "$(elapsed "$t0" "$t1")"
+domid=$(xl domid $d 2>/dev/null)
+if [ $rc = 0 ] && wait_for 60 console_has $d "XENIA-DOMU: userspace up"; then
+    t2=$(now)
+    check domu-userspace 0 "domid=$domid,$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
+    time_of xl-create-to-domu-userspace "$(elapsed "$t0" "$t2")"
+else
+    domu_tail $d; check domu-userspace 1 "create rc=$rc, no 'XENIA-DOMU: userspace up' within 60 s"
+fi
+# The tree libxl wrote for the domain, read while it runs.
+tree=$(xenstore-ls -f "/local/domain/$domid" 2>&1); lines=$(echo "$tree" | grep -c .)
+echo "$tree" | grep -q "^/local/domain/$domid/name = \"$d\"" &&
+    echo "$tree" | grep -q "^/local/domain/$domid/console/ring-ref = " &&
+    echo "$tree" | grep -q "^/local/domain/$domid/memory/target = "
+tree_ok=$?
+vm=$(xenstore-read "/local/domain/$domid/vm" 2>/dev/null)
+[ $tree_ok = 0 ] || echo "$tree" | head -n 20 | sed 's/^/XENIA-XENSTORE: /'
+
+if wait_for 60 gone $d; then
+    t3=$(now)
+    domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" | tr -d '\r')
+    echo "$domu_checks" | sed 's/^/    /'
+    console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL'
+    ok=$?; [ $ok = 0 ] || domu_tail $d
+    [ $ok = 0 ]; check domu-workload-poweroff $? "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS')/3,gone from xl list $(elapsed "$t0" "$t3")s after create"
+else
+    domu_tail $d; check domu-workload-poweroff 1 "still in xl list 60 s after create"
+    xl destroy $d 2>/dev/null
+fi
+xenstore-read "/local/domain/$domid/name" > /dev/null 2>&1; after=$?
+[ -n "$vm" ] && { xenstore-read "$vm/name" > /dev/null 2>&1; vm_after=$?; } || vm_after=0
+doms=$(xenstore-list /local/domain 2>/dev/null | tr '\n' ' ')
+[ $tree_ok = 0 ] && [ $after != 0 ] && [ "$vm_after" != 0 ] && [ "$doms" = "0 " ]
+check xenstore-tree $? "running=$lines-nodes,vm=$vm,after:/local/domain=[${doms% }]"
+f=$(free_mem_back_to "$free0")
+[ "$f" = "$free0" ]; check domu-free-memory $? "before=${free0}MiB,after=${f}MiB"
+
+# 4. Create/destroy cycles (no waiting for the domU to boot: destroy of a
+#    domain mid-boot); free_memory must come back exactly after each.
+t0=$(now); fails=0; leak=""
+i=1
+while [ $i -le "$cycles" ]; do
+    n=xenia-cycle-$i
+    if create $n; then xl destroy $n || fails=$((fails + 1)); else fails=$((fails + 1)); fi
+    f=$(free_mem_back_to "$free0")
+    [ "$f" = "$free0" ] || { leak="${leak}cycle$i:${f}MiB "; free0=$f; }
+    running $n && fails=$((fails + 1))
+    i=$((i + 1))
+done
+t1=$(now)
+[ $fails = 0 ] && [ -z "$leak" ]
+check create-destroy-free-memory $? "cycles=$cycles,failed=$fails,free_memory=${free0}MiB${leak:+,changed:${leak% }}"
+time_of create-destroy-cycles-$cycles "$(elapsed "$t0" "$t1")"
+time_of create-destroy-cycle "$(awk -v a="$t0" -v b="$t1" -v n="$cycles" 'BEGIN { printf "%.2f", (b - a) / n }')"
+
+# 5. Two domUs at once: both listed together, both reach userspace, run
+#    their workload and power off.
+t0=$(now); ok=0
+create xenia-pair-a || ok=1
+create xenia-pair-b || ok=1
+both=$(xl list 2>/dev/null | grep -c '^xenia-pair-')
+[ "$both" = 2 ] || ok=1
+for d in xenia-pair-a xenia-pair-b; do
+    wait_for 60 console_has $d "XENIA-DOMU: userspace up" || { ok=1; domu_tail $d; }
+done
+t1=$(now)
+for d in xenia-pair-a xenia-pair-b; do
+    if wait_for 60 gone $d && console_has $d "XENIA-DOMU: workload done"; then :; else
+        ok=1; domu_tail $d; xl destroy $d 2>/dev/null
+    fi
+done
+t2=$(now)
+f=$(free_mem_back_to "$free0")
+[ $ok = 0 ] && [ "$f" = "$free0" ]
+check two-domus $? "listed-together=$both,free_memory=${f}MiB(before ${free0}MiB)"
+time_of two-domus-to-userspace "$(elapsed "$t0" "$t1")"
+time_of two-domus-total "$(elapsed "$t0" "$t2")"
+
+echo "XENIA-TOOLSTACK: workload done"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tests/system/toolstack.sh: Debian's real Xen 4.17 toolstack (xl,
+# oxenstored, xenconsoled) in a busybox dom0 of $XENIA_HV (default
+# build/xenia), driving PV domUs (linux-image-cloud-amd64 + busybox).
+# The dom0 initramfs is scripts/mkinitramfs-toolstack.sh's; its workload
+# (scripts/toolstack/workload.sh) runs with xenia.toolstack=1. One verdict
+# per check:   PASS: system/toolstack-NAME   or   FAIL: ... + console tail
+# All pass on Debian's Xen 4.17:
+#     XENIA_HV=build/debian/xen-4.17 bash tests/system/toolstack.sh
+#   XENIA_TOOLSTACK_CYCLES=5   create/destroy cycles (50 for a soak)
+#   XENIA_QEMU_MEM=1024        QEMU's RAM (MiB): dom0 512 + two 128 MiB domUs
+#   XENIA_BOOT_TIMEOUT=150     seconds to dom0 userspace
+#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 360 + 6/cycle)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+hv=${XENIA_HV:-build/xenia}
+cycles=${XENIA_TOOLSTACK_CYCLES:-5}
+initrd=build/dom0-toolstack-initrd.cpio
+checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
+        domu-free-memory create-destroy-free-memory two-domus)
+all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
+
+fail_all() { for n in "${all[@]}"; do echo "FAIL: system/toolstack-$n ($1)"; done; exit 0; }
+[ -e "$hv" ] || fail_all "no hypervisor $hv"
+mkdir -p build
+bash scripts/mkinitramfs-toolstack.sh > build/mkinitramfs-toolstack.log 2>&1 ||
+    fail_all "scripts/mkinitramfs-toolstack.sh failed, see build/mkinitramfs-toolstack.log"
+
+# This run's console in a directory of its own; build/system/toolstack-HV
+# names the latest run (the same layout as tests/system/run.sh).
+out=build/system
+mkdir -p "$out/runs"
+name=toolstack-$(basename "$hv")
+logs=$(mktemp -d "$out/runs/$name.XXXXXX")
+ln -sfn "runs/$(basename "$logs")" "$out/logs-$name"
+ls -dt "$out/runs/$name".* | tail -n +4 | xargs -r rm -rf   # keep 3
+log=$logs/dom0.log
+
+# scripts/dom0-workload.sh boots exactly like the dom0 system test; the
+# toolstack initramfs ignores its xenia.test=1 and acts on xenia.toolstack=1.
+start=$SECONDS
+result=$(XENIA_INITRD=$initrd \
+    XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles ${XENIA_DOM0_ARGS:-}" \
+    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((360 + 6 * cycles))} \
+    bash scripts/dom0-workload.sh "$hv" "$log")
+status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
+up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
+console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r
+
+tail_of() { grep -Ev '^$|^\(XEN\) +stack\[[0-9]+\]' <<< "$console" | tail -n 15 | sed 's/^/    /'; }
+case $status in
+124) how="QEMU timed out" ;; killed) how="no userspace in ${XENIA_BOOT_TIMEOUT:-150}s" ;;
+*) how="QEMU exit $status" ;;
+esac
+
+if [ "$up" != none ]; then
+    echo "PASS: system/toolstack-dom0-userspace"
+    echo "    userspace ${up}s after QEMU start; $(grep -o 'XENIA-DOM0: xenstored: .*' <<< "$console" | head -n1)"
+else
+    echo "FAIL: system/toolstack-dom0-userspace (no 'XENIA-DOM0: userspace up'; $how)"; tail_of
+fi
+
+for n in "${checks[@]}"; do
+    line=$(grep -Eo "XENIA-CHECK $n (PASS|FAIL).*" <<< "$console" | head -n1)
+    if [ -z "$line" ]; then
+        if [ "$up" = none ]; then echo "FAIL: system/toolstack-$n (dom0 userspace not reached)"
+        else echo "FAIL: system/toolstack-$n (no result; $how)"; tail_of; fi
+    elif [[ $line == "XENIA-CHECK $n PASS"* ]]; then
+        echo "PASS: system/toolstack-$n"
+        echo "    ${line#XENIA-CHECK $n PASS }"
+    else
+        echo "FAIL: system/toolstack-$n (${line#XENIA-CHECK $n FAIL })"
+        # The workload's own diagnostics (xl errors, domU console tails).
+        # The workload's own diagnostics for this check: the xl errors,
+        # domU console and xl log tails it printed since the previous check.
+        awk -v n="$n" '/XENIA-CHECK / { if ($2 == n) { for (i = 0; i < k; i++) print "    " d[i]; exit } k = 0; next }
+            /^XENIA-(XL|DOMU-LOG|XL-LOG|XENSTORE)/ { d[k++] = $0 }' <<< "$console" | tail -n 25
+    fi
+done
+
+if ! grep -q "XENIA-TOOLSTACK: workload done" <<< "$console"; then
+    echo "FAIL: system/toolstack-poweroff-exit-0 (workload did not finish; $how)"
+    [ "$up" = none ] || tail_of
+elif [ "$status" != 0 ]; then
+    echo "FAIL: system/toolstack-poweroff-exit-0 (workload done, then $how)"; tail_of
+else
+    echo "PASS: system/toolstack-poweroff-exit-0"
+fi
+grep -Eo "XENIA-TIME .*" <<< "$console" | sed 's/^/    /'
+echo "toolstack: $((SECONDS - start))s on $hv, console in $log"
