@@ -14,7 +14,13 @@ for a in $(cat /proc/cmdline); do
     case $a in xenia.toolstack.cycles=*) cycles=${a#*=} ;; esac
 done
 
+# Every tool call bounded: on a hypervisor under construction a hung
+# hypercall must cost one check, not the run (busybox timeout).
+xl() { timeout 60 /usr/lib/xen-4.17/bin/xl "$@"; }
+xs() { cmd=$1; shift; timeout 20 "/usr/bin/xenstore-$cmd" "$@"; }
+
 now() { read -r t _ < /proc/uptime; echo "$t"; }   # centiseconds
+secs() { read -r t _ < /proc/uptime; echo "${t%.*}"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 check() { # check NAME OK(0/1) DETAIL
     if [ "$2" = 0 ]; then echo "XENIA-CHECK $1 PASS $3"; else echo "XENIA-CHECK $1 FAIL $3"; fi
@@ -27,24 +33,27 @@ free_mem() { xl info 2>/dev/null | awk '$1 == "free_memory" { print $3 }'; }
 # relinquished every page): poll until free_memory is back to $1, 20 s at
 # most; prints the last value seen.
 free_mem_back_to() {
-    i=0
+    end=$(($(secs) + 20))
     while :; do
         f=$(free_mem)
-        [ "$f" = "$1" ] || [ $i -ge 100 ] && break
-        sleep 0.2; i=$((i + 1))
+        [ "$f" = "$1" ] || [ $(secs) -ge $end ] && break
+        sleep 0.2
     done
     echo "$f"
 }
 running() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
 wait_for() { # wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s
-    n=$(($1 * 10)); shift
+    end=$(($(secs) + $1)); shift
     while ! "$@"; do
-        [ $n -gt 0 ] || return 1
-        sleep 0.1; n=$((n - 1))
+        [ $(secs) -lt $end ] || return 1
+        sleep 0.1
     done
 }
 console_has() { grep -q "$2" "$clog/guest-$1.log" 2>/dev/null; }
-gone() { ! running "$1"; }
+gone() { # xl list answers and NAME is not in it (a failing xl is no "gone")
+    out=$(xl list 2>/dev/null) &&
+        echo "$out" | awk -v n="$1" '$1 == n { f = 1 } END { exit f }'
+}
 create() { # create NAME: xl create from guest.cfg under NAME; stderr shown
     xl create "$cfg" "name=\"$1\"" > /tmp/create-$1.out 2>&1
     rc=$?
@@ -65,6 +74,15 @@ check xl-info $? "rc=$rc,xen=$ver,free_memory=${free0}MiB,total_memory=$(echo "$
 [ $rc = 0 ] || echo "$out" | tail -n 5 | sed 's/^/XENIA-XL: /'
 time_of xl-info "$(elapsed "$t0" "$t1")"
 
+if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
+    for n in xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree \
+             domu-free-memory create-destroy-free-memory two-domus; do
+        check $n 1 "skipped: xl info failed"
+    done
+    echo "XENIA-TOOLSTACK: workload done"
+    exit 0
+fi
+
 # 2. xl list: Domain-0, domid 0.
 out=$(xl list 2>&1); rc=$?
 echo "$out" | awk '$1 == "Domain-0" && $2 == 0 { f = 1 } END { exit !f }'
@@ -81,15 +99,17 @@ if [ $rc = 0 ] && wait_for 60 console_has $d "XENIA-DOMU: userspace up"; then
     check domu-userspace 0 "domid=$domid,$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
     time_of xl-create-to-domu-userspace "$(elapsed "$t0" "$t2")"
 else
-    domu_tail $d; check domu-userspace 1 "create rc=$rc, no 'XENIA-DOMU: userspace up' within 60 s"
+    domu_tail $d
+    if [ $rc != 0 ]; then check domu-userspace 1 "xl create failed (rc=$rc)"
+    else check domu-userspace 1 "no 'XENIA-DOMU: userspace up' within 60 s of xl create"; fi
 fi
 # The tree libxl wrote for the domain, read while it runs.
-tree=$(xenstore-ls -f "/local/domain/$domid" 2>&1); lines=$(echo "$tree" | grep -c .)
+tree=$(xs ls -f "/local/domain/$domid" 2>&1); lines=$(echo "$tree" | grep -c .)
 echo "$tree" | grep -q "^/local/domain/$domid/name = \"$d\"" &&
     echo "$tree" | grep -q "^/local/domain/$domid/console/ring-ref = " &&
     echo "$tree" | grep -q "^/local/domain/$domid/memory/target = "
 tree_ok=$?
-vm=$(xenstore-read "/local/domain/$domid/vm" 2>/dev/null)
+vm=$(xs read "/local/domain/$domid/vm" 2>/dev/null)
 [ $tree_ok = 0 ] || echo "$tree" | head -n 20 | sed 's/^/XENIA-XENSTORE: /'
 
 if wait_for 60 gone $d; then
@@ -103,13 +123,15 @@ else
     domu_tail $d; check domu-workload-poweroff 1 "still in xl list 60 s after create"
     xl destroy $d 2>/dev/null
 fi
-xenstore-read "/local/domain/$domid/name" > /dev/null 2>&1; after=$?
-[ -n "$vm" ] && { xenstore-read "$vm/name" > /dev/null 2>&1; vm_after=$?; } || vm_after=0
-doms=$(xenstore-list /local/domain 2>/dev/null | tr '\n' ' ')
+xs read "/local/domain/$domid/name" > /dev/null 2>&1; after=$?
+[ -n "$vm" ] && { xs read "$vm/name" > /dev/null 2>&1; vm_after=$?; } || vm_after=0
+doms=$(xs list /local/domain 2>/dev/null | tr '\n' ' ')
 [ $tree_ok = 0 ] && [ $after != 0 ] && [ "$vm_after" != 0 ] && [ "$doms" = "0 " ]
 check xenstore-tree $? "running=$lines-nodes,vm=$vm,after:/local/domain=[${doms% }]"
+# Only meaningful if the domU existed: a failed create frees nothing.
 f=$(free_mem_back_to "$free0")
-[ "$f" = "$free0" ]; check domu-free-memory $? "before=${free0}MiB,after=${f}MiB"
+[ -n "$domid" ] && [ "$f" = "$free0" ]
+check domu-free-memory $? "${domid:+domid=$domid,}${domid:-domU never created,}before=${free0}MiB,after=${f}MiB"
 
 # 4. Create/destroy cycles (no waiting for the domU to boot: destroy of a
 #    domain mid-boot); free_memory must come back exactly after each.
@@ -117,7 +139,8 @@ t0=$(now); fails=0; leak=""
 i=1
 while [ $i -le "$cycles" ]; do
     n=xenia-cycle-$i
-    if create $n; then xl destroy $n || fails=$((fails + 1)); else fails=$((fails + 1)); fi
+    # A failed create ends the loop: the next ones would fail the same way.
+    if create $n; then xl destroy $n || fails=$((fails + 1)); else fails=$((fails + 1)); break; fi
     f=$(free_mem_back_to "$free0")
     [ "$f" = "$free0" ] || { leak="${leak}cycle$i:${f}MiB "; free0=$f; }
     running $n && fails=$((fails + 1))
@@ -131,16 +154,17 @@ time_of create-destroy-cycle "$(awk -v a="$t0" -v b="$t1" -v n="$cycles" 'BEGIN 
 
 # 5. Two domUs at once: both listed together, both reach userspace, run
 #    their workload and power off.
-t0=$(now); ok=0
-create xenia-pair-a || ok=1
-create xenia-pair-b || ok=1
+t0=$(now); ok=0; pair=""
+for d in xenia-pair-a xenia-pair-b; do
+    if create $d; then pair="$pair $d"; else ok=1; fi
+done
 both=$(xl list 2>/dev/null | grep -c '^xenia-pair-')
 [ "$both" = 2 ] || ok=1
-for d in xenia-pair-a xenia-pair-b; do
+for d in $pair; do   # only the ones created: no waiting for the others
     wait_for 60 console_has $d "XENIA-DOMU: userspace up" || { ok=1; domu_tail $d; }
 done
 t1=$(now)
-for d in xenia-pair-a xenia-pair-b; do
+for d in $pair; do
     if wait_for 60 gone $d && console_has $d "XENIA-DOMU: workload done"; then :; else
         ok=1; domu_tail $d; xl destroy $d 2>/dev/null
     fi

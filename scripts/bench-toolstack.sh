@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bench-toolstack.sh: Debian's xl driving PV domUs (the toolstack dom0 of
+# tests/system/toolstack.sh) on Xenia and on Debian's Xen 4.17, runs
+# interleaved like scripts/bench.sh; prints medians and the ratio Xenia/Xen:
+#   xl create (128 MiB cloud-kernel PV domU), xl create to the domU's first
+#   userspace line, one create/destroy cycle (of XENIA_BENCH_CYCLES=20).
+#   XENIA_BENCH_RUNS=3  XENIA_HV=build/xenia  XENIA_REF_HV=build/debian/xen-4.17
+# A hypervisor whose toolstack does not get through the workload is run
+# once and reported as such. Consoles: build/bench/toolstack-NAME-RUN.log.
+# (scripts/bench.sh stays the dom0-only benchmark; TODO: fold this in once
+# the toolstack runs on Xenia.)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+runs=${XENIA_BENCH_RUNS:-3}
+cycles=${XENIA_BENCH_CYCLES:-20}
+hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
+labels=(Xenia "Xen 4.17")
+[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
+[ -e "${hvs[0]}" ] || make -s all
+bash scripts/mkinitramfs-toolstack.sh
+mkdir -p build/bench
+
+metrics=(xl-create xl-create-to-domu-userspace create-destroy-cycle)
+declare -A names=([xl-create]="xl create (128 MiB PV domU)"
+    [xl-create-to-domu-userspace]="xl create to domU userspace"
+    [create-destroy-cycle]="create/destroy cycle (of $cycles)")
+declare -A vals=() dead=()
+for ((r = 1; r <= runs; r++)); do
+    for h in 0 1; do
+        [ -z "${dead[$h]:-}" ] || continue
+        hv=${hvs[$h]}; log=build/bench/toolstack-$(basename "$hv")-$r.log
+        res=$(XENIA_INITRD=build/dom0-toolstack-initrd.cpio \
+              XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles" \
+              XENIA_RUN_TIMEOUT=$((360 + 6 * cycles)) bash scripts/dom0-workload.sh "$hv" "$log")
+        console=$(tr -cd '\11\12\40-\176' < "$log")
+        echo "bench-toolstack: ${labels[$h]} run $r: $res"
+        if ! grep -q 'XENIA-TOOLSTACK: workload done' <<< "$console" ||
+           grep -q 'XENIA-CHECK [^ ]* FAIL' <<< "$console"; then
+            dead[$h]="$(grep -o 'XENIA-CHECK [^ ]* FAIL.*' <<< "$console" | head -n1) ($log)"
+            continue
+        fi
+        while read -r _ name secs; do vals[$h,$name]+=" $secs"; done \
+            < <(grep -Eo 'XENIA-TIME [^ ]+ [0-9.]+' <<< "$console")
+    done
+done
+
+median() {
+    tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+printf '\n%-36s %10s %10s %8s\n' "toolstack (median s)" "${labels[0]}" "${labels[1]}" ratio
+for m in "${metrics[@]}"; do
+    a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
+    ratio=-; [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf b > 0 ? "%.2f" : "-", a / b }')
+    printf '%-36s %10s %10s %8s\n' "${names[$m]}" "${a:--}" "${b:--}" "$ratio"
+done
+for h in 0 1; do
+    [ -z "${dead[$h]:-}" ] || echo "${labels[$h]}: toolstack workload did not complete: ${dead[$h]}"
+done
