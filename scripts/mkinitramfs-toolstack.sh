@@ -42,8 +42,9 @@ busybox_tree() { # busybox_tree DIR: busybox + a real link per applet
     done
 }
 cpio_of() { # cpio_of DIR OUT: newc, owned by root, no mknod needed
-    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2.tmp"
-    mv "$2.tmp" "$2"
+    # (A per-process temporary: concurrent test runs rebuild it too.)
+    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2.$$.tmp"
+    mv "$2.$$.tmp" "$2"
 }
 
 # --- the domU's initramfs -------------------------------------------------
