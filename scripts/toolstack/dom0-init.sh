@@ -60,10 +60,13 @@ for x in $order; do
     say "$x did not come up"
 done
 say "xenstored: $xenstored"
-xen-init-dom0 || say "xen-init-dom0 failed"
+# Bounded (busybox timeout): on a hypervisor under construction a hung
+# hypercall must not hang /init. xenconsoled's parent returns once the
+# daemon has forked, so the timeout never touches the daemon itself.
+timeout 30 xen-init-dom0 || say "xen-init-dom0 failed"
 # Every guest's console into /var/log/xen/console/guest-NAME.log: the
 # workload greps the domU's userspace marker there.
-xenconsoled --log=guest --log-dir=/var/log/xen/console --pid-file /run/xenconsoled.pid ||
+timeout 30 xenconsoled --log=guest --log-dir=/var/log/xen/console --pid-file /run/xenconsoled.pid ||
     say "xenconsoled failed"
 read -r t _ < /proc/uptime; say "toolstack up at ${t}s"
 

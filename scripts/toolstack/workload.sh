@@ -131,7 +131,8 @@ check xenstore-tree $? "running=$lines-nodes,vm=$vm,after:/local/domain=[${doms%
 # Only meaningful if the domU existed: a failed create frees nothing.
 f=$(free_mem_back_to "$free0")
 [ -n "$domid" ] && [ "$f" = "$free0" ]
-check domu-free-memory $? "${domid:+domid=$domid,}${domid:-domU never created,}before=${free0}MiB,after=${f}MiB"
+ok=$?; [ -n "$domid" ] && who="domid=$domid" || who="domU never created"
+check domu-free-memory $ok "$who,before=${free0}MiB,after=${f}MiB"
 
 # 4. Create/destroy cycles (no waiting for the domU to boot: destroy of a
 #    domain mid-boot); free_memory must come back exactly after each.
