@@ -114,7 +114,7 @@ vm=$(xs read "/local/domain/$domid/vm" 2>/dev/null)
 
 if wait_for 60 gone $d; then
     t3=$(now)
-    domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" | tr -d '\r')
+    domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" 2>/dev/null | tr -d '\r')
     echo "$domu_checks" | sed 's/^/    /'
     console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL'
     ok=$?; [ $ok = 0 ] || domu_tail $d
