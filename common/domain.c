@@ -92,7 +92,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cp
     return v;
 }
 
-struct domain *rcu_lock_domain_by_id(domid_t domid)
+static struct domain *lock_domain(domid_t domid, bool dying_too)
 {
     struct domain *d, *found = NULL;
     unsigned long flags;
@@ -101,7 +101,7 @@ struct domain *rcu_lock_domain_by_id(domid_t domid)
         domid = current->domain->domain_id;
     spin_lock_irqsave(&domlist_lock, flags);
     list_for_each_entry(d, &domain_list, domain_list) {
-        if (d->domain_id == domid && !d->is_dying) {
+        if (d->domain_id == domid && (dying_too || !d->is_dying)) {
             d->refcnt++;
             found = d;
             break;
@@ -109,6 +109,16 @@ struct domain *rcu_lock_domain_by_id(domid_t domid)
     }
     spin_unlock_irqrestore(&domlist_lock, flags);
     return found;
+}
+
+struct domain *rcu_lock_domain_by_id(domid_t domid)
+{
+    return lock_domain(domid, false);
+}
+
+struct domain *rcu_lock_domain_by_id_any(domid_t domid)
+{
+    return lock_domain(domid, true);
 }
 
 void rcu_unlock_domain(struct domain *d)

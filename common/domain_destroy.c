@@ -130,10 +130,18 @@ int domain_kill(struct domain *d)
     evtchn_domain_destroy(d);
     for_each_vcpu(d, v)
         vcpu_release_refs(v);
-    relinquish_memory(d);
-    grant_table_domain_destroy(d);      /* after the page tables let go of its frames */
-
+    /*
+     * Frames other domains still map (grant or foreign mappings) keep the
+     * domain as a zombie: one reference, dropped by the last frame's free.
+     */
+    struct domain *self = rcu_lock_domain_by_id_any(d->domain_id);
+    ASSERT(self == d);
+    __atomic_store_n(&d->zombie, true, __ATOMIC_SEQ_CST);
     d->is_dying = DOMDYING_dead;
+    relinquish_memory(d);
+    if (!__atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST))
+        domain_last_page_freed(d);
+
     if (hardware_domain && d != hardware_domain)
         send_guest_global_virq(hardware_domain, VIRQ_DOM_EXC);
     rcu_unlock_domain(d);               /* the domain's own reference */
@@ -156,9 +164,16 @@ static void free_shared_info(struct domain *d)
     free_xenheap_page(d->shared_info);
 }
 
+void domain_last_page_freed(struct domain *d)
+{
+    if (d->is_dying == DOMDYING_dead && __atomic_exchange_n(&d->zombie, false, __ATOMIC_SEQ_CST))
+        rcu_unlock_domain(d);
+}
+
 void domain_free(struct domain *d)
 {
     ASSERT(d->is_dying == DOMDYING_dead);
+    grant_table_domain_destroy(d);      /* nobody maps its grants any more */
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         if (!v)

@@ -20,6 +20,7 @@
 #include <xenia/mm.h>
 #include <xenia/domctl.h>
 #include <xenia/ctl_abi.h>
+#include <asm/cpu_policy.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/smp.h>
@@ -380,6 +381,48 @@ static long dc_eopnotsupp(struct xen_domctl *op, struct domain *d, bool *copybac
     return -EOPNOTSUPP;
 }
 
+/*
+ * XEN_DOMCTL_get_cpu_policy: the domain's CPUID policy, serialised; short
+ * arrays get -ENOBUFS with the needed count, as Xen.
+ */
+static long dc_get_cpu_policy(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_cpu_policy *cp = &op->u.cpu_policy;
+    xen_cpuid_leaf_t *leaves = xzalloc_bytes(CPU_POLICY_MAX_LEAVES * sizeof(*leaves));
+    long rc = 0;
+
+    if (!leaves)
+        return -ENOMEM;
+    unsigned int n = cpu_policy_serialise(d, leaves, CPU_POLICY_MAX_LEAVES);
+    *copyback = true;
+    if (cp->leaves.p) {
+        if (cp->nr_leaves < n)
+            rc = -ENOBUFS;
+        else if (raw_copy_to_guest(cp->leaves.p, leaves, n * sizeof(*leaves)))
+            rc = -EFAULT;
+    }
+    cp->nr_leaves = n;
+    cp->nr_msrs = 0;
+    xfree_bytes(leaves, CPU_POLICY_MAX_LEAVES * sizeof(*leaves));
+    return rc;
+}
+
+/*
+ * XEN_DOMCTL_set_cpu_policy: accepted within Xen's size limits. Xenia's PV
+ * CPUID answers are one fixed, already-levelled policy; the toolstack's
+ * choices are not applied per domain yet.
+ */
+static long dc_set_cpu_policy(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_cpu_policy *cp = &op->u.cpu_policy;
+
+    if (cp->nr_leaves > CPU_POLICY_MAX_LEAVES || cp->nr_msrs > CPU_POLICY_MAX_MSRS)
+        return -E2BIG;
+    if (d->max_vcpus && d->vcpu[0] && d->vcpu[0]->is_initialised)
+        return -EEXIST;                 /* Xen: only before the domain has run */
+    return 0;
+}
+
 #define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false }
 #define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true }
 
@@ -410,6 +453,10 @@ static const struct domctl_entry domctl_table[] = {
     DC(setvcpuextstate, dc_enosys),
     DC(getvcpuextstate, dc_enosys),
     DC(vm_event_op, dc_eopnotsupp),
+    DC(get_cpu_policy, dc_get_cpu_policy),
+    DC(set_cpu_policy, dc_set_cpu_policy),
+    DC(setnodeaffinity, dc_accept),
+    DC(getnodeaffinity, dc_accept),
 };
 
 /* do_domctl(): see the top of this file. 0 or -errno (Xen's values). */

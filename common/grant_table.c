@@ -381,7 +381,8 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
     if (!__atomic_load_n(&mt->flags, __ATOMIC_ACQUIRE))
         return GNTST_bad_handle;
     domid_t dom = mt->domid;
-    rd = lock_any_domain(dom);
+    /* A destroyed granter lingers (zombie) while its frames are mapped: find it. */
+    rd = rcu_lock_domain_by_id_any(dom);
     if (!rd || !rd->grant_table) {
         /* Xen: implicitly unmapped granter gone: crash the caller. */
         if (rd)
@@ -909,7 +910,7 @@ void grant_table_domain_destroy(struct domain *d)
 
         if (!flags)
             continue;
-        struct domain *rd = lock_any_domain(mt->domid);
+        struct domain *rd = rcu_lock_domain_by_id_any(mt->domid);
         if (rd && rd->grant_table && mt->ref < nr_entries(rd->grant_table)) {
             bool ro = flags & GNTMAP_readonly;
             struct grant_table *rgt = rd->grant_table;

@@ -242,7 +242,10 @@ static void unassign_pages(struct domain *d, struct page_info *pg, unsigned int 
     }
     BUG_ON(d->tot_pages < n);
     d->tot_pages -= n;
+    bool last = d->tot_pages == 0;
     spin_unlock(&d->page_alloc_lock);
+    if (last)
+        domain_last_page_freed(d);      /* a destroyed domain may now go */
 }
 
 struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsigned int memflags)

@@ -19,6 +19,7 @@
 #include <xenia/domctl.h>
 #include <xenia/spinlock.h>
 #include <xenia/ctl_abi.h>
+#include <asm/cpu_policy.h>
 #include <asm/smp.h>
 
 typedef long (*sysctl_fn_t)(struct xen_sysctl *op, bool *copyback);
@@ -85,6 +86,117 @@ static long sc_physinfo(struct xen_sysctl *op, bool *copyback)
     p->max_mfn = max_page - 1;
     *copyback = true;
     return 0;
+}
+
+/*
+ * XEN_SYSCTL_numainfo: one node (0) with all memory, local distance 10.
+ * Null handles ask for the node count; a short array gets -ENOBUFS with
+ * the count Xen wanted, as Xen does.
+ */
+static long sc_numainfo(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_numainfo *ni = &op->u.numainfo;
+    const unsigned int nodes = 1;
+    long rc = 0;
+
+    *copyback = true;
+    if (!ni->meminfo.p && !ni->distance.p) {
+        ni->num_nodes = nodes;
+        return 0;
+    }
+    if (ni->num_nodes < nodes) {
+        ni->num_nodes = nodes;
+        return -ENOBUFS;
+    }
+    struct xen_sysctl_meminfo mem = {
+        .memsize = (uint64_t)max_page << PAGE_SHIFT,
+        .memfree = (uint64_t)total_free_pages() << PAGE_SHIFT,
+    };
+    uint32_t distance = 10;
+    if (ni->meminfo.p && raw_copy_to_guest(ni->meminfo.p, &mem, sizeof(mem)))
+        rc = -EFAULT;
+    if (ni->distance.p && raw_copy_to_guest(ni->distance.p, &distance, sizeof(distance)))
+        rc = -EFAULT;
+    ni->num_nodes = nodes;
+    return rc;
+}
+
+/* XEN_SYSCTL_cputopoinfo: every online CPU is core n of socket 0, node 0. */
+static long sc_cputopoinfo(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_cputopoinfo *ti = &op->u.cputopoinfo;
+    unsigned int cpus = num_online_cpus();
+
+    *copyback = true;
+    if (!ti->cputopo.p) {
+        ti->num_cpus = cpus;
+        return 0;
+    }
+    unsigned int n = MIN(ti->num_cpus, cpus);
+    for (unsigned int cpu = 0; cpu < n; cpu++) {
+        struct xen_sysctl_cputopo t = { .core = cpu, .socket = 0, .node = 0 };
+        if (raw_copy_to_guest(ti->cputopo.p + cpu, &t, sizeof(t)))
+            return -EFAULT;
+    }
+    long rc = ti->num_cpus < cpus ? -ENOBUFS : 0;
+    ti->num_cpus = cpus;
+    return rc;
+}
+
+/*
+ * XEN_SYSCTL_get_cpu_policy: every index answers Xenia's one PV policy
+ * (the only guest type it runs). Null handles ask for the maximum sizes;
+ * a short array gets -ENOBUFS, as Xen.
+ */
+static long sc_get_cpu_policy(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_cpu_policy *cp = &op->u.cpu_policy;
+    static xen_cpuid_leaf_t leaves[CPU_POLICY_MAX_LEAVES];
+    static DEFINE_SPINLOCK(policy_lock);
+
+    if (cp->_rsvd || cp->index > XEN_SYSCTL_cpu_policy_hvm_default)
+        return -EINVAL;
+    *copyback = true;
+    if (!cp->leaves.p && !cp->msrs.p) {
+        cp->nr_leaves = CPU_POLICY_MAX_LEAVES;
+        cp->nr_msrs = CPU_POLICY_MAX_MSRS;
+        return 0;
+    }
+    spin_lock(&policy_lock);
+    unsigned int n = cpu_policy_serialise(hardware_domain, leaves, CPU_POLICY_MAX_LEAVES);
+    long rc = 0;
+    if (cp->leaves.p) {
+        if (cp->nr_leaves < n)
+            rc = -ENOBUFS;
+        else if (raw_copy_to_guest(cp->leaves.p, leaves, n * sizeof(leaves[0])))
+            rc = -EFAULT;
+        cp->nr_leaves = n;
+    }
+    spin_unlock(&policy_lock);
+    cp->nr_msrs = 0;
+    return rc;
+}
+
+/* XEN_SYSCTL_get_cpu_featureset: the same policy as feature words. */
+static long sc_get_cpu_featureset(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_cpu_featureset *fs = &op->u.cpu_featureset;
+    uint32_t words[CPU_FEATURESET_WORDS];
+
+    if (fs->index > XEN_SYSCTL_cpu_featureset_hvm_max)
+        return -EINVAL;
+    *copyback = true;
+    if (!fs->features.p) {
+        fs->nr_features = CPU_FEATURESET_WORDS;
+        return 0;
+    }
+    unsigned int n = cpu_featureset(words, CPU_FEATURESET_WORDS);
+    unsigned int give = MIN(fs->nr_features, n);
+    if (raw_copy_to_guest(fs->features.p, words, give * sizeof(words[0])))
+        return -EFAULT;
+    long rc = fs->nr_features < n ? -ENOBUFS : 0;
+    fs->nr_features = give;
+    return rc;
 }
 
 static long sc_sched_id(struct xen_sysctl *op, bool *copyback)
@@ -166,6 +278,10 @@ static const sysctl_fn_t sysctl_table[] = {
     [XEN_SYSCTL_getdomaininfolist] = sc_getdomaininfolist,
     [XEN_SYSCTL_getcpuinfo] = sc_getcpuinfo,
     [XEN_SYSCTL_cpupool_op] = sc_cpupool_op,
+    [XEN_SYSCTL_numainfo] = sc_numainfo,
+    [XEN_SYSCTL_get_cpu_policy] = sc_get_cpu_policy,
+    [XEN_SYSCTL_get_cpu_featureset] = sc_get_cpu_featureset,
+    [XEN_SYSCTL_cputopoinfo] = sc_cputopoinfo,
 };
 
 /* do_sysctl(): see the top of this file. 0 or -errno (Xen's values). */

@@ -86,6 +86,7 @@ struct domain {
     bool debugger_attached;          /* XEN_DOMCTL_setdebugging */
     uint32_t ssidref;                /* XSM label from createdomain (unused) */
     bool is_shutting_down;
+    bool zombie;                     /* dead, but frames still referenced elsewhere */
     unsigned int shutdown_code;      /* SHUTDOWN_* from <xen/sched.h> */
     int pause_count;
 
@@ -144,6 +145,14 @@ int domain_kill(struct domain *d);
 void domain_free(struct domain *d);
 /* domain_shutdown(): record reason (SHUTDOWN_*), stop its vCPUs, notify VIRQ_DOM_EXC. */
 void domain_shutdown(struct domain *d, unsigned int reason);
+/*
+ * domain_last_page_freed(): d's last frame went back to the heap. A
+ * destroyed domain whose frames were still mapped elsewhere (grant or
+ * foreign mappings) stays a zombie until then; this drops that reference.
+ */
+void domain_last_page_freed(struct domain *d);
+/* rcu_lock_domain_by_id_any(): like rcu_lock_domain_by_id(), dying domains included. */
+struct domain *rcu_lock_domain_by_id_any(domid_t domid);
 /* domain_crash(): the guest did something unrecoverable: shut it down as SHUTDOWN_crash. */
 void domain_crash(struct domain *d, const char *why);
 /* hardware_domain_shutdown(): dom0 went down: power off, restart, or fail (crash). */

@@ -32,6 +32,10 @@ __attribute__((weak)) struct vcpu *host_test_current;  /* host_stubs may own it 
 static uint8_t *memory;
 static unsigned long initial_free;
 
+/* The allocator tells the domain layer when a domain's last frame goes. */
+static unsigned int last_page_calls;
+void domain_last_page_freed(struct domain *d) { last_page_calls++; }
+
 void *host_mfn_to_virt(unsigned long mfn)
 {
     assert_true(mfn < NR_FRAMES);
@@ -167,6 +171,7 @@ static void test_domain_quota(void **state)
     assert_int_equal(d.tot_pages, 2);
     free_domheap_pages(b, 1);
     assert_int_equal(d.tot_pages, 0);
+    assert_true(last_page_calls > 0);             /* the last free told the domain layer */
     assert_true(list_empty(&d.page_list));
     assert_heap_pristine();
 }

@@ -214,7 +214,7 @@ static void adjust_leaf1(uint32_t res[4], const struct domain *d)
     res[ECX] |= L1_ECX_HYPERVISOR;
     /* Xen leaks MTRR to the hardware domain's kernel (XENPF_*_memtype probe). */
     emul_hw_cpuid(1, 0, hw);
-    if (d->is_privileged && v && v->domain == d && emul_guest_kernel(v))
+    if (d && d->is_privileged && v && v->domain == d && emul_guest_kernel(v))
         res[EDX] |= hw[EDX] & L1_EDX_MTRR;
 }
 
