@@ -65,6 +65,12 @@ static unsigned int modrm_len(const uint8_t *p, unsigned int avail)
     return len <= avail ? len : 0;
 }
 
+static bool is_store_prefix(uint8_t b)
+{
+    return b == 0xf0 || b == 0x66 || b == 0x2e || b == 0x36 || b == 0x3e ||
+           b == 0x26 || b == 0x64 || b == 0x65;
+}
+
 /* Read a little-endian immediate of n bytes (1 or 4), sign-extended. */
 static bool read_imm(const uint8_t *b, unsigned int n, unsigned int at, unsigned int size,
                      uint64_t *imm)
@@ -92,7 +98,11 @@ static bool decode_store(const uint8_t *b, unsigned int n, struct store *s)
     bool opsize16 = false;
 
     s->imm = 0;
-    for (; i < n && (b[i] == 0xf0 || b[i] == 0x66); i++)
+    /*
+     * LOCK, operand size, and segment overrides (a uniprocessor kernel's
+     * alternatives turn LOCK into a harmless DS prefix); the address is cr2.
+     */
+    for (; i < n && is_store_prefix(b[i]); i++)
         opsize16 |= b[i] == 0x66;
     if (i < n && (b[i] & 0xf0) == 0x40)
         rex = b[i++];
