@@ -18,6 +18,7 @@
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
+#include <xenia/softirq.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
 
@@ -49,6 +50,11 @@ static bool run_entry(multicall_entry_t *e, multicall_entry_t *guest, long *rc)
  * return value. Each entry is copied in once and its result copied out
  * once.
  */
+bool multicall_in_progress(void)
+{
+    return in_multicall[smp_processor_id()];
+}
+
 long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
 {
     unsigned int cpu = smp_processor_id();
@@ -63,7 +69,13 @@ long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
 
     in_multicall[cpu] = true;
     for (uint32_t i = 0; i < nr; i++) {
-        /* TODO: preemption point (Xen: continuation with the rest of the list). */
+        if (i && softirq_pending(cpu)) {
+            /* Continue with the rest of the list after the pending work. */
+            hypercall_set_arg(0, call_list + i * sizeof(*list));
+            hypercall_set_arg(1, nr - i);
+            rc = -ERESTART;
+            break;
+        }
         multicall_entry_t e;
         if (raw_copy_from_guest(&e, list + i, sizeof(e))) {
             rc = -EFAULT;

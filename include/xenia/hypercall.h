@@ -60,6 +60,19 @@ long do_domctl(hc_arg_t u_domctl);
  */
 long hypercall_dispatch(unsigned long nr, const unsigned long args[5]);
 
+/*
+ * Continuations (Xen's hypercall_create_continuation): a handler working
+ * through a long batch calls hypercall_preempt_check() every few items;
+ * when it says yes, the handler stores its progress in the guest's
+ * argument registers with hypercall_set_arg() (index 0..4 = the 1st..5th
+ * argument) and returns -ERESTART, so the guest re-executes the call with
+ * the remaining work after the hypervisor has run what was pending.
+ */
+bool hypercall_preempt_check(void);
+/* multicall_in_progress(): entries of a multicall are not preempted themselves. */
+bool multicall_in_progress(void);
+void hypercall_set_arg(unsigned int index, unsigned long value);
+
 /* hypercall_name(): for logs ("mmu_update"), or "?" */
 const char *hypercall_name(unsigned long nr);
 

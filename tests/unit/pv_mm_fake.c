@@ -169,3 +169,9 @@ struct domain *rcu_lock_domain_by_id_any(domid_t id)
 }
 
 void domain_last_page_freed(struct domain *d) { }
+
+/* Continuations: a test sets fake_preempt to make the next check say yes. */
+bool fake_preempt;
+unsigned long fake_hc_args[5];
+bool hypercall_preempt_check(void) { return fake_preempt; }
+void hypercall_set_arg(unsigned int index, unsigned long value) { fake_hc_args[index] = value; }

@@ -33,4 +33,7 @@ static inline pte_t fake_pte(unsigned long mfn, pte_t flags) { return ((pte_t)mf
 static inline unsigned long fake_count(unsigned long mfn) { return frame_table[mfn].count_info & PGC_count_mask; }
 static inline unsigned long fake_tcount(unsigned long mfn) { return frame_table[mfn].type_info & PGT_count_mask; }
 static inline unsigned long fake_type(unsigned long mfn) { return frame_table[mfn].type_info & PGT_type_mask; }
+extern bool fake_preempt;
+extern unsigned long fake_hc_args[5];
+
 #endif

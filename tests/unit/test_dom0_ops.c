@@ -140,6 +140,11 @@ uint16_t acpi_pm1a_control_port(void) { return 0x604; }
 paddr_t acpi_find_table(const char sig[4]) { return 0; }
 bool cpu_online(unsigned int cpu) { return cpu < 2; }
 
+/* Continuations: fake_softirq makes the hypervisor look busy. */
+static unsigned long fake_softirq, fake_args[5];
+unsigned long softirq_pending(unsigned int cpu) { return fake_softirq; }
+void hypercall_set_arg(unsigned int index, unsigned long value) { fake_args[index] = value; }
+
 static uint64_t wallclock_boot_ns;
 void time_set_wallclock_boot(uint64_t ns) { wallclock_boot_ns = ns; }
 uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
@@ -342,6 +347,11 @@ static void test_multicall(void **state)
     mc[0].args[0] = (unsigned long)&mc[1];
     mc[0].args[1] = 1;
     assert_int_equal(do_multicall((hc_arg_t)mc, 2), 0);
+    fake_softirq = 1;                                  /* pending work: stop after one entry */
+    assert_int_equal(do_multicall((hc_arg_t)mc, 2), -ERESTART);
+    assert_int_equal(fake_args[0], (hc_arg_t)(mc + 1));
+    assert_int_equal(fake_args[1], 1);
+    fake_softirq = 0;
     assert_int_equal((long)mc[0].result, -EINVAL);
 
     assert_int_equal(do_multicall(0, 0), 0);

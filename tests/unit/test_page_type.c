@@ -229,6 +229,21 @@ static void test_mmu_update_batch(void **state)
     assert_int_equal(fake_count(b), 3);                   /* RO + RW mapping */
     assert_int_equal(fake_tcount(b), 1);
 
+    /* A long batch stops for pending work and continues where it left. */
+    struct mmu_update many[130];
+    for (unsigned int i = 0; i < 130; i++)
+        many[i] = (struct mmu_update){ (l1 << PAGE_SHIFT) + 8 * 8, fake_pte(a, PRO) };
+    fake_preempt = true;
+    assert_int_equal(do_mmu_update((hc_arg_t)many, 130, (hc_arg_t)&done, DOMID_SELF), -ERESTART);
+    assert_int_equal(done, 64);
+    assert_int_equal(fake_hc_args[0], (hc_arg_t)(many + 64));
+    assert_int_equal(fake_hc_args[1], 66u | (1u << 31));
+    fake_preempt = false;
+    assert_int_equal(do_mmu_update(fake_hc_args[0], fake_hc_args[1], (hc_arg_t)&done, DOMID_SELF), 0);
+    assert_int_equal(done, 130);                          /* the rounds add up */
+    many[0].val = 0;
+    assert_int_equal(do_mmu_update((hc_arg_t)many, 1, (hc_arg_t)&done, DOMID_SELF), 0);
+
     u[0].ptr |= 7;                                        /* unknown command */
     assert_int_equal(do_mmu_update((hc_arg_t)u, 1, (hc_arg_t)&done, DOMID_SELF), -ENOSYS);
     assert_int_equal(done, 0);

@@ -8,6 +8,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/param.h>
+#include <xenia/softirq.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
 #include <asm/irq.h>
@@ -111,6 +112,20 @@ void do_guest_syscall(struct cpu_user_regs *regs)
         regs->rip -= 2;                 /* re-execute the SYSCALL instruction */
     else
         regs->rax = (unsigned long)rc;
+}
+
+bool hypercall_preempt_check(void)
+{
+    return !multicall_in_progress() && softirq_pending(smp_processor_id()) != 0;
+}
+
+void hypercall_set_arg(unsigned int index, unsigned long value)
+{
+    struct cpu_user_regs *regs = guest_cpu_user_regs();
+    unsigned long *const args[5] = { &regs->rdi, &regs->rsi, &regs->rdx, &regs->r10, &regs->r8 };
+
+    ASSERT(index < 5);
+    *args[index] = value;
 }
 
 void pv_bad_iret_frame(struct cpu_user_regs *regs)
