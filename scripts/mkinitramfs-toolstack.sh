@@ -128,6 +128,17 @@ cp -L "$ts/domU-vmlinuz" "$stage/usr/share/xenia/domU-vmlinuz"
 cp "$domu_out" "$stage/usr/share/xenia/domU-initrd.cpio"
 cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
 cp scripts/toolstack/workload.sh "$stage/usr/share/xenia/workload.sh"
+# The project's domU test guests (tests/guests/domu_*.c), one xl config
+# each; scripts/toolstack/domu-guests.sh runs them.
+make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2
+mkdir -p "$stage/usr/share/xenia/guests" "$stage/etc/xen/guests"
+for elf in build/guests/domu_*.elf; do
+    g=$(basename "$elf" .elf)
+    cp "$elf" "$stage/usr/share/xenia/guests/"
+    printf 'name = "%s"\ntype = "pv"\nkernel = "/usr/share/xenia/guests/%s.elf"\nmemory = 32\nvcpus = 1\non_poweroff = "destroy"\non_crash = "destroy"\n' \
+        "$g" "$g" > "$stage/etc/xen/guests/$g.cfg"
+done
+cp scripts/toolstack/domu-guests.sh "$stage/usr/share/xenia/domu-guests.sh"
 cp scripts/toolstack/dom0-init.sh "$stage/init"
 chmod 755 "$stage/init"
 

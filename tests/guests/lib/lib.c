@@ -5,6 +5,8 @@
 #include "test.h"
 #include <xen/sched.h>
 #include <xen/callback.h>
+#include <xen/event_channel.h>
+#include <xen/io/console.h>
 
 start_info_t *start_info;
 shared_info_t *shared;
@@ -47,10 +49,80 @@ static trap_info_t trap_table[] = {
     { 0, 0, 0, 0 },
 };
 
-/* Write a string to the hypervisor console. */
+/*
+ * A domU (no SIF_INITDOMAIN) has no hypervisor console: it writes to its
+ * PV console ring (start_info->console.domU), one of its own initial pages,
+ * mapped like every initial page at VIRT_BASE + pfn * 4096 (pfn from the
+ * M2P), and kicks console.domU.evtchn; xenconsoled in dom0 drains it.
+ */
+static struct xencons_interface *console_ring(void)
+{
+    unsigned long pfn;
+
+    if ( !start_info || (start_info->flags & SIF_INITDOMAIN) ||
+         !start_info->console.domU.mfn )
+        return NULL;
+    pfn = machine_to_phys_mapping[start_info->console.domU.mfn];
+    if ( pfn >= start_info->nr_pages )
+        return NULL;
+    return (struct xencons_interface *)(0x400000 + (pfn << PAGE_SHIFT));
+}
+
+static void console_kick(void)
+{
+    struct evtchn_send send = { .port = start_info->console.domU.evtchn };
+
+    HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+}
+
+/* Wait (yielding to dom0) until xenconsoled has consumed up to 'room' free. */
+static void console_wait(volatile struct xencons_interface *r, size_t room)
+{
+    unsigned long spins;
+
+    for ( spins = 0; spins < 1000000; spins++ )
+    {
+        if ( sizeof(r->out) - (XENCONS_RING_IDX)(r->out_prod - r->out_cons) >= room )
+            return;
+        console_kick();
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+}
+
+/* Write a string to the console: hypervisor console (dom0) or PV ring. */
 static void console_write(const char *s, size_t n)
 {
-    HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+    volatile struct xencons_interface *r = console_ring();
+    XENCONS_RING_IDX prod;
+
+    if ( !r )
+    {
+        HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+        return;
+    }
+    while ( n )
+    {
+        console_wait(r, 1);
+        prod = r->out_prod;
+        while ( n && (XENCONS_RING_IDX)(prod - r->out_cons) < sizeof(r->out) )
+        {
+            r->out[MASK_XENCONS_IDX(prod, r->out)] = *s++;
+            prod++;
+            n--;
+        }
+        asm volatile ("sfence" ::: "memory");   /* data before index */
+        r->out_prod = prod;
+        console_kick();
+    }
+}
+
+/* Before shutting down: let xenconsoled read everything (domU only). */
+static void console_flush(void)
+{
+    volatile struct xencons_interface *r = console_ring();
+
+    if ( r )
+        console_wait(r, sizeof(r->out));
 }
 
 void printk(const char *fmt, ...)
@@ -93,6 +165,7 @@ static void __attribute__((noreturn)) shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };
 
+    console_flush();
     for ( ;; )
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
 }

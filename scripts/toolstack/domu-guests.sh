@@ -1,0 +1,49 @@
+#!/bin/sh
+# domu-guests.sh: the project's own PV test guests (tests/guests/domu_*.c)
+# run as ordinary domUs by Debian's xl in the toolstack dom0; called by
+# scripts/toolstack/workload.sh (busybox sh: no bash in dom0).
+# scripts/mkinitramfs-toolstack.sh puts each build/guests/domu_NAME.elf at
+# /usr/share/xenia/guests/ with /etc/xen/guests/domu_NAME.cfg. Each guest
+# prints through its PV console ring (xenconsoled's log) and ends with
+# "XENIA-TEST: NAME PASS|FAIL ...", then powers off (pass) or crashes.
+# One line per guest, parsed by tests/system/toolstack.sh:
+#     XENIA-CHECK domu-guest-NAME PASS|FAIL detail
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+set -u
+clog=/var/log/xen/console
+xl() { timeout 60 /usr/lib/xen-4.17/bin/xl "$@"; }
+secs() { read -r t _ < /proc/uptime; echo "${t%.*}"; }
+
+for cfg in /etc/xen/guests/domu_*.cfg; do
+    [ -e "$cfg" ] || { echo "XENIA-CHECK domu-guest-none FAIL no guest configs in /etc/xen/guests"; break; }
+    n=$(basename "$cfg" .cfg)
+    read -r t0 _ < /proc/uptime
+    # Foreground: xl returns once the domain is gone, saying why it ended
+    # ("Domain N has shut down, reason code R": 0 poweroff, 2 crash).
+    xl create -F "$cfg" > "/tmp/create-$n.out" 2>&1
+    rc=$?
+    read -r t1 _ < /proc/uptime
+    reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/tmp/create-$n.out" | head -n1)
+    # xenconsoled has consumed the ring before the guest shut down (the
+    # guest waits for that); give it a moment to write its log.
+    end=$(($(secs) + 5))
+    while ! grep -q "XENIA-TEST: $n " "$clog/guest-$n.log" 2>/dev/null && [ "$(secs)" -lt $end ]; do
+        sleep 0.2
+    done
+    line=$(tr -d '\r' < "$clog/guest-$n.log" 2>/dev/null | grep -o "XENIA-TEST: $n .*" | head -n1)
+    detail="${line#XENIA-TEST: $n },xl-rc=$rc,shutdown-reason=${reason:-none},$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1fs", b - a }')"
+    case $line in
+    "XENIA-TEST: $n PASS"*) ok=0 ;;
+    *) ok=1 ;;
+    esac
+    [ $ok = 0 ] && [ $rc = 0 ] && [ "$reason" = 0 ] || ok=1
+    if [ $ok = 0 ]; then
+        echo "XENIA-CHECK domu-guest-$n PASS $detail"
+    else
+        sed "s/^/XENIA-XL[$n]: /" "/tmp/create-$n.out" | tail -n 8
+        tr -d '\r' < "$clog/guest-$n.log" 2>/dev/null | tail -n 20 | sed "s/^/XENIA-DOMU-LOG[$n]: /"
+        [ -n "$line" ] || detail="no XENIA-TEST line on its console,$detail"
+        echo "XENIA-CHECK domu-guest-$n FAIL $detail"
+    fi
+    xl destroy "$n" > /dev/null 2>&1 || :
+done
