@@ -8,6 +8,11 @@
 #   XENIA_REF_HV=build/debian/xen-4.17  the reference
 # Consoles: build/bench/NAME-RUN.log. A hypervisor that does not reach
 # dom0 userspace is run once and reported as such, never as a ratio.
+# Then the toolstack figures (scripts/bench-toolstack.sh: xl create to the
+# domU's userspace, 20 create/destroy cycles), interleaved the same way:
+#   XENIA_BENCH_TOOLSTACK_RUNS=1        toolstack runs per hypervisor (one
+#                                       Xen 4.17 run is ~4 min under TCG;
+#                                       0 skips them)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -72,3 +77,11 @@ echo "(n) = runs in the median; 'total' counts clean runs only"
 for h in 0 1; do
     [ -z "${note[$h]:-}" ] || echo "${labels[$h]}: ${note[$h]}"
 done
+
+# The toolstack benchmark after the dom0 one: one run each keeps the whole
+# of make bench under ~10 min; the cycle figure is already a median of 20.
+truns=${XENIA_BENCH_TOOLSTACK_RUNS:-1}
+if [ "$truns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$truns bash scripts/bench-toolstack.sh
+fi

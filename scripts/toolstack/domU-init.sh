@@ -10,8 +10,23 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# Linux answers a toolstack's control/shutdown "poweroff"/"halt" (xl
+# shutdown) by running /sbin/poweroff (orderly_poweroff, not forced): give
+# it one that says so on the console and powers off for real. ("reboot"
+# needs nothing: the kernel restarts by itself.)
+mkdir -p /sbin
+printf '#!/bin/sh\necho "XENIA-DOMU: poweroff requested" > /dev/console\nexec /bin/poweroff -f\n' > /sbin/poweroff
+chmod 755 /sbin/poweroff
 read -r up _ < /proc/uptime
 echo "XENIA-DOMU: userspace up (domU uptime ${up}s)"
+# xenia.stay=1 (the lifecycle checks: xl pause/shutdown/reboot/destroy of
+# a running domU): no workload, no power-off of its own; one numbered tick
+# a second on the console, so dom0 sees whether it makes progress.
+case " $(cat /proc/cmdline) " in
+*" xenia.stay=1 "*)
+    i=0
+    while :; do i=$((i + 1)); echo "XENIA-DOMU: tick $i"; sleep 1; done ;;
+esac
 
 check() { if [ "$2" = 0 ]; then echo "XENIA-DOMU-CHECK $1 PASS $3"; else echo "XENIA-DOMU-CHECK $1 FAIL $3"; fi; }
 v=$(cat /sys/hypervisor/type 2>/dev/null || echo missing)

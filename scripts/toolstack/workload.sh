@@ -9,10 +9,18 @@
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 cfg=/etc/xen/guest.cfg
 clog=/var/log/xen/console
+#   xenia.toolstack.lifecycle=0   skip section 6 (scripts/bench-toolstack.sh)
 cycles=5
+lifecycle=1
 for a in $(cat /proc/cmdline); do
-    case $a in xenia.toolstack.cycles=*) cycles=${a#*=} ;; esac
+    case $a in
+    xenia.toolstack.cycles=*) cycles=${a#*=} ;;
+    xenia.toolstack.lifecycle=*) lifecycle=${a#*=} ;;
+    esac
 done
+# Section 6's checks (also named when xl info fails and everything is skipped).
+lifecycle_checks="xl-info-fields xl-dmesg xl-list-domu xl-vcpu-list xl-pause-unpause
+    xl-destroy xl-reboot xl-shutdown"
 
 # Every tool call bounded: on a hypervisor under construction a hung
 # hypercall must cost one check, not the run (busybox timeout).
@@ -76,7 +84,7 @@ time_of xl-info "$(elapsed "$t0" "$t1")"
 
 if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
     for n in xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree \
-             domu-free-memory create-destroy-free-memory two-domus; do
+             domu-free-memory create-destroy-free-memory two-domus $lifecycle_checks; do
         check $n 1 "skipped: xl info failed"
     done
     echo "XENIA-TOOLSTACK: workload done"
@@ -136,18 +144,22 @@ check domu-free-memory $ok "$who,before=${free0}MiB,after=${f}MiB"
 
 # 4. Create/destroy cycles (no waiting for the domU to boot: destroy of a
 #    domain mid-boot); free_memory must come back exactly after each.
-t0=$(now); fails=0; leak=""
+t0=$(now); fails=0; leak=""; each=""
 i=1
 while [ $i -le "$cycles" ]; do
     n=xenia-cycle-$i
+    tc=$(now)
     # A failed create ends the loop: the next ones would fail the same way.
     if create $n; then xl destroy $n || fails=$((fails + 1)); else fails=$((fails + 1)); break; fi
     f=$(free_mem_back_to "$free0")
     [ "$f" = "$free0" ] || { leak="${leak}cycle$i:${f}MiB "; free0=$f; }
     running $n && fails=$((fails + 1))
+    each="$each $(elapsed "$tc" "$(now)")"
     i=$((i + 1))
 done
 t1=$(now)
+# Every cycle's own time, for scripts/bench-toolstack.sh's median.
+echo "XENIA-TIMES create-destroy-cycle$each"
 [ $fails = 0 ] && [ -z "$leak" ]
 check create-destroy-free-memory $? "cycles=$cycles,failed=$fails,free_memory=${free0}MiB${leak:+,changed:${leak% }}"
 time_of create-destroy-cycles-$cycles "$(elapsed "$t0" "$t1")"
@@ -176,5 +188,106 @@ f=$(free_mem_back_to "$free0")
 check two-domus $? "listed-together=$both,free_memory=${f}MiB(before ${free0}MiB)"
 time_of two-domus-to-userspace "$(elapsed "$t0" "$t1")"
 time_of two-domus-total "$(elapsed "$t0" "$t2")"
+
+# 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
+#    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
+#    a second after "userspace up", no power-off of its own), driven by xl.
+stay() { # stay NAME [KEY=VALUE...]: xl create a ticking domU; stderr shown
+    n=$1; shift
+    xl create "$cfg" "name=\"$n\"" 'extra="console=hvc0 xenia.stay=1"' "$@" > /tmp/create-$n.out 2>&1
+    rc=$?
+    [ $rc = 0 ] || sed "s/^/XENIA-XL[$n]: /" /tmp/create-$n.out
+    return $rc
+}
+count_of() { # count_of NAME PATTERN: lines of the domU's console log matching
+    c=$(grep -c "$2" "$clog/guest-$1.log" 2>/dev/null); echo "${c:-0}"
+}
+ticks_above() { [ "$(count_of "$1" 'XENIA-DOMU: tick')" -gt "$2" ]; }
+ups_reach() { [ "$(count_of "$1" 'XENIA-DOMU: userspace up')" -ge "$2" ]; }
+state_of() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }'; }
+lifecycle_section() {
+    # xl info: the fields libxl reads from physinfo and xen_version.
+    out=$(xl info 2>&1)
+    field() { echo "$out" | awk -v k="$1" '$1 == k { print $3 }'; }
+    cpus=$(field nr_cpus); M=$(field xen_major); m=$(field xen_minor); fm=$(field free_memory)
+    [ "$cpus" = 2 ] && [ "$M" = 4 ] && [ "$m" = 17 ] && [ "${fm:-0}" -gt 0 ] 2>/dev/null
+    check xl-info-fields $? "nr_cpus=$cpus,xen_major=$M,xen_minor=$m,free_memory=${fm}MiB"
+
+    # xl dmesg: the hypervisor's console ring (SYSCTL_readconsole) holds its
+    # boot lines; both Xen and Xenia print "(XEN) Command line: ..." early.
+    out=$(xl dmesg 2>&1); rc=$?
+    n=$(echo "$out" | grep -c '^(XEN) ')
+    line=$(echo "$out" | grep -m1 '^(XEN) Command line: .*dom0_mem=' | tr -d '\r')
+    [ $rc = 0 ] && [ -n "$line" ]
+    ok=$?; [ $ok = 0 ] || echo "$out" | head -n 5 | sed 's/^/XENIA-XL: /'
+    check xl-dmesg $ok "rc=$rc,(XEN)-lines=$n,${line:-no '(XEN) Command line' line}"
+
+    # One running domU: xl list's columns, xl vcpu-list, pause/unpause,
+    # then xl destroy while it runs.
+    d=xenia-life-1
+    free1=$(free_mem)
+    stay $d && wait_for 60 console_has $d "XENIA-DOMU: tick"
+    up=$?; [ $up = 0 ] || domu_tail $d
+    row=$(xl list 2>/dev/null | awk -v n="$d" '$1 == n')
+    mem=$(echo "$row" | awk '{ print $3 }'); vc=$(echo "$row" | awk '{ print $4 }')
+    st=$(echo "$row" | awk '{ print $5 }')
+    # Running or blocked, nothing else (not paused, shut down, crashed, dying).
+    [ $up = 0 ] && [ "$mem" = 128 ] && [ "$vc" = 1 ] && echo "$st" | grep -Eq '^(r-|-b)----$'
+    check xl-list-domu $? "up=$up,mem=$mem,vcpus=$vc,state=$st"
+
+    out=$(xl vcpu-list 2>&1); rc=$?
+    v0=$(echo "$out" | awk '$1 == "Domain-0" && $2 == 0 { print $3 }' | tr '\n' ' ')
+    vu=$(echo "$out" | awk -v n="$d" '$1 == n { print $3 }' | tr '\n' ' ')
+    [ $rc = 0 ] && [ "$v0" = "0 1 " ] && [ "$vu" = "0 " ]
+    ok=$?; [ $ok = 0 ] || echo "$out" | head -n 6 | sed 's/^/XENIA-XL: /'
+    check xl-vcpu-list $ok "rc=$rc,Domain-0-vcpus=[${v0% }],$d-vcpus=[${vu% }]"
+
+    # Paused: 'p' in the state, no tick reaches the console (1 s to drain
+    # a line in flight, then 3 s of nothing); unpaused: ticks again.
+    xl pause $d; rc1=$?; sp=$(state_of $d)
+    sleep 1; c1=$(count_of $d 'XENIA-DOMU: tick'); sleep 3; c2=$(count_of $d 'XENIA-DOMU: tick')
+    xl unpause $d; rc2=$?; su=$(state_of $d)
+    wait_for 10 ticks_above $d "$c2"; prog=$?
+    c3=$(count_of $d 'XENIA-DOMU: tick')
+    ok=1
+    if [ $up = 0 ] && [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ "$c1" = "$c2" ] && [ $prog = 0 ]; then
+        case $sp in *p*) case $su in *p*) ;; *) ok=0 ;; esac ;; esac
+    fi
+    check xl-pause-unpause $ok "paused-state=$sp,ticks-while-paused=$c1->$c2,unpaused-state=$su,ticks-after=$c3"
+
+    t0=$(now); xl destroy $d; rc=$?
+    wait_for 20 gone $d; g=$?
+    f=$(free_mem_back_to "$free1")
+    [ $up = 0 ] && [ $rc = 0 ] && [ $g = 0 ] && [ "$f" = "$free1" ]
+    check xl-destroy $? "up=$up,rc=$rc,gone=$([ $g = 0 ] && echo yes || echo no),free_memory=${f}MiB(before ${free1}MiB)"
+    time_of xl-destroy-running "$(elapsed "$t0" "$(now)")"
+
+    # xl reboot: Linux gets control/shutdown = "reboot" and restarts; xl's
+    # monitor (on_reboot="restart") builds a new domain under the same name.
+    d=xenia-life-2
+    stay $d 'on_reboot="restart"' && wait_for 60 console_has $d "XENIA-DOMU: userspace up"
+    up=$?; id1=$(xl domid $d 2>/dev/null)
+    t0=$(now); xl reboot $d; rc=$?
+    wait_for 90 ups_reach $d 2; again=$?
+    id2=$(xl domid $d 2>/dev/null)
+    [ $up = 0 ] && [ $rc = 0 ] && [ $again = 0 ] && [ -n "$id2" ] && [ "$id2" != "$id1" ]
+    ok=$?; [ $ok = 0 ] || domu_tail $d
+    check xl-reboot $ok "up=$up,rc=$rc,domid=$id1->$id2,userspace-up-lines=$(count_of $d 'XENIA-DOMU: userspace up')"
+    [ $ok = 0 ] && time_of xl-reboot-to-domu-userspace "$(elapsed "$t0" "$(now)")"
+
+    # xl shutdown: control/shutdown = "poweroff"; the domU's /sbin/poweroff
+    # says so on its console and powers off; on_poweroff="destroy".
+    wait_for 30 console_has $d "XENIA-DOMU: tick"
+    t0=$(now); xl shutdown $d; rc=$?
+    wait_for 60 gone $d; g=$?
+    console_has $d "XENIA-DOMU: poweroff requested"; req=$?
+    f=$(free_mem_back_to "$free1")
+    [ -n "$id2" ] && [ $rc = 0 ] && [ $g = 0 ] && [ $req = 0 ] && [ "$f" = "$free1" ]
+    ok=$?; [ $ok = 0 ] || domu_tail $d
+    check xl-shutdown $ok "rc=$rc,poweroff-requested=$([ $req = 0 ] && echo yes || echo no),gone=$([ $g = 0 ] && echo yes || echo no),free_memory=${f}MiB(before ${free1}MiB)"
+    time_of xl-shutdown $(elapsed "$t0" "$(now)")
+    running $d && xl destroy $d 2>/dev/null
+}
+[ "$lifecycle" = 1 ] && lifecycle_section
 
 echo "XENIA-TOOLSTACK: workload done"

@@ -10,7 +10,7 @@
 #   XENIA_TOOLSTACK_CYCLES=5   create/destroy cycles (50 for a soak)
 #   XENIA_QEMU_MEM=1024        QEMU's RAM (MiB): dom0 512 + two 128 MiB domUs
 #   XENIA_BOOT_TIMEOUT=150     seconds to dom0 userspace
-#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 360 + 6/cycle)
+#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 480 + 6/cycle)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -19,6 +19,10 @@ cycles=${XENIA_TOOLSTACK_CYCLES:-5}
 initrd=build/dom0-toolstack-initrd.cpio
 checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
         domu-free-memory create-destroy-free-memory two-domus)
+# Lifecycle of running domUs (workload.sh section 6: xl info/dmesg/list/
+# vcpu-list, pause/unpause, destroy, reboot, shutdown).
+checks+=(xl-info-fields xl-dmesg xl-list-domu xl-vcpu-list xl-pause-unpause
+         xl-destroy xl-reboot xl-shutdown)
 all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
 
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/toolstack-$n ($1)"; done; exit 0; }
@@ -42,7 +46,7 @@ log=$logs/dom0.log
 start=$SECONDS
 result=$(XENIA_INITRD=$initrd \
     XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles ${XENIA_DOM0_ARGS:-}" \
-    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((360 + 6 * cycles))} \
+    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((480 + 6 * cycles))} \
     bash scripts/dom0-workload.sh "$hv" "$log")
 status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
