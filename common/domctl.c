@@ -470,6 +470,27 @@ long do_domctl(hc_arg_t u_domctl)
         return -EFAULT;
     if (!domctl_version_ok(op.interface_version))
         return -EACCES;
+    /*
+     * An unprivileged caller (Xen 4.17's order): after the copy (-EFAULT)
+     * and the version (-EACCES), the domain is looked up (-ESRCH, except
+     * where Xen takes no domain), then XSM refuses whatever the command.
+     */
+    if (!current->domain->is_privileged) {
+        bool no_lookup = op.cmd == XEN_DOMCTL_createdomain || op.cmd == XEN_DOMCTL_getdomaininfo ||
+            ((op.cmd == XEN_DOMCTL_test_assign_device || op.cmd == XEN_DOMCTL_vm_event_op) &&
+             op.domain == DOMID_INVALID) ||
+            ((op.cmd == XEN_DOMCTL_assign_device || op.cmd == XEN_DOMCTL_deassign_device) &&
+             op.domain == DOMID_IO);
+        if ((op.cmd == XEN_DOMCTL_assign_device || op.cmd == XEN_DOMCTL_deassign_device) &&
+            op.domain == DOMID_INVALID)
+            return -ESRCH;
+        if (!no_lookup) {
+            if (!(d = rcu_lock_domain_by_id(op.domain)))
+                return -ESRCH;
+            rcu_unlock_domain(d);
+        }
+        return -EPERM;
+    }
     if (op.cmd >= ARRAY_SIZE(domctl_table) || !domctl_table[op.cmd].fn)
         return -ENOSYS;
     const struct domctl_entry *e = &domctl_table[op.cmd];

@@ -62,7 +62,7 @@ static const struct hypercall_entry hypercall_table[64] = {
     HC(stack_switch, do_stack_switch, false),
     HC(set_callbacks, do_set_callbacks, false),
     HC(fpu_taskswitch, do_fpu_taskswitch, false),
-    HC(platform_op, do_platform_op, true),
+    HC(platform_op, do_platform_op, false),
     HC(set_debugreg, do_set_debugreg, false),
     HC(get_debugreg, do_get_debugreg, false),
     HC(update_descriptor, do_update_descriptor, false),
@@ -85,8 +85,8 @@ static const struct hypercall_entry hypercall_table[64] = {
     HC(event_channel_op, do_event_channel_op_hc, false),
     HC(physdev_op, do_physdev_op, false),
     HC(hvm_op, do_hvm_op, false),
-    HC(sysctl, do_sysctl, true),
-    HC(domctl, do_domctl, true),
+    HC(sysctl, do_sysctl, false),
+    HC(domctl, do_domctl, false),
 };
 #pragma GCC diagnostic pop
 

@@ -18,6 +18,7 @@
 #include <xenia/time.h>
 #include <xenia/domctl.h>
 #include <xenia/spinlock.h>
+#include <asm/current.h>
 #include <xenia/ctl_abi.h>
 #include <asm/cpu_policy.h>
 #include <asm/smp.h>
@@ -294,6 +295,8 @@ long do_sysctl(hc_arg_t u_sysctl)
         return -EFAULT;
     if (!sysctl_version_ok(op.interface_version))
         return -EACCES;
+    if (!current->domain->is_privileged)
+        return -EPERM;                  /* XSM_PRIV, after the version check */
     if (op.cmd >= ARRAY_SIZE(sysctl_table) || !sysctl_table[op.cmd])
         return -ENOSYS;
     long rc = sysctl_table[op.cmd](&op, &copyback);

@@ -310,6 +310,8 @@ long do_platform_op(hc_arg_t u_xenpf_op)
         return -EFAULT;
     if (op.interface_version != XENPF_INTERFACE_VERSION)
         return -EACCES;
+    if (!current->domain->is_privileged)
+        return -EPERM;                  /* XSM_PRIV, after the version check */
 
     spin_lock(&xenpf_lock);
     long rc = platform_op(&op, &copy_back);

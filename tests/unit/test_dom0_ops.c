@@ -443,6 +443,24 @@ static void test_platform_op(void **state)
     }
 }
 
+/* A domU: Xen 4.17 copies (-EFAULT) and checks the version (-EACCES) before
+ * XSM refuses (-EPERM); the dispatcher must not refuse it first. */
+static void test_platform_op_domu(void **state)
+{
+    struct xen_platform_op op = { .cmd = XENPF_get_cpuinfo, .interface_version = 0x03000000 };
+
+    uint32_t wc_sec = shinfo0.wc_sec;
+
+    host_test_current = &vcpuu;
+    assert_int_equal(do_platform_op(0), -EFAULT);
+    assert_int_equal(pfop(&op), -EACCES);
+    op.interface_version = XENPF_INTERFACE_VERSION;
+    assert_int_equal(pfop(&op), -EPERM);
+    op.cmd = XENPF_settime64;
+    assert_int_equal(pfop(&op), -EPERM);
+    assert_int_equal(shinfo0.wc_sec, wc_sec);    /* the clock untouched */
+}
+
 /* ---- physdev_op ---- */
 
 static void test_physdev(void **state)
@@ -492,6 +510,7 @@ int main(void)
         cmocka_unit_test_setup(test_multicall, setup),
         cmocka_unit_test_setup(test_vm_assist, setup),
         cmocka_unit_test_setup(test_platform_op, setup),
+        cmocka_unit_test_setup(test_platform_op_domu, setup),
         cmocka_unit_test_setup(test_physdev, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
