@@ -28,6 +28,7 @@ void test_main(void)
     evtchn_port_t a, b;
     uint64_t t0;
     long rc;
+    unsigned int i;
 
     check(!(start_info->flags & SIF_INITDOMAIN), "run as a domU (no SIF_INITDOMAIN)");
     check(start_info->console.domU.mfn != 0, "a console ring");
@@ -58,9 +59,16 @@ void test_main(void)
     t0 = xen_now();
     expect_eq(HYPERVISOR_set_timer_op(t0 + 10000000), 0, "set_timer_op +10ms");
     events_disable();
-    rc = HYPERVISOR_sched_op(SCHEDOP_block, 0);
-    events_disable();
-    expect_eq(rc, 0, "SCHEDOP_block");
+    /* Other events (xenstore, console) may end a block early: block again. */
+    for ( i = 0; i < 100 && !event_seen(bv.port); i++ )
+    {
+        rc = HYPERVISOR_sched_op(SCHEDOP_block, 0);
+        events_disable();
+        expect_eq(rc, 0, "SCHEDOP_block");
+        if ( events_seen[bv.port / 64] & (1UL << (bv.port % 64)) )
+            break;
+    }
     check(xen_now() - t0 >= 9000000, "block lasted until the timer");
     check(event_seen(bv.port), "timer event delivered on wakeup");
+    check(i < 100, "the timer woke us within 100 blocks");
 }
