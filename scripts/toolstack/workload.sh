@@ -290,4 +290,6 @@ lifecycle_section() {
 }
 [ "$lifecycle" = 1 ] && lifecycle_section
 
+sh /usr/share/xenia/domu-guests.sh   # tests/guests/domu_*: XENIA-CHECK domu-guest-NAME
+
 echo "XENIA-TOOLSTACK: workload done"

@@ -23,6 +23,7 @@ checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
 # vcpu-list, pause/unpause, destroy, reboot, shutdown).
 checks+=(xl-info-fields xl-dmesg xl-list-domu xl-vcpu-list xl-pause-unpause
          xl-destroy xl-reboot xl-shutdown)
+checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; done))   # scripts/toolstack/domu-guests.sh
 all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
 
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/toolstack-$n ($1)"; done; exit 0; }
