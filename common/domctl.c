@@ -9,7 +9,7 @@
  * and says whether Xen copies the struct back (copyback). Subops not in
  * the table answer -ENOSYS.
  *
- * Not yet: cpu policy, hypercall_init, getpageframeinfo3, ext vCPU state,
+ * Not yet: cpu policy, getpageframeinfo3, ext vCPU state,
  * HVM, devices, vm_event (-EOPNOTSUPP), gdbsx (-ENOSYS).
  */
 #include <xenia/lib.h>
@@ -25,6 +25,7 @@
 #include <asm/page.h>
 #include <asm/smp.h>
 #include <asm/pv_context.h>
+#include <asm/dom0_build.h>
 #include <xen/sched.h>
 
 /* A subop: d is the held target (NULL for the domain-less ones). 0 or -errno. */
@@ -366,6 +367,27 @@ static long dc_tscinfo(struct xen_domctl *op, struct domain *d, bool *copyback)
 }
 
 /* Resource permissions: dom0 may hand out what it has (everything). */
+/*
+ * XEN_DOMCTL_hypercall_init: write the hypercall stubs into d's frame gmfn
+ * (PV: an MFN). As Xen 4.17: -EINVAL if d does not own it, -EPERM if it
+ * cannot be typed writable (a page table, a descriptor page).
+ */
+static long dc_hypercall_init(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    mfn_t mfn = _mfn(op->u.hypercall_init.gmfn);
+    struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+
+    if (!pg || !get_page(pg, d))
+        return -EINVAL;
+    if (get_page_type(pg, PGT_writable_page)) {
+        put_page(pg);
+        return -EPERM;
+    }
+    write_hypercall_page(mfn_to_virt(mfn_x(mfn)));
+    put_page_and_type(pg);
+    return 0;
+}
+
 static long dc_accept(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
     return 0;
@@ -455,6 +477,7 @@ static const struct domctl_entry domctl_table[] = {
     DC(vm_event_op, dc_eopnotsupp),
     DC(get_cpu_policy, dc_get_cpu_policy),
     DC(set_cpu_policy, dc_set_cpu_policy),
+    DC(hypercall_init, dc_hypercall_init),
     DC(setnodeaffinity, dc_accept),
     DC(getnodeaffinity, dc_accept),
 };

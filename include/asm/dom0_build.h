@@ -17,6 +17,14 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
                               const void *initrd, size_t initrd_bytes,
                               const char *cmdline);
 
+/*
+ * write_hypercall_page(): fill a PV guest's hypercall page (one 32-byte
+ * syscall stub per hypercall; iret's never returns). The dom0 builder and
+ * XEN_DOMCTL_hypercall_init (libxc's builder, for ELF kernels with
+ * XEN_ELFNOTE_HYPERCALL_PAGE) use it.
+ */
+void write_hypercall_page(uint8_t *page);
+
 /* time_init_domain(): wallclock in d's shared_info (wc_sec/wc_nsec, version protocol). */
 void time_init_domain(struct domain *d);
 

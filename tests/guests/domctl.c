@@ -275,6 +275,29 @@ static uint64_t settled_free_pages(void)
  * hypervisor structures), so the checked relation is: no cycle loses the
  * domain's memory (>= 64 pages) and the total drift is < 1 page per cycle.
  */
+/* XEN_DOMCTL_hypercall_init (libxc's builder, ELF kernels with a
+ * hypercall-page note): into a frame the domain owns; -EINVAL otherwise. */
+static void test_hypercall_init(void)
+{
+    long dom = create(0, 0, 1);
+
+    if (!check(dom > 0, "createdomain for hypercall_init"))
+        return;
+    memset(&dc, 0, sizeof(dc));
+    dc.u.max_mem.max_memkb = 4 * POP_PAGES;
+    expect_eq(domctl(XEN_DOMCTL_max_mem, (domid_t)dom), 0, "max_mem");
+    expect_eq(populate((domid_t)dom, 1), 1, "populate one frame");
+    memset(&dc, 0, sizeof(dc));
+    dc.u.hypercall_init.gmfn = extents[0];
+    expect_eq(domctl(XEN_DOMCTL_hypercall_init, (domid_t)dom), 0,
+              "hypercall_init into the domain's frame");
+    memset(&dc, 0, sizeof(dc));
+    dc.u.hypercall_init.gmfn = virt_to_mfn(&dc);
+    expect_eq(domctl(XEN_DOMCTL_hypercall_init, (domid_t)dom), -XEN_EINVAL,
+              "hypercall_init into a frame it does not own");
+    expect_eq(destroy((domid_t)dom), 0, "destroy");
+}
+
 static void test_cycles(void)
 {
     unsigned int bad_rc = 0, lost = 0, exact = 0;
@@ -309,5 +332,6 @@ void test_main(void)
     test_physinfo();
     test_readconsole();
     test_create_errors();
+    test_hypercall_init();
     test_cycles();
 }

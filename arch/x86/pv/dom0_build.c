@@ -260,7 +260,7 @@ static void copy_region(const struct dom0_builder *b, unsigned long va, const vo
 }
 
 /* The hypercall page: entry i is "call" target hypercall_page + 32 * i. */
-static void write_hypercall_page(uint8_t *page)
+void write_hypercall_page(uint8_t *page)
 {
     memset(page, 0xcc, PAGE_SIZE);                  /* int3 padding */
     for (unsigned int i = 0; i < PAGE_SIZE / 32; i++) {
