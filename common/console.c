@@ -52,6 +52,18 @@ void console_write(const char *s, size_t n)
     spin_unlock_irqrestore(&console_lock, flags);
 }
 
+void console_write_guest(const char *s, size_t n)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&console_lock, flags);
+    for (size_t i = 0; i < n; i++) {
+        for (unsigned int c = 0; c < nr_consoles; c++)
+            consoles[c]->putc(s[i]);
+        at_line_start = s[i] == '\n';
+    }
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
 size_t console_ring_read(char *buf, size_t n, uint64_t *pos)
 {
     unsigned long flags;

@@ -30,7 +30,7 @@ long do_console_io(hc_arg_t cmd, hc_arg_t count, hc_arg_t buffer)
             size_t n = MIN(count - done, sizeof(chunk));
             if (raw_copy_from_guest(chunk, (const char *)buffer + done, n))
                 return -EFAULT;
-            console_write(chunk, n);
+            console_write_guest(chunk, n);
             done += n;
         }
         return 0;

@@ -15,6 +15,11 @@ void console_register(const struct console_driver *drv);
 
 /* console_write(): write n bytes to every sink and the ring; takes console_lock. */
 void console_write(const char *s, size_t n);
+/*
+ * console_write_guest(): dom0's CONSOLEIO_write: the sinks only, not the
+ * ring that XEN_SYSCTL_readconsole (xl dmesg) reads, as Xen by default.
+ */
+void console_write_guest(const char *s, size_t n);
 
 /*
  * console_ring_read(): copy up to n bytes of the console ring starting at
