@@ -302,7 +302,8 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
         op->status = GNTST_bad_gntref;
         return;
     }
-    rd = lock_any_domain(op->dom);
+    /* Xen looks the granter up by id only: DOMID_SELF is no domain here. */
+    rd = op->dom == DOMID_SELF ? NULL : lock_any_domain(op->dom);
     if (!rd || !rd->grant_table) {
         if (rd)
             rcu_unlock_domain(rd);
