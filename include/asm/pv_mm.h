@@ -130,4 +130,12 @@ void pv_flush_va_domain(struct domain *d, unsigned long va);
 void pv_flush_cache_local(void);
 void pv_flush_cache_all(void);
 
+/*
+ * pv_guest_l1_frame(): MFN of the L1 table that maps guest virtual address
+ * va under the L4 table l4_mfn, or 0 when there is none (not present,
+ * superpage, or va in the hypervisor's range). Lock-free reads: the caller
+ * takes references on what it then uses.
+ */
+unsigned long pv_guest_l1_frame(unsigned long l4_mfn, unsigned long va);
+
 #endif

@@ -1,4 +1,4 @@
-/* SOURCES: common/grant_table.c arch/x86/pv/grant_map.c arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c tests/unit/pv_mm_fake.c */
+/* SOURCES: common/grant_table.c arch/x86/pv/grant_map.c arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c arch/x86/pv/guest_walk.c tests/unit/pv_mm_fake.c */
 /*
  * Grant tables v1 on the PV MMU's fake machine: every GNTTABOP_* through
  * do_grant_table_op() with Xen 4.17's status codes, and every map/unmap/

@@ -1,4 +1,4 @@
-/* SOURCES: arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c arch/x86/pv/mmu_update.c arch/x86/pv/mmuext.c arch/x86/pv/update_va_mapping.c arch/x86/pv/pv_mm_init.c tests/unit/pv_mm_fake.c */
+/* SOURCES: arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c arch/x86/pv/mmu_update.c arch/x86/pv/mmuext.c arch/x86/pv/update_va_mapping.c arch/x86/pv/pv_mm_init.c arch/x86/pv/guest_walk.c tests/unit/pv_mm_fake.c */
 /*
  * The PV page-type system and MMU hypercalls on a fake machine: every
  * refusal is checked against the errno Xen 4.17 returns, and every

@@ -17,23 +17,6 @@
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 
-static bool gm_va_ok(unsigned long va)
-{
-    return va < (1UL << 47) || va >= HYPERVISOR_VIRT_END;
-}
-
-static unsigned long gm_next_table(unsigned long mfn, unsigned int idx)
-{
-    pte_t e;
-
-    if (!mfn || !mfn_valid(_mfn(mfn)))
-        return 0;
-    e = ACCESS_ONCE(pt_map(mfn)[idx]);
-    if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
-        return 0;
-    return pte_mfn(e);
-}
-
 /* The L1 table frame and slot for addr (see gnttab_pv_create_mapping()); false if none. */
 static bool gm_locate(uint64_t addr, bool contains_pte, unsigned long *l1, unsigned int *slot)
 {
@@ -44,15 +27,9 @@ static bool gm_locate(uint64_t addr, bool contains_pte, unsigned long *l1, unsig
         *slot = (addr & (PAGE_SIZE - 1)) / sizeof(pte_t);
         return mfn_valid(_mfn(*l1));
     }
-    if (!gm_va_ok(addr))
-        return false;
-    unsigned long mfn = current->arch.guest_table;
-    mfn = gm_next_table(mfn, l4_table_offset(addr));
-    mfn = gm_next_table(mfn, l3_table_offset(addr));
-    mfn = gm_next_table(mfn, l2_table_offset(addr));
-    *l1 = mfn;
+    *l1 = pv_guest_l1_frame(current->arch.guest_table, addr);
     *slot = l1_table_offset(addr);
-    return mfn && mfn_valid(_mfn(mfn));
+    return *l1 != 0;
 }
 
 /* Grant PTE flags (Xen's grant_to_pte_flags()), before adjust_guest_l1e(). */

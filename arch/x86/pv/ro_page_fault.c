@@ -18,6 +18,7 @@
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/pv_pt.h>
+#include <asm/pv_mm.h>
 #include <asm/pv_ptwr.h>
 
 #define PFEC_present   (1u << 0)
@@ -166,16 +167,8 @@ static pte_t *guest_l1e(const struct vcpu *v, unsigned long va)
 {
     unsigned long l4 = (v->arch.flags & TF_kernel_mode) || !v->arch.guest_table_user ?
                        v->arch.guest_table : v->arch.guest_table_user;
-    pte_t *t = mfn_to_virt(l4);
-    unsigned int idx[3] = { l4_table_offset(va), l3_table_offset(va), l2_table_offset(va) };
-
-    for (unsigned int lvl = 0; lvl < 3; lvl++) {
-        pte_t e = t[idx[lvl]];
-        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || !mfn_valid(_mfn(pte_mfn(e))))
-            return NULL;
-        t = mfn_to_virt(pte_mfn(e));
-    }
-    return &t[l1_table_offset(va)];
+    unsigned long l1 = pv_guest_l1_frame(l4, va);
+    return l1 ? (pte_t *)mfn_to_virt(l1) + l1_table_offset(va) : NULL;
 }
 
 /* Perform the decoded store on the table entry holding addr; 0 or -errno. */

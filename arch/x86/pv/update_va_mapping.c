@@ -18,37 +18,9 @@
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 
-static bool va_ok(unsigned long va)
-{
-    return va < (1UL << 47) || va >= HYPERVISOR_VIRT_END;
-}
-
-/* The next-level frame named by entry idx of table mfn, or 0 if none (absent or superpage). */
-static unsigned long next_table(unsigned long mfn, unsigned int idx)
-{
-    pte_t e;
-
-    if (!mfn || !mfn_valid(_mfn(mfn)))
-        return 0;
-    e = ACCESS_ONCE(pt_map(mfn)[idx]);
-    if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
-        return 0;
-    return pte_mfn(e);
-}
-
-/* Walk v's kernel tables to the L1 frame covering va (0 if none). Reads via the direct map. */
-static unsigned long find_l1(struct vcpu *v, unsigned long va)
-{
-    unsigned long mfn = v->arch.guest_table;
-
-    mfn = next_table(mfn, l4_table_offset(va));
-    mfn = next_table(mfn, l3_table_offset(va));
-    return next_table(mfn, l2_table_offset(va));
-}
-
 static int update_l1(struct vcpu *v, unsigned long va, pte_t val, const struct pt_ctx *ctx)
 {
-    unsigned long l1 = va_ok(va) ? find_l1(v, va) : 0;
+    unsigned long l1 = pv_guest_l1_frame(v->arch.guest_table, va);
     struct page_info *pg;
     int rc = -EINVAL;
 
