@@ -39,7 +39,8 @@ for ((r = 1; r <= runs; r++)); do
         echo "bench-toolstack: ${labels[$h]} run $r: $res"
         if ! grep -q 'XENIA-TOOLSTACK: workload done' <<< "$console" ||
            grep -q 'XENIA-CHECK [^ ]* FAIL' <<< "$console"; then
-            dead[$h]="$(grep -o 'XENIA-CHECK [^ ]* FAIL.*' <<< "$console" | head -n1) ($log)"
+            why=$(grep -o 'XENIA-CHECK [^ ]* FAIL.*' <<< "$console" | head -n1 || true)
+            dead[$h]="${why:-no result (hung or crashed)} ($log)"
             continue
         fi
         # Per-cycle times (XENIA-TIMES NAME v1 v2 ...) stand in for the
