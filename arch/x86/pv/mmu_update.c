@@ -14,9 +14,8 @@
  * owner of the page tables plus one (0 = the caller). Foreign page-table
  * owners are not supported yet (-EOPNOTSUPP for privileged callers).
  *
- * Not yet: -ERESTART continuations for long batches (Xen preempts every
- * request and passes count | MMU_UPDATE_PREEMPTED); batches run to the
- * end here.
+ * Long batches yield to pending work every PV_BATCH_CHECK_EVERY requests
+ * and continue where they stopped (include/asm/pv_batch.h).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -27,6 +26,7 @@
 #include <asm/current.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
+#include <asm/pv_batch.h>
 
 /*
  * pv_get_pg_owner(): fill ctx for the current domain and foreign domain
@@ -156,11 +156,6 @@ static int check_pt_owner(unsigned int pt_dom)
     return currd->is_privileged ? -EOPNOTSUPP : -EPERM;
 }
 
-/* Requests between preemption checks. */
-#define MMU_UPDATE_BATCH        64
-/* Set in a continued call's count (Xen's internal MMU_UPDATE_PREEMPTED). */
-#define MMU_UPDATE_PREEMPTED    (1u << 31)
-
 static int run_batch(const struct mmu_update *ureqs, unsigned int count,
                      unsigned int foreigndom, unsigned int *done)
 {
@@ -174,7 +169,7 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
     if (rc)
         return rc;
     for (*done = 0; *done < count; (*done)++) {
-        if (*done && !(*done % MMU_UPDATE_BATCH) && hypercall_preempt_check()) {
+        if (pv_batch_preempt(*done)) {
             rc = -ERESTART;
             break;
         }
@@ -204,26 +199,13 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
  */
 long do_mmu_update(hc_arg_t ureqs, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreigndom)
 {
-    unsigned int n = (unsigned int)count, done = 0, before = 0;
+    unsigned int n = (unsigned int)count, done = 0, before;
     const struct mmu_update *reqs = (const struct mmu_update *)ureqs;
-    int rc;
 
-    if (n & MMU_UPDATE_PREEMPTED) {
-        /* A continuation: *pdone holds what the earlier rounds did. */
-        n &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && raw_copy_from_guest(&before, (void *)pdone, sizeof(before)))
-            return -EFAULT;
-    }
+    if (pv_batch_resume(&n, pdone, &before))
+        return -EFAULT;
     if (!guest_range_ok(ureqs, (size_t)n * sizeof(*reqs)))
         return -EFAULT;
-    rc = run_batch(reqs, n, (unsigned int)foreigndom, &done);
-    done += before;
-    if (pdone && raw_copy_to_guest((void *)pdone, &done, sizeof(done)))
-        return rc && rc != -ERESTART ? rc : -EFAULT;
-    if (rc == -ERESTART) {
-        unsigned int left = n - (done - before);
-        hypercall_set_arg(0, ureqs + (done - before) * sizeof(*reqs));
-        hypercall_set_arg(1, left | MMU_UPDATE_PREEMPTED);
-    }
-    return rc;
+    long rc = run_batch(reqs, n, (unsigned int)foreigndom, &done);
+    return pv_batch_finish(rc, ureqs, sizeof(*reqs), n, done, before, pdone);
 }

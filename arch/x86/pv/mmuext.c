@@ -24,6 +24,7 @@
 #include <asm/current.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
+#include <asm/pv_batch.h>
 
 /* Xen's __addr_ok(): lower canonical half, or above the hypervisor's hole. */
 static bool pv_addr_ok(unsigned long va)
@@ -321,31 +322,23 @@ static int one_op(const struct mmuext_op *op, const struct pt_ctx *ctx)
  * not guest memory, -ESRCH / -EPERM for foreigndom (both: pdone untouched).
  * *pdone gets the number of ops done. No lock of its own.
  */
-/* Ops between preemption checks, and the continued-call marker in count (as Xen). */
-#define MMUEXT_BATCH            64
-#define MMU_UPDATE_PREEMPTED    (1u << 31)
-
 long do_mmuext_op(hc_arg_t uops, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreigndom)
 {
-    unsigned int n = (unsigned int)count, done = 0, before = 0;
+    unsigned int n = (unsigned int)count, done = 0, before;
     const struct mmuext_op *ops = (const struct mmuext_op *)uops;
     struct pt_ctx ctx;
     struct mmuext_op op;
     int rc;
 
-    if (n & MMU_UPDATE_PREEMPTED) {
-        /* A continuation: *pdone holds what the earlier rounds did. */
-        n &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && raw_copy_from_guest(&before, (void *)pdone, sizeof(before)))
-            return -EFAULT;
-    }
+    if (pv_batch_resume(&n, pdone, &before))
+        return -EFAULT;
     if (!guest_range_ok(uops, (size_t)n * sizeof(*ops)))
         return -EFAULT;
     rc = pv_get_pg_owner((unsigned int)foreigndom & 0xffff, &ctx);
     if (rc)
         return rc;                                              /* Xen: before any op, pdone untouched */
     for (; done < n; done++) {
-        if (done && !(done % MMUEXT_BATCH) && hypercall_preempt_check()) {
+        if (pv_batch_preempt(done)) {
             rc = -ERESTART;
             break;
         }
@@ -358,12 +351,5 @@ long do_mmuext_op(hc_arg_t uops, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreig
             break;
     }
     pv_put_pg_owner(&ctx);
-    unsigned int total = before + done;
-    if (pdone && raw_copy_to_guest((void *)pdone, &total, sizeof(total)))
-        return rc && rc != -ERESTART ? rc : -EFAULT;
-    if (rc == -ERESTART) {
-        hypercall_set_arg(0, uops + done * sizeof(*ops));
-        hypercall_set_arg(1, (n - done) | MMU_UPDATE_PREEMPTED);
-    }
-    return rc;
+    return pv_batch_finish(rc, uops, sizeof(*ops), n, done, before, pdone);
 }
