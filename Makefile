@@ -3,6 +3,7 @@
 #   make run      boot Xenia + Debian's Linux as dom0 in QEMU (interactive)
 #   make test     unit tests, test guests, system tests: "N passed, N failed"
 #   make bench    Xenia against Debian's Xen 4.17, same workload, ratios
+#   make stress   xl create/destroy on machines side by side, looking for hangs
 
 BUILD    := build
 CC       := gcc
@@ -31,7 +32,7 @@ LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run test bench deps clean unit guests
+.PHONY: all run test bench stress deps clean unit guests
 all: $(BUILD)/xenia
 
 $(BUILD)/include/xen:
@@ -68,6 +69,9 @@ test: deps
 
 bench: deps all
 	bash scripts/bench.sh
+
+stress: deps all
+	bash scripts/stress-toolstack.sh
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests

@@ -179,25 +179,6 @@ static void unlock_pair(struct domain *a, struct domain *b, unsigned long flags)
 }
 
 /*
- * Take l only if it is free. (spin_trylock() in spinlock.h hands out the
- * ticket in `head` instead of `tail`, which leaves the lock broken after
- * the unlock; use it here once that is fixed.)
- */
-static bool evtchn_trylock(spinlock_t *l)
-{
-    uint16_t h = __atomic_load_n(&l->head, __ATOMIC_RELAXED);
-    spinlock_t old = { .head = h, .tail = h };
-    spinlock_t new = { .head = h, .tail = (uint16_t)(h + 1) };
-    uint32_t o, n;
-
-    BUILD_BUG_ON(sizeof(spinlock_t) != sizeof(uint32_t));
-    __builtin_memcpy(&o, &old, sizeof(o));
-    __builtin_memcpy(&n, &new, sizeof(n));
-    return __atomic_compare_exchange_n((uint32_t *)l, &o, n, false,
-                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-/*
  * With held's lock held, also take peer's: directly if that respects the
  * lock order, else only if free (the caller then drops its lock and retries).
  */
@@ -207,7 +188,7 @@ static bool lock_peer(struct domain *held, struct domain *peer)
         spin_lock(&peer->evtchn.lock);
         return true;
     }
-    return evtchn_trylock(&peer->evtchn.lock);
+    return spin_trylock(&peer->evtchn.lock);
 }
 
 /* ---- closing ---- */

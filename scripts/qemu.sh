@@ -5,8 +5,11 @@
 # the machine's: 0 after ACPI power-off, (code << 1) | 1 via isa-debug-exit.
 set -euo pipefail
 hv=$1; hvargs=$2; mods=$3; shift 3
+monitor=none
+[ -z "${XENIA_QEMU_MONITOR:-}" ] || monitor="unix:$XENIA_QEMU_MONITOR,server,nowait"
 exec qemu-system-x86_64 -accel tcg -cpu "${XENIA_QEMU_CPU:-qemu64,+svm}" \
     -smp "${XENIA_QEMU_SMP:-2}" -m "${XENIA_QEMU_MEM:-1024}" \
-    -nographic -no-reboot -monitor none -serial stdio \
+    -nographic -no-reboot -serial stdio \
+    -monitor "$monitor" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$hv" -append "$hvargs" -initrd "$mods" "$@"

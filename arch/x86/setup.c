@@ -11,6 +11,7 @@
 #include <xenia/shutdown.h>
 #include <xenia/acpi.h>
 #include <xenia/version.h>
+#include <xenia/spinlock.h>
 #include <asm/page.h>
 #include <asm/mm_init.h>
 #include <asm/apic.h>
@@ -97,6 +98,9 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
                                        dom0_cmdline);
     printk("Starting dom0 (%u vCPUs)\n", d0->max_vcpus);
     console_input_start();
+    /* Boot ran with interrupts off; from here on locks and IPI waits are checked. */
+    spin_debug_enable();
+    smp_ipi_wait_check_enable();
     vcpu_wake(d0->vcpu[0]);
     reset_stack_and_ret_to_guest(guest_cpu_user_regs());
 }

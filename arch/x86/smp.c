@@ -9,6 +9,11 @@
  * lock_servicing() and wait_mask(), which keep serving requests aimed at
  * themselves, so two CPUs asking each other for work (even with
  * interrupts off) cannot deadlock.
+ *
+ * Once booted, a CPU waits for other CPUs only with interrupts on
+ * (checked): with them off it may hold an IRQ-safe lock that a target
+ * spins on with interrupts off, and that target would never acknowledge.
+ * See the IRQ-safety discipline in include/xenia/spinlock.h.
  */
 #include <xenia/lib.h>
 #include <xenia/spinlock.h>
@@ -68,6 +73,21 @@ static void lock_servicing(spinlock_t *lock)
         smp_poll_ipi_work();
         __builtin_ia32_pause();
     }
+}
+
+static bool ipi_wait_checked;
+
+void smp_ipi_wait_check_enable(void)
+{
+    __atomic_store_n(&ipi_wait_checked, true, __ATOMIC_RELEASE);
+}
+
+/* Panic (naming the caller) if this CPU is about to wait for others with interrupts off. */
+static void check_wait_allowed(const void *caller)
+{
+    if (__atomic_load_n(&ipi_wait_checked, __ATOMIC_ACQUIRE) && !local_irq_is_enabled())
+        panic("CPU %u waits for other CPUs with interrupts off (caller %p)",
+              smp_processor_id(), caller);
 }
 
 static void wait_mask(const cpumask_t *m)
@@ -137,6 +157,7 @@ void on_selected_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg, bool
     cpumask_t targets = others_in(mask, self);
 
     if (!cpumask_empty(&targets)) {
+        check_wait_allowed(__builtin_return_address(0));
         lock_servicing(&call_lock);
         call_data.fn = fn;
         call_data.arg = arg;
@@ -170,6 +191,7 @@ static void flush_tlb_mask(const cpumask_t *targets)
         flush_tlb_local();
         return;
     }
+    check_wait_allowed(__builtin_return_address(0));
     lock_servicing(&flush_lock);
     flush_todo = *targets;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -8,6 +8,8 @@
 #include <asm/irq.h>
 #include <asm/traps.h>
 #include <asm/current.h>
+#include <xenia/spinlock.h>
+#include <asm/x86_defns.h>
 
 struct ex_table_entry {
     unsigned long insn, fixup;
@@ -45,29 +47,54 @@ void show_registers(const struct cpu_user_regs *regs)
     printk("r15: %016lx  cr2: %016lx  ss: %04x\n", regs->r15, read_cr2(), regs->ss);
 }
 
-static void __noreturn fatal_trap(const struct cpu_user_regs *regs)
+static void __noreturn fatal_trap(const struct cpu_user_regs *regs, unsigned long cr2)
 {
     show_registers(regs);
+    if (regs->entry_vector == TRAP_page_fault)
+        printk("page fault address: %016lx\n", cr2);
     panic("FATAL TRAP: vector %u, error code %#x%s", regs->entry_vector,
           regs->error_code,
           regs->entry_vector == TRAP_page_fault ? " (page fault in the hypervisor)" : "");
 }
 
+/*
+ * Exceptions (and int $0x80) run with interrupts on when the interrupted
+ * context had them on, as in Xen: the IDT gates are interrupt gates, so
+ * entry.S arrives here with them off. A guest exception handler takes
+ * locks (the page-table-write emulator takes the same per-table lock as
+ * mmu_update) that other CPUs hold while waiting for a TLB-shootdown IPI
+ * to be acknowledged; with interrupts off it would never take that IPI.
+ * NMI, #DF and #MC keep interrupts off. CR2 is read first, before an
+ * interrupt or a fixed-up fault can change it.
+ */
+static bool exception_runs_with_irqs_on(unsigned int vec, const struct cpu_user_regs *regs)
+{
+    if (!(regs->rflags & X86_EFLAGS_IF))
+        return false;
+    if (vec == LEGACY_SYSCALL_VECTOR)
+        return true;
+    return vec < FIRST_DYNAMIC_VECTOR && vec != TRAP_nmi && vec != TRAP_double_fault &&
+           vec != TRAP_machine_check;
+}
+
 void do_trap(struct cpu_user_regs *regs)
 {
     unsigned int vec = regs->entry_vector;
+    unsigned long cr2 = vec == TRAP_page_fault ? read_cr2() : 0;
 
-    if (vec == LEGACY_SYSCALL_VECTOR && guest_mode(regs)) {
-        pv_handle_int80(regs);
-        return;
-    }
-    if (vec >= FIRST_DYNAMIC_VECTOR) {
+    if (vec >= FIRST_DYNAMIC_VECTOR && vec != LEGACY_SYSCALL_VECTOR) {
         if (irq_handlers[vec])
             irq_handlers[vec](regs);
         return;
     }
+    if (exception_runs_with_irqs_on(vec, regs))
+        local_irq_enable();
+    if (vec == LEGACY_SYSCALL_VECTOR && guest_mode(regs)) {
+        pv_handle_int80(regs);
+        return;
+    }
     if (guest_mode(regs)) {
-        pv_handle_guest_exception(regs);
+        pv_handle_guest_exception(regs, cr2);
         return;
     }
     if ((vec == TRAP_page_fault || vec == TRAP_gp_fault || vec == TRAP_no_segment ||
@@ -77,5 +104,5 @@ void do_trap(struct cpu_user_regs *regs)
         printk("NMI on CPU %u ignored\n", smp_processor_id());
         return;
     }
-    fatal_trap(regs);
+    fatal_trap(regs, cr2);
 }

@@ -35,6 +35,12 @@ void pv_deliver_pending_events(struct vcpu *v, struct cpu_user_regs *frame);
  */
 void pv_inject_trap(struct cpu_user_regs *regs, unsigned int vector, int32_t error_code);
 
+/*
+ * pv_inject_page_fault(): deliver #PF for linear address addr (bytes) with
+ * error_code: the guest reads addr from its vcpu_info's arch.cr2, as on Xen.
+ */
+void pv_inject_page_fault(struct cpu_user_regs *regs, unsigned long addr, uint32_t error_code);
+
 /* pv_bad_iret_frame(): an iretq to the guest faulted (entry.S). */
 void __attribute__((noreturn)) pv_bad_iret_frame(struct cpu_user_regs *regs);
 

@@ -67,6 +67,12 @@ void smp_call_function(void (*fn)(void *), void *arg, bool wait);
 /* smp_ipi_init(): register the IPI handlers (smp_prepare_cpus() calls it). */
 void smp_ipi_init(void);
 
+/*
+ * smp_ipi_wait_check_enable(): from now on, waiting for other CPUs with
+ * interrupts off panics (called once boot is done; see smp.c).
+ */
+void smp_ipi_wait_check_enable(void);
+
 /* smp_poll_ipi_work(): run any cross-CPU request aimed at this CPU (spin loops). */
 void smp_poll_ipi_work(void);
 

@@ -39,15 +39,18 @@ static inline unsigned long read_cr2(void)
     return cr2;
 }
 
-/* do_trap(): every IDT vector lands here (entry.S). */
+/* do_trap(): every IDT vector lands here (entry.S), interrupts off. */
 void do_trap(struct cpu_user_regs *regs);
 /* fixup_exception(): if regs->rip has an .ex_table entry, resume at its fixup. */
 bool fixup_exception(struct cpu_user_regs *regs);
 /* show_registers(): dump a frame to the console. */
 void show_registers(const struct cpu_user_regs *regs);
 
-/* PV hooks (arch/x86/pv/): an exception raised by a guest. */
-void pv_handle_guest_exception(struct cpu_user_regs *regs);
+/*
+ * PV hooks (arch/x86/pv/): an exception raised by a guest, with interrupts
+ * on; cr2 is the faulting linear address of a #PF (read at entry), else 0.
+ */
+void pv_handle_guest_exception(struct cpu_user_regs *regs, unsigned long cr2);
 /* pv_handle_int80(): `int $0x80` from a guest: its trap-table entry, or #GP(0x402). */
 void pv_handle_int80(struct cpu_user_regs *regs);
 

@@ -18,14 +18,8 @@
 #include <asm/pv_bounce.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
+#include <asm/x86_defns.h>
 
-#define X86_EFLAGS_TF   0x00000100
-#define X86_EFLAGS_IF   0x00000200
-#define X86_EFLAGS_IOPL 0x00003000
-#define X86_EFLAGS_NT   0x00004000
-#define X86_EFLAGS_RF   0x00010000
-#define X86_EFLAGS_VM   0x00020000
-#define X86_EFLAGS_AC   0x00040000
 
 int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned long handler,
                            unsigned int flags, uint32_t error_code)
@@ -90,16 +84,15 @@ boolean_param("trap_trace", opt_trap_trace);
 
 void pv_inject_trap(struct cpu_user_regs *regs, unsigned int vector, int32_t error_code)
 {
-    if (opt_trap_trace)
-        printk("d%uv%d: trap %u error %#x at %04x:%lx cr2 %lx\n", current->domain->domain_id,
-               current->vcpu_id, vector, (unsigned int)error_code, regs->cs, regs->rip,
-               vector == TRAP_page_fault ? read_cr2() : 0UL);
     struct vcpu *v = current;
+
+    if (opt_trap_trace)
+        printk("d%uv%d: trap %u error %#x at %04x:%lx cr2 %lx\n", v->domain->domain_id,
+               v->vcpu_id, vector, (unsigned int)error_code, regs->cs, regs->rip,
+               vector == TRAP_page_fault ? (unsigned long)v->vcpu_info->arch.cr2 : 0UL);
     const struct trap_info *ti = &v->arch.trap_ctxt[vector];
     unsigned int flags = 0;
 
-    if (vector == TRAP_page_fault)
-        v->vcpu_info->arch.cr2 = read_cr2();
     if (error_code >= 0)
         flags |= TBF_EXCEPTION_ERRCODE;
     if (TI_GET_IF(ti))
@@ -112,6 +105,12 @@ void pv_inject_trap(struct cpu_user_regs *regs, unsigned int vector, int32_t err
         return;
     }
     pv_create_bounce_frame(regs, ti->address, flags, (uint32_t)error_code);
+}
+
+void pv_inject_page_fault(struct cpu_user_regs *regs, unsigned long addr, uint32_t error_code)
+{
+    current->vcpu_info->arch.cr2 = addr;
+    pv_inject_trap(regs, TRAP_page_fault, (int32_t)error_code);
 }
 
 void pv_deliver_pending_events(struct vcpu *v, struct cpu_user_regs *frame)

@@ -19,8 +19,8 @@
 #include <asm/pv_emulate.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_context.h>
+#include <asm/x86_defns.h>
 
-#define X86_EFLAGS_IF   0x200
 #define FXSAVE_BYTES    512
 
 struct xsave_area {

@@ -16,15 +16,13 @@
 
 #include <xenia/types.h>
 #include <xen/xen.h>
+#include <asm/x86_defns.h>
 
 struct vcpu;
 struct domain;
 
 #define EMUL_MAX_INSN_LEN   15          /* architectural limit, bytes */
 
-#define X86_EFLAGS_TF       0x00000100UL
-#define X86_EFLAGS_DF       0x00000400UL
-#define X86_EFLAGS_RF       0x00010000UL
 #define X86_CR0_TS          0x00000008UL
 #define X86_CR4_TSD         0x00000004UL
 #define X86_CR4_DE          0x00000008UL

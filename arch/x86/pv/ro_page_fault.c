@@ -20,12 +20,12 @@
 #include <asm/pv_pt.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_ptwr.h>
+#include <asm/x86_defns.h>
 
 #define PFEC_present   (1u << 0)
 #define PFEC_write     (1u << 1)
 #define PFEC_reserved  (1u << 3)
 #define PFEC_insn      (1u << 4)
-#define X86_EFLAGS_ZF  0x40UL
 #define MAX_INSN       15
 
 struct store {

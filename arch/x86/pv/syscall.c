@@ -16,12 +16,10 @@
 #include <asm/pv_bounce.h>
 #include <asm/pv_domain.h>
 #include <asm/traps.h>
+#include <asm/x86_defns.h>
 
 #define SYSCALL_STUB_BYTES  64
 #define SYSCALL_RFLAGS_MASK 0x47700UL   /* TF IF DF IOPL NT AC cleared on entry */
-#define X86_EFLAGS_IF       0x200UL
-#define X86_EFLAGS_IOPL     0x3000UL
-#define X86_EFLAGS_VM       0x20000UL
 
 extern const char syscall_stubs[];
 

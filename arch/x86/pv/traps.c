@@ -28,7 +28,7 @@ static bool vector_has_error_code(unsigned int vec)
            vec == TRAP_alignment_check;
 }
 
-void pv_handle_guest_exception(struct cpu_user_regs *regs)
+void pv_handle_guest_exception(struct cpu_user_regs *regs, unsigned long cr2)
 {
     unsigned int vec = regs->entry_vector;
     struct vcpu *v = current;
@@ -43,7 +43,7 @@ void pv_handle_guest_exception(struct cpu_user_regs *regs)
             return;
         break;
     case TRAP_page_fault:
-        if (pv_emulate_pt_write(regs, read_cr2(), regs->error_code))
+        if (pv_emulate_pt_write(regs, cr2, regs->error_code))
             return;
         break;
     case TRAP_no_device:
@@ -62,7 +62,10 @@ void pv_handle_guest_exception(struct cpu_user_regs *regs)
     /* The guest kernel runs in ring 3, but its faults are kernel-mode faults. */
     if (vec == TRAP_page_fault && (v->arch.flags & TF_kernel_mode))
         error_code &= ~PFEC_user_mode;
-    pv_inject_trap(regs, vec, error_code);
+    if (vec == TRAP_page_fault)
+        pv_inject_page_fault(regs, cr2, (uint32_t)error_code);
+    else
+        pv_inject_trap(regs, vec, error_code);
 }
 
 void pv_handle_int80(struct cpu_user_regs *regs)

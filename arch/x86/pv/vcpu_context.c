@@ -5,10 +5,8 @@
 #include <asm/msr.h>
 #include <asm/pv_context.h>
 #include <asm/pv_mm.h>
+#include <asm/x86_defns.h>
 
-#define X86_EFLAGS_IF   0x200UL
-#define X86_EFLAGS_IOPL 0x3000UL
-#define X86_EFLAGS_VM   0x20000UL
 #define LDT_MAX_ENTRIES 8192
 
 static bool context_addresses_ok(const struct vcpu_guest_context *c)
