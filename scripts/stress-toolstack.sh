@@ -23,13 +23,18 @@ parallel=${XENIA_STRESS_PARALLEL:-2}
 cycles=${XENIA_STRESS_CYCLES:-40}
 silence=${XENIA_STRESS_SILENCE:-150}
 hv=${XENIA_HV:-build/xenia}
-syms=${hv}-syms
 [ -e build/debian/vmlinuz ] || bash scripts/fetch-debian.sh
 [ "$hv" != build/xenia ] || make -s all
 bash scripts/mkinitramfs-toolstack.sh > /dev/null
 out=build/stress
 mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.hang "$out"/*.sock
+rm -f "$out"/*.log "$out"/*.hang "$out"/*.sock "$out"/*.result
+# A copy of the hypervisor (and its symbols): rebuilding during a long run
+# must not change what later rounds boot.
+cp "$hv" "$out/hv"
+[ ! -e "$hv-syms" ] || cp "$hv-syms" "$out/hv-syms"
+label=$(basename "$hv")
+hv=$out/hv syms=$out/hv-syms
 
 monitor() { # monitor SOCKET COMMAND...: one monitor command, its answer on stdout
     printf '%s\n' "$2" | socat -t 2 - "UNIX-CONNECT:$1" 2>/dev/null | tr -d '\r' || true
@@ -130,5 +135,5 @@ for ((r = 1; r <= rounds; r++)); do
     done
 done
 total=$((rounds * parallel))
-echo "stress-toolstack: $(basename "$hv"): $done_ok of $total machines done, $hung hung, $failed failed ($cycles create/destroy cycles each, $parallel side by side)"
+echo "stress-toolstack: $label: $done_ok of $total machines done, $hung hung, $failed failed ($cycles create/destroy cycles each, $parallel side by side)"
 [ "$hung" = 0 ] && [ "$failed" = 0 ]
