@@ -52,8 +52,28 @@ $(BUILD)/xenia.lds: arch/x86/xenia.lds.S include/xenia/config.h
 	@mkdir -p $(BUILD)
 	$(CC) -E -P -D__ASSEMBLY__ -Iinclude -x c $< -o $@
 
-$(BUILD)/xenia-syms: $(HV_OBJS) $(BUILD)/xenia.lds
-	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(LIBGCC)
+# The symbol table (common/symbols.c names code addresses in stack traces)
+# takes two links: the first with an empty table, whose text symbols make the
+# table of the second. The table's section lies after text, rodata and
+# data, so no code address moves between the two links (checked).
+$(BUILD)/symbols-empty.S: scripts/build/symbols.awk
+	@mkdir -p $(BUILD)
+	awk -f $< < /dev/null > $@
+
+$(BUILD)/symbols-empty.o $(BUILD)/symbols.o: %.o: %.S
+	$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+$(BUILD)/xenia-syms.0: $(HV_OBJS) $(BUILD)/xenia.lds $(BUILD)/symbols-empty.o
+	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(BUILD)/symbols-empty.o $(LIBGCC)
+
+$(BUILD)/symbols.S: $(BUILD)/xenia-syms.0 scripts/build/symbols.awk
+	nm -n --defined-only $< | awk -f scripts/build/symbols.awk > $@
+
+$(BUILD)/xenia-syms: $(HV_OBJS) $(BUILD)/xenia.lds $(BUILD)/symbols.o
+	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(BUILD)/symbols.o $(LIBGCC)
+	@nm -n --defined-only $@ | awk '$$2 ~ /^[tT]$$/' > $@.text
+	@nm -n --defined-only $(BUILD)/xenia-syms.0 | awk '$$2 ~ /^[tT]$$/' | cmp -s - $@.text || \
+	    { echo "symbols: code moved between the two links"; rm -f $@; exit 1; }
 
 $(BUILD)/xenia: $(BUILD)/xenia-syms
 	$(OBJCOPY) -O binary $< $@
@@ -74,6 +94,6 @@ stress: deps all
 	bash scripts/stress-toolstack.sh
 
 clean:
-	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests
+	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms* $(BUILD)/symbols* $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests
 
 -include $(HV_OBJS:.o=.d)

@@ -44,6 +44,11 @@ static void write_locked(const char *s, size_t n, bool prefix)
     }
 }
 
+void console_force_unlock(void)
+{
+    spin_lock_init(&console_lock);
+}
+
 void console_write(const char *s, size_t n)
 {
     unsigned long flags;

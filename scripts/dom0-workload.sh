@@ -11,6 +11,7 @@
 #   XENIA_RUN_TIMEOUT    seconds for the whole run  (default 300)
 #   XENIA_INITRD         the initramfs (default build/dom0-initrd.cpio)
 #   XENIA_DOM0_ARGS      extra dom0 kernel arguments
+#   XENIA_HV_ARGS        extra hypervisor arguments (the tests add the watchdog)
 # Assumes build/debian (scripts/fetch-debian.sh) and the initramfs exist.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ run_timeout=${XENIA_RUN_TIMEOUT:-300}
 initrd=${XENIA_INITRD:-build/dom0-initrd.cpio}
 # noreboot: a crash must not look like a clean stop (-no-reboot makes a
 # reboot end QEMU with 0, like a power-off).
-hvargs="console=com1 dom0_mem=512M noreboot"
+hvargs="console=com1 dom0_mem=512M noreboot ${XENIA_HV_ARGS:-}"
 dom0="build/debian/vmlinuz console=hvc0 earlyprintk=xen xenia.test=1 ${XENIA_DOM0_ARGS:-}"
 marker="XENIA-DOM0: userspace up"
 

@@ -84,7 +84,7 @@ diagnose() { # diagnose SOCKET REPORT
 # dom0-workload.sh's result line in $out/NAME.result.
 run_one() {
     local name=$1
-    XENIA_QEMU_MONITOR=$out/$name.sock XENIA_INITRD=build/dom0-toolstack-initrd.cpio \
+    XENIA_HV_ARGS="watchdog watchdog_timeout=10" XENIA_QEMU_MONITOR=$out/$name.sock XENIA_INITRD=build/dom0-toolstack-initrd.cpio \
         XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles xenia.toolstack.lifecycle=0" \
         XENIA_BOOT_TIMEOUT=300 XENIA_RUN_TIMEOUT=$((900 + 30 * cycles)) \
         bash scripts/dom0-workload.sh "$hv" "$out/$name.log" > "$out/$name.result" 2>&1 &

@@ -4,6 +4,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/acpi.h>
+#include <asm/madt.h>
 #include <asm/page.h>
 
 struct acpi_header {
@@ -89,4 +90,17 @@ uint16_t acpi_pm1a_control_port(void)
 unsigned int acpi_s5_sleep_type(void)
 {
     return 0;
+}
+
+const struct madt_info *acpi_madt(void)
+{
+    static struct madt_info madt;
+    static int state;                    /* 0 unread, 1 usable, -1 none */
+
+    if (!state) {
+        paddr_t pa = acpi_find_table("APIC");
+        const struct acpi_header *h = pa ? __va(pa) : NULL;
+        state = h && madt_parse(h, h->length, &madt) >= 0 ? 1 : -1;
+    }
+    return state > 0 ? &madt : NULL;
 }

@@ -1,6 +1,7 @@
 /*
- * MADT ("APIC") parsing: which CPUs exist and where the local APIC lives
- * (ACPI 6.4 section 5.2.12). Pure: reads a table the caller mapped.
+ * MADT ("APIC") parsing: which CPUs exist, where the local APIC and the
+ * IO-APICs live, and where ISA IRQs arrive (ACPI 6.4 section 5.2.12).
+ * Pure: reads a table the caller mapped.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -10,6 +11,8 @@
 #define MADT_LAPIC_ADDR_OFF 36
 
 #define MADT_TYPE_LAPIC             0
+#define MADT_TYPE_IOAPIC            1
+#define MADT_TYPE_OVERRIDE          2
 #define MADT_TYPE_LAPIC_OVERRIDE    5
 #define MADT_TYPE_X2APIC            9
 
@@ -55,6 +58,19 @@ static void parse_entry(struct madt_info *info, const uint8_t *e)
         info->lapic_paddr = pa;
         break;
     }
+    case MADT_TYPE_IOAPIC:
+        if (info->nr_ioapics < MADT_MAX_IOAPICS)
+            info->ioapics[info->nr_ioapics++] = (struct madt_ioapic){
+                .id = e[2], .paddr = get32(e + 4), .gsi_base = get32(e + 8) };
+        break;
+    case MADT_TYPE_OVERRIDE: {
+        uint16_t flags;
+        memcpy(&flags, e + 8, 2);
+        if (e[2] == 0 && e[3] < 16 && info->nr_overrides < MADT_MAX_OVERRIDES)
+            info->overrides[info->nr_overrides++] = (struct madt_override){
+                .isa_irq = e[3], .gsi = get32(e + 4), .flags = flags };
+        break;
+    }
     default:
         break;
     }
@@ -64,6 +80,8 @@ static unsigned int min_len(uint8_t type)
 {
     switch (type) {
     case MADT_TYPE_LAPIC:           return 8;
+    case MADT_TYPE_IOAPIC:          return 12;
+    case MADT_TYPE_OVERRIDE:        return 10;
     case MADT_TYPE_LAPIC_OVERRIDE:  return 12;
     case MADT_TYPE_X2APIC:          return 16;
     default:                        return 2;
@@ -90,4 +108,15 @@ int madt_parse(const void *table, size_t len, struct madt_info *info)
         off += e[1];
     }
     return (int)info->nr_cpus;
+}
+
+uint32_t madt_isa_irq_to_gsi(const struct madt_info *info, unsigned int irq, uint16_t *flags)
+{
+    for (unsigned int i = 0; i < info->nr_overrides; i++)
+        if (info->overrides[i].isa_irq == irq) {
+            *flags = info->overrides[i].flags;
+            return info->overrides[i].gsi;
+        }
+    *flags = 0;
+    return irq;
 }

@@ -60,11 +60,25 @@ void apic_eoi(void)
     apic_write(APIC_EOI, 0);
 }
 
+/*
+ * This CPU is between the two xAPIC ICR writes: an NMI handler that sent
+ * an IPI of its own now would make the interrupted one go astray.
+ */
+static bool icr_in_use[NR_CPUS];
+
+bool apic_icr_in_use(void)
+{
+    return ACCESS_ONCE(icr_in_use[smp_processor_id()]);
+}
+
 /* Write the ICR: low word (vector, mode, shorthand) to dest. Interrupts off inside. */
 static void apic_icr_write(uint32_t low, uint32_t dest)
 {
     unsigned long flags = local_irq_save();
+    unsigned int cpu = smp_processor_id();
 
+    ACCESS_ONCE(icr_in_use[cpu]) = true;
+    __asm__ __volatile__("" ::: "memory");
     if (x2apic_mode) {
         /* x2APIC MSR writes are not serialising: order earlier stores first. */
         __asm__ __volatile__("mfence" ::: "memory");
@@ -75,7 +89,14 @@ static void apic_icr_write(uint32_t low, uint32_t dest)
         apic_write(APIC_ICR2, dest << 24);
         apic_write(APIC_ICR, low);
     }
+    __asm__ __volatile__("" ::: "memory");
+    ACCESS_ONCE(icr_in_use[cpu]) = false;
     local_irq_restore(flags);
+}
+
+void apic_send_nmi(uint32_t dest)
+{
+    apic_icr_write(APIC_DM_NMI | APIC_INT_ASSERT, dest);
 }
 
 void apic_send_ipi(uint32_t dest, uint8_t vector)

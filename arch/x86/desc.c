@@ -125,11 +125,11 @@ void cpu_init_descriptors(unsigned int cpu)
     BUG_ON(!tss || !gdt_page);
 
     tss->rsp0 = (unsigned long)&get_cpu_info()->guest_cpu_user_regs.es;
-    for (unsigned int i = 0; i < NR_IST; i++) {
-        void *stack = alloc_xenheap_pages(1);
-        BUG_ON(!stack);
-        tss->ist[i] = (unsigned long)stack + 2 * PAGE_SIZE;
-    }
+    /* IST n (1-based: IST_DF, IST_NMI, IST_MC) tops page n - 1 of this CPU's stack block. */
+    unsigned long block = (unsigned long)get_cpu_info() & ~(STACK_SIZE - 1);
+    BUILD_BUG_ON(NR_IST > IST_STACK_PAGES);
+    for (unsigned int i = 0; i < NR_IST; i++)
+        tss->ist[i] = block + (i + 1) * PAGE_SIZE;
     tss->iomap_base = sizeof(*tss);          /* no I/O bitmap: ring 3 has no ports */
     tss_of[cpu] = tss;
     gdt_page_of[cpu] = gdt_page;

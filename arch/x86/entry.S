@@ -23,6 +23,8 @@
 #define UREGS_cs                (17 * 8)
 #define UREGS_error_code        (15 * 8)
 #define UREGS_entry_vector      (15 * 8 + 4)
+#define TRAP_nmi                2
+#define TRAP_machine_check      18
 
 .macro SAVE_ALL
         push    %rdi
@@ -68,9 +70,18 @@ handle_entry:
         cld
         mov     %rsp, %rdi
         call    do_trap                 /* do_trap(struct cpu_user_regs *) */
+        /*
+         * NMI and #MC arrive on IST stacks: straight back to whatever they
+         * interrupted (guest or not), never through ret_to_guest, which
+         * could idle with that stack live and let the next NMI reuse it.
+         */
+        cmpl    $TRAP_nmi, UREGS_entry_vector(%rsp)
+        je      1f
+        cmpl    $TRAP_machine_check, UREGS_entry_vector(%rsp)
+        je      1f
         testb   $3, UREGS_cs(%rsp)
         jnz     ret_to_guest
-        RESTORE_ALL
+1:      RESTORE_ALL
         iretq
 
 /* SYSCALL from a guest: stub has pushed ss, rsp, rflags, cs, rip. */

@@ -22,7 +22,6 @@
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
-#include <xenia/acpi.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/mm.h>
@@ -30,60 +29,18 @@
 #include <xenia/spinlock.h>
 #include <xen/physdev.h>
 #include <asm/current.h>
+#include <asm/io_apic.h>
 #include <asm/page.h>
 
 #define NR_PIRQS_DOM0       256     /* Xen: nr_static_irqs + extra (for Xenia: fixed) */
 #define NR_PIRQS_DOMU       56      /* Xen: nr_irqs_gsi (24) + extra_domU_irqs (32) */
 #define IOBMP_BYTES         8192
-#define MAX_IOAPICS         8
-#define IOAPIC_REGSEL       0x00
-#define IOAPIC_WINDOW       0x10
 #define IOAPIC_RTE_FIRST    0x10
 #define RTE_DELIVERY_LOWEST 1       /* delivery modes above this are refused */
-
-static __attribute__((unused)) DEFINE_SPINLOCK(ioapic_lock);
 
 static unsigned int nr_pirqs(const struct domain *d)
 {
     return d->is_privileged ? NR_PIRQS_DOM0 : NR_PIRQS_DOMU;
-}
-
-/* ---- the IO-APICs of the MADT ---- */
-
-/* Does the MADT list an IO-APIC at physical address base? */
-static bool ioapic_base_known(uint64_t base)
-{
-#ifndef XENIA_HOST_TEST
-    paddr_t pa = acpi_find_table("APIC");
-    if (!pa)
-        return false;
-    const uint8_t *t = __va(pa);
-    uint32_t len;
-    memcpy(&len, t + 4, sizeof(len));
-    for (uint32_t off = 44; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1]) {
-        uint32_t addr;
-        if (t[off] != 1 || t[off + 1] < 12)     /* type 1: I/O APIC, 12 bytes */
-            continue;
-        memcpy(&addr, t + off + 4, sizeof(addr));
-        if (addr == base)
-            return true;
-    }
-#endif
-    return false;
-}
-
-static uint32_t ioapic_read(uint64_t base, uint32_t reg)
-{
-    uint32_t val = 0;
-#ifndef XENIA_HOST_TEST
-    volatile uint32_t *io = __va(base);
-    unsigned long flags;
-    spin_lock_irqsave(&ioapic_lock, flags);
-    io[IOAPIC_REGSEL / 4] = reg;
-    val = io[IOAPIC_WINDOW / 4];
-    spin_unlock_irqrestore(&ioapic_lock, flags);
-#endif
-    return val;
 }
 
 /* PHYSDEVOP_apic_read/write (dom0): Xen's ioapic_guest_read/write. */
@@ -95,10 +52,11 @@ static long apic_op(int cmd, hc_arg_t arg)
         return -EFAULT;
     if (!current->domain->is_privileged)
         return -EPERM;
-    if (!ioapic_base_known(a.apic_physbase))
+    int idx = ioapic_index_of(a.apic_physbase);
+    if (idx < 0)
         return -EINVAL;
     if (cmd == PHYSDEVOP_apic_read) {
-        a.value = ioapic_read(a.apic_physbase, a.reg);
+        a.value = ioapic_read_reg((unsigned int)idx, a.reg);
         return raw_copy_to_guest((void *)arg, &a, sizeof(a)) ? -EFAULT : 0;
     }
     if (a.reg < IOAPIC_RTE_FIRST || (a.reg & 1))

@@ -21,6 +21,8 @@
 #include <asm/current.h>
 #include <asm/dom0_build.h>
 #include <asm/irq.h>
+#include <asm/io_apic.h>
+#include <asm/nmi.h>
 #include <asm/pv_domain.h>
 
 extern const struct kernel_param __setup_start[], __setup_end[];
@@ -80,6 +82,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     smp_prepare_cpus();
     smp_boot_cpus();
     time_selftest();
+    ioapic_init();
 
     uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
     const struct multiboot_module *mods = __va(mbi->mods_addr);
@@ -98,6 +101,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
                                        dom0_cmdline);
     printk("Starting dom0 (%u vCPUs)\n", d0->max_vcpus);
     console_input_start();
+    watchdog_init();
     /* Boot ran with interrupts off; from here on locks and IPI waits are checked. */
     spin_debug_enable();
     smp_ipi_wait_check_enable();

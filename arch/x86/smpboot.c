@@ -73,38 +73,39 @@ struct cpu_info *cpu_info_of(unsigned int cpu)
 
 /* ---- discovery ---- */
 
-static struct madt_info madt;
+static const struct madt_info *madt;   /* acpi_madt() */
 
 /* CPU 0 is the boot CPU; the others follow in MADT order. */
 static void record_cpus(uint32_t bsp_id)
 {
     cpu_apic_id[0] = bsp_id;
-    for (unsigned int i = 0; i < madt.nr_cpus && nr_cpu_ids < NR_CPUS; i++)
-        if (madt.apic_ids[i] != bsp_id)
-            cpu_apic_id[nr_cpu_ids++] = madt.apic_ids[i];
+    for (unsigned int i = 0; i < madt->nr_cpus && nr_cpu_ids < NR_CPUS; i++)
+        if (madt->apic_ids[i] != bsp_id)
+            cpu_apic_id[nr_cpu_ids++] = madt->apic_ids[i];
 }
 
 void smp_prepare_cpus(void)
 {
     uint32_t bsp_id = apic_id();
-    paddr_t pa = acpi_find_table("APIC");
+    const struct madt_info *m = acpi_madt();
 
     cpu_infos[0] = get_cpu_info();
     get_cpu_info()->processor_id = 0;
     cpumask_set_cpu(0, &cpu_online_map);
     smp_ipi_init();
 
-    if (!pa || madt_parse(__va(pa), *(const uint32_t *)((const char *)__va(pa) + 4), &madt) <= 0) {
+    if (!m || !m->nr_cpus) {
         printk("SMP: no usable MADT; running on the boot CPU only\n");
         cpu_apic_id[0] = bsp_id;
         return;
     }
-    if (madt.lapic_paddr != apic_paddr)
+    madt = m;
+    if (madt->lapic_paddr != apic_paddr)
         printk("SMP: MADT puts the LAPIC at 0x%lx, the MSR at 0x%lx; using the MSR\n",
-               (unsigned long)madt.lapic_paddr, (unsigned long)apic_paddr);
+               (unsigned long)madt->lapic_paddr, (unsigned long)apic_paddr);
     record_cpus(bsp_id);
     printk("SMP: MADT lists %u CPUs (%u disabled, %u beyond NR_CPUS)\n",
-           madt.nr_cpus, madt.nr_disabled, madt.nr_dropped);
+           madt->nr_cpus, madt->nr_disabled, madt->nr_dropped);
 }
 
 /* ---- the trampoline ---- */

@@ -5,9 +5,12 @@
  * copy that faulted) or fatal.
  */
 #include <xenia/lib.h>
+#include <xenia/sched.h>
 #include <asm/irq.h>
 #include <asm/traps.h>
 #include <asm/current.h>
+#include <xenia/console.h>
+#include <xenia/symbols.h>
 #include <xenia/spinlock.h>
 #include <asm/x86_defns.h>
 
@@ -47,9 +50,31 @@ void show_registers(const struct cpu_user_regs *regs)
     printk("r15: %016lx  cr2: %016lx  ss: %04x\n", regs->r15, read_cr2(), regs->ss);
 }
 
+void show_stack(const struct cpu_user_regs *regs)
+{
+    if (guest_mode(regs)) {
+        const struct vcpu *v = current;
+        if (v)
+            printk("(in guest d%uv%d: no hypervisor stack)\n", v->domain->domain_id, v->vcpu_id);
+        else
+            printk("(in a guest: no hypervisor stack)\n");
+        return;
+    }
+    unsigned long sp = regs->rsp;
+    unsigned long top = ((sp | (STACK_SIZE - 1)) + 1) - sizeof(struct cpu_info);
+
+    printk("Xen call trace (code addresses on the stack, innermost first):\n");
+    print_symbol(regs->rip);
+    for (const unsigned long *p = (const unsigned long *)sp; (unsigned long)p < top; p++)
+        if (is_hypervisor_text(*p))
+            print_symbol(*p);
+}
+
 static void __noreturn fatal_trap(const struct cpu_user_regs *regs, unsigned long cr2)
 {
+    console_force_unlock();
     show_registers(regs);
+    show_stack(regs);
     if (regs->entry_vector == TRAP_page_fault)
         printk("page fault address: %016lx\n", cr2);
     panic("FATAL TRAP: vector %u, error code %#x%s", regs->entry_vector,
@@ -82,6 +107,10 @@ void do_trap(struct cpu_user_regs *regs)
     unsigned int vec = regs->entry_vector;
     unsigned long cr2 = vec == TRAP_page_fault ? read_cr2() : 0;
 
+    if (vec == TRAP_nmi) {
+        do_nmi(regs);                    /* from a guest or not: never bounced */
+        return;
+    }
     if (vec >= FIRST_DYNAMIC_VECTOR && vec != LEGACY_SYSCALL_VECTOR) {
         if (irq_handlers[vec])
             irq_handlers[vec](regs);
@@ -100,9 +129,5 @@ void do_trap(struct cpu_user_regs *regs)
     if ((vec == TRAP_page_fault || vec == TRAP_gp_fault || vec == TRAP_no_segment ||
          vec == TRAP_stack_error) && fixup_exception(regs))
         return;
-    if (vec == TRAP_nmi) {
-        printk("NMI on CPU %u ignored\n", smp_processor_id());
-        return;
-    }
     fatal_trap(regs, cr2);
 }

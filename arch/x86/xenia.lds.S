@@ -15,6 +15,7 @@ SECTIONS
         *(.text.head)
         *(.text .text.*)
         *(.fixup_sreg)
+        __text_end = .;
     }
     . = ALIGN(4096);
     .rodata : LMA(.rodata) {
@@ -37,6 +38,11 @@ SECTIONS
         *(.data.page_aligned)
         *(.data .data.*)
         *(.got .got.plt)
+        . = ALIGN(4096);
+    }
+    /* The symbol table (Makefile: two links), after everything whose address it names. */
+    .symbols : LMA(.symbols) {
+        *(.symbols)
         . = ALIGN(4096);       /* keep the padding in the file: the loader reads to __data_end */
     }
     __data_end = .;

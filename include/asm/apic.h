@@ -72,6 +72,13 @@ void apic_eoi(void);
 void apic_send_ipi(uint32_t dest, uint8_t vector);
 /* apic_send_ipi_allbutself(): fixed IPI of vector to every other CPU. */
 void apic_send_ipi_allbutself(uint8_t vector);
+/* apic_send_nmi(): an NMI to the CPU with APIC id dest. */
+void apic_send_nmi(uint32_t dest);
+/*
+ * apic_icr_in_use(): this CPU was interrupted inside an ICR write (xAPIC:
+ * two registers). An NMI handler must not send an IPI then.
+ */
+bool apic_icr_in_use(void);
 /* apic_send_init()/apic_send_startup(): AP start-up messages (smpboot.c). */
 void apic_send_init(uint32_t dest);
 void apic_send_startup(uint32_t dest, paddr_t entry);

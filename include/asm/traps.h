@@ -45,6 +45,14 @@ void do_trap(struct cpu_user_regs *regs);
 bool fixup_exception(struct cpu_user_regs *regs);
 /* show_registers(): dump a frame to the console. */
 void show_registers(const struct cpu_user_regs *regs);
+/*
+ * show_stack(): print the frame's RIP and every word on its hypervisor
+ * stack (up to cpu_info) that is a code address, named: a call trace
+ * without frame pointers, as Xen's. Nothing for a guest frame.
+ */
+void show_stack(const struct cpu_user_regs *regs);
+/* do_nmi(): every NMI (arch/x86/nmi.c): watchdog, state dumps. */
+void do_nmi(const struct cpu_user_regs *regs);
 
 /*
  * PV hooks (arch/x86/pv/): an exception raised by a guest, with interrupts

@@ -10,6 +10,12 @@ void acpi_init(void);
 paddr_t acpi_rsdp_paddr(void);
 /* acpi_find_table(): physical address of the first table with this signature, or 0. */
 paddr_t acpi_find_table(const char sig[4]);
+struct madt_info;
+/*
+ * acpi_madt(): the MADT parsed (CPUs, IO-APICs, ISA overrides), or NULL if
+ * there is none. Parsed on the first call (boot, one CPU); read-only after.
+ */
+const struct madt_info *acpi_madt(void);
 /* acpi_pm1a_control_port(): FADT PM1a_CNT_BLK I/O port, 0 if unknown. */
 uint16_t acpi_pm1a_control_port(void);
 /* acpi_s5_sleep_type(): SLP_TYPa for S5 (QEMU's DSDT uses 0). */

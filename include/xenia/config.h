@@ -35,8 +35,14 @@
 #define HV_L4_LAST_SLOT     271
 
 #define NR_CPUS             64
-#define STACK_ORDER         3                 /* 32 KiB per-CPU stacks */
+/*
+ * Per-CPU stacks: one STACK_SIZE-aligned block of 16 pages, struct
+ * cpu_info at its top. Pages 0-2 are the IST stacks of #DF, NMI and #MC
+ * (so get_cpu_info() works on them too), pages 3-15 the primary stack.
+ */
+#define STACK_ORDER         4                 /* 64 KiB per CPU */
 #define STACK_SIZE          (PAGE_SIZE << STACK_ORDER)
+#define IST_STACK_PAGES     3                 /* the lowest pages of a block */
 #define CPU_INFO_RESERVE    512               /* bytes at a stack's top for struct cpu_info */
 
 #ifndef __ASSEMBLY__

@@ -13,6 +13,12 @@ struct console_driver {
 /* console_register(): add a sink; printk output goes to every sink. Boot only. */
 void console_register(const struct console_driver *drv);
 
+/*
+ * console_force_unlock(): make the console usable whoever holds its lock:
+ * for NMI and fatal paths only (the holder may be the interrupted code).
+ */
+void console_force_unlock(void);
+
 /* console_write(): write n bytes to every sink and the ring; takes console_lock. */
 void console_write(const char *s, size_t n);
 /*

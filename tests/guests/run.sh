@@ -16,7 +16,7 @@ timeout_s=${XENIA_GUEST_TIMEOUT:-60}
 jobs=${XENIA_GUEST_JOBS:-2}
 out=build/guests
 export XENIA_QEMU_MEM=${XENIA_QEMU_MEM:-256}
-hvargs="console=com1 dom0_mem=64M noreboot"
+hvargs="console=com1 dom0_mem=64M noreboot watchdog watchdog_timeout=10"   # a hang explains itself
 
 # Build what builds (-k); a guest without its .elf fails on its own.
 make -s -k -C tests/guests > build/guests.build.log 2>&1

@@ -11,6 +11,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 hv=${XENIA_HV:-build/xenia}
+# The watchdog on (Xen's option): a hang panics with every CPU's call trace
+# in the console log instead of running into the timeout silently.
+watchdog="watchdog watchdog_timeout=10"
 checks=(hypervisor-type hypervisor-version cpus-online fork-exec-1000 tmpfs-64MiB-checksum)
 all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
 
@@ -32,7 +35,7 @@ ls -dt "$out/runs/$(basename "$hv")".* | tail -n +6 | xargs -r rm -rf   # keep 5
 log=$logs/dom0.log
 
 start=$SECONDS
-result=$(bash scripts/dom0-workload.sh "$hv" "$log")
+result=$(XENIA_HV_ARGS="$watchdog ${XENIA_HV_ARGS:-}" bash scripts/dom0-workload.sh "$hv" "$log")
 status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
 console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r

@@ -15,6 +15,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 hv=${XENIA_HV:-build/xenia}
+# The watchdog on (Xen's option): a hang panics with every CPU's call trace
+# in the console log instead of running into the timeout silently.
+watchdog="watchdog watchdog_timeout=10"
 cycles=${XENIA_TOOLSTACK_CYCLES:-5}
 initrd=build/dom0-toolstack-initrd.cpio
 checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
@@ -48,7 +51,7 @@ start=$SECONDS
 result=$(XENIA_INITRD=$initrd \
     XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles ${XENIA_DOM0_ARGS:-}" \
     XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((480 + 6 * cycles))} \
-    bash scripts/dom0-workload.sh "$hv" "$log")
+    XENIA_HV_ARGS="$watchdog ${XENIA_HV_ARGS:-}" bash scripts/dom0-workload.sh "$hv" "$log")
 status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
 console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r

@@ -138,6 +138,9 @@ static jmp_buf poweroff_jmp;
 void machine_power_off(void) { longjmp(poweroff_jmp, 1); }
 uint16_t acpi_pm1a_control_port(void) { return 0x604; }
 paddr_t acpi_find_table(const char sig[4]) { return 0; }
+/* No IO-APIC in these tests: every apic_read/apic_write base is unknown. */
+int ioapic_index_of(uint64_t paddr) { return -1; }
+uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg) { fail(); return 0; }
 bool cpu_online(unsigned int cpu) { return cpu < 2; }
 
 /* Continuations: fake_softirq makes the hypervisor look busy. */

@@ -59,6 +59,24 @@ static void lapic_override(uint64_t pa)
     len += 12;
 }
 
+static void ioapic(uint8_t id, uint32_t pa, uint32_t gsi_base)
+{
+    uint8_t *e = tbl + len;
+    e[0] = 1; e[1] = 12; e[2] = id;
+    put32(e + 4, pa);
+    put32(e + 8, gsi_base);
+    len += 12;
+}
+
+static void iso(uint8_t bus, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+    uint8_t *e = tbl + len;
+    e[0] = 2; e[1] = 10; e[2] = bus; e[3] = irq;
+    put32(e + 4, gsi);
+    memcpy(e + 8, &flags, 2);
+    len += 10;
+}
+
 static struct madt_info info;
 
 static void mixed_table(void **state)
@@ -133,6 +151,49 @@ static void malformed_entries_stop_the_walk(void **state)
     assert_int_equal(madt_parse(tbl, len - 8, &info), 1);
 }
 
+/* QEMU's table: one IO-APIC, IRQ0 on GSI 2, SCI (IRQ 9) level and active high. */
+static void ioapics_and_overrides(void **state)
+{
+    uint16_t flags;
+
+    begin(0xfee00000);
+    lapic(0, 1);
+    ioapic(0, 0xfec00000, 0);
+    iso(0, 0, 2, 0);
+    iso(0, 9, 9, 0xd);                           /* level, active high */
+    iso(1, 5, 20, 0);                            /* not ISA: not kept */
+    iso(0, 16, 30, 0);                           /* not an ISA IRQ: not kept */
+    ioapic(1, 0xfec01000, 24);
+    finish();
+    assert_int_equal(madt_parse(tbl, len, &info), 1);
+    assert_int_equal(info.nr_ioapics, 2);
+    assert_int_equal(info.ioapics[0].id, 0);
+    assert_int_equal(info.ioapics[0].paddr, 0xfec00000);
+    assert_int_equal(info.ioapics[1].gsi_base, 24);
+    assert_int_equal(info.nr_overrides, 2);
+    assert_int_equal(madt_isa_irq_to_gsi(&info, 0, &flags), 2);
+    assert_int_equal(flags, 0);
+    assert_int_equal(madt_isa_irq_to_gsi(&info, 9, &flags), 9);
+    assert_int_equal(flags & MADT_TRIGGER_MASK, MADT_TRIGGER_LEVEL);
+    assert_int_equal(madt_isa_irq_to_gsi(&info, 4, &flags), 4);  /* identity */
+    assert_int_equal(flags, 0);
+}
+
+/* More IO-APICs and overrides than there is room for: the first ones are kept. */
+static void ioapic_room_is_bounded(void **state)
+{
+    begin(0xfee00000);
+    for (unsigned int i = 0; i < MADT_MAX_IOAPICS + 3; i++)
+        ioapic((uint8_t)i, 0xfec00000 + i * 0x1000, i * 24);
+    for (unsigned int i = 0; i < MADT_MAX_OVERRIDES + 3; i++)
+        iso(0, (uint8_t)(i % 16), 100 + i, 0);
+    finish();
+    assert_int_equal(madt_parse(tbl, len, &info), 0);
+    assert_int_equal(info.nr_ioapics, MADT_MAX_IOAPICS);
+    assert_int_equal(info.ioapics[MADT_MAX_IOAPICS - 1].gsi_base, (MADT_MAX_IOAPICS - 1) * 24);
+    assert_int_equal(info.nr_overrides, MADT_MAX_OVERRIDES);
+}
+
 static void more_cpus_than_nr_cpus(void **state)
 {
     begin(0xfee00000);
@@ -152,6 +213,8 @@ int main(void)
         cmocka_unit_test(bad_tables),
         cmocka_unit_test(malformed_entries_stop_the_walk),
         cmocka_unit_test(more_cpus_than_nr_cpus),
+        cmocka_unit_test(ioapics_and_overrides),
+        cmocka_unit_test(ioapic_room_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,9 +51,8 @@ void pv_handle_guest_exception(struct cpu_user_regs *regs, unsigned long cr2)
         __asm__ __volatile__("clts");
         v->arch.ctrlreg[0] &= ~X86_CR0_TS;
         break;
-    case TRAP_nmi:
     case TRAP_machine_check:
-        printk("d%uv%d: NMI/#MC while in guest ignored\n", v->domain->domain_id, v->vcpu_id);
+        printk("d%uv%d: #MC while in guest ignored\n", v->domain->domain_id, v->vcpu_id);
         return;
     default:
         break;

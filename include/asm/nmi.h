@@ -1,0 +1,20 @@
+/* NMIs: the watchdog and every CPU's state dump (arch/x86/nmi.c). */
+#ifndef ASM_NMI_H
+#define ASM_NMI_H
+
+#include <xen/xen.h>
+
+/*
+ * watchdog_init(): with the `watchdog` option, start every online CPU's
+ * tick timer and the PIT's NMI (via the IO-APIC). Boot CPU, once booted.
+ */
+void watchdog_init(void);
+
+/*
+ * all_cpus_dump(): print regs (this CPU's interrupted state) with a call
+ * trace, then have each other online CPU print its own, by NMI (a second
+ * at most each). Takes console_lock through printk.
+ */
+void all_cpus_dump(const struct cpu_user_regs *regs);
+
+#endif
