@@ -7,6 +7,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/console.h>
+#include <xenia/keyhandler.h>
 #include <xenia/spinlock.h>
 #include <xenia/param.h>
 
@@ -108,21 +109,63 @@ void printk(const char *fmt, ...)
 static char input_ring[INPUT_RING_SIZE];
 static unsigned int input_prod, input_cons;     /* under console_lock */
 
+/*
+ * Serial input goes to dom0 until Ctrl-A is typed three times in a row,
+ * then to the hypervisor's debug keys, until the next three (Xen's
+ * conswitch). The Ctrl-As of a switch are eaten; fewer than three are
+ * passed on.
+ */
+#define SWITCH_CODE     0x01            /* Ctrl-A */
+static bool input_to_xen;               /* under console_lock */
+static unsigned int switch_code_count;  /* under console_lock */
+
+static void input_to_dom0(char c)
+{
+    if (input_prod - input_cons < INPUT_RING_SIZE)
+        input_ring[input_prod++ % INPUT_RING_SIZE] = c;
+}
+
 bool console_poll_input(void)
 {
     unsigned long flags;
-    bool got = false;
+    bool got = false, switched = false;
+    char keys[16];
+    unsigned int nr_keys = 0;
+
     spin_lock_irqsave(&console_lock, flags);
     for (unsigned int i = 0; i < nr_consoles; i++) {
         if (!consoles[i]->getc)
             continue;
         for (int c; (c = consoles[i]->getc()) >= 0;) {
-            if (input_prod - input_cons < INPUT_RING_SIZE)
-                input_ring[input_prod++ % INPUT_RING_SIZE] = (char)c;
-            got = true;
+            if (c == SWITCH_CODE) {
+                if (++switch_code_count == 3) {
+                    input_to_xen = !input_to_xen;
+                    switch_code_count = 0;
+                    switched = true;
+                }
+                continue;
+            }
+            for (; switch_code_count; switch_code_count--)
+                if (!input_to_xen) {
+                    input_to_dom0(SWITCH_CODE);
+                    got = true;
+                }
+            if (!input_to_xen) {
+                input_to_dom0((char)c);
+                got = true;
+            } else if (nr_keys < sizeof(keys)) {
+                keys[nr_keys++] = (char)c;
+            }
         }
     }
+    bool to_xen = input_to_xen;
     spin_unlock_irqrestore(&console_lock, flags);
+
+    if (switched)
+        printk("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
+               to_xen ? "Xen" : "DOM0");
+    for (unsigned int i = 0; i < nr_keys; i++)
+        handle_keypress(keys[i]);
     return got;
 }
 

@@ -896,3 +896,40 @@ void evtchn_check_pollers(struct domain *d, evtchn_port_t port)
             vcpu_wake(v);
     }
 }
+
+/* ---- debug key 'e' ---- */
+
+void evtchn_dump(struct domain *d)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->evtchn.lock, flags);
+    printk("Event channel information for domain %u:\n", d->domain_id);
+    printk("    port [pending/masked]: state notify-vCPU, details\n");
+    for (evtchn_port_t port = 1; port < d->evtchn.valid; port++) {
+        const struct evtchn *chn = chn_at(d, port);
+        if (!chn_usable(chn))
+            continue;
+        printk("    %4u [%d/%d]: s=%u n=%u", port, evtchn_2l_is_pending(d, port),
+               evtchn_2l_is_masked(d, port), chn->state, chn->notify_vcpu_id);
+        switch (chn->state) {
+        case ECS_UNBOUND:
+            printk(" remote d%u\n", chn->u.unbound.remote_domid);
+            break;
+        case ECS_INTERDOMAIN:
+            printk(" remote d%u port %u\n", chn->u.interdomain.remote_dom->domain_id,
+                   chn->remote_port);
+            break;
+        case ECS_VIRQ:
+            printk(" virq %u\n", chn->u.virq);
+            break;
+        case ECS_PIRQ:
+            printk(" pirq %u\n", chn->u.pirq);
+            break;
+        default:
+            printk("\n");
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+}

@@ -19,6 +19,7 @@
 #include <xenia/time.h>
 #include <asm/current.h>
 #include <asm/pv_domain.h>
+#include <asm/smp.h>
 
 #define SCHED_SLICE_NS   (30 * 1000 * 1000)
 
@@ -209,5 +210,29 @@ void prepare_to_return_to_guest(struct cpu_user_regs *frame)
             continue;
         pv_deliver_pending_events(v, frame);
         return;
+    }
+}
+
+/* sched_dump(): each online pCPU's running vCPU and run queue (debug key 'r'). */
+void sched_dump(void)
+{
+    unsigned int cpu;
+
+    for_each_cpu(cpu, &cpu_online_map) {
+        struct runqueue *rq = &runqueues[cpu];
+        const struct cpu_info *ci = cpu_info_of(cpu);
+        const struct vcpu *cur = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
+        const struct vcpu *v;
+        unsigned long flags;
+
+        spin_lock_irqsave(&rq->lock, flags);
+        if (cur)
+            printk("CPU%u: running d%uv%d; queued:", cpu, cur->domain->domain_id, cur->vcpu_id);
+        else
+            printk("CPU%u: idle; queued:", cpu);
+        list_for_each_entry(v, &rq->queue, runq_elem)
+            printk(" d%uv%d", v->domain->domain_id, v->vcpu_id);
+        printk("\n");
+        spin_unlock_irqrestore(&rq->lock, flags);
     }
 }

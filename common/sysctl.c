@@ -15,6 +15,7 @@
 #include <xenia/sched.h>
 #include <xenia/mm.h>
 #include <xenia/console.h>
+#include <xenia/keyhandler.h>
 #include <xenia/time.h>
 #include <xenia/domctl.h>
 #include <xenia/spinlock.h>
@@ -272,7 +273,35 @@ static long sc_cpupool_op(struct xen_sysctl *op, bool *copyback)
     return 0;
 }
 
+/*
+ * XEN_SYSCTL_debug_keys: run each key of keys[0, nr_keys) (Xen's
+ * handle_keypress). A long string yields every DEBUG_KEYS_BATCH keys when
+ * work is pending: the op is copied back with the keys left and the
+ * hypercall restarts (-ERESTART). -EFAULT for an unreadable key.
+ */
+#define DEBUG_KEYS_BATCH 16
+
+static long sc_debug_keys(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_debug_keys *k = &op->u.debug_keys;
+
+    for (uint32_t i = 0; i < k->nr_keys; i++) {
+        char c;
+        if (i && !(i % DEBUG_KEYS_BATCH) && hypercall_preempt_check()) {
+            k->keys.p += i;
+            k->nr_keys -= i;
+            *copyback = true;
+            return -ERESTART;
+        }
+        if (raw_copy_from_guest(&c, k->keys.p + i, 1))
+            return -EFAULT;
+        handle_keypress(c);
+    }
+    return 0;
+}
+
 static const sysctl_fn_t sysctl_table[] = {
+    [XEN_SYSCTL_debug_keys] = sc_debug_keys,
     [XEN_SYSCTL_readconsole] = sc_readconsole,
     [XEN_SYSCTL_physinfo] = sc_physinfo,
     [XEN_SYSCTL_sched_id] = sc_sched_id,

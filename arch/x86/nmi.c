@@ -12,9 +12,11 @@
  * rather than wall time keeps a CPU whose host thread was descheduled
  * from looking stuck: it misses ticks and NMIs alike.
  *
- * State dump (all_cpus_dump(): the watchdog, debug key 'd'): the caller
- * prints its own state, then asks each other CPU in turn, by NMI, to print
- * its registers and call trace, waiting at most a second for each.
+ * State dump (all_cpus_dump(): the watchdog, debug key 'd'): each other
+ * CPU is asked by NMI to snapshot its interrupted registers and call trace
+ * (memory reads only: it may have been interrupted holding the console
+ * lock) and the asking CPU prints the snapshots, waiting at most a second
+ * for each. On the fatal path the other CPUs stop after their snapshot.
  */
 #include <xenia/lib.h>
 #include <xenia/console.h>
@@ -22,6 +24,7 @@
 #include <xenia/time.h>
 #include <asm/apic.h>
 #include <asm/current.h>
+#include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/io_apic.h>
 #include <asm/nmi.h>
@@ -49,21 +52,32 @@ static unsigned long ticks_seen[NR_CPUS];          /* as of this CPU's last NMI 
 static unsigned int nmis_without_tick[NR_CPUS];
 static struct timer watchdog_timer[NR_CPUS];
 
-static int dump_target = -1;             /* CPU asked to print its state, or -1 */
+/* A CPU's state as its NMI handler found it. */
+struct cpu_snapshot {
+    struct cpu_user_regs regs;
+    const struct vcpu *vcpu;             /* current then */
+    unsigned long trace[CALL_TRACE_MAX];
+    unsigned int nr_trace;
+};
+
+static struct cpu_snapshot snapshot;     /* filled by dump_target, read by the asking CPU */
+static int dump_target = -1;             /* CPU asked to fill snapshot, or -1 */
 static bool going_down;                  /* a fatal dump is under way */
 
-static void print_cpu_state(unsigned int cpu, const struct cpu_user_regs *regs)
+static void print_cpu_state(unsigned int cpu, const struct cpu_user_regs *regs,
+                            const unsigned long *trace, unsigned int n, const struct vcpu *v)
 {
     printk("*** CPU%u state:\n", cpu);
-    show_registers(regs);
-    show_stack(regs);
+    show_registers_of(cpu, regs);
+    print_call_trace(regs, trace, n, v);
 }
 
-/* This CPU was asked (dump_target) to print its state. NMI context. */
-static void dump_self(unsigned int cpu, const struct cpu_user_regs *regs)
+/* This CPU was asked (dump_target) for a snapshot. NMI context. */
+static void snapshot_self(unsigned int cpu, const struct cpu_user_regs *regs)
 {
-    console_force_unlock();              /* the interrupted code may hold it */
-    print_cpu_state(cpu, regs);
+    snapshot.regs = *regs;
+    snapshot.vcpu = current;
+    snapshot.nr_trace = collect_call_trace(regs, snapshot.trace, CALL_TRACE_MAX);
     __atomic_store_n(&dump_target, -1, __ATOMIC_RELEASE);
     if (__atomic_load_n(&going_down, __ATOMIC_ACQUIRE))
         for (;;)
@@ -73,8 +87,9 @@ static void dump_self(unsigned int cpu, const struct cpu_user_regs *regs)
 void all_cpus_dump(const struct cpu_user_regs *regs)
 {
     unsigned int self = smp_processor_id(), cpu;
+    unsigned long trace[CALL_TRACE_MAX];
 
-    print_cpu_state(self, regs);
+    print_cpu_state(self, regs, trace, collect_call_trace(regs, trace, CALL_TRACE_MAX), current);
     for_each_cpu(cpu, &cpu_online_map) {
         if (cpu == self)
             continue;
@@ -85,7 +100,19 @@ void all_cpus_dump(const struct cpu_user_regs *regs)
             __builtin_ia32_pause();
         if (__atomic_exchange_n(&dump_target, -1, __ATOMIC_ACQ_REL) == (int)cpu)
             printk("*** CPU%u did not answer the NMI\n", cpu);
+        else
+            print_cpu_state(cpu, &snapshot.regs, snapshot.trace, snapshot.nr_trace,
+                            snapshot.vcpu);
     }
+}
+
+void dump_execution_state(void)
+{
+    struct cpu_user_regs regs = { .cs = __HYPERVISOR_CS, .ss = __HYPERVISOR_DS };
+
+    __asm__ __volatile__("lea 0(%%rip), %0; mov %%rsp, %1; pushf; pop %2"
+                         : "=r"(regs.rip), "=r"(regs.rsp), "=r"(regs.rflags));
+    all_cpus_dump(&regs);
 }
 
 static void __noreturn watchdog_fatal(unsigned int cpu, const struct cpu_user_regs *regs)
@@ -128,10 +155,12 @@ void do_nmi(const struct cpu_user_regs *regs)
 {
     unsigned int cpu = smp_processor_id();
 
-    if (__atomic_load_n(&dump_target, __ATOMIC_ACQUIRE) == (int)cpu)
-        dump_self(cpu, regs);
+    bool dump = __atomic_load_n(&dump_target, __ATOMIC_ACQUIRE) == (int)cpu;
+
+    if (dump)
+        snapshot_self(cpu, regs);
     if (!__atomic_load_n(&watchdog_running, __ATOMIC_ACQUIRE)) {
-        if (!__atomic_load_n(&going_down, __ATOMIC_ACQUIRE))
+        if (!dump)
             printk("NMI on CPU %u ignored\n", cpu);
         return;
     }

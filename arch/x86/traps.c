@@ -40,7 +40,12 @@ bool fixup_exception(struct cpu_user_regs *regs)
 
 void show_registers(const struct cpu_user_regs *regs)
 {
-    printk("CPU:    %u\n", smp_processor_id());
+    show_registers_of(smp_processor_id(), regs);
+}
+
+void show_registers_of(unsigned int cpu, const struct cpu_user_regs *regs)
+{
+    printk("CPU:    %u\n", cpu);
     printk("RIP:    %04x:%016lx  RFLAGS: %016lx\n", regs->cs, regs->rip, regs->rflags);
     printk("rax: %016lx  rbx: %016lx  rcx: %016lx\n", regs->rax, regs->rbx, regs->rcx);
     printk("rdx: %016lx  rsi: %016lx  rdi: %016lx\n", regs->rdx, regs->rsi, regs->rdi);
@@ -50,24 +55,43 @@ void show_registers(const struct cpu_user_regs *regs)
     printk("r15: %016lx  cr2: %016lx  ss: %04x\n", regs->r15, read_cr2(), regs->ss);
 }
 
-void show_stack(const struct cpu_user_regs *regs)
+unsigned int collect_call_trace(const struct cpu_user_regs *regs, unsigned long *trace,
+                                unsigned int max)
+{
+    unsigned int n = 0;
+
+    if (guest_mode(regs) || !max)
+        return 0;
+    unsigned long sp = regs->rsp;
+    unsigned long top = ((sp | (STACK_SIZE - 1)) + 1) - sizeof(struct cpu_info);
+    trace[n++] = regs->rip;
+    for (const unsigned long *p = (const unsigned long *)sp; (unsigned long)p < top && n < max; p++)
+        if (is_hypervisor_text(*p))
+            trace[n++] = *p;
+    return n;
+}
+
+void print_call_trace(const struct cpu_user_regs *regs, const unsigned long *trace,
+                      unsigned int n, const struct vcpu *v)
 {
     if (guest_mode(regs)) {
-        const struct vcpu *v = current;
         if (v)
             printk("(in guest d%uv%d: no hypervisor stack)\n", v->domain->domain_id, v->vcpu_id);
         else
             printk("(in a guest: no hypervisor stack)\n");
         return;
     }
-    unsigned long sp = regs->rsp;
-    unsigned long top = ((sp | (STACK_SIZE - 1)) + 1) - sizeof(struct cpu_info);
-
     printk("Xen call trace (code addresses on the stack, innermost first):\n");
-    print_symbol(regs->rip);
-    for (const unsigned long *p = (const unsigned long *)sp; (unsigned long)p < top; p++)
-        if (is_hypervisor_text(*p))
-            print_symbol(*p);
+    for (unsigned int i = 0; i < n; i++)
+        print_symbol(trace[i]);
+}
+
+void show_stack(const struct cpu_user_regs *regs)
+{
+    unsigned long trace[CALL_TRACE_MAX];
+    unsigned int n = collect_call_trace(regs, trace, CALL_TRACE_MAX);
+
+    print_call_trace(regs, trace, n, current);
 }
 
 static void __noreturn fatal_trap(const struct cpu_user_regs *regs, unsigned long cr2)

@@ -11,10 +11,14 @@
 void watchdog_init(void);
 
 /*
- * all_cpus_dump(): print regs (this CPU's interrupted state) with a call
- * trace, then have each other online CPU print its own, by NMI (a second
- * at most each). Takes console_lock through printk.
+ * all_cpus_dump(): print regs (this CPU's state) with a call trace, then
+ * each other online CPU's, snapshotted by its NMI handler (a second at
+ * most each). Takes console_lock through printk; not from NMI context
+ * with the console lock possibly held (the fatal path forces it first).
  */
 void all_cpus_dump(const struct cpu_user_regs *regs);
+
+/* dump_execution_state(): all_cpus_dump() from here (debug key 'd'). */
+void dump_execution_state(void);
 
 #endif

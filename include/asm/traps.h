@@ -45,11 +45,22 @@ void do_trap(struct cpu_user_regs *regs);
 bool fixup_exception(struct cpu_user_regs *regs);
 /* show_registers(): dump a frame to the console. */
 void show_registers(const struct cpu_user_regs *regs);
+/* show_registers_of(): the same for a frame of CPU cpu (a snapshot taken there; CR2 is this CPU's). */
+void show_registers_of(unsigned int cpu, const struct cpu_user_regs *regs);
+struct vcpu;
+#define CALL_TRACE_MAX 64                /* code addresses kept of one stack */
 /*
- * show_stack(): print the frame's RIP and every word on its hypervisor
- * stack (up to cpu_info) that is a code address, named: a call trace
- * without frame pointers, as Xen's. Nothing for a guest frame.
+ * collect_call_trace(): a call trace without frame pointers, as Xen's: the
+ * frame's RIP and every word on its hypervisor stack (up to cpu_info) that
+ * is a code address, at most max of them, into trace. Returns how many;
+ * 0 for a guest frame. Reads memory only: safe in NMI context.
  */
+unsigned int collect_call_trace(const struct cpu_user_regs *regs, unsigned long *trace,
+                                unsigned int max);
+/* print_call_trace(): print what collect_call_trace() gathered, named (v: for a guest frame). */
+void print_call_trace(const struct cpu_user_regs *regs, const unsigned long *trace,
+                      unsigned int n, const struct vcpu *v);
+/* show_stack(): collect_call_trace() + print_call_trace() of this CPU's frame. */
 void show_stack(const struct cpu_user_regs *regs);
 /* do_nmi(): every NMI (arch/x86/nmi.c): watchdog, state dumps. */
 void do_nmi(const struct cpu_user_regs *regs);

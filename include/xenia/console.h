@@ -34,7 +34,11 @@ void console_write_guest(const char *s, size_t n);
  */
 size_t console_ring_read(char *buf, size_t n, uint64_t *pos);
 
-/* console_poll_input(): move waiting serial input into the input ring; true if any. */
+/*
+ * console_poll_input(): move waiting serial input into dom0's input ring,
+ * or, after Ctrl-A three times, run it as debug keys (handle_keypress());
+ * true if dom0 got input. Takes console_lock.
+ */
 bool console_poll_input(void);
 /* console_read_input(): up to n bytes of serial input for dom0; returns bytes copied. */
 size_t console_read_input(char *buf, size_t n);

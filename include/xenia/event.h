@@ -104,6 +104,9 @@ long do_event_channel_op(int cmd, XEN_GUEST_HANDLE_PARAM(void) arg);
  * context and take d's event lock; a VIRQ of the wrong kind is ignored.
  */
 void send_guest_vcpu_virq(struct vcpu *v, uint32_t virq);
+
+/* evtchn_dump(): print d's ports in use (debug key 'e'). Takes d's event lock. */
+void evtchn_dump(struct domain *d);
 void send_guest_global_virq(struct domain *d, uint32_t virq);
 
 /*

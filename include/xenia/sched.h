@@ -171,6 +171,7 @@ void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
 /* sched_remove_vcpu(): take a paused vCPU off its run queue for good (domain destruction). */
 void sched_remove_vcpu(struct vcpu *v);
 void scheduler_init_cpu(unsigned int cpu);     /* run queue + slice timer of cpu */
+void sched_dump(void);                         /* run queues (debug key 'r'); takes their locks */
 void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
 void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
 

@@ -19,7 +19,7 @@ for a in $(cat /proc/cmdline); do
     esac
 done
 # Section 6's checks (also named when xl info fails and everything is skipped).
-lifecycle_checks="xl-info-fields xl-dmesg xl-list-domu xl-vcpu-list xl-pause-unpause
+lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-pause-unpause
     xl-destroy xl-reboot xl-shutdown"
 
 # Every tool call bounded: on a hypervisor under construction a hung
@@ -221,6 +221,16 @@ lifecycle_section() {
     [ $rc = 0 ] && [ -n "$line" ]
     ok=$?; [ $ok = 0 ] || echo "$out" | head -n 5 | sed 's/^/XENIA-XL: /'
     check xl-dmesg $ok "rc=$rc,(XEN)-lines=$n,${line:-no '(XEN) Command line' line}"
+
+    # xl debug-keys: the hypervisor's domain ('q') and event-channel ('e')
+    # dumps land in the console ring, under Xen's own headers.
+    xl debug-keys q > /dev/null 2>&1; rq=$?
+    xl debug-keys e > /dev/null 2>&1; re=$?
+    out=$(xl dmesg 2>/dev/null)
+    echo "$out" | grep -q 'General information for domain 0:'; gq=$?
+    echo "$out" | grep -q 'Event channel information for domain 0:'; ge=$?
+    [ $rq = 0 ] && [ $re = 0 ] && [ $gq = 0 ] && [ $ge = 0 ]
+    check xl-debug-keys $? "q:rc=$rq,found=$((1 - gq)),e:rc=$re,found=$((1 - ge))"
 
     # One running domU: xl list's columns, xl vcpu-list, pause/unpause,
     # then xl destroy while it runs.
