@@ -44,9 +44,13 @@ static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
 
     if (raw_copy_from_guest(&info, (void *)arg, sizeof(info)))
         return -EFAULT;
-    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) ||
+        (info.offset & (__alignof__(struct vcpu_info) - 1)))
         return -ENXIO;
     if (v->vcpu_info_registered)
+        return -EINVAL;
+    /* Only the calling vCPU or one that is down: a running one reads its vcpu_info. */
+    if (v != current && !(v->pause_flags & VPF_down))
         return -EINVAL;
     mfn_t mfn = _mfn(info.mfn);
     if (!mfn_valid(mfn) || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_writable_page))

@@ -1,7 +1,8 @@
 /*
- * vcpu_op: VCPUOP_is_up, register_vcpu_info for vCPU 1, initialise and
- * up vCPU 1 on its own stack (it sets a flag, then downs itself), and
- * the errors Xen 4.17 gives for bad vcpu ids, contexts and commands.
+ * vcpu_op: VCPUOP_is_up, initialise and up vCPU 1 on its own stack (it
+ * sets a flag, then downs itself), register_vcpu_info for vCPU 1 (refused
+ * while it is up, accepted once it is down), and the errors Xen 4.17
+ * gives for bad vcpu ids, offsets, contexts and commands.
  */
 #include "test.h"
 #include <xen/vcpu.h>
@@ -11,6 +12,7 @@ const char test_name[] = "vcpu_op";
 
 static char stack1[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static char info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
+static char gdt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
 static volatile int started, stop;
 static vcpu_guest_context_t ctx;
 extern char secondary_entry[], event_callback[], failsafe_callback[];
@@ -75,13 +77,32 @@ void test_main(void)
     ri.offset = PAGE_SIZE - 8;
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_ENXIO,
               "vcpu_info crossing a page end");
+    ri.offset = 4;
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_ENXIO,
+              "vcpu_info offset not 8-byte aligned");
     ri.offset = 0;
-    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, 0), -XEN_EFAULT,
-              "register_vcpu_info, NULL");
-    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), 0,
-              "register_vcpu_info for vcpu 1");
-    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_EINVAL,
-              "register_vcpu_info twice");
+
+    /*
+     * A context whose GDT is good but whose page table is not: refused,
+     * and nothing of it stays (the GDT frame is not left typed as a
+     * descriptor page: it can be mapped writable again).
+     */
+    {
+        unsigned long gmfn = virt_to_mfn(gdt_page);
+        uint64_t ro = ((uint64_t)gmfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED;
+
+        expect_eq(HYPERVISOR_update_va_mapping((unsigned long)gdt_page, ro, UVMF_INVLPG), 0,
+                  "GDT frame mapped read-only");
+        build_context();
+        ctx.gdt_frames[0] = gmfn;
+        ctx.gdt_ents = 16;
+        ctx.ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn(info_page));   /* writable data, not an L4 */
+        expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EINVAL,
+                  "initialise with a bad page table");
+        expect_eq(HYPERVISOR_update_va_mapping((unsigned long)gdt_page, ro | _PAGE_RW, UVMF_INVLPG),
+                  0, "GDT frame of the refused context is writable again");
+        expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0, "vcpu 1 still down");
+    }
 
     build_context();
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, 0), -XEN_EFAULT, "initialise, NULL");
@@ -91,7 +112,9 @@ void test_main(void)
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0, "up vcpu 1");
     check(wait_for(&started, 1), "vcpu 1 ran its entry point");
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 1, "vcpu 1 is up");
-    check(vi1->time.system_time != 0, "vcpu 1's time info is in the registered page");
+    /* Xen: only for the calling vCPU or one that is down. */
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_EINVAL,
+              "register_vcpu_info for another vCPU while it is up");
 
     stop = 1;
     up_flag = 1;
@@ -105,5 +128,13 @@ void test_main(void)
         }
     }
     expect_eq(up_flag, 0, "vcpu 1 took itself down");
+
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, 0), -XEN_EFAULT,
+              "register_vcpu_info, NULL");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), 0,
+              "register_vcpu_info for vcpu 1 once it is down");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_EINVAL,
+              "register_vcpu_info twice");
+    check(vi1->time.system_time != 0, "vcpu 1's time info is in the registered page");
     expect_eq(HYPERVISOR_vcpu_op(99, 0, 0), -XEN_ENOSYS, "unknown command 99");
 }

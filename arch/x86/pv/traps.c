@@ -100,6 +100,7 @@ long do_set_trap_table(hc_arg_t traps)
             return 0;
         if (!is_canonical_address(ti.address))
             return -EINVAL;
+        ti.cs |= 3;                     /* Xen's fixup_guest_code_selector: the kernel is ring 3 */
         v->arch.trap_ctxt[ti.vector] = ti;
     }
     return 0;
@@ -184,7 +185,7 @@ long do_callback_op(hc_arg_t cmd, hc_arg_t arg)
 long do_stack_switch(hc_arg_t ss, hc_arg_t esp)
 {
     struct vcpu *v = current;
-    v->arch.kernel_ss = ss;
+    v->arch.kernel_ss = ss | 3;         /* Xen's fixup_guest_stack_selector */
     v->arch.kernel_sp = esp;
     return 0;
 }
@@ -231,22 +232,32 @@ long do_set_segment_base(hc_arg_t which, hc_arg_t base)
         wrmsr(kernel ? MSR_GS_BASE : MSR_SHADOW_GS_BASE, base);
         return 0;
     case SEGBASE_GS_USER_SEL: {
-        /* Load the user %gs selector without disturbing the kernel GS base. */
+        /*
+         * Load the user %gs selector without disturbing the kernel GS base.
+         * As Xen: a non-NUL selector gets RPL 3; before a NUL one, a flat
+         * selector (base 0) is loaded, since AMD CPUs keep the old base on
+         * a NUL load; a selector that faults loads NUL.
+         */
         unsigned int sel = (uint16_t)base;
         if (!kernel)
             return -EINVAL;
+        if (sel > 3)
+            sel |= 3;
         __asm__ __volatile__("swapgs\n\t"
+                             "test $~3, %k0\n\t"
+                             "jnz 1f\n\t"
+                             "mov %k1, %%gs\n\t"
                              "1: mov %k0, %%gs\n\t"
                              "2: swapgs\n\t"
                              ".section .fixup_sreg, \"ax\"\n"
-                             "3: xor %k0, %k0\n\t"
-                             "mov %k0, %%gs\n\t"
-                             "jmp 2b\n"
+                             "3: mov %k1, %%gs\n\t"
+                             "xor %k0, %k0\n\t"
+                             "jmp 1b\n"
                              ".previous\n"
                              ".section .ex_table, \"a\"\n"
                              ".align 8\n"
                              ".quad 1b, 3b\n"
-                             ".previous" : "+r"(sel));
+                             ".previous" : "+r"(sel) : "r"(FLAT_USER_DS32));
         v->arch.gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
         return 0;
     }

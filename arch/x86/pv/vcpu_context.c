@@ -32,24 +32,43 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     if (c->ldt_ents > LDT_MAX_ENTRIES || (c->ldt_base & (PAGE_SIZE - 1)))
         return -EINVAL;
 
-    int rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents);
-    if (rc)
-        return rc;
-    rc = pv_set_guest_table(v, c->ctrlreg[3] >> PAGE_SHIFT, false);
-    if (!rc && c->ctrlreg[1])
-        rc = pv_set_guest_table(v, c->ctrlreg[1] >> PAGE_SHIFT, true);
+    /*
+     * Hold the new page tables as L4s before anything changes: a table
+     * that fails validation must leave v as it was, GDT included. Once
+     * held, installing them cannot fail.
+     */
+    unsigned long l4[2] = { c->ctrlreg[3] >> PAGE_SHIFT, c->ctrlreg[1] >> PAGE_SHIFT };
+    unsigned int held = 0;
+    int rc = 0;
+    for (; held < 2 && (held == 0 || l4[held]); held++) {
+        if (!mfn_valid(_mfn(l4[held])) ||
+            get_page_and_type(mfn_to_page(_mfn(l4[held])), v->domain, PGT_l4_page_table)) {
+            rc = -EINVAL;
+            break;
+        }
+    }
+    if (!rc)
+        rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents);
+    if (!rc) {
+        for (unsigned int i = 0; i < held; i++)
+            BUG_ON(pv_set_guest_table(v, l4[i], i == 1));
+    }
+    while (held-- > 0)
+        put_page_and_type(mfn_to_page(_mfn(l4[held])));
     if (rc)
         return rc;
 
     struct cpu_user_regs *r = &v->arch.user_regs;
     *r = c->user_regs;
-    r->cs |= 3;
+    r->cs |= 3;                          /* Xen's fixup_guest_{code,stack}_selector: RPL 3 */
     r->ss |= 3;
     /* The virtual IOPL travels in the context's RFLAGS (Linux gives 1). */
     v->arch.iopl = (unsigned int)((r->rflags & X86_EFLAGS_IOPL) >> 12);
     r->rflags = (r->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     v->arch.flags = (c->flags & VGCF_in_kernel) ? TF_kernel_mode : 0;
     memcpy(v->arch.trap_ctxt, c->trap_ctxt, sizeof(v->arch.trap_ctxt));
+    for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.trap_ctxt); i++)
+        v->arch.trap_ctxt[i].cs |= 3;
     v->arch.ldt_base = c->ldt_base;
     v->arch.ldt_ents = (unsigned int)c->ldt_ents;
     v->arch.kernel_ss = c->kernel_ss | 3;
