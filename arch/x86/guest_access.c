@@ -5,15 +5,18 @@
 size_t copy_bytes_fixup(void *dst, const void *src, size_t n);
 size_t clear_bytes_fixup(void *dst, size_t n);
 
+/* The end of the canonical lower half (48-bit addresses): the non-canonical hole follows. */
+#define CANONICAL_LOW_END   (1UL << 47)
+
 bool guest_range_ok(unsigned long va, size_t bytes)
 {
     unsigned long end = va + bytes;
 
     if (end < va)
         return false;                           /* wraps */
-    if (va < HYPERVISOR_VIRT_START)
-        return end <= HYPERVISOR_VIRT_START;    /* low half, may end at the hole */
-    return va >= HYPERVISOR_VIRT_END;           /* high half, above the hole */
+    if (va < CANONICAL_LOW_END)
+        return end <= CANONICAL_LOW_END;        /* lower half, may end at the hole */
+    return va >= HYPERVISOR_VIRT_END;           /* upper half, above the hypervisor's slots */
 }
 
 size_t raw_copy_from_guest(void *dst, const void *guest_src, size_t bytes)

@@ -163,6 +163,13 @@ static bool setup_trampoline(void)
     return true;
 }
 
+bool smp_trampoline_frame(unsigned long mfn)
+{
+    unsigned long first = trampoline_pa >> PAGE_SHIFT;
+
+    return trampoline_pa && mfn >= first && mfn < first + TRAMP_PAGES;
+}
+
 /* ---- per-AP start ---- */
 
 void __noreturn start_secondary(void)

@@ -73,6 +73,12 @@ void smp_ipi_init(void);
  */
 void smp_ipi_wait_check_enable(void);
 
+/*
+ * smp_trampoline_frame(): is mfn one of the frames below 1 MiB that hold
+ * the AP trampoline (code and page tables the hypervisor keeps)?
+ */
+bool smp_trampoline_frame(unsigned long mfn);
+
 /* smp_poll_ipi_work(): run any cross-CPU request aimed at this CPU (spin loops). */
 void smp_poll_ipi_work(void);
 

@@ -17,7 +17,11 @@
 #include <xenia/types.h>
 #include <xen/xen.h>
 
-/* guest_range_ok(): [va, va+bytes) is guest space (not the hypervisor hole), no wrap. */
+/*
+ * guest_range_ok(): [va, va+bytes) is guest space: within the canonical
+ * lower half, or the upper half above the hypervisor's slots (256-271);
+ * never the non-canonical hole, never wrapping.
+ */
 bool guest_range_ok(unsigned long va, size_t bytes);
 
 /* raw_copy_from_guest()/raw_copy_to_guest(): bytes NOT copied; see above. */

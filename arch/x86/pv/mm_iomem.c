@@ -4,7 +4,8 @@
  *
  * An I/O frame is one with no page_info (above max_page), one in the
  * first MiB (Xen gives all of it to dom_io), or one no E820_RAM range
- * covers (reserved, ACPI, NVS, holes). RAM frames - including the
+ * covers (reserved, ACPI, NVS, holes). Of the first MiB, the frames the
+ * hypervisor keeps for itself (the AP trampoline) are denied to dom0. RAM frames - including the
  * hypervisor's own - are never I/O: they are mapped only through their
  * owner's general references. The answer for a frame never changes, so
  * the reference-free I/O mappings stay consistent (invariant T2).
@@ -14,6 +15,7 @@
 #include <xenia/sched.h>
 #include <asm/e820.h>
 #include <asm/pv_mm.h>
+#include <asm/smp.h>
 
 #define LOW_MB_FRAMES   0x100UL
 #define LAPIC_MFN       0xfee00UL          /* default local APIC page */
@@ -43,12 +45,13 @@ bool pv_mfn_is_io(unsigned long mfn)
 
 /*
  * Dom0 gets every I/O frame except the interrupt controllers the
- * hypervisor drives (Xen denies them to dom0 as well); other domains get
- * none until passthrough exists.
+ * hypervisor drives (Xen denies them to dom0 as well) and the hypervisor's
+ * own code and tables below 1 MiB; other domains get none until
+ * passthrough exists.
  */
 bool pv_io_access_permitted(const struct domain *d, unsigned long mfn)
 {
     if (!d->is_privileged)
         return false;
-    return mfn != LAPIC_MFN && mfn != IOAPIC_MFN;
+    return mfn != LAPIC_MFN && mfn != IOAPIC_MFN && !smp_trampoline_frame(mfn);
 }
