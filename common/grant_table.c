@@ -9,10 +9,11 @@
  *   - version 2 is not offered (Xen with gnttab=max-ver:1): set_version(2)
  *     is -ENOSYS, get_status_frames has no frames to give;
  *   - GNTTABOP_transfer is -ENOSYS;
- *   - batches run to completion: no preemption / continuation.
- *     TODO: hypercall_preempt_check() + continuation as Xen, once Xenia has
- *     hypercall continuations.
  *   - GNTTABOP_dump_table is -ENOSYS, as in Xen 4.17 (no handler there).
+ * Batches (map, unmap, unmap_and_replace, copy, swap) are preemptible as
+ * in Xen: between two items, with work pending, the op returns how many it
+ * did and do_grant_table_op() makes the guest re-issue the call for the
+ * rest (uop advanced, count reduced: -ERESTART).
  * Data structures, reference ownership and lock order: <xenia/grant_table.h>.
  */
 #include <xenia/lib.h>
@@ -28,6 +29,12 @@
 #include <asm/pv_pt.h>
 
 #define MAPTRACK_NONE   (~0u)
+
+/* Stop a batch before item i (never before the first) when work is pending. */
+static bool batch_preempt(unsigned int i)
+{
+    return i && hypercall_preempt_check();
+}
 #define GNTTABOP_CMD_MASK  ((1u << 12) - 1)     /* Xen: GNTTABOP_CONTINUATION_ARG_SHIFT 12 */
 
 #ifdef XENIA_HOST_TEST
@@ -440,7 +447,10 @@ static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
     long rc = 0;
 
     for (unsigned int i = 0; i < count; i++) {
-        /* TODO: preemption point (Xen: batches of 32, hypercall_preempt_check()). */
+        if (batch_preempt(i)) {
+            rc = i;
+            break;
+        }
         if (!replace) {
             struct gnttab_unmap_grant_ref op, *u = (struct gnttab_unmap_grant_ref *)uop + i;
             if (raw_copy_from_guest(&op, u, sizeof(op))) {
@@ -719,7 +729,8 @@ out:
 static long gnttab_copy(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
-        /* TODO: preemption point (Xen: hypercall_preempt_check(), continuation). */
+        if (batch_preempt(i))
+            return i;
         struct gnttab_copy op, *u = (struct gnttab_copy *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
@@ -755,6 +766,8 @@ static int16_t swap_grant_ref(grant_ref_t a, grant_ref_t b)
 static long gnttab_swap(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
+        if (batch_preempt(i))
+            return i;
         struct gnttab_swap_grant_ref op, *u = (struct gnttab_swap_grant_ref *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
@@ -831,7 +844,8 @@ static long gnttab_cache_flush(hc_arg_t uop, unsigned int count)
 static long gnttab_map(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
-        /* TODO: preemption point (Xen: hypercall_preempt_check(), continuation). */
+        if (batch_preempt(i))
+            return i;
         struct gnttab_map_grant_ref op, *u = (struct gnttab_map_grant_ref *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
@@ -843,6 +857,8 @@ static long gnttab_map(hc_arg_t uop, unsigned int count)
     return 0;
 }
 
+static long grant_table_op_single(unsigned int cmd, hc_arg_t uop, unsigned int count);
+
 /*
  * do_grant_table_op(): HYPERVISOR_grant_table_op(cmd, uop, count) for the
  * current vCPU's domain, Xen 4.17 ABI (<xen/grant_table.h>). uop is a
@@ -852,7 +868,8 @@ static long gnttab_map(hc_arg_t uop, unsigned int count)
  * continuation bits on a command other than cache_flush, bad version),
  * -EFAULT (array unreadable or status not writable), -ENOSYS (unknown
  * command, transfer, dump_table, set_version 2), -ESRCH/-EPERM
- * (get_version), cache_flush's -EINVAL/-EPERM/-EOPNOTSUPP. Takes grant
+ * (get_version), cache_flush's -EINVAL/-EPERM/-EOPNOTSUPP, -ERESTART (a
+ * preempted batch: the guest's uop/count arguments now name the rest). Takes grant
  * table locks one at a time; may take page-table locks and free frames.
  */
 long do_grant_table_op(hc_arg_t cmd_arg, hc_arg_t uop, hc_arg_t count_arg)
@@ -879,17 +896,32 @@ long do_grant_table_op(hc_arg_t cmd_arg, hc_arg_t uop, hc_arg_t count_arg)
     if (size && !guest_range_ok(uop, (size_t)count * size))
         return -EFAULT;
 
+    long done;
     switch (cmd) {
-    case GNTTABOP_map_grant_ref:     return gnttab_map(uop, count);
-    case GNTTABOP_unmap_grant_ref:   return gnttab_unmap(uop, count, false);
-    case GNTTABOP_unmap_and_replace: return gnttab_unmap(uop, count, true);
+    case GNTTABOP_map_grant_ref:     done = gnttab_map(uop, count); break;
+    case GNTTABOP_unmap_grant_ref:   done = gnttab_unmap(uop, count, false); break;
+    case GNTTABOP_unmap_and_replace: done = gnttab_unmap(uop, count, true); break;
+    case GNTTABOP_copy:              done = gnttab_copy(uop, count); break;
+    case GNTTABOP_swap_grant_ref:    done = gnttab_swap(uop, count); break;
+    default:                         return grant_table_op_single(cmd, uop, count);
+    }
+    if (done > 0) {                     /* preempted after `done` items: the rest later */
+        hypercall_set_arg(1, uop + (unsigned long)done * size);
+        hypercall_set_arg(2, count - (unsigned long)done);
+        return -ERESTART;
+    }
+    return done;
+}
+
+/* The grant table ops that are not batches (or not preemptible). */
+static long grant_table_op_single(unsigned int cmd, hc_arg_t uop, unsigned int count)
+{
+    switch (cmd) {
     case GNTTABOP_setup_table:       return gnttab_setup_table(uop, count);
-    case GNTTABOP_copy:              return gnttab_copy(uop, count);
     case GNTTABOP_query_size:        return gnttab_query_size(uop, count);
     case GNTTABOP_set_version:       return gnttab_set_version(uop);
     case GNTTABOP_get_status_frames: return gnttab_get_status_frames(uop, count);
     case GNTTABOP_get_version:       return gnttab_get_version(uop);
-    case GNTTABOP_swap_grant_ref:    return gnttab_swap(uop, count);
     case GNTTABOP_cache_flush:       return gnttab_cache_flush(uop, count);
     case GNTTABOP_transfer:          /* TODO: page transfer (Xen 4.17 has it for PV) */
     default:                         return -ENOSYS;

@@ -15,10 +15,12 @@
  * These three never return an error: they return how many extents were
  * done (Xen's rule), stopping at the first extent that fails.
  *
- * Not yet: preemption of long extent lists (Xen returns a continuation
- * with the next extent encoded in cmd >> MEMOP_EXTENT_SHIFT; the entry
- * points below already honour a start extent, so only the preemption
- * check and the register rewrite are missing). XENMEM_exchange (-ENOSYS
+ * Long extent lists are preemptible as in Xen: between two extents, with
+ * work pending, the call returns -ERESTART with the next extent encoded in
+ * its cmd argument (cmd | next << MEMOP_EXTENT_SHIFT) and the guest
+ * re-issues it.
+ *
+ * Not yet: XENMEM_exchange (-ENOSYS
  * for now: Linux dom0 uses it for DMA-contiguous memory, swiotlb-xen,
  * and copes with the failure). Allocation below an address limit
  * (XENMEMF_address_bits) is checked after the fact: a frame above the
@@ -49,7 +51,17 @@ struct memop_args {
     unsigned int address_bits;          /* 0: anywhere */
     bool pod;                           /* XENMEMF_populate_on_demand */
     unsigned int nr_done;               /* in: start extent; out: extents done */
+    bool preempted;                     /* stopped early for pending work */
 };
+
+/* Stop before extent i (never before the call's first) when work is pending (Xen's rule). */
+static bool extent_preempt(struct memop_args *a, unsigned int i, unsigned int first)
+{
+    if (i == first || !hypercall_preempt_check())
+        return false;
+    a->preempted = true;
+    return true;
+}
 
 static unsigned int memop_max_order(const struct domain *d)
 {
@@ -124,9 +136,10 @@ static void increase_reservation(struct memop_args *a)
     if (a->order > memop_max_order(current->domain))
         return;
 
-    unsigned int i;
-    for (i = a->nr_done; i < a->nr_extents; i++) {
-        /* TODO: preemption point (Xen: hypercall_preempt_check()). */
+    unsigned int i, first = a->nr_done;
+    for (i = first; i < a->nr_extents; i++) {
+        if (extent_preempt(a, i, first))
+            break;
         struct page_info *pg = alloc_extent(a);
         if (!pg)
             break;
@@ -158,9 +171,10 @@ static void populate_physmap(struct memop_args *a)
     if (a->order > (a->pod ? XEN_MAX_ORDER : memop_max_order(current->domain)))
         return;
 
-    unsigned int i;
-    for (i = a->nr_done; i < a->nr_extents; i++) {
-        /* TODO: preemption point. */
+    unsigned int i, first = a->nr_done;
+    for (i = first; i < a->nr_extents; i++) {
+        if (extent_preempt(a, i, first))
+            break;
         xen_pfn_t gpfn;
         if (!get_extent(a, i, &gpfn) || !populate_one(a, i, gpfn))
             break;
@@ -198,9 +212,10 @@ static void decrease_reservation(struct memop_args *a)
     if (!extent_range_ok(a) || a->order > memop_max_order(current->domain))
         return;
 
-    unsigned int i;
-    for (i = a->nr_done; i < a->nr_extents; i++) {
-        /* TODO: preemption point. */
+    unsigned int i, first = a->nr_done;
+    for (i = first; i < a->nr_extents; i++) {
+        if (extent_preempt(a, i, first))
+            break;
         xen_pfn_t gmfn;
         if (!get_extent(a, i, &gmfn))
             break;
@@ -252,6 +267,7 @@ static long reservation_op(unsigned int op, unsigned long start, hc_arg_t arg)
         return (long)start;
     }
     a.nr_done = (unsigned int)start;
+    a.preempted = false;
     if (op == XENMEM_populate_physmap && (r.mem_flags & XENMEMF_populate_on_demand))
         a.pod = true;
 
@@ -262,6 +278,10 @@ static long reservation_op(unsigned int op, unsigned long start, hc_arg_t arg)
     else
         populate_physmap(&a);
     rcu_unlock_domain(a.d);
+    if (a.preempted) {
+        hypercall_set_arg(0, op | ((unsigned long)a.nr_done << MEMOP_EXTENT_SHIFT));
+        return -ERESTART;
+    }
     return a.nr_done;
 }
 

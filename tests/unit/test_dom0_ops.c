@@ -147,6 +147,8 @@ bool cpu_online(unsigned int cpu) { return cpu < 2; }
 static unsigned long fake_softirq, fake_args[5];
 unsigned long softirq_pending(unsigned int cpu) { return fake_softirq; }
 void hypercall_set_arg(unsigned int index, unsigned long value) { fake_args[index] = value; }
+/* As arch/x86/pv/syscall.c's. */
+bool hypercall_preempt_check(void) { return !multicall_in_progress() && fake_softirq; }
 
 static uint64_t wallclock_boot_ns;
 void time_set_wallclock_boot(uint64_t ns) { wallclock_boot_ns = ns; }
@@ -286,6 +288,38 @@ static void test_increase_errors(void **state)
     assert_int_equal(memop(XENMEM_increase_reservation, NULL), 0);
     r = resv(NULL, 2, 0);                       /* no list: allowed */
     assert_int_equal(memop(XENMEM_increase_reservation, &r), 2);
+}
+
+/*
+ * Extent lists are preemptible: with work pending, the first extent is
+ * done, then -ERESTART with the next extent in cmd's upper bits; the
+ * re-issued call finishes.
+ */
+static void test_reservation_continuation(void **state)
+{
+    xen_pfn_t list[3] = { 0x100, 0x200, 0x300 };
+    struct xen_memory_reservation r = resv(list, 3, 0);
+
+    fake_softirq = 1;
+    assert_int_equal(memop(XENMEM_populate_physmap, &r), -ERESTART);
+    assert_int_equal(fake_args[0], XENMEM_populate_physmap | (1UL << MEMOP_EXTENT_SHIFT));
+    assert_int_equal(dom0.tot_pages, 1);
+    assert_int_equal(m2p[list[0]], 0x100);
+    /* Re-issued (work still pending): one more extent each time. */
+    assert_int_equal(memop(fake_args[0], &r), -ERESTART);
+    assert_int_equal(fake_args[0], XENMEM_populate_physmap | (2UL << MEMOP_EXTENT_SHIFT));
+    fake_softirq = 0;
+    assert_int_equal(memop(fake_args[0], &r), 3);
+    assert_int_equal(dom0.tot_pages, 3);
+
+    /* decrease_reservation the same way. */
+    fake_softirq = 1;
+    r = resv(list, 3, 0);
+    assert_int_equal(memop(XENMEM_decrease_reservation, &r), -ERESTART);
+    assert_int_equal(dom0.tot_pages, 2);
+    fake_softirq = 0;
+    assert_int_equal(memop(fake_args[0], &r), 3);
+    assert_int_equal(dom0.tot_pages, 0);
 }
 
 static void test_populate_physmap(void **state)
@@ -509,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup(test_increase_decrease, setup),
         cmocka_unit_test_setup(test_increase_errors, setup),
         cmocka_unit_test_setup(test_populate_physmap, setup),
+        cmocka_unit_test_setup(test_reservation_continuation, setup),
         cmocka_unit_test_setup(test_memop_refusals, setup),
         cmocka_unit_test_setup(test_multicall, setup),
         cmocka_unit_test_setup(test_vm_assist, setup),
