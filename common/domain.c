@@ -21,14 +21,36 @@ struct domain *hardware_domain;
 static LIST_HEAD(domain_list);
 static DEFINE_SPINLOCK(domlist_lock);
 
-struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vcpus)
+/* Is domid on the list (dying domains included)? domlist_lock held. */
+static bool domid_in_use_locked(domid_t domid)
+{
+    const struct domain *d;
+
+    list_for_each_entry(d, &domain_list, domain_list)
+        if (d->domain_id == domid)
+            return true;
+    return false;
+}
+
+/* Undo a domain_create() that failed after allocating d: every stage is safe to undo unrun. */
+static void domain_create_undo(struct domain *d)
+{
+    grant_table_domain_destroy(d);
+    d->is_dying = DOMDYING_dead;
+    evtchn_domain_destroy(d);
+    if (d->shared_info)
+        domain_free_shared_info(d);
+    xfree_bytes(d, sizeof(*d));
+}
+
+int domain_create(domid_t domid, bool privileged, unsigned int max_vcpus, struct domain **out)
 {
     if (max_vcpus == 0 || max_vcpus > MAX_VIRT_CPUS_XENIA)
-        return NULL;
+        return -EINVAL;
 
     struct domain *d = xzalloc_bytes(sizeof(*d));
     if (!d)
-        return NULL;
+        return -ENOMEM;
     d->domain_id = domid;
     d->is_privileged = privileged;
     d->max_vcpus = max_vcpus;
@@ -37,6 +59,7 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vc
     spin_lock_init(&d->page_alloc_lock);
     INIT_LIST_HEAD(&d->page_list);
 
+    int rc = -ENOMEM;
     d->shared_info = alloc_xenheap_page();
     if (!d->shared_info)
         goto fail;
@@ -45,26 +68,28 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vc
     for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 
-    if (evtchn_domain_init(d))
-        goto fail;
-    if (pv_domain_init(d))
-        goto fail;
-    if (grant_table_domain_init(d))
+    if ((rc = evtchn_domain_init(d)) || (rc = pv_domain_init(d)) ||
+        (rc = grant_table_domain_init(d)))
         goto fail;
 
+    /* The id is checked where it is taken: two creations cannot both get it. */
     unsigned long flags;
     spin_lock_irqsave(&domlist_lock, flags);
+    if (domid_in_use_locked(domid)) {
+        spin_unlock_irqrestore(&domlist_lock, flags);
+        rc = -EEXIST;
+        goto fail;
+    }
     list_add_tail(&d->domain_list, &domain_list);
     spin_unlock_irqrestore(&domlist_lock, flags);
     if (privileged && !hardware_domain)
         hardware_domain = d;
-    return d;
+    *out = d;
+    return 0;
 
 fail:
-    if (d->shared_info)
-        free_xenheap_page(d->shared_info);
-    xfree_bytes(d, sizeof(*d));
-    return NULL;
+    domain_create_undo(d);
+    return rc;
 }
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu)

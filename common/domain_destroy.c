@@ -149,7 +149,7 @@ int domain_kill(struct domain *d)
 }
 
 /* shared_info back to the xen heap, if nothing but its allocation ref is left. */
-static void free_shared_info(struct domain *d)
+void domain_free_shared_info(struct domain *d)
 {
     struct page_info *pg = mfn_to_page(_mfn(virt_to_mfn(d->shared_info)));
 
@@ -182,6 +182,6 @@ void domain_free(struct domain *d)
         xfree_bytes(v->arch.xsave_area, XSAVE_AREA_ALLOC_BYTES);
         xfree_bytes(v, sizeof(*v));
     }
-    free_shared_info(d);
+    domain_free_shared_info(d);
     xfree_bytes(d, sizeof(*d));
 }

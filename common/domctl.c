@@ -1,13 +1,14 @@
 /*
  * HYPERVISOR_domctl (<xen/domctl.h>, interface version 0x15 = Xen 4.17):
- * the toolstack's per-domain operations. Only dom0 reaches here (checked
- * at dispatch, common/hypercall.c).
+ * the toolstack's per-domain operations, for the privileged domain.
  *
- * The struct xen_domctl is copied in once; interface_version is checked
- * (-EACCES); the target domain is looked up (-ESRCH), except for
- * createdomain and getdomaininfo; one handler per subop works on the copy
- * and says whether Xen copies the struct back (copyback). Subops not in
- * the table answer -ENOSYS.
+ * The struct xen_domctl is copied in once (-EFAULT); interface_version is
+ * checked (-EACCES); an unprivileged caller then gets Xen's answer (-ESRCH
+ * for a missing domain where Xen looks it up, else -EPERM); the target
+ * domain is looked up (-ESRCH), except for createdomain and getdomaininfo;
+ * under domctl_lock (busy: -ERESTART, the call is re-issued) one handler
+ * per subop works on the copy and says whether Xen copies the struct back
+ * (copyback). Subops not in the table answer -ENOSYS.
  *
  * Not yet: cpu policy, getpageframeinfo3, ext vCPU state,
  * HVM, devices, vm_event (-EOPNOTSUPP), gdbsx (-ENOSYS).
@@ -43,6 +44,8 @@ struct domctl_entry {
 
 static const uint32_t cdf_supported = XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_oos_off |
                                       XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu;
+
+static DEFINE_SPINLOCK(domctl_lock);    /* serialises every domctl (Xen's domctl_lock) */
 
 static bool is_self(const struct domain *d)
 {
@@ -100,9 +103,10 @@ static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *
     rc = pick_domid(op->domain, &dom);
     if (rc)
         return rc;
-    struct domain *d = domain_create(dom, false, c->max_vcpus);
-    if (!d)
-        return -ENOMEM;
+    struct domain *d;
+    rc = domain_create(dom, false, c->max_vcpus, &d);
+    if (rc)
+        return rc;
     /* Created paused by the controller, as Xen 4.17 does. */
     d->controller_pause_count = 1;
     __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
@@ -519,8 +523,22 @@ long do_domctl(hc_arg_t u_domctl)
     const struct domctl_entry *e = &domctl_table[op.cmd];
     if (!e->no_domain && !(d = rcu_lock_domain_by_id(op.domain)))
         return -ESRCH;
+    /*
+     * One domctl at a time, as Xen's domctl_lock. A busy lock is not spun
+     * on: the call is re-issued (-ERESTART), so this vCPU stays
+     * preemptible. Inside a multicall (whose entries are not restarted)
+     * it waits, with interrupts on.
+     */
+    if (multicall_in_progress()) {
+        spin_lock(&domctl_lock);
+    } else if (!spin_trylock(&domctl_lock)) {
+        if (d)
+            rcu_unlock_domain(d);
+        return -ERESTART;
+    }
 
     long rc = e->fn(&op, d, &copyback);
+    spin_unlock(&domctl_lock);
     if (d)
         rcu_unlock_domain(d);
     if (copyback && raw_copy_to_guest((void *)u_domctl, &op, sizeof(op)))

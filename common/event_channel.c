@@ -20,11 +20,6 @@ BUILD_BUG_ON(sizeof(struct evtchn) != PAGE_SIZE / EVTCHN_PORTS_PER_PAGE);
 BUILD_BUG_ON(EVTCHN_PORTS_PER_PAGE % EVTCHN_XEN_BUCKET != 0);
 BUILD_BUG_ON(EVTCHNS_PER_DOMAIN_2L % EVTCHN_PORTS_PER_PAGE != 0);
 
-#ifndef spin_lock_irqsave               /* host unit tests: no interrupts */
-#define spin_lock_irqsave(l, f)      do { (f) = 0; spin_lock(l); } while (0)
-#define spin_unlock_irqrestore(l, f) do { (void)(f); spin_unlock(l); } while (0)
-#endif
-
 #define CLOSE_RETRY 1                   /* evtchn_close_locked(): drop lock, retry */
 
 /* ---- port records (caller holds d->evtchn.lock) ---- */

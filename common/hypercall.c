@@ -1,8 +1,11 @@
 /*
- * The hypercall table: the one place that says which hypercalls exist, how
- * many arguments they take, and which need a privileged domain.
- * Handlers are weak references: one whose subsystem is not linked in yet is
- * NULL here and answers -ENOSYS.
+ * The hypercall table: the one place that says which hypercalls exist and
+ * which handler runs each. Privilege is checked inside each handler, where
+ * Xen 4.17's XSM hooks check it (domctl, sysctl, platform_op, physdev_op
+ * and others refuse an unprivileged caller only after the checks Xen makes
+ * first, so a domU sees Xen's error codes). Handlers are weak references:
+ * one that is not linked in (nmi_op, hvm_op today) is NULL here and
+ * answers -ENOSYS.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -15,11 +18,10 @@ typedef long (*hc_fn_t)(hc_arg_t, hc_arg_t, hc_arg_t, hc_arg_t, hc_arg_t);
 struct hypercall_entry {
     hc_fn_t fn;
     const char *name;
-    bool privileged;            /* dom0 only */
 };
 
-#define HC(nr, handler, priv) \
-    [__HYPERVISOR_##nr] = { (hc_fn_t)(handler), #nr, priv }
+#define HC(nr, handler) \
+    [__HYPERVISOR_##nr] = { (hc_fn_t)(handler), #nr }
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-function-type"
@@ -56,37 +58,37 @@ struct hypercall_entry {
 #pragma weak do_domctl
 
 static const struct hypercall_entry hypercall_table[64] = {
-    HC(set_trap_table, do_set_trap_table, false),
-    HC(mmu_update, do_mmu_update, false),
-    HC(set_gdt, do_set_gdt, false),
-    HC(stack_switch, do_stack_switch, false),
-    HC(set_callbacks, do_set_callbacks, false),
-    HC(fpu_taskswitch, do_fpu_taskswitch, false),
-    HC(platform_op, do_platform_op, false),
-    HC(set_debugreg, do_set_debugreg, false),
-    HC(get_debugreg, do_get_debugreg, false),
-    HC(update_descriptor, do_update_descriptor, false),
-    HC(memory_op, do_memory_op, false),
-    HC(multicall, do_multicall, false),
-    HC(update_va_mapping, do_update_va_mapping, false),
-    HC(set_timer_op, do_set_timer_op, false),
-    HC(xen_version, do_xen_version, false),
-    HC(console_io, do_console_io, false),
-    HC(grant_table_op, do_grant_table_op, false),
-    HC(vm_assist, do_vm_assist, false),
-    HC(update_va_mapping_otherdomain, do_update_va_mapping_otherdomain, false),
-    HC(iret, do_iret, false),
-    HC(vcpu_op, do_vcpu_op, false),
-    HC(set_segment_base, do_set_segment_base, false),
-    HC(mmuext_op, do_mmuext_op, false),
-    HC(nmi_op, do_nmi_op, false),
-    HC(sched_op, do_sched_op, false),
-    HC(callback_op, do_callback_op, false),
-    HC(event_channel_op, do_event_channel_op_hc, false),
-    HC(physdev_op, do_physdev_op, false),
-    HC(hvm_op, do_hvm_op, false),
-    HC(sysctl, do_sysctl, false),
-    HC(domctl, do_domctl, false),
+    HC(set_trap_table, do_set_trap_table),
+    HC(mmu_update, do_mmu_update),
+    HC(set_gdt, do_set_gdt),
+    HC(stack_switch, do_stack_switch),
+    HC(set_callbacks, do_set_callbacks),
+    HC(fpu_taskswitch, do_fpu_taskswitch),
+    HC(platform_op, do_platform_op),
+    HC(set_debugreg, do_set_debugreg),
+    HC(get_debugreg, do_get_debugreg),
+    HC(update_descriptor, do_update_descriptor),
+    HC(memory_op, do_memory_op),
+    HC(multicall, do_multicall),
+    HC(update_va_mapping, do_update_va_mapping),
+    HC(set_timer_op, do_set_timer_op),
+    HC(xen_version, do_xen_version),
+    HC(console_io, do_console_io),
+    HC(grant_table_op, do_grant_table_op),
+    HC(vm_assist, do_vm_assist),
+    HC(update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
+    HC(iret, do_iret),
+    HC(vcpu_op, do_vcpu_op),
+    HC(set_segment_base, do_set_segment_base),
+    HC(mmuext_op, do_mmuext_op),
+    HC(nmi_op, do_nmi_op),
+    HC(sched_op, do_sched_op),
+    HC(callback_op, do_callback_op),
+    HC(event_channel_op, do_event_channel_op_hc),
+    HC(physdev_op, do_physdev_op),
+    HC(hvm_op, do_hvm_op),
+    HC(sysctl, do_sysctl),
+    HC(domctl, do_domctl),
 };
 #pragma GCC diagnostic pop
 
@@ -102,7 +104,5 @@ long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr].fn)
         return -ENOSYS;
     const struct hypercall_entry *e = &hypercall_table[nr];
-    if (e->privileged && !current->domain->is_privileged)
-        return -EPERM;
     return e->fn(args[0], args[1], args[2], args[3], args[4]);
 }

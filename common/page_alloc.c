@@ -27,8 +27,6 @@
 #include <string.h>
 #define heap_mfn_to_virt(mfn)   host_mfn_to_virt(mfn)
 #define heap_virt_to_mfn(va)    host_virt_to_mfn(va)
-#define spin_lock_irqsave(l, f)      do { (f) = 0; spin_lock(l); } while (0)
-#define spin_unlock_irqrestore(l, f) do { (void)(f); spin_unlock(l); } while (0)
 #else
 #include <asm/page.h>
 #define heap_mfn_to_virt(mfn)   mfn_to_virt(mfn)

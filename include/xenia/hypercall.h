@@ -55,8 +55,7 @@ long do_domctl(hc_arg_t u_domctl);
 /*
  * hypercall_dispatch(): run hypercall nr with args[0..4] for the current
  * vCPU; returns the value for the guest's %rax. Unknown or unimplemented
- * numbers return -ENOSYS; privileged ones from an unprivileged domain
- * return -EPERM.
+ * numbers return -ENOSYS; privilege is each handler's own check.
  */
 long hypercall_dispatch(unsigned long nr, const unsigned long args[5]);
 

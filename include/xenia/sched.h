@@ -110,8 +110,14 @@ struct domain {
 
 extern struct domain *hardware_domain;   /* dom0 */
 
-/* domain_create(): new domain with id domid; NULL on -ENOMEM/-EEXIST. */
-struct domain *domain_create(domid_t domid, bool privileged, unsigned int max_vcpus);
+/*
+ * domain_create(): a new domain with id domid, one reference (the
+ * domain's own), on the domain list, no vCPUs yet. Returns 0 and *out, or
+ * -EINVAL (max_vcpus 0 or above MAX_VIRT_CPUS_XENIA), -ENOMEM, -EEXIST
+ * (domid in use, dying domains included: checked under domlist_lock).
+ * On failure everything allocated so far is freed. Takes domlist_lock.
+ */
+int domain_create(domid_t domid, bool privileged, unsigned int max_vcpus, struct domain **out);
 /* vcpu_create(): vCPU vcpu_id of d, on pCPU cpu; NULL on -ENOMEM/-EINVAL. */
 struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu);
 /* rcu_lock_domain_by_id(): look up and hold a domain, or NULL (-ESRCH). */
@@ -143,6 +149,8 @@ bool domid_is_free(domid_t domid);
  */
 int domain_kill(struct domain *d);
 void domain_free(struct domain *d);
+/* domain_free_shared_info(): d's shared_info back to the xen heap unless still mapped (then leaked, logged). */
+void domain_free_shared_info(struct domain *d);
 /* domain_shutdown(): record reason (SHUTDOWN_*), stop its vCPUs, notify VIRQ_DOM_EXC. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /*

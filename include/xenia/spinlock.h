@@ -105,10 +105,16 @@ static inline bool local_irq_is_enabled(void)
     return flags & (1UL << 9);                     /* RFLAGS.IF */
 }
 
+#else
+/* Host unit tests: no interrupts to mask. */
+static inline unsigned long local_irq_save(void) { return 0; }
+static inline void local_irq_restore(unsigned long flags) { (void)flags; }
+static inline bool local_irq_is_enabled(void) { return true; }
+#endif
+
 #define spin_lock_irqsave(l, flags) \
     do { (flags) = local_irq_save(); spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) \
     do { spin_unlock(l); local_irq_restore(flags); } while (0)
-#endif
 
 #endif

@@ -358,11 +358,9 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
 
     unsigned int nr_vcpus = opt_dom0_max_vcpus ? opt_dom0_max_vcpus : num_online_cpus();
     nr_vcpus = MIN(MAX(nr_vcpus, 1u), (unsigned int)MAX_VIRT_CPUS_XENIA);
-    b.d = domain_create(0, true, nr_vcpus);
-    if (!b.d) {
-        rc = -ENOMEM;
+    rc = domain_create(0, true, nr_vcpus, &b.d);
+    if (rc)
         goto fail;
-    }
     for (unsigned int i = 0; i < nr_vcpus; i++)
         if (!vcpu_create(b.d, i, i % num_online_cpus())) {
             rc = -ENOMEM;
