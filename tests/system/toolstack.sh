@@ -10,7 +10,7 @@
 #   XENIA_TOOLSTACK_CYCLES=5   create/destroy cycles (50 for a soak)
 #   XENIA_QEMU_MEM=1024        QEMU's RAM (MiB): dom0 512 + two 128 MiB domUs
 #   XENIA_BOOT_TIMEOUT=150     seconds to dom0 userspace
-#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 480 + 6/cycle)
+#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 900 + 10/cycle)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -50,7 +50,7 @@ log=$logs/dom0.log
 start=$SECONDS
 result=$(XENIA_INITRD=$initrd \
     XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles ${XENIA_DOM0_ARGS:-}" \
-    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((480 + 6 * cycles))} \
+    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((900 + 10 * cycles))} \
     XENIA_HV_ARGS="$watchdog ${XENIA_HV_ARGS:-}" bash scripts/dom0-workload.sh "$hv" "$log")
 status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")
