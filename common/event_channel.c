@@ -15,6 +15,7 @@
 #include <xenia/hypercall.h>
 #include <xenia/guest_access.h>
 #include <asm/current.h>
+#include <asm/pirq.h>
 
 BUILD_BUG_ON(sizeof(struct evtchn) != PAGE_SIZE / EVTCHN_PORTS_PER_PAGE);
 BUILD_BUG_ON(EVTCHN_PORTS_PER_PAGE % EVTCHN_XEN_BUCKET != 0);
@@ -252,8 +253,12 @@ static int evtchn_close(struct domain *d, evtchn_port_t port)
 
     for (;;) {
         spin_lock_irqsave(&d->evtchn.lock, flags);
+        const struct evtchn *chn = port_chn(d, port);
+        int pirq = chn && chn->state == ECS_PIRQ ? (int)chn->u.pirq : -1;
         rc = evtchn_close_locked(d, port);
         spin_unlock_irqrestore(&d->evtchn.lock, flags);
+        if (!rc && pirq >= 0)
+            pirq_unbind(d, pirq, port); /* the PIRQ layer's lock: outside ours */
         if (rc != CLOSE_RETRY)
             return rc;
         __builtin_ia32_pause();
@@ -377,14 +382,47 @@ static int evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 }
 
 /*
- * EVTCHNOP_bind_pirq: a domain without access to physical IRQs gets Xen's
- * -EPERM; dom0 gets -ENOSYS until the PIRQ layer (physdev) exists.
+ * EVTCHNOP_bind_pirq: a port on vCPU 0 for the domain's PIRQ b->pirq
+ * (arch/x86/irq.c delivers the interrupts). -EINVAL (pirq out of range,
+ * or not mapped to the domain), -EPERM (a domain without access to
+ * physical IRQs), -EEXIST (already bound), -ENOSPC (no free port). The
+ * port is claimed under the event lock, then bound without it (the PIRQ
+ * layer's lock comes first).
  */
-static int evtchn_bind_pirq(const struct evtchn_bind_pirq *b)
+static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
 {
-    if (!current->domain->is_privileged)
+    struct domain *d = current->domain;
+    unsigned long flags;
+
+    if (b->pirq >= domain_nr_pirqs(d))
+        return -EINVAL;
+    if (!d->is_privileged)
         return -EPERM;
-    return -ENOSYS;
+    spin_lock_irqsave(&d->evtchn.lock, flags);
+    int port = find_free_port(d);
+    if (port >= 0)
+        claim_port(d, (evtchn_port_t)port, ECS_PIRQ, 0)->u.pirq = b->pirq;
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    if (port < 0)
+        return port;
+    int rc = pirq_bind(d, (int)b->pirq, (evtchn_port_t)port);
+    if (rc) {
+        evtchn_close(d, (evtchn_port_t)port);
+        return rc;
+    }
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
+void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->evtchn.lock, flags);
+    const struct evtchn *chn = port_chn(d, port);
+    if (chn && chn->state == ECS_PIRQ && chn->u.pirq == pirq)
+        chn_raise(d, port, chn);
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
 }
 
 /* ---- notification ---- */
@@ -638,10 +676,16 @@ static long op_bind_ipi(XEN_GUEST_HANDLE_PARAM(void) arg)
 static long op_bind_pirq(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct evtchn_bind_pirq op;
+    int rc;
 
     if (copy_in(&op, arg, sizeof(op)))
         return -EFAULT;
-    return evtchn_bind_pirq(&op);
+    rc = evtchn_bind_pirq(&op);
+    if (!rc && copy_out(arg, &op, sizeof(op))) {
+        evtchn_close(current->domain, op.port);
+        rc = -EFAULT;
+    }
+    return rc;
 }
 
 static long op_status(XEN_GUEST_HANDLE_PARAM(void) arg)

@@ -40,6 +40,11 @@ workload() {
     n=$(nproc); v="$n/$(cat /sys/devices/system/cpu/online 2>/dev/null)"
     [ "$n" = 2 ]; check cpus-online $? "$v"
 
+    # Device interrupts reach dom0 as PIRQs: the drivers' lines (i8042, ACPI
+    # SCI...) are bound to event channels (xen-pirq-ioapic-* in /proc/interrupts).
+    v=$(grep -c 'xen-pirq' /proc/interrupts 2>/dev/null)
+    [ "${v:-0}" -ge 1 ]; check dom0-pirqs $? "xen-pirq-lines=${v:-0},$(grep 'xen-pirq' /proc/interrupts | awk '{ print $NF }' | sort -u | tr '\n' ' ')"
+
     # PV MMU stress 1: 1000 fork+exec. A path (/bin/true), never the bare
     # name: ash runs bare applet names in-process, a path it forks and
     # execs. /proc/stat's fork counter shows that they really forked.

@@ -1,8 +1,9 @@
 /*
  * IO-APIC ownership: the hypervisor alone programs redirection entries
  * (RTEs). At boot every pin of every MADT-listed IO-APIC is masked; a pin
- * is then routed only by the hypervisor's own users (today: the watchdog's
- * NMI). Dom0 reads registers through PHYSDEVOP_apic_read (physdev.c).
+ * is then routed only by the hypervisor: the watchdog's NMI (nmi.c) and
+ * GSIs given to dom0 as PIRQs (irq.c). Dom0 reads registers through
+ * PHYSDEVOP_apic_read (physdev.c).
  * Registers: IOREGSEL at +0x00, IOWIN at +0x10 (82093AA datasheet);
  * register 1 holds the version and the highest RTE index, RTE n is the
  * pair of registers 0x10 + 2n (low) and 0x11 + 2n (high: destination).
@@ -23,6 +24,7 @@
 
 #define RTE_DM_NMI          (4u << 8)
 #define RTE_POLARITY_LOW    (1u << 13)
+#define RTE_LEVEL           (1u << 15)
 #define RTE_MASKED          (1u << 16)
 
 struct ioapic {
@@ -88,27 +90,78 @@ uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg)
     return val;
 }
 
+/* The IO-APIC and pin of gsi; NULL if no IO-APIC has it. */
+static const struct ioapic *pin_of(unsigned int gsi, unsigned int *pin)
+{
+    for (unsigned int i = 0; i < nr_ioapics; i++) {
+        const struct ioapic *io = &ioapics[i];
+        if (gsi >= io->gsi_base && gsi < io->gsi_base + io->nr_pins) {
+            *pin = gsi - io->gsi_base;
+            return io;
+        }
+    }
+    return NULL;
+}
+
+unsigned int ioapic_nr_gsis(void)
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < nr_ioapics; i++)
+        n = MAX(n, ioapics[i].gsi_base + ioapics[i].nr_pins);
+    return n;
+}
+
+int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level, bool active_low)
+{
+    unsigned int pin;
+    const struct ioapic *io = pin_of(gsi, &pin);
+    unsigned long flags;
+
+    if (!io)
+        return -ENOENT;
+    uint32_t low = RTE_MASKED | vector | (level ? RTE_LEVEL : 0) |
+                   (active_low ? RTE_POLARITY_LOW : 0);
+    spin_lock_irqsave(&ioapic_lock, flags);
+    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
+    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
+    reg_write(io, IOAPIC_RTE_LOW(pin), low);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+    return 0;
+}
+
+void ioapic_mask_gsi(unsigned int gsi, bool mask)
+{
+    unsigned int pin;
+    const struct ioapic *io = pin_of(gsi, &pin);
+    unsigned long flags;
+
+    if (!io)
+        return;
+    spin_lock_irqsave(&ioapic_lock, flags);
+    uint32_t low = reg_read(io, IOAPIC_RTE_LOW(pin));
+    reg_write(io, IOAPIC_RTE_LOW(pin), mask ? low | RTE_MASKED : low & ~RTE_MASKED);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+}
+
 int ioapic_route_isa_nmi(unsigned int irq, uint32_t dest)
 {
     const struct madt_info *m = acpi_madt();
     uint16_t inti = 0;
     uint32_t gsi = m ? madt_isa_irq_to_gsi(m, irq, &inti) : irq;
+    unsigned int pin;
+    const struct ioapic *io = pin_of(gsi, &pin);
     unsigned long flags;
 
-    for (unsigned int i = 0; i < nr_ioapics; i++) {
-        const struct ioapic *io = &ioapics[i];
-        if (gsi < io->gsi_base || gsi >= io->gsi_base + io->nr_pins)
-            continue;
-        unsigned int pin = gsi - io->gsi_base;
-        uint32_t low = RTE_DM_NMI;       /* physical destination, edge */
-        if ((inti & MADT_POLARITY_MASK) == MADT_POLARITY_LOW)
-            low |= RTE_POLARITY_LOW;
-        spin_lock_irqsave(&ioapic_lock, flags);
-        reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
-        reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
-        reg_write(io, IOAPIC_RTE_LOW(pin), low);
-        spin_unlock_irqrestore(&ioapic_lock, flags);
-        return 0;
-    }
-    return -ENOENT;
+    if (!io)
+        return -ENOENT;
+    uint32_t low = RTE_DM_NMI;           /* physical destination, edge */
+    if ((inti & MADT_POLARITY_MASK) == MADT_POLARITY_LOW)
+        low |= RTE_POLARITY_LOW;
+    spin_lock_irqsave(&ioapic_lock, flags);
+    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
+    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
+    reg_write(io, IOAPIC_RTE_LOW(pin), low);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+    return 0;
 }

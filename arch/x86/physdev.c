@@ -1,9 +1,8 @@
 /*
- * HYPERVISOR_physdev_op (<xen/physdev.h>) for 64-bit PV domains, first
- * version: no physical IRQs are routed to guests yet, so the PIRQ ops
- * answer as Xen does for a domain that has none bound, and dom0's PCI
- * device reports are accepted and ignored. What Linux PV dom0 calls at
- * boot and what it does with the answers:
+ * HYPERVISOR_physdev_op (<xen/physdev.h>) for 64-bit PV domains. The
+ * hardware domain gets the IO-APIC GSIs as PIRQs (arch/x86/irq.c); MSI is
+ * not routed yet, and dom0's PCI device reports are accepted and ignored.
+ * What Linux PV dom0 calls at boot and what it does with the answers:
  *   set_iopl, set_iobitmap        done (iopl kept in v->arch.iopl; the
  *                                 bitmap is validated but not kept yet:
  *                                 arch_vcpu has no field for it)
@@ -11,11 +10,15 @@
  *                                 MADT lists; RTE writes are checked and
  *                                 ignored (Xen owns the IO-APIC)
  *   alloc_irq_vector              Xen's dummy: vector = irq
- *   irq_status_query, eoi         per Xen for unbound PIRQs
+ *   map_pirq (GSI), setup_gsi,    a GSI becomes PIRQ number = GSI, its pin
+ *   unmap_pirq, eoi               programmed, bound with EVTCHNOP_bind_pirq;
+ *                                 a level pin stays masked from the
+ *                                 interrupt to the guest's eoi
+ *   map_pirq (MSI)                -ENOSYS: drivers fall back to INTx
+ *   irq_status_query              needs_eoi, as Xen says to every PV guest
  *   pirq_eoi_gmfn_v1/v2           -ENOSYS after Xen's checks: Linux then
  *                                 frees the page and EOIs by hypercall
- *   map_pirq, setup_gsi           -ENOSYS ("xen map irq failed", boot
- *                                 goes on); get_free_pirq -ENOSPC
+ *   get_free_pirq                 -ENOSPC (no MSI PIRQs yet)
  *   pci_device_add/remove, manage_pci_*, pci_mmcfg_reserved   0
  *   restore_msi(_ext)             -ENODEV (no such device known)
  * Privileged-only ops return -EPERM for a domU.
@@ -30,18 +33,12 @@
 #include <xen/physdev.h>
 #include <asm/current.h>
 #include <asm/io_apic.h>
+#include <asm/pirq.h>
 #include <asm/page.h>
 
-#define NR_PIRQS_DOM0       256     /* Xen: nr_static_irqs + extra (for Xenia: fixed) */
-#define NR_PIRQS_DOMU       56      /* Xen: nr_irqs_gsi (24) + extra_domU_irqs (32) */
 #define IOBMP_BYTES         8192
 #define IOAPIC_RTE_FIRST    0x10
 #define RTE_DELIVERY_LOWEST 1       /* delivery modes above this are refused */
-
-static unsigned int nr_pirqs(const struct domain *d)
-{
-    return d->is_privileged ? NR_PIRQS_DOM0 : NR_PIRQS_DOMU;
-}
 
 /* PHYSDEVOP_apic_read/write (dom0): Xen's ioapic_guest_read/write. */
 static long apic_op(int cmd, hc_arg_t arg)
@@ -99,19 +96,22 @@ static long irq_status_query(hc_arg_t arg)
 
     if (raw_copy_from_guest(&q, (void *)arg, sizeof(q)))
         return -EFAULT;
-    if (q.irq >= nr_pirqs(current->domain))
+    if (q.irq >= domain_nr_pirqs(current->domain))
         return -EINVAL;
     q.flags = XENIRQSTAT_needs_eoi;
     return raw_copy_to_guest((void *)arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
+/* PHYSDEVOP_eoi: the guest handled its PIRQ's interrupt; a level pin is unmasked. */
 static long eoi(hc_arg_t arg)
 {
     struct physdev_eoi e;
 
     if (raw_copy_from_guest(&e, (void *)arg, sizeof(e)))
         return -EFAULT;
-    return -EINVAL;                     /* out of range, or no PIRQ bound there */
+    if (e.irq >= domain_nr_pirqs(current->domain))
+        return -EINVAL;
+    return pirq_eoi(current->domain, (int)e.irq);   /* -EINVAL: nothing mapped there */
 }
 
 static long pirq_eoi_gmfn(hc_arg_t arg)
@@ -144,7 +144,11 @@ static long alloc_irq_vector(hc_arg_t arg)
     return raw_copy_to_guest((void *)arg, &irq, sizeof(irq)) ? -EFAULT : 0;
 }
 
-/* map_pirq/unmap_pirq: the domain checks of Xen's physdev_map_pirq(), then no routing. */
+/*
+ * map_pirq/unmap_pirq: the domain checks of Xen's physdev_map_pirq(),
+ * then, for the hardware domain on itself, GSIs through arch/x86/irq.c
+ * (MSI, and mapping for another domain, are not routed yet: -ENOSYS).
+ */
 static long map_pirq(int cmd, hc_arg_t arg)
 {
     union { struct physdev_map_pirq map; struct physdev_unmap_pirq unmap; } u;
@@ -160,9 +164,23 @@ static long map_pirq(int cmd, hc_arg_t arg)
     struct domain *d = rcu_lock_domain_by_id(domid);
     if (!d)
         return -ESRCH;
-    long rc = (d == current->domain || current->domain->is_privileged) ? -ENOSYS : -EPERM;
-    if (cmd == PHYSDEVOP_unmap_pirq && rc == -ENOSYS)
-        rc = -EINVAL;                   /* nothing mapped at that pirq */
+    long rc;
+    if (d != current->domain && !current->domain->is_privileged)
+        rc = -EPERM;
+    else if (d != hardware_domain || d != current->domain)
+        rc = cmd == PHYSDEVOP_map_pirq ? -ENOSYS : -EINVAL;
+    else if (cmd == PHYSDEVOP_unmap_pirq)
+        rc = u.unmap.pirq < 0 || (unsigned int)u.unmap.pirq >= domain_nr_pirqs(d)
+             ? -EINVAL : pirq_unmap(d, u.unmap.pirq);
+    else if (u.map.type != MAP_PIRQ_TYPE_GSI)
+        rc = -ENOSYS;                   /* MSI: the guest falls back to INTx */
+    else if (u.map.pirq >= (int)domain_nr_pirqs(d))
+        rc = -EINVAL;
+    else {
+        rc = pirq_map_gsi(d, u.map.index, &u.map.pirq);
+        if (!rc && raw_copy_to_guest((void *)arg, &u.map, sizeof(u.map)))
+            rc = -EFAULT;
+    }
     rcu_unlock_domain(d);
     return rc;
 }
@@ -185,7 +203,9 @@ static long setup_gsi(hc_arg_t arg)
         return -EFAULT;
     if (s.gsi < 0 || s.gsi >= 24)       /* Xen: nr_irqs_gsi */
         return -EINVAL;
-    return current->domain->is_privileged ? -ENOSYS : -EPERM;
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    return pirq_setup_gsi(s.gsi, s.triggering, s.polarity);
 }
 
 static long get_free_pirq(hc_arg_t arg)
@@ -201,8 +221,9 @@ static long get_free_pirq(hc_arg_t arg)
  * do_physdev_op(): cmd PHYSDEVOP_*, arg the op's struct in guest memory
  * (copied in once, out once where the op has output). Returns 0 or -errno
  * as listed at the top: -EFAULT (bad arg), -EPERM (privileged op from a
- * domU), -EINVAL (bad value), -ENOSYS (unknown cmd, or no PIRQ routing
- * yet). Takes ioapic_lock (IRQ-safe) for IO-APIC reads.
+ * domU), -EINVAL (bad value), -EBUSY (a GSI the hypervisor or another
+ * domain holds), -EEXIST (setup_gsi again), -ENOSYS (unknown cmd, MSI).
+ * Takes pirq_lock and ioapic_lock (both IRQ-safe).
  */
 long do_physdev_op(hc_arg_t cmd, hc_arg_t arg)
 {

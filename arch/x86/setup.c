@@ -22,6 +22,7 @@
 #include <asm/dom0_build.h>
 #include <asm/irq.h>
 #include <asm/io_apic.h>
+#include <asm/pirq.h>
 #include <asm/nmi.h>
 #include <asm/pv_domain.h>
 
@@ -83,6 +84,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
     smp_boot_cpus();
     time_selftest();
     ioapic_init();
+    pirq_init();
 
     uint32_t nr_mods = (mbi->flags & MBI_MODULES) ? mbi->mods_count : 0;
     const struct multiboot_module *mods = __va(mbi->mods_addr);

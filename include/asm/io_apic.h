@@ -26,4 +26,17 @@ uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg);
  */
 int ioapic_route_isa_nmi(unsigned int irq, uint32_t dest);
 
+/* ioapic_nr_gsis(): one past the highest GSI any IO-APIC has a pin for. */
+unsigned int ioapic_nr_gsis(void);
+
+/*
+ * ioapic_route_gsi(): point gsi's pin at vector on the CPU with APIC id
+ * dest (physical mode, fixed delivery), level- or edge-triggered, active
+ * low or high, left masked. Returns 0 or -ENOENT (no such pin).
+ */
+int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level, bool active_low);
+
+/* ioapic_mask_gsi(): mask (true) or unmask gsi's pin; no-op without a pin. IRQ-safe. */
+void ioapic_mask_gsi(unsigned int gsi, bool mask);
+
 #endif

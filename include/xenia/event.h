@@ -105,6 +105,12 @@ long do_event_channel_op(int cmd, XEN_GUEST_HANDLE_PARAM(void) arg);
  */
 void send_guest_vcpu_virq(struct vcpu *v, uint32_t virq);
 
+/*
+ * send_guest_pirq(): raise d's port if it is still bound to PIRQ pirq
+ * (arch/x86/irq.c's interrupt path). Takes d's event lock; any context.
+ */
+void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq);
+
 /* evtchn_dump(): print d's ports in use (debug key 'e'). Takes d's event lock. */
 void evtchn_dump(struct domain *d);
 void send_guest_global_virq(struct domain *d, uint32_t virq);

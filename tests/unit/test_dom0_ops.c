@@ -1,7 +1,8 @@
-/* SOURCES: common/memory.c common/multicall.c common/vm_assist.c arch/x86/platform_hypercall.c arch/x86/physdev.c arch/x86/mm/page_ref.c */
+/* SOURCES: common/memory.c common/multicall.c common/vm_assist.c arch/x86/platform_hypercall.c arch/x86/physdev.c arch/x86/irq.c arch/x86/acpi_madt.c arch/x86/mm/page_ref.c */
 /*
- * memory_op, multicall, vm_assist, platform_op and physdev_op against a
- * fake heap, a fake domain list and guest copies that fault on request.
+ * memory_op, multicall, vm_assist, platform_op and physdev_op (with the
+ * PIRQ layer, arch/x86/irq.c, on a fake IO-APIC) against a fake heap, a
+ * fake domain list and guest copies that fault on request.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,11 @@
 #include <xenia/sched.h>
 #include <xen/memory.h>
 #include <xen/platform.h>
+#include <xen/physdev.h>
+#include <xen/event_channel.h>
+#include <asm/irq.h>
+#include <asm/madt.h>
+#include <asm/pirq.h>
 #include <xen/physdev.h>
 #include <asm/current.h>
 #include "host_stubs.h"
@@ -154,6 +160,42 @@ static uint64_t wallclock_boot_ns;
 void time_set_wallclock_boot(uint64_t ns) { wallclock_boot_ns = ns; }
 uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
 
+/* ---- fake interrupt hardware for arch/x86/irq.c: one 24-pin IO-APIC ---- */
+
+struct domain *hardware_domain;
+static struct { bool routed, masked, level, low; uint8_t vector; } pins[24];
+static irq_handler_t handlers[256];
+static int lapic_eois;
+static struct { struct domain *d; evtchn_port_t port; uint32_t pirq; int count; } sent;
+static struct madt_info fake_madt;
+
+unsigned int ioapic_nr_gsis(void) { return 24; }
+int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level, bool active_low)
+{
+    assert_true(gsi < 24);
+    pins[gsi].routed = pins[gsi].masked = true;
+    pins[gsi].vector = vector;
+    pins[gsi].level = level;
+    pins[gsi].low = active_low;
+    return 0;
+}
+void ioapic_mask_gsi(unsigned int gsi, bool mask) { assert_true(gsi < 24); pins[gsi].masked = mask; }
+void set_irq_handler(uint8_t vector, irq_handler_t fn) { handlers[vector] = fn; }
+void apic_eoi(void) { lapic_eois++; }
+const struct madt_info *acpi_madt(void) { return &fake_madt; }
+void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
+{
+    sent.d = d; sent.port = port; sent.pirq = pirq; sent.count++;
+}
+
+/* The interrupt of gsi arrives (as do_trap() would deliver it). */
+static void fire(unsigned int gsi)
+{
+    struct cpu_user_regs regs = { .entry_vector = GSI_VECTOR_BASE + gsi };
+    assert_non_null(handlers[GSI_VECTOR_BASE + gsi]);
+    handlers[GSI_VECTOR_BASE + gsi](&regs);
+}
+
 /* ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall ---- */
 
 long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
@@ -183,6 +225,7 @@ static int setup(void **state)
     vcpuu.domain = &domu;
     host_test_current = &vcpu0;
     fault_writes = false;
+    hardware_domain = &dom0;
     return 0;
 }
 
@@ -536,6 +579,111 @@ static void test_physdev(void **state)
     assert_int_equal(vcpuu.arch.iopl, 1);
 }
 
+static long physdev(int cmd, void *arg) { return do_physdev_op(cmd, (hc_arg_t)arg); }
+
+/*
+ * GSIs as dom0's PIRQs: map, setup_gsi, bind, an interrupt raises the
+ * port, a level pin stays masked until the EOI; the errors for bad input.
+ */
+static void test_pirq(void **state)
+{
+    memset(pins, 0, sizeof(pins));
+    fake_madt = (struct madt_info){ .nr_overrides = 2 };
+    fake_madt.overrides[0] = (struct madt_override){ .isa_irq = 0, .gsi = 2 };
+    fake_madt.overrides[1] = (struct madt_override){ .isa_irq = 9, .gsi = 9, .flags = 0xd };
+    pirq_init();
+    pirq_domain_destroy(&dom0);
+
+    /* map_pirq GSI 20 (a PCI line) as pirq 20, then set it up level/low. */
+    struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI,
+                                  .index = 20, .pirq = 20 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(m.pirq, 20);
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);          /* again: still ours */
+    struct physdev_setup_gsi sg = { .gsi = 20, .triggering = 1, .polarity = 1 };
+    assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), 0);
+    assert_true(pins[20].routed && pins[20].masked && pins[20].level && pins[20].low);
+    assert_int_equal(pins[20].vector, GSI_VECTOR_BASE + 20);
+    assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), -EEXIST);  /* the first setting stays */
+
+    /* Bound (what EVTCHNOP_bind_pirq does once it has a port): unmasked. */
+    assert_int_equal(pirq_bind(&dom0, 20, 7), 0);
+    assert_false(pins[20].masked);
+    assert_int_equal(pirq_bind(&dom0, 20, 8), -EEXIST);
+    int eois = lapic_eois;
+    fire(20);
+    assert_int_equal(sent.count, 1);
+    assert_ptr_equal(sent.d, &dom0);
+    assert_int_equal(sent.port, 7);
+    assert_int_equal(sent.pirq, 20);
+    assert_int_equal(lapic_eois, eois + 1);                        /* LAPIC EOI at once */
+    assert_true(pins[20].masked);                                  /* level: until the guest's EOI */
+    struct physdev_eoi e = { .irq = 20 };
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_false(pins[20].masked);
+
+    /* An ISA line bound without setup_gsi: edge/high, or as the MADT says. */
+    m.index = m.pirq = 9;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(pirq_bind(&dom0, 9, 9), 0);
+    assert_true(pins[9].level && !pins[9].low);                    /* the SCI override: level, high */
+    m.index = 1; m.pirq = -1;                                      /* any PIRQ: the GSI's number */
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(m.pirq, 1);
+    assert_int_equal(pirq_bind(&dom0, 1, 10), 0);
+    assert_false(pins[1].level);
+    fire(1);
+    assert_false(pins[1].masked);                                  /* edge: never masked */
+    assert_int_equal(sent.port, 10);
+
+    /* Bad input: Xen's errors, nothing changes. */
+    m.index = 24; m.pirq = 24;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* no such GSI */
+    m.index = 21; m.pirq = 30;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* PIRQ other than the GSI */
+    m.index = 2; m.pirq = 2;                                       /* the hypervisor's timer line: */
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);          /* mapped, as Linux wants... */
+    assert_int_equal(pirq_bind(&dom0, 2, 12), -EBUSY);             /* ...never delivered */
+    assert_false(pins[2].routed);
+    sg.gsi = 2;
+    assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), -EBUSY);
+    sg.gsi = 24;
+    assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), -EINVAL);
+    m.index = 21; m.pirq = 256;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* beyond dom0's PIRQs */
+    m.type = MAP_PIRQ_TYPE_MSI;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -ENOSYS);    /* MSI: not routed yet */
+    e.irq = 21;
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), -EINVAL);         /* not mapped */
+    e.irq = 256;
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), -EINVAL);
+    assert_int_equal(pirq_bind(&dom0, 21, 11), -EINVAL);           /* not mapped */
+    /* A domU: -EPERM for another domain's GSI, no PIRQ of its own to EOI. */
+    host_test_current = &vcpuu;
+    m = (struct physdev_map_pirq){ .domid = 0, .type = MAP_PIRQ_TYPE_GSI, .index = 5, .pirq = 5 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EPERM);
+    assert_int_equal(pirq_map_gsi(&domu, 5, &m.pirq), -EPERM);
+    e.irq = 20;
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), -EINVAL);         /* dom0's, not its */
+    assert_int_equal(pirq_eoi(&domu, 20), -EINVAL);
+    host_test_current = &vcpu0;
+
+    /* Unbind masks; unmap forgets; an interrupt then raises nothing. */
+    pirq_unbind(&dom0, 20, 8);                                     /* not its port: nothing */
+    assert_false(pins[20].masked);
+    pirq_unbind(&dom0, 20, 7);
+    assert_true(pins[20].masked);
+    struct physdev_unmap_pirq um = { .domid = DOMID_SELF, .pirq = 20 };
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um), 0);
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um), -EINVAL);
+    int count = sent.count;
+    fire(20);
+    assert_int_equal(sent.count, count);
+    pirq_domain_destroy(&dom0);
+    fire(1);
+    assert_int_equal(sent.count, count);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup(test_platform_op, setup),
         cmocka_unit_test_setup(test_platform_op_domu, setup),
         cmocka_unit_test_setup(test_physdev, setup),
+        cmocka_unit_test_setup(test_pirq, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

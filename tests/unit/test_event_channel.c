@@ -78,6 +78,28 @@ void vcpu_wake(struct vcpu *v)
 #define NDOMS 3
 static struct domain *doms[NDOMS];      /* dom0 (privileged), dom1, dom2 */
 
+/* ---- fake PIRQ layer (arch/x86/irq.c): pirq 3 is mapped to dom0 ---- */
+
+static int pirq_bound_port = -1, pirq_unbinds;
+
+int pirq_bind(struct domain *d, int pirq, evtchn_port_t port)
+{
+    if (pirq != 3 || d != doms[0])
+        return -EINVAL;
+    if (pirq_bound_port >= 0)
+        return -EEXIST;
+    pirq_bound_port = (int)port;
+    return 0;
+}
+
+void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port)
+{
+    if (pirq == 3 && d == doms[0] && pirq_bound_port == (int)port) {
+        pirq_bound_port = -1;
+        pirq_unbinds++;
+    }
+}
+
 struct domain *rcu_lock_domain_by_id(domid_t domid)
 {
     for (int i = 0; i < NDOMS; i++) {
@@ -801,7 +823,7 @@ static void test_copy_out_failure_undoes(void **state)
     assert_int_equal(op(EVTCHNOP_set_priority, (void *)0), -EFAULT);
 }
 
-static void test_unknown_pirq_fifo(void **state)
+static void test_bind_pirq_and_no_fifo(void **state)
 {
     struct evtchn_bind_pirq bp = { .pirq = 3 };
     struct evtchn_init_control ic = { .vcpu = 0 };
@@ -810,8 +832,39 @@ static void test_unknown_pirq_fifo(void **state)
     int dummy = 0;
 
     assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -EPERM);
+    bp.pirq = 56;                                /* a domU's range ends at 56 */
+    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -EINVAL);
     as(doms[0]);
-    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -ENOSYS);
+    bp.pirq = 256;                               /* dom0's range ends at 256 */
+    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -EINVAL);
+    bp.pirq = 4;                                 /* not mapped: the port is given back */
+    unsigned int active = doms[0]->evtchn.active;
+    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -EINVAL);
+    assert_int_equal(doms[0]->evtchn.active, active);
+    bp.pirq = 3;
+    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), 0);
+    assert_int_equal(pirq_bound_port, (int)bp.port);
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = bp.port };
+    assert_int_equal(op(EVTCHNOP_status, &st), 0);
+    assert_int_equal(st.status, EVTCHNSTAT_pirq);
+    assert_int_equal(st.u.pirq, 3);
+    evtchn_port_t first = bp.port;
+    assert_int_equal(op(EVTCHNOP_bind_pirq, &bp), -EEXIST);
+    assert_int_equal(doms[0]->evtchn.active, active + 1);
+    assert_int_equal(pirq_unbinds, 0);               /* the failed bind left the first alone */
+    assert_int_equal(pirq_bound_port, (int)first);
+    bp.port = first;
+    /* The interrupt path raises the port only while it is bound to that PIRQ. */
+    send_guest_pirq(doms[0], bp.port, 3);
+    assert_true(evtchn_port_is_pending(doms[0], bp.port));
+    evtchn_2l_clear_pending(doms[0], bp.port);
+    send_guest_pirq(doms[0], bp.port, 5);
+    assert_false(evtchn_port_is_pending(doms[0], bp.port));
+    struct evtchn_close cl = { .port = bp.port };
+    assert_int_equal(op(EVTCHNOP_close, &cl), 0);
+    assert_int_equal(pirq_unbinds, 1);               /* closing unbinds */
+    send_guest_pirq(doms[0], bp.port, 3);
+    assert_false(evtchn_port_is_pending(doms[0], bp.port));
     as(doms[1]);
     assert_int_equal(op(99, &dummy), -ENOSYS);
     assert_int_equal(op(-1, &dummy), -ENOSYS);
@@ -901,7 +954,7 @@ int main(void)
         T(test_destroy),
         T(test_destroy_both_ends_concurrently),
         T(test_copy_out_failure_undoes),
-        T(test_unknown_pirq_fifo),
+        T(test_bind_pirq_and_no_fifo),
         T(test_poll_api),
         T(test_set_pending_api),
     };
