@@ -20,9 +20,7 @@
  * its cmd argument (cmd | next << MEMOP_EXTENT_SHIFT) and the guest
  * re-issues it.
  *
- * Not yet: XENMEM_exchange (-ENOSYS
- * for now: Linux dom0 uses it for DMA-contiguous memory, swiotlb-xen,
- * and copes with the failure). Allocation below an address limit
+ * XENMEM_exchange lives in common/memory_exchange.c. Allocation below an address limit
  * (XENMEMF_address_bits) is checked after the fact: a frame above the
  * limit is given back and the extent fails.
  */
@@ -63,7 +61,7 @@ static bool extent_preempt(struct memop_args *a, unsigned int i, unsigned int fi
     return true;
 }
 
-static unsigned int memop_max_order(const struct domain *d)
+unsigned int memop_max_order(const struct domain *d)
 {
     return d->is_privileged ? CTLDOM_MAX_ORDER : DOMU_MAX_ORDER;
 }
@@ -468,7 +466,7 @@ long do_memory_op(hc_arg_t cmd, hc_arg_t arg)
     case XENMEM_populate_physmap:
         return reservation_op(op, start, arg);
     case XENMEM_exchange:
-        return start ? -EINVAL : -ENOSYS;
+        return start ? -EINVAL : memory_exchange(arg);
     case XENMEM_maximum_ram_page:
         return start ? -EINVAL : (long)max_page;
     case XENMEM_current_reservation:

@@ -17,6 +17,7 @@
  * page_list and tot_pages.
  */
 #include <xenia/lib.h>
+#include <xenia/errno.h>
 #include <xenia/mm.h>
 #include <xenia/page_alloc.h>
 #include <xenia/spinlock.h>
@@ -272,4 +273,41 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
     if (d)
         unassign_pages(d, pg, order);
     free_heap_pages(pg, order);
+}
+
+int steal_page(struct domain *d, struct page_info *pg)
+{
+    int rc = -EINVAL;
+
+    spin_lock(&d->page_alloc_lock);
+    unsigned long x = __atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE);
+    /* Only d's allocation reference and the caller's; not typed in any use. */
+    if (pg->owner == d && (x & (PGC_allocated | PGC_xen_heap | PGC_count_mask)) ==
+                          (PGC_allocated | 2) &&
+        !(__atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE) & PGT_count_mask) &&
+        __atomic_compare_exchange_n(&pg->count_info, &x, (x & ~PGC_allocated) - 1, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        list_del(&pg->list);
+        pg->owner = NULL;
+        d->tot_pages--;
+        rc = 0;
+    }
+    spin_unlock(&d->page_alloc_lock);
+    return rc;
+}
+
+void unsteal_page(struct domain *d, struct page_info *pg)
+{
+    spin_lock(&d->page_alloc_lock);
+    pg->owner = d;
+    __atomic_fetch_or(&pg->count_info, PGC_allocated, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&pg->count_info, 1, __ATOMIC_RELEASE);
+    list_add_tail(&pg->list, &d->page_list);
+    d->tot_pages++;
+    spin_unlock(&d->page_alloc_lock);
+}
+
+bool assign_domheap_pages(struct domain *d, struct page_info *pg, unsigned int order)
+{
+    return assign_pages(d, pg, order);
 }

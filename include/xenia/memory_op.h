@@ -31,6 +31,22 @@ struct domain;
  */
 int memop_domain_lookup(domid_t domid, struct domain **out);
 
+/* memop_max_order(): the largest extent order d may ask for (Xen's max_order()). */
+unsigned int memop_max_order(const struct domain *d);
+
+/*
+ * memory_exchange(): XENMEM_exchange (common/memory_exchange.c): trade a
+ * domain's frames for fresh ones, e.g. machine-contiguous below an
+ * address limit for DMA (swiotlb-xen). arg: struct xen_memory_exchange.
+ * Returns 0 (exch.nr_exchanged = all), -ERESTART (preempted between
+ * chunks: nr_exchanged written back, the call is re-issued), -EFAULT,
+ * -EINVAL (bad sizes/domids, an input frame not the domain's or still in
+ * use), -EPERM (orders above the caller's limit, or another domain's
+ * frames for an unprivileged caller), -ESRCH, -ENOMEM; on errors
+ * nr_exchanged tells how many input extents were traded.
+ */
+long memory_exchange(unsigned long arg);
+
 /*
  * arch_memory_op(): the x86 subops Xen handles in arch_memory_op() and
  * subarch_memory_op(): XENMEM_set_memory_map, memory_map,

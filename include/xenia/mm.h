@@ -113,6 +113,24 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsi
  */
 void free_domheap_pages(struct page_info *pg, unsigned int order);
 
+/*
+ * steal_page(): take frame pg from d (XENMEM_exchange): only while d holds
+ * its allocation reference and nothing else but the caller's reference,
+ * and the frame has no type use. It leaves d's page_list and tot_pages,
+ * ownerless, with the caller's reference (a put_page() frees it).
+ * Returns 0 or -EINVAL. Takes d->page_alloc_lock.
+ * unsteal_page(): give a stolen frame back to d (the caller's reference
+ * stays).
+ */
+int steal_page(struct domain *d, struct page_info *pg);
+void unsteal_page(struct domain *d, struct page_info *pg);
+
+/*
+ * assign_domheap_pages(): give 2^order frames allocated with MEMF_no_owner
+ * to d, as alloc_domheap_pages() would; false over d's quota.
+ */
+bool assign_domheap_pages(struct domain *d, struct page_info *pg, unsigned int order);
+
 /* alloc_xenheap_pages(): 2^order zeroed frames for the hypervisor; direct-map address or NULL. */
 void *alloc_xenheap_pages(unsigned int order);
 void free_xenheap_pages(void *va, unsigned int order);

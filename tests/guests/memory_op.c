@@ -1,7 +1,9 @@
 /*
  * memory_op: HYPERVISOR_memory_op reservation queries for DOMID_SELF,
  * the M2P location, the memory maps, giving a page back and getting one
- * again; bad pointers, domids and commands fail as in Xen 4.17.
+ * again, XENMEM_exchange (four frames for one machine-contiguous extent
+ * below 4 GiB, as swiotlb-xen asks); bad pointers, domids, sizes and
+ * commands fail as in Xen 4.17.
  */
 #include "test.h"
 #include <xen/memory.h>
@@ -126,9 +128,76 @@ static void give_and_take(void)
               "populate_physmap of a missing domain: 0 done");
 }
 
+/* XENMEM_exchange of n fresh frames (in, order 0) for one extent of order `order`. */
+static long exchange(xen_pfn_t *in, unsigned int n, unsigned int in_order, xen_pfn_t *out,
+                     unsigned int nr_out, unsigned int out_order, unsigned int bits,
+                     xen_ulong_t *done)
+{
+    struct xen_memory_exchange x = {
+        .in = { .nr_extents = n, .extent_order = in_order, .domid = DOMID_SELF },
+        .out = { .nr_extents = nr_out, .extent_order = out_order, .domid = DOMID_SELF,
+                 .mem_flags = XENMEMF_address_bits(bits) },
+    };
+    set_xen_guest_handle(x.in.extent_start, in);
+    set_xen_guest_handle(x.out.extent_start, out);
+    long rc = HYPERVISOR_memory_op(XENMEM_exchange, &x);
+    *done = x.nr_exchanged;
+    return rc;
+}
+
+static void exchange_frames(void)
+{
+    domid_t self = DOMID_SELF;
+    xen_pfn_t in[4], out[1] = { 0x7000 }, keep[4];   /* out: the GPFN to give the extent */
+    struct xen_memory_reservation r = { .nr_extents = 4, .extent_order = 0, .domid = DOMID_SELF };
+    xen_ulong_t done;
+
+    /* Four fresh frames, mapped nowhere: what Linux hands in after zapping its PTEs. */
+    set_xen_guest_handle(r.extent_start, in);
+    expect_eq(HYPERVISOR_memory_op(XENMEM_increase_reservation, &r), 4, "four fresh frames");
+    long before = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+    memcpy(keep, in, sizeof(in));
+
+    /* Bad input first: nothing traded. */
+    expect_eq(exchange(in, 4, 0, out, 1, 1, 32, &done), -XEN_EINVAL, "4 frames for 2: -EINVAL");
+    expect_eq(done, 0, "nothing exchanged");
+    expect_eq(exchange(in, 4, 0, out, 1, 30, 32, &done), -XEN_EPERM,
+              "an order beyond the caller's limit: -EPERM");
+    expect_eq(exchange((xen_pfn_t *)0x10000000UL, 4, 0, out, 1, 2, 32, &done), -XEN_EFAULT,
+              "unmapped input list: -EFAULT");
+    xen_pfn_t mapped[4] = { pfn_to_mfn(0), in[1], in[2], in[3] };   /* frame 0 is mapped */
+    expect_eq(exchange(mapped, 4, 0, out, 1, 2, 32, &done), -XEN_EINVAL,
+              "a frame still mapped: -EINVAL");
+    expect_eq(done, 0, "nothing exchanged");
+    expect_eq(HYPERVISOR_memory_op(XENMEM_current_reservation, &self), before,
+              "the refused exchange kept every frame");
+
+    /* Four order-0 frames for one order-2 extent below 4 GiB. */
+    expect_eq(exchange(in, 4, 0, out, 1, 2, 32, &done), 0, "exchange 4 frames for 1 order-2 extent");
+    expect_eq(done, 4, "all 4 input extents exchanged");
+    check(out[0] != 0x7000 && !(out[0] & 3), "an MFN aligned to 4 frames came back");
+    check(out[0] + 4 <= (1UL << 20), "below 4 GiB");
+    expect_eq(mfn_to_pfn(out[0]), 0x7000, "M2P: the extent's first frame is GPFN 0x7000");
+    expect_eq(mfn_to_pfn(out[0] + 3), 0x7003, "M2P: its last frame is GPFN 0x7003");
+    expect_eq(HYPERVISOR_memory_op(XENMEM_current_reservation, &self), before,
+              "the reservation is unchanged");
+    r.nr_extents = 1;
+    set_xen_guest_handle(r.extent_start, &keep[0]);
+    expect_eq(HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 0,
+              "an input frame is no longer ours");
+
+    /* Give the extent back. */
+    r.extent_order = 2;
+    set_xen_guest_handle(r.extent_start, out);
+    expect_eq(HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 1, "free the new extent");
+    expect_eq(HYPERVISOR_memory_op(XENMEM_current_reservation, &self), before - 4,
+              "reservation 4 smaller");
+}
+
 void test_main(void)
 {
     queries();
     memory_maps();
     give_and_take();
+    exchange_frames();
 }
