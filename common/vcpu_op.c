@@ -38,6 +38,23 @@ void vcpu_update_runstate_area(struct vcpu *v)
         v->runstate_guest = 0;          /* unmapped now: stop, as the guest broke it */
 }
 
+void vcpu_update_time_area(struct vcpu *v)
+{
+    if (!v->time_area_guest)
+        return;
+    struct vcpu_time_info t = v->vcpu_info->time;
+    /* The guest may read while we write: odd version first, the record, then even. */
+    t.version |= 1;
+    if (raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version)) ||
+        raw_copy_to_guest((void *)v->time_area_guest, &t, sizeof(t))) {
+        v->time_area_guest = 0;         /* unmapped now: stop, as the guest broke it */
+        return;
+    }
+    t.version = v->vcpu_info->time.version;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version));
+}
+
 static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
 {
     struct vcpu_register_vcpu_info info;
@@ -154,6 +171,18 @@ long do_vcpu_op(hc_arg_t cmd, hc_arg_t vcpuid, hc_arg_t arg)
         v->runstate_guest = area.addr.p;
         if (v == current)
             vcpu_update_runstate_area(v);
+        return 0;
+    }
+    case VCPUOP_register_vcpu_time_memory_area: {
+        /* A second copy of the time record, e.g. in a page the vDSO maps (pvclock). */
+        struct vcpu_register_time_memory_area area;
+        if (raw_copy_from_guest(&area, (void *)arg, sizeof(area)))
+            return -EFAULT;
+        if (area.addr.p && !guest_range_ok(area.addr.p, sizeof(struct vcpu_time_info)))
+            return -EFAULT;
+        v->time_area_guest = area.addr.p;
+        if (v == current)
+            vcpu_update_time_area(v);
         return 0;
     }
     case VCPUOP_set_periodic_timer:

@@ -30,5 +30,11 @@ bool pv_guest_code_selector(const struct vcpu *v, uint16_t sel, bool *long_mode)
 
 /* vcpu_update_runstate_area(): copy v's runstate to its registered guest area (v current). */
 void vcpu_update_runstate_area(struct vcpu *v);
+/*
+ * vcpu_update_time_area(): copy v's time record (vcpu_info's) to the area
+ * VCPUOP_register_vcpu_time_memory_area named, version odd while writing;
+ * an area that faults is forgotten. v current (its page tables loaded).
+ */
+void vcpu_update_time_area(struct vcpu *v);
 
 #endif

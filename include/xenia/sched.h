@@ -48,6 +48,7 @@ struct vcpu {
     struct timer periodic_timer;     /* VCPUOP_set_periodic_timer */
     s_time_t periodic_period;        /* ns, 0 = off */
     unsigned long runstate_guest;    /* guest VA of its runstate copy, 0 = none */
+    unsigned long time_area_guest;   /* guest VA of its vcpu_time_info copy, 0 = none */
     bool vcpu_info_registered;       /* VCPUOP_register_vcpu_info done */
     int virq_to_evtchn[NR_VIRQS];    /* per-vCPU VIRQ bindings (port or 0) */
     int poll_evtchn;                 /* SCHEDOP_poll: 0 none, -1 any, else the port */

@@ -1,7 +1,10 @@
 /*
  * timer: the pvclock in vcpu_info advances monotonically; set_timer_op
  * and VCPUOP_set_singleshot_timer fire VIRQ_TIMER; runstate info reports
- * a running vcpu; bad timer arguments fail as in Xen 4.17.
+ * a running vcpu; a second copy of the time record
+ * (VCPUOP_register_vcpu_time_memory_area, Linux's vDSO pvclock) is kept
+ * up to date, flags as in vcpu_info's; bad timer arguments fail as in
+ * Xen 4.17.
  */
 #include "test.h"
 #include <xen/vcpu.h>
@@ -9,6 +12,31 @@
 #include <xen/event_channel.h>
 
 const char test_name[] = "timer";
+
+static struct vcpu_time_info time_copy;
+
+/* The secondary time area: registered, refreshed by the hypervisor, unregistered. */
+static void time_area(void)
+{
+    struct vcpu_register_time_memory_area area = { .addr.v = &time_copy };
+
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &area), 0,
+              "register_vcpu_time_memory_area");
+    HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    check(time_copy.system_time != 0, "the copy holds a time record");
+    check(!(time_copy.version & 1), "its version is even (not being written)");
+    check(time_copy.tsc_to_system_mul != 0, "with a TSC scale");
+    expect_eq(time_copy.flags, shared->vcpu_info[0].time.flags,
+              "the same flags as vcpu_info's record (TSC-stable or not, per host)");
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_time_memory_area, 1, 0), -XEN_EFAULT,
+              "register_vcpu_time_memory_area, NULL argument");
+    area.addr.p = HYPERVISOR_VIRT_START;
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &area), -XEN_EFAULT,
+              "register_vcpu_time_memory_area in the hypervisor's range");
+    area.addr.p = 0;
+    expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &area), 0,
+              "unregister with a NULL area");
+}
 
 static evtchn_port_t timer_port;
 
@@ -37,6 +65,8 @@ void test_main(void)
     struct vcpu_runstate_info rs;
     uint64_t prev, now, t;
     unsigned int i, backwards = 0;
+
+    time_area();
 
     /* pvclock: monotonic and moving. */
     prev = xen_now();

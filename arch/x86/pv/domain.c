@@ -135,6 +135,7 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     wrmsr(MSR_SHADOW_GS_BASE, kernel ? v->arch.gs_base_user : v->arch.gs_base_kernel);
     __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
     update_vcpu_system_time(&v->vcpu_info->time);
+    vcpu_update_time_area(v);
     vcpu_update_runstate_area(v);
 }
 
