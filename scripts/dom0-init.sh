@@ -3,7 +3,8 @@
 # Mounts the basics, says "XENIA-DOM0: userspace up", then either runs the
 # dom0 workload (kernel command line has xenia.test=1; tests/system/run.sh
 # and scripts/bench.sh parse its XENIA-CHECK / XENIA-TIME lines) and powers
-# off, or gives the console (hvc0) an interactive shell for `make run`.
+# off, or the device workload (xenia.devices=1: tests/system/devices.sh),
+# or gives the console (hvc0) an interactive shell for `make run`.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -75,7 +76,57 @@ workload() {
     echo "XENIA-DOM0: workload done"
 }
 
+# Sum of the interrupt counts on the /proc/interrupts lines matching $1.
+irq_count() {
+    awk -v p="$1" '$0 ~ p { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' \
+        /proc/interrupts
+}
+
+# Real devices driven by dom0 (tests/system/devices.sh gives QEMU a virtio
+# disk and an e1000 NIC): DMA through swiotlb-xen, interrupts as PIRQs.
+devices() {
+    ! dmesg | grep -q 'swiotlb.*Failed to remap'
+    check devices-swiotlb $? "$(dmesg | grep -m1 -o 'software IO TLB: [^[]*' || echo 'no swiotlb message')"
+
+    # The disk: 16 MiB of random data written and read back with O_DIRECT.
+    d0=$(irq_count virtio)
+    dd if=/dev/urandom of=/tmp/pattern bs=1M count=16 2>/dev/null
+    want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
+    t0=$(now)
+    dd if=/tmp/pattern of=/dev/vda bs=1M oflag=direct conv=fsync 2>/dev/null; w=$?
+    t1=$(now)
+    dd if=/dev/vda of=/tmp/back bs=1M count=16 iflag=direct 2>/dev/null; r=$?
+    t2=$(now)
+    got=$(md5sum < /tmp/back | cut -d' ' -f1)
+    [ -b /dev/vda ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
+    check devices-disk-io $? "vda=$([ -b /dev/vda ] && echo yes || echo missing),write=$w,read=$r,md5=$got"
+    echo "XENIA-TIME disk-16MiB-write-direct $(elapsed "$t0" "$t1")"
+    echo "XENIA-TIME disk-16MiB-read-direct $(elapsed "$t1" "$t2")"
+    d1=$(irq_count virtio)
+    [ "$d1" -gt "$d0" ]
+    check devices-disk-interrupts $? "virtio-interrupts=$d0->$d1,$(grep virtio /proc/interrupts | awk '{ print $(NF-1) "/" $NF }' | head -n 3 | tr '\n' ' ')"
+
+    # The NIC: link up on QEMU's user network (nothing is sent anywhere).
+    n0=$(irq_count eth0)
+    ip link set eth0 up 2>/dev/null
+    i=0
+    while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
+        sleep 0.2; i=$((i + 1))
+    done
+    [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ]
+    check devices-nic-link $? "eth0 carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null || echo missing)"
+    n1=$(irq_count eth0)
+    [ "$n1" -gt "$n0" ]
+    check devices-nic-interrupts $? "eth0-interrupts=$n0->$n1"
+    echo "XENIA-DOM0: devices done"
+}
+
 case " $(cat /proc/cmdline) " in
+*" xenia.devices=1 "*)
+    devices
+    sync
+    poweroff -f
+    ;;
 *" xenia.test=1 "*)
     workload
     sync

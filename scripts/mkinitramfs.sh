@@ -10,12 +10,13 @@
 # Kernel modules are optional: XENIA_INITRD_MODULES="xen-evtchn xenfs ..."
 # copies those .ko files from build/debian/modules (dependencies first, in
 # the order given) and /init insmods them in that order. None by default:
-# nothing the workload checks needs a module.
+# nothing the workload checks needs a module. XENIA_INITRD_OUT names
+# another output file (tests/system/devices.sh builds one with drivers).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 deb=build/debian
-out=build/dom0-initrd.cpio
+out=${XENIA_INITRD_OUT:-build/dom0-initrd.cpio}
 modules=${XENIA_INITRD_MODULES:-}
 
 [ -x "$deb/busybox" ] || bash scripts/fetch-debian.sh

@@ -33,6 +33,7 @@ run_suite unit bash tests/unit/run.sh
 [ -x tests/guests/run.sh ] && run_suite guests bash tests/guests/run.sh
 [ -x tests/system/run.sh ] && run_suite system bash tests/system/run.sh
 [ -x tests/system/watchdog.sh ] && run_suite watchdog bash tests/system/watchdog.sh
+[ -x tests/system/devices.sh ] && run_suite devices bash tests/system/devices.sh
 [ -x tests/system/toolstack.sh ] && run_suite toolstack bash tests/system/toolstack.sh
 
 declare -A expected=()
