@@ -82,29 +82,37 @@ irq_count() {
         /proc/interrupts
 }
 
+# disk_check DEV IRQ-PATTERN NAME: /tmp/pattern (md5 $want) to DEV and back,
+# O_DIRECT; checks devices-NAME-io and devices-NAME-interrupts.
+disk_check() {
+    i0=$(irq_count "$2")
+    t0=$(now)
+    dd if=/tmp/pattern of="$1" bs=1M oflag=direct conv=fsync 2>/dev/null; w=$?
+    t1=$(now)
+    dd if="$1" of=/tmp/back bs=1M count=16 iflag=direct 2>/dev/null; r=$?
+    t2=$(now)
+    got=$(md5sum < /tmp/back | cut -d' ' -f1); rm -f /tmp/back
+    [ -b "$1" ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
+    check "devices-$3-io" $? "$1=$([ -b "$1" ] && echo yes || echo missing),write=$w,read=$r,md5=$got"
+    echo "XENIA-TIME $3-16MiB-write-direct $(elapsed "$t0" "$t1")"
+    echo "XENIA-TIME $3-16MiB-read-direct $(elapsed "$t1" "$t2")"
+    i1=$(irq_count "$2")
+    [ "$i1" -gt "$i0" ]
+    check "devices-$3-interrupts" $? "interrupts=$i0->$i1,$(grep "$2" /proc/interrupts | awk '{ print $(NF-1) "/" $NF }' | head -n 3 | tr '\n' ' ')"
+}
+
 # Real devices driven by dom0 (tests/system/devices.sh gives QEMU a virtio
-# disk and an e1000 NIC): DMA through swiotlb-xen, interrupts as PIRQs.
+# disk, an AHCI disk and an e1000 NIC): DMA through swiotlb-xen, interrupts
+# as PIRQs.
 devices() {
     ! dmesg | grep -q 'swiotlb.*Failed to remap'
     check devices-swiotlb $? "$(dmesg | grep -m1 -o 'software IO TLB: [^[]*' || echo 'no swiotlb message')"
 
-    # The disk: 16 MiB of random data written and read back with O_DIRECT.
-    d0=$(irq_count virtio)
+    # The disks: 16 MiB of random data written and read back with O_DIRECT.
     dd if=/dev/urandom of=/tmp/pattern bs=1M count=16 2>/dev/null
     want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
-    t0=$(now)
-    dd if=/tmp/pattern of=/dev/vda bs=1M oflag=direct conv=fsync 2>/dev/null; w=$?
-    t1=$(now)
-    dd if=/dev/vda of=/tmp/back bs=1M count=16 iflag=direct 2>/dev/null; r=$?
-    t2=$(now)
-    got=$(md5sum < /tmp/back | cut -d' ' -f1)
-    [ -b /dev/vda ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
-    check devices-disk-io $? "vda=$([ -b /dev/vda ] && echo yes || echo missing),write=$w,read=$r,md5=$got"
-    echo "XENIA-TIME disk-16MiB-write-direct $(elapsed "$t0" "$t1")"
-    echo "XENIA-TIME disk-16MiB-read-direct $(elapsed "$t1" "$t2")"
-    d1=$(irq_count virtio)
-    [ "$d1" -gt "$d0" ]
-    check devices-disk-interrupts $? "virtio-interrupts=$d0->$d1,$(grep virtio /proc/interrupts | awk '{ print $(NF-1) "/" $NF }' | head -n 3 | tr '\n' ' ')"
+    disk_check /dev/vda virtio disk
+    disk_check /dev/sda ahci ahci
 
     # The NIC: link up on QEMU's user network (nothing is sent anywhere).
     n0=$(irq_count eth0)

@@ -2,13 +2,15 @@
 # tests/system/devices.sh: dom0 drives real (QEMU) devices. Boots $XENIA_HV
 # (default build/xenia) with Debian's dom0 kernel and an initramfs carrying
 # the virtio and e1000 drivers, a 64 MiB virtio-blk disk and an e1000 NIC on
-# QEMU's user network (restricted: nothing leaves QEMU, nothing is sent).
+# QEMU's user network (restricted: nothing leaves QEMU, nothing is sent),
+# and a second 64 MiB disk on an AHCI controller.
 # With xenia.devices=1 the dom0 /init (scripts/dom0-init.sh) checks:
 #   system/devices-swiotlb            swiotlb-xen got machine-contiguous
 #                                     buffers (XENMEM_exchange)
 #   system/devices-disk-io            16 MiB written to /dev/vda and read
 #                                     back with O_DIRECT, checksums equal
 #   system/devices-disk-interrupts    the disk's interrupt count grew
+#   system/devices-ahci-io, -ahci-interrupts   the same on /dev/sda (AHCI)
 #   system/devices-nic-link           eth0's carrier comes up
 #   system/devices-nic-interrupts     the NIC's interrupt count grew
 #   system/devices-poweroff-exit-0    then dom0 powers off: QEMU exits 0
@@ -17,24 +19,28 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 hv=${XENIA_HV:-build/xenia}
-checks=(swiotlb disk-io disk-interrupts nic-link nic-interrupts)
+checks=(swiotlb disk-io disk-interrupts ahci-io ahci-interrupts nic-link nic-interrupts)
 all=("${checks[@]}" poweroff-exit-0)
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/devices-$n ($1)"; done; exit 0; }
 [ -e "$hv" ] || fail_all "no hypervisor $hv"
 mkdir -p build/system
 initrd=build/dom0-devices-initrd.cpio
 XENIA_INITRD_OUT=$initrd \
-XENIA_INITRD_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk e1000" \
+XENIA_INITRD_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk e1000
+    scsi_common scsi_mod libata libahci ahci crct10dif_common crct10dif_generic crc-t10dif crc64
+    crc64_rocksoft_generic crc64-rocksoft t10-pi sd_mod" \
     bash scripts/mkinitramfs.sh > build/system/devices-initrd.log 2>&1 ||
     fail_all "scripts/mkinitramfs.sh failed, see build/system/devices-initrd.log"
-disk=build/system/devices-disk.img
-rm -f "$disk"; truncate -s 64M "$disk"
+disk=build/system/devices-disk.img ahci=build/system/devices-ahci.img
+rm -f "$disk" "$ahci"; truncate -s 64M "$disk" "$ahci"
 log=build/system/devices-$(basename "$hv").log
 start=$SECONDS
 timeout "${XENIA_RUN_TIMEOUT:-300}" bash scripts/qemu.sh "$hv" \
     "console=com1 dom0_mem=512M noreboot watchdog watchdog_timeout=10" \
     "build/debian/vmlinuz console=hvc0 xenia.devices=1,$initrd" \
     -drive "file=$disk,if=virtio,format=raw,cache=unsafe" \
+    -device ahci,id=ahci -drive "if=none,id=d1,file=$ahci,format=raw,cache=unsafe" \
+    -device ide-hd,drive=d1,bus=ahci.0 \
     -netdev user,id=n0,restrict=on -device e1000,netdev=n0 > "$log" 2>&1 < /dev/null
 status=$?
 console=$(tr -cd '\11\12\40-\176' < "$log")
