@@ -113,6 +113,11 @@ devices() {
     want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
     disk_check /dev/vda virtio disk
     disk_check /dev/sda ahci ahci
+    # Their drivers got message-signalled interrupts (MSI-X for virtio, MSI for AHCI).
+    grep virtio /proc/interrupts | grep -q 'msi-x'
+    check devices-disk-msix $? "$(grep virtio /proc/interrupts | awk '{ print $(NF-1) }' | sort -u | tr '\n' ' ')"
+    grep ahci /proc/interrupts | grep -q -- '-msi '
+    check devices-ahci-msi $? "$(grep ahci /proc/interrupts | awk '{ print $(NF-1) }' | sort -u | tr '\n' ' ')"
 
     # The NIC: link up on QEMU's user network (nothing is sent anywhere).
     n0=$(irq_count eth0)

@@ -1,7 +1,9 @@
 /*
- * Physical IRQs: IO-APIC GSIs routed to the hardware domain as PIRQs (the
- * model and the locking are described in <asm/pirq.h>). Every GSI has a
- * fixed vector (GSI_VECTOR_BASE + gsi) on CPU 0.
+ * Physical IRQs for the hardware domain (the model and the locking are in
+ * <asm/pirq.h>). One descriptor per vector from GSI_VECTOR_BASE up: the
+ * first nr_gsis are the IO-APIC's GSIs (descriptor = GSI = PIRQ number),
+ * the rest are handed out to MSI/MSI-X vectors as dom0 maps them (PIRQ
+ * number = descriptor index). Every vector targets CPU 0.
  */
 #include <xenia/lib.h>
 #include <xenia/acpi.h>
@@ -13,22 +15,25 @@
 #include <asm/io_apic.h>
 #include <asm/irq.h>
 #include <asm/madt.h>
+#include <asm/msi.h>
 #include <asm/pirq.h>
 #include <asm/smp.h>
 
 #define PIT_ISA_IRQ     0                /* the hypervisor's timer line (watchdog NMI) */
 #define FIRST_PCI_GSI   16               /* below: ISA lines; from here: PCI INTx */
 
-struct gsi_irq {
+struct irq_desc {
     struct domain *d;                    /* the domain it is mapped to, or NULL */
     evtchn_port_t port;                  /* the bound event channel port, or 0 */
-    bool level, active_low;              /* trigger mode, polarity */
-    bool set_up;                         /* the pin is programmed (setup_gsi or defaults) */
-    bool awaiting_eoi;                   /* level: masked until the guest's EOI */
+    bool is_msi;                         /* an MSI/MSI-X vector (else a GSI) */
+    bool level, active_low;              /* GSI: trigger mode, polarity */
+    bool set_up;                         /* GSI: the pin is programmed */
+    bool awaiting_eoi;                   /* level GSI: masked until the guest's EOI */
+    struct msi_desc msi;                 /* MSI: the device side */
     unsigned long count;                 /* interrupts taken */
 };
 
-static struct gsi_irq gsis[MAX_GSIS];
+static struct irq_desc descs[MAX_PIRQ_DESCS];
 static unsigned int nr_gsis;
 static DEFINE_SPINLOCK(pirq_lock);
 
@@ -40,31 +45,33 @@ static bool hypervisor_gsi(unsigned int gsi)
     return gsi == (m ? madt_isa_irq_to_gsi(m, PIT_ISA_IRQ, &flags) : PIT_ISA_IRQ);
 }
 
-static struct gsi_irq *gsi_of(int gsi)
+static uint8_t vector_of(unsigned int i) { return (uint8_t)(GSI_VECTOR_BASE + i); }
+
+static struct irq_desc *gsi_desc(int gsi)
 {
-    return gsi >= 0 && (unsigned int)gsi < nr_gsis ? &gsis[gsi] : NULL;
+    return gsi >= 0 && (unsigned int)gsi < nr_gsis ? &descs[gsi] : NULL;
 }
 
-/* The domain's PIRQ: its GSI, if mapped to d. */
-static struct gsi_irq *pirq_of(const struct domain *d, int pirq)
+/* The descriptor of d's PIRQ pirq, if d holds it. */
+static struct irq_desc *pirq_of(const struct domain *d, int pirq)
 {
-    struct gsi_irq *g = gsi_of(pirq);
-
-    return g && g->d == d ? g : NULL;
+    if (pirq < 0 || pirq >= MAX_PIRQ_DESCS || descs[pirq].d != d || !d)
+        return NULL;
+    return &descs[pirq];
 }
 
-/* Program the pin (masked). pirq_lock held. */
-static void program(unsigned int gsi, struct gsi_irq *g, bool level, bool active_low)
+/* Program a GSI's pin (masked). pirq_lock held. */
+static void program(unsigned int gsi, struct irq_desc *g, bool level, bool active_low)
 {
     g->level = level;
     g->active_low = active_low;
     g->set_up = true;
     g->awaiting_eoi = false;
-    ioapic_route_gsi(gsi, (uint8_t)(GSI_VECTOR_BASE + gsi), cpu_physical_id(0), level, active_low);
+    ioapic_route_gsi(gsi, vector_of(gsi), cpu_physical_id(0), level, active_low);
 }
 
 /* Defaults for a pin dom0 binds before setup_gsi: ISA per the MADT, PCI level/low. */
-static void program_defaults(unsigned int gsi, struct gsi_irq *g)
+static void program_defaults(unsigned int gsi, struct irq_desc *g)
 {
     const struct madt_info *m = acpi_madt();
     bool level = gsi >= FIRST_PCI_GSI, low = gsi >= FIRST_PCI_GSI;
@@ -81,34 +88,37 @@ static void program_defaults(unsigned int gsi, struct gsi_irq *g)
     program(gsi, g, level, low);
 }
 
-/* An interrupt on a GSI's vector: raise the bound port; a level pin waits for the EOI. */
-static void gsi_interrupt(struct cpu_user_regs *regs)
+/*
+ * An interrupt on one of our vectors: raise the bound port. A level GSI
+ * stays masked until the guest's EOI; MSIs are edge: nothing to hold.
+ */
+static void pirq_interrupt(struct cpu_user_regs *regs)
 {
-    unsigned int gsi = regs->entry_vector - GSI_VECTOR_BASE;
-    struct gsi_irq *g = &gsis[gsi];
+    unsigned int i = regs->entry_vector - GSI_VECTOR_BASE;
+    struct irq_desc *g = &descs[i];
 
     spin_lock(&pirq_lock);
     g->count++;
-    if (g->level) {
-        ioapic_mask_gsi(gsi, true);
+    if (!g->is_msi && g->level) {
+        ioapic_mask_gsi(i, true);
         g->awaiting_eoi = true;
     }
     apic_eoi();
     if (g->d && g->port)
-        send_guest_pirq(g->d, g->port, gsi);
+        send_guest_pirq(g->d, g->port, i);
     spin_unlock(&pirq_lock);
 }
 
 void pirq_init(void)
 {
-    nr_gsis = MIN(ioapic_nr_gsis(), (unsigned int)MAX_GSIS);
-    for (unsigned int gsi = 0; gsi < nr_gsis; gsi++)
-        set_irq_handler((uint8_t)(GSI_VECTOR_BASE + gsi), gsi_interrupt);
+    nr_gsis = MIN(ioapic_nr_gsis(), (unsigned int)MAX_PIRQ_DESCS);
+    for (unsigned int i = 0; i < MAX_PIRQ_DESCS; i++)
+        set_irq_handler(vector_of(i), pirq_interrupt);
 }
 
 int pirq_map_gsi(struct domain *d, int gsi, int *pirq)
 {
-    struct gsi_irq *g = gsi_of(gsi);
+    struct irq_desc *g = gsi_desc(gsi);
     unsigned long flags;
     int rc = 0;
 
@@ -127,12 +137,59 @@ int pirq_map_gsi(struct domain *d, int gsi, int *pirq)
     return rc;
 }
 
-/* Stop delivery: pin masked, port forgotten. pirq_lock held. */
-static void unbind_locked(unsigned int gsi, struct gsi_irq *g)
+int pirq_map_msi(struct domain *d, unsigned int bus, unsigned int devfn, unsigned int entry,
+                 uint64_t table_base, int *pirq)
 {
-    if (!g->port || hypervisor_gsi(gsi))
+    unsigned long flags;
+    unsigned int i;
+
+    if (d != hardware_domain)
+        return -EPERM;
+    /* Already mapped, the same vector of the same function: the same PIRQ (Xen's answer). */
+    spin_lock_irqsave(&pirq_lock, flags);
+    for (i = nr_gsis; i < MAX_PIRQ_DESCS; i++) {
+        const struct irq_desc *g = &descs[i];
+        if (g->d == d && g->is_msi && g->msi.bus == bus && g->msi.devfn == devfn &&
+            g->msi.entry == entry && g->msi.msix == (table_base != 0))
+            break;
+    }
+    if (i < MAX_PIRQ_DESCS) {
+        spin_unlock_irqrestore(&pirq_lock, flags);
+        *pirq = (int)i;
+        return 0;
+    }
+    for (i = nr_gsis; i < MAX_PIRQ_DESCS && descs[i].d; i++)
+        ;
+    if (i == MAX_PIRQ_DESCS) {
+        spin_unlock_irqrestore(&pirq_lock, flags);
+        return -ENOSPC;
+    }
+    struct irq_desc *g = &descs[i];
+    *g = (struct irq_desc){ .d = d, .is_msi = true };    /* reserved: not bindable yet */
+    g->msi.msix = table_base != 0;
+    spin_unlock_irqrestore(&pirq_lock, flags);
+
+    /* The device's registers: config space (interrupts on), outside pirq_lock. */
+    struct msi_desc m;
+    int rc = msi_setup(&m, bus, devfn, entry, table_base, vector_of(i), cpu_physical_id(0));
+    spin_lock_irqsave(&pirq_lock, flags);
+    if (rc)
+        *g = (struct irq_desc){ 0 };
+    else
+        g->msi = m;
+    spin_unlock_irqrestore(&pirq_lock, flags);
+    if (!rc)
+        *pirq = (int)i;
+    return rc;
+}
+
+/* Stop delivery: GSI pin masked, port forgotten. pirq_lock held; MSI masking is the caller's. */
+static void unbind_locked(unsigned int i, struct irq_desc *g)
+{
+    if (!g->port)
         return;
-    ioapic_mask_gsi(gsi, true);
+    if (!g->is_msi)
+        ioapic_mask_gsi(i, true);
     g->port = 0;
     g->awaiting_eoi = false;
 }
@@ -140,22 +197,31 @@ static void unbind_locked(unsigned int gsi, struct gsi_irq *g)
 int pirq_unmap(struct domain *d, int pirq)
 {
     unsigned long flags;
+    struct msi_desc m = { 0 };
+    bool msi = false;
     int rc = -EINVAL;
 
     spin_lock_irqsave(&pirq_lock, flags);
-    struct gsi_irq *g = pirq_of(d, pirq);
+    struct irq_desc *g = pirq_of(d, pirq);
     if (g) {
         unbind_locked((unsigned int)pirq, g);
-        g->d = NULL;
+        if ((msi = g->is_msi)) {
+            m = g->msi;
+            *g = (struct irq_desc){ 0 };
+        } else {
+            g->d = NULL;
+        }
         rc = 0;
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    if (msi)
+        msi_mask(&m, true);
     return rc;
 }
 
 int pirq_setup_gsi(int gsi, bool level, bool active_low)
 {
-    struct gsi_irq *g = gsi_of(gsi);
+    struct irq_desc *g = gsi_desc(gsi);
     unsigned long flags;
     int rc = 0;
 
@@ -175,36 +241,51 @@ int pirq_setup_gsi(int gsi, bool level, bool active_low)
 int pirq_bind(struct domain *d, int pirq, evtchn_port_t port)
 {
     unsigned long flags;
+    struct msi_desc m = { 0 };
+    bool msi = false;
     int rc = 0;
 
     spin_lock_irqsave(&pirq_lock, flags);
-    struct gsi_irq *g = pirq_of(d, pirq);
-    if (!g) {
-        rc = -EINVAL;
-    } else if (hypervisor_gsi((unsigned int)pirq)) {
+    struct irq_desc *g = pirq_of(d, pirq);
+    if (!g || (g->is_msi && !g->msi.pos)) {
+        rc = -EINVAL;                    /* not mapped (or an MSI still being set up) */
+    } else if (!g->is_msi && hypervisor_gsi((unsigned int)pirq)) {
         rc = -EBUSY;                     /* mappable (Linux maps every ISA line), never delivered */
     } else if (g->port) {
         rc = -EEXIST;
     } else {
-        if (!g->set_up)
-            program_defaults((unsigned int)pirq, g);
         g->port = port;
         g->awaiting_eoi = false;
-        ioapic_mask_gsi((unsigned int)pirq, false);
+        if ((msi = g->is_msi)) {
+            m = g->msi;
+        } else {
+            if (!g->set_up)
+                program_defaults((unsigned int)pirq, g);
+            ioapic_mask_gsi((unsigned int)pirq, false);
+        }
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    if (msi)
+        msi_mask(&m, false);
     return rc;
 }
 
 void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port)
 {
     unsigned long flags;
+    struct msi_desc m = { 0 };
+    bool msi = false;
 
     spin_lock_irqsave(&pirq_lock, flags);
-    struct gsi_irq *g = pirq_of(d, pirq);
-    if (g && g->port == port)
+    struct irq_desc *g = pirq_of(d, pirq);
+    if (g && g->port == port) {
         unbind_locked((unsigned int)pirq, g);
+        if ((msi = g->is_msi))
+            m = g->msi;
+    }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    if (msi)
+        msi_mask(&m, true);
 }
 
 int pirq_eoi(struct domain *d, int pirq)
@@ -213,7 +294,7 @@ int pirq_eoi(struct domain *d, int pirq)
     int rc = -EINVAL;
 
     spin_lock_irqsave(&pirq_lock, flags);
-    struct gsi_irq *g = pirq_of(d, pirq);
+    struct irq_desc *g = pirq_of(d, pirq);
     if (g) {
         if (g->awaiting_eoi && g->port) {
             g->awaiting_eoi = false;
@@ -227,6 +308,6 @@ int pirq_eoi(struct domain *d, int pirq)
 
 void pirq_domain_destroy(struct domain *d)
 {
-    for (unsigned int gsi = 0; gsi < nr_gsis; gsi++)
-        pirq_unmap(d, (int)gsi);
+    for (unsigned int i = 0; i < MAX_PIRQ_DESCS; i++)
+        pirq_unmap(d, (int)i);
 }

@@ -1,7 +1,8 @@
 /*
  * HYPERVISOR_physdev_op (<xen/physdev.h>) for 64-bit PV domains. The
- * hardware domain gets the IO-APIC GSIs as PIRQs (arch/x86/irq.c); MSI is
- * not routed yet, and dom0's PCI device reports are accepted and ignored.
+ * hardware domain gets the IO-APIC GSIs and its PCI functions' MSI/MSI-X
+ * vectors as PIRQs (arch/x86/irq.c, msi.c); dom0's PCI device reports
+ * are accepted and ignored.
  * What Linux PV dom0 calls at boot and what it does with the answers:
  *   set_iopl, set_iobitmap        done (iopl kept in v->arch.iopl; the
  *                                 bitmap is validated but not kept yet:
@@ -14,11 +15,13 @@
  *   unmap_pirq, eoi               programmed, bound with EVTCHNOP_bind_pirq;
  *                                 a level pin stays masked from the
  *                                 interrupt to the guest's eoi
- *   map_pirq (MSI)                -ENOSYS: drivers fall back to INTx
+ *   map_pirq (MSI, MSI_SEG with   the hypervisor writes the message (an
+ *   table_base for MSI-X)         MSI-X entry stays masked until bound);
+ *                                 multi-MSI -EOPNOTSUPP (one vector retried)
  *   irq_status_query              needs_eoi, as Xen says to every PV guest
  *   pirq_eoi_gmfn_v1/v2           -ENOSYS after Xen's checks: Linux then
  *                                 frees the page and EOIs by hypercall
- *   get_free_pirq                 -ENOSPC (no MSI PIRQs yet)
+ *   get_free_pirq                 -ENOSPC (map_pirq picks MSI PIRQs itself)
  *   pci_device_add/remove, manage_pci_*, pci_mmcfg_reserved   0
  *   restore_msi(_ext)             -ENODEV (no such device known)
  * Privileged-only ops return -EPERM for a domU.
@@ -144,10 +147,33 @@ static long alloc_irq_vector(hc_arg_t arg)
     return raw_copy_to_guest((void *)arg, &irq, sizeof(irq)) ? -EFAULT : 0;
 }
 
+/* PHYSDEVOP_map_pirq for the hardware domain on itself: a GSI, an MSI or an MSI-X vector. */
+static long map_one(struct domain *d, struct physdev_map_pirq *m)
+{
+    switch (m->type) {
+    case MAP_PIRQ_TYPE_GSI:
+        return pirq_map_gsi(d, m->index, &m->pirq);
+    case MAP_PIRQ_TYPE_MSI_SEG:
+        if (m->bus >> 16)
+            return -ENODEV;             /* segment 0 only (no MMCONFIG yet) */
+        /* fall through */
+    case MAP_PIRQ_TYPE_MSI:
+        if (m->pirq >= 0)
+            return -EINVAL;             /* Xen picks MSI PIRQs itself */
+        return pirq_map_msi(d, m->bus & 0xff, (unsigned int)m->devfn & 0xff,
+                            m->table_base ? (unsigned int)m->entry_nr : 0, m->table_base,
+                            &m->pirq);
+    case MAP_PIRQ_TYPE_MULTI_MSI:
+        return -EOPNOTSUPP;             /* Linux then retries with one vector */
+    default:
+        return -EINVAL;
+    }
+}
+
 /*
  * map_pirq/unmap_pirq: the domain checks of Xen's physdev_map_pirq(),
- * then, for the hardware domain on itself, GSIs through arch/x86/irq.c
- * (MSI, and mapping for another domain, are not routed yet: -ENOSYS).
+ * then, for the hardware domain on itself, GSIs and MSI/MSI-X vectors
+ * through arch/x86/irq.c (mapping for another domain: -ENOSYS).
  */
 static long map_pirq(int cmd, hc_arg_t arg)
 {
@@ -172,12 +198,10 @@ static long map_pirq(int cmd, hc_arg_t arg)
     else if (cmd == PHYSDEVOP_unmap_pirq)
         rc = u.unmap.pirq < 0 || (unsigned int)u.unmap.pirq >= domain_nr_pirqs(d)
              ? -EINVAL : pirq_unmap(d, u.unmap.pirq);
-    else if (u.map.type != MAP_PIRQ_TYPE_GSI)
-        rc = -ENOSYS;                   /* MSI: the guest falls back to INTx */
     else if (u.map.pirq >= (int)domain_nr_pirqs(d))
         rc = -EINVAL;
     else {
-        rc = pirq_map_gsi(d, u.map.index, &u.map.pirq);
+        rc = map_one(d, &u.map);
         if (!rc && raw_copy_to_guest((void *)arg, &u.map, sizeof(u.map)))
             rc = -EFAULT;
     }
@@ -222,7 +246,8 @@ static long get_free_pirq(hc_arg_t arg)
  * (copied in once, out once where the op has output). Returns 0 or -errno
  * as listed at the top: -EFAULT (bad arg), -EPERM (privileged op from a
  * domU), -EINVAL (bad value), -EBUSY (a GSI the hypervisor or another
- * domain holds), -EEXIST (setup_gsi again), -ENOSYS (unknown cmd, MSI).
+ * domain holds), -EEXIST (setup_gsi again), -ENODEV (no such PCI function
+ * or capability), -ENOSPC (no vector left), -ENOSYS (unknown cmd).
  * Takes pirq_lock and ioapic_lock (both IRQ-safe).
  */
 long do_physdev_op(hc_arg_t cmd, hc_arg_t arg)

@@ -1,8 +1,10 @@
 /*
- * Physical IRQs for the hardware domain: GSIs of the IO-APICs handed to
- * dom0 as PIRQs and delivered on event channels (arch/x86/irq.c).
+ * Physical IRQs for the hardware domain: GSIs of the IO-APICs and MSI /
+ * MSI-X vectors of PCI functions, handed to dom0 as PIRQs and delivered
+ * on event channels (arch/x86/irq.c, the device side in msi.c).
  *
- * A GSI's PIRQ number is the GSI (what Linux asks for). Life of one:
+ * A GSI's PIRQ number is the GSI (what Linux asks for); an MSI's is the
+ * next free number above the GSIs. Life of a GSI:
  * PHYSDEVOP_map_pirq (pirq_map_gsi) gives it to dom0; PHYSDEVOP_setup_gsi
  * (pirq_setup_gsi) sets trigger mode and polarity; EVTCHNOP_bind_pirq
  * (pirq_bind) ties it to a port and unmasks the pin; each interrupt sets
@@ -22,7 +24,7 @@
 #define GSI_VECTOR_BASE     0x30         /* GSI n arrives on vector 0x30 + n */
 #define NR_PIRQS_DOM0       256          /* Xen: nr_static_irqs + extra (for Xenia: fixed) */
 #define NR_PIRQS_DOMU       56           /* Xen: nr_irqs_gsi (24) + extra_domU_irqs (32) */
-#define MAX_GSIS            (0xe0 - GSI_VECTOR_BASE)
+#define MAX_PIRQ_DESCS      (0xe0 - GSI_VECTOR_BASE)   /* GSIs, then MSIs: one vector each */
 
 /* domain_nr_pirqs(): the PIRQ numbers d may name, [0, this) (Xen's d->nr_pirqs). */
 static inline unsigned int domain_nr_pirqs(const struct domain *d)
@@ -42,7 +44,19 @@ void pirq_init(void);
  */
 int pirq_map_gsi(struct domain *d, int gsi, int *pirq);
 
-/* pirq_unmap(): take PIRQ pirq from d (unbinding it). 0 or -EINVAL (not d's). */
+/*
+ * pirq_map_msi(): give d an MSI (table_base 0) or MSI-X vector (entry
+ * `entry` of the table in the BAR at physical address table_base) of PCI
+ * function bus:devfn (segment 0), its message written by the hypervisor
+ * (vector on CPU 0), masked until bound. Sets *pirq. 0 (also when that
+ * vector is already d's: the same PIRQ), -EPERM (d not the hardware
+ * domain), -ENOSPC (no vector left), msi_setup()'s -ENODEV / -EINVAL /
+ * -EOPNOTSUPP. Takes pirq_lock, then config space without it.
+ */
+int pirq_map_msi(struct domain *d, unsigned int bus, unsigned int devfn, unsigned int entry,
+                 uint64_t table_base, int *pirq);
+
+/* pirq_unmap(): take PIRQ pirq from d (unbinding it; an MSI vector is masked). 0 or -EINVAL (not d's). */
 int pirq_unmap(struct domain *d, int pirq);
 
 /*

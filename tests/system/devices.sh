@@ -11,6 +11,7 @@
 #                                     back with O_DIRECT, checksums equal
 #   system/devices-disk-interrupts    the disk's interrupt count grew
 #   system/devices-ahci-io, -ahci-interrupts   the same on /dev/sda (AHCI)
+#   system/devices-disk-msix, -ahci-msi        virtio got MSI-X, AHCI MSI
 #   system/devices-nic-link           eth0's carrier comes up
 #   system/devices-nic-interrupts     the NIC's interrupt count grew
 #   system/devices-poweroff-exit-0    then dom0 powers off: QEMU exits 0
@@ -19,7 +20,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 hv=${XENIA_HV:-build/xenia}
-checks=(swiotlb disk-io disk-interrupts ahci-io ahci-interrupts nic-link nic-interrupts)
+checks=(swiotlb disk-io disk-interrupts ahci-io ahci-interrupts disk-msix ahci-msi nic-link
+        nic-interrupts)
 all=("${checks[@]}" poweroff-exit-0)
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/devices-$n ($1)"; done; exit 0; }
 [ -e "$hv" ] || fail_all "no hypervisor $hv"

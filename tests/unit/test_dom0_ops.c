@@ -23,6 +23,7 @@
 #include <xen/event_channel.h>
 #include <asm/irq.h>
 #include <asm/madt.h>
+#include <asm/msi.h>
 #include <asm/pirq.h>
 #include <xen/physdev.h>
 #include <asm/current.h>
@@ -163,6 +164,8 @@ uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
 /* ---- fake interrupt hardware for arch/x86/irq.c: one 24-pin IO-APIC ---- */
 
 struct domain *hardware_domain;
+/* XENMEM_exchange is tested by the memory_op test guest (on Xen and Xenia), not here. */
+long memory_exchange(unsigned long arg) { return -ENOSYS; }
 static struct { bool routed, masked, level, low; uint8_t vector; } pins[24];
 static irq_handler_t handlers[256];
 static int lapic_eois;
@@ -188,13 +191,34 @@ void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
     sent.d = d; sent.port = port; sent.pirq = pirq; sent.count++;
 }
 
-/* The interrupt of gsi arrives (as do_trap() would deliver it). */
-static void fire(unsigned int gsi)
+/* The interrupt of PIRQ descriptor i (GSI i, or an MSI) arrives, as do_trap() would deliver it. */
+static void fire(unsigned int i)
 {
-    struct cpu_user_regs regs = { .entry_vector = GSI_VECTOR_BASE + gsi };
-    assert_non_null(handlers[GSI_VECTOR_BASE + gsi]);
-    handlers[GSI_VECTOR_BASE + gsi](&regs);
+    struct cpu_user_regs regs = { .entry_vector = GSI_VECTOR_BASE + i };
+    assert_non_null(handlers[GSI_VECTOR_BASE + i]);
+    handlers[GSI_VECTOR_BASE + i](&regs);
 }
+
+/* ---- fake PCI functions for arch/x86/irq.c's MSI side: 00:03.0 has MSI-X (4 entries) ---- */
+
+static struct { unsigned int calls; uint8_t vector; bool masked; } msix[4];
+int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned int entry,
+              uint64_t table_base, uint8_t vector, uint32_t dest)
+{
+    *m = (struct msi_desc){ .bus = bus, .devfn = devfn, .entry = entry, .msix = table_base != 0,
+                            .pos = 0x40 };
+    if (bus != 0 || devfn != 0x18)
+        return -ENODEV;
+    if (!table_base)
+        return -ENODEV;                 /* no plain MSI capability */
+    if (table_base != 0xfebf0000 || entry >= 4)
+        return -EINVAL;
+    msix[entry].calls++;
+    msix[entry].vector = vector;
+    msix[entry].masked = true;
+    return 0;
+}
+void msi_mask(struct msi_desc *m, bool mask) { if (m->msix && m->entry < 4) msix[m->entry].masked = mask; }
 
 /* ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall ---- */
 
@@ -651,8 +675,8 @@ static void test_pirq(void **state)
     assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), -EINVAL);
     m.index = 21; m.pirq = 256;
     assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* beyond dom0's PIRQs */
-    m.type = MAP_PIRQ_TYPE_MSI;
-    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -ENOSYS);    /* MSI: not routed yet */
+    m.type = 99; m.pirq = -1;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* no such map type */
     e.irq = 21;
     assert_int_equal(physdev(PHYSDEVOP_eoi, &e), -EINVAL);         /* not mapped */
     e.irq = 256;
@@ -684,6 +708,69 @@ static void test_pirq(void **state)
     assert_int_equal(sent.count, count);
 }
 
+/* MSI-X vectors as PIRQs: mapped (message written, masked), bound (unmasked), delivered edge. */
+static void test_pirq_msi(void **state)
+{
+    memset(msix, 0, sizeof(msix));
+    pirq_init();
+    pirq_domain_destroy(&dom0);
+
+    struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
+                                  .pirq = -1, .bus = 0, .devfn = 0x18, .entry_nr = 2,
+                                  .table_base = 0xfebf0000 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    int p = m.pirq;
+    assert_true(p >= 24 && p < MAX_PIRQ_DESCS);                   /* above the GSIs */
+    assert_int_equal(msix[2].vector, GSI_VECTOR_BASE + p);
+    assert_true(msix[2].masked);
+    m.pirq = -1;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);          /* the same vector again */
+    assert_int_equal(m.pirq, p);
+    assert_int_equal(msix[2].calls, 1);
+    m.entry_nr = 3; m.pirq = -1;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_not_equal(m.pirq, p);                               /* another entry, another PIRQ */
+
+    assert_int_equal(pirq_bind(&dom0, p, 21), 0);
+    assert_false(msix[2].masked);
+    int count = sent.count, eois = lapic_eois;
+    fire((unsigned int)p);
+    assert_int_equal(sent.count, count + 1);
+    assert_int_equal(sent.port, 21);
+    assert_int_equal(sent.pirq, (uint32_t)p);
+    assert_int_equal(lapic_eois, eois + 1);
+    struct physdev_eoi e = { .irq = (uint32_t)p };
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);              /* harmless for an edge MSI */
+
+    /* Bad input. */
+    m = (struct physdev_map_pirq){ .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
+                                   .pirq = -1, .bus = 0, .devfn = 0x20, .entry_nr = 0,
+                                   .table_base = 0xfebf0000 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -ENODEV);    /* no such function */
+    m.devfn = 0x18; m.entry_nr = 9;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* beyond the table */
+    m.entry_nr = 0; m.table_base = 0xfe000000;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* not the table's BAR */
+    m.table_base = 0xfebf0000; m.bus = 1u << 16;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -ENODEV);    /* segment 1 */
+    m.bus = 0; m.pirq = 40;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* MSI PIRQs are picked by us */
+    m.pirq = -1; m.type = MAP_PIRQ_TYPE_MULTI_MSI; m.table_base = 0; m.entry_nr = 4;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EOPNOTSUPP);
+    assert_int_equal(pirq_map_msi(&domu, 0, 0x18, 0, 0xfebf0000, &m.pirq), -EPERM);
+
+    /* Unbind masks; unmap frees the vector for another mapping. */
+    pirq_unbind(&dom0, p, 21);
+    assert_true(msix[2].masked);
+    struct physdev_unmap_pirq um = { .domid = DOMID_SELF, .pirq = p };
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um), 0);
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um), -EINVAL);
+    count = sent.count;
+    fire((unsigned int)p);
+    assert_int_equal(sent.count, count);                           /* nothing bound: nothing raised */
+    pirq_domain_destroy(&dom0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +786,7 @@ int main(void)
         cmocka_unit_test_setup(test_platform_op_domu, setup),
         cmocka_unit_test_setup(test_physdev, setup),
         cmocka_unit_test_setup(test_pirq, setup),
+        cmocka_unit_test_setup(test_pirq_msi, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

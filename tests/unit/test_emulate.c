@@ -15,6 +15,7 @@
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
+#include <xenia/spinlock.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
 #include <asm/current.h>
@@ -81,6 +82,8 @@ static uint32_t port_pattern(uint16_t port, unsigned int bytes)
     uint32_t v = 0x11223344u ^ port;
     return bytes == 4 ? v : v & ((1u << (bytes * 8)) - 1);
 }
+
+DEFINE_SPINLOCK(pci_conf_lock);          /* arch/x86/pci.c's */
 
 uint32_t emul_hw_in(uint16_t port, unsigned int bytes)
 {

@@ -23,12 +23,11 @@
 #include <xenia/sched.h>
 #include <xenia/spinlock.h>
 #include <asm/current.h>
+#include <asm/pci.h>
 #include "emul_internal.h"
 
 #define RTC_INDEX       0x70
 #define RTC_DATA        0x71
-#define PCI_CONF_ADDR   0xcf8
-#define PCI_CONF_DATA   0xcfc
 #define REP_BATCH       1024            /* iterations before letting the guest re-execute */
 
 /* ---- port policy ---- */
@@ -150,8 +149,10 @@ static uint32_t pci_data_read(const struct domain *d, unsigned int port, unsigne
     if (!d->is_privileged)
         return ~0u;
     spin_lock(&io_lock);
+    spin_lock(&pci_conf_lock);          /* the hypervisor's MSI set-up uses 0xcf8 too */
     emul_hw_out(PCI_CONF_ADDR, 4, hwdom_pci_cf8);
     val = emul_hw_in((uint16_t)port, size);
+    spin_unlock(&pci_conf_lock);
     spin_unlock(&io_lock);
     return val;
 }
@@ -162,8 +163,10 @@ static void pci_data_write(const struct domain *d, unsigned int port, unsigned i
     if (!d->is_privileged)
         return;
     spin_lock(&io_lock);
+    spin_lock(&pci_conf_lock);
     emul_hw_out(PCI_CONF_ADDR, 4, hwdom_pci_cf8);
     emul_hw_out((uint16_t)port, size, val);
+    spin_unlock(&pci_conf_lock);
     spin_unlock(&io_lock);
 }
 
