@@ -56,7 +56,7 @@ $(BUILD)/xenia.lds: arch/x86/xenia.lds.S include/xenia/config.h
 # takes two links: the first with an empty table, whose text symbols make the
 # table of the second. The table's section lies after text, rodata and
 # data, so no code address moves between the two links (checked).
-$(BUILD)/symbols-empty.S: scripts/build/symbols.awk
+$(BUILD)/symbols-empty.S: scripts/symbols.awk
 	@mkdir -p $(BUILD)
 	awk -f $< < /dev/null > $@
 
@@ -66,8 +66,8 @@ $(BUILD)/symbols-empty.o $(BUILD)/symbols.o: %.o: %.S
 $(BUILD)/xenia-syms.0: $(HV_OBJS) $(BUILD)/xenia.lds $(BUILD)/symbols-empty.o
 	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(BUILD)/symbols-empty.o $(LIBGCC)
 
-$(BUILD)/symbols.S: $(BUILD)/xenia-syms.0 scripts/build/symbols.awk
-	nm -n --defined-only $< | awk -f scripts/build/symbols.awk > $@
+$(BUILD)/symbols.S: $(BUILD)/xenia-syms.0 scripts/symbols.awk
+	nm -n --defined-only $< | awk -f scripts/symbols.awk > $@
 
 $(BUILD)/xenia-syms: $(HV_OBJS) $(BUILD)/xenia.lds $(BUILD)/symbols.o
 	$(LD) $(HV_LDFLAGS) -T $(BUILD)/xenia.lds -o $@ $(HV_OBJS) $(BUILD)/symbols.o $(LIBGCC)

@@ -1,6 +1,6 @@
 /*
  * Symbol lookup for stack traces. The table is generated at build time
- * from the first link's text symbols (Makefile, scripts/build/symbols.awk)
+ * from the first link's text symbols (Makefile, scripts/symbols.awk)
  * and linked into the .symbols section of the second.
  */
 #include <xenia/lib.h>
