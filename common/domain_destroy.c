@@ -26,6 +26,8 @@
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <xenia/grant_table.h>
+#include <xenia/memory_op.h>
+#include <asm/pirq.h>
 #include <xenia/event.h>
 #include <xenia/time.h>
 #include <asm/current.h>
@@ -128,6 +130,9 @@ int domain_kill(struct domain *d)
     for_each_vcpu(d, v)
         vcpu_quiesce(v);
     evtchn_domain_destroy(d);
+    pirq_domain_destroy(d);
+    physdev_domain_destroy(d);
+    memory_op_domain_destroy(d);
     for_each_vcpu(d, v)
         vcpu_release_refs(v);
     /*

@@ -47,6 +47,20 @@ static bool hypervisor_gsi(unsigned int gsi)
 
 static uint8_t vector_of(unsigned int i) { return (uint8_t)(GSI_VECTOR_BASE + i); }
 
+/* Mark PIRQ i in d's EOI bitmap (PHYSDEVOP_pirq_eoi_gmfn_v2), if it has one. */
+static void eoi_map_set(struct domain *d, unsigned int i, bool needs_eoi)
+{
+    unsigned long *map = __atomic_load_n(&d->arch.pirq_eoi_map, __ATOMIC_ACQUIRE);
+    unsigned long bit = 1UL << (i % (8 * sizeof(unsigned long)));
+
+    if (!map)
+        return;
+    if (needs_eoi)
+        __atomic_fetch_or(&map[i / (8 * sizeof(unsigned long))], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_fetch_and(&map[i / (8 * sizeof(unsigned long))], ~bit, __ATOMIC_RELEASE);
+}
+
 static struct irq_desc *gsi_desc(int gsi)
 {
     return gsi >= 0 && (unsigned int)gsi < nr_gsis ? &descs[gsi] : NULL;
@@ -102,6 +116,8 @@ static void pirq_interrupt(struct cpu_user_regs *regs)
     if (!g->is_msi && g->level) {
         ioapic_mask_gsi(i, true);
         g->awaiting_eoi = true;
+        if (g->d)
+            eoi_map_set(g->d, i, true);
     }
     apic_eoi();
     if (g->d && g->port)
@@ -300,6 +316,7 @@ int pirq_eoi(struct domain *d, int pirq)
             g->awaiting_eoi = false;
             ioapic_mask_gsi((unsigned int)pirq, false);
         }
+        eoi_map_set(d, (unsigned int)pirq, false);
         rc = 0;
     }
     spin_unlock_irqrestore(&pirq_lock, flags);

@@ -19,8 +19,9 @@
  *   table_base for MSI-X)         MSI-X entry stays masked until bound);
  *                                 multi-MSI -EOPNOTSUPP (one vector retried)
  *   irq_status_query              needs_eoi, as Xen says to every PV guest
- *   pirq_eoi_gmfn_v1/v2           -ENOSYS after Xen's checks: Linux then
- *                                 frees the page and EOIs by hypercall
+ *   pirq_eoi_gmfn_v2              the EOI bitmap: a bit is set while a
+ *                                 level PIRQ waits for eoi
+ *   pirq_eoi_gmfn_v1              -ENOSYS after Xen's checks
  *   get_free_pirq                 -ENOSPC (map_pirq picks MSI PIRQs itself)
  *   pci_device_add/remove, manage_pci_*, pci_mmcfg_reserved   0
  *   restore_msi(_ext)             -ENODEV (no such device known)
@@ -38,6 +39,7 @@
 #include <asm/io_apic.h>
 #include <asm/pirq.h>
 #include <asm/page.h>
+#include <xenia/page_alloc.h>
 
 #define IOBMP_BYTES         8192
 #define IOAPIC_RTE_FIRST    0x10
@@ -117,22 +119,59 @@ static long eoi(hc_arg_t arg)
     return pirq_eoi(current->domain, (int)e.irq);   /* -EINVAL: nothing mapped there */
 }
 
-static long pirq_eoi_gmfn(hc_arg_t arg)
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v2: a frame of the caller's as its PIRQ EOI
+ * bitmap (the hypervisor sets bit n while PIRQ n waits for PHYSDEVOP_eoi,
+ * so the guest skips the hypercall otherwise); held (writable type) until
+ * the domain dies. v1 (which also has PHYSDEVOP_eoi unmask the port) is
+ * refused after the same checks: Linux then uses v2 or the status query.
+ * -EFAULT, -EINVAL (not the caller's frame, or in use as a table),
+ * -EBUSY (a map already registered), -ENOSYS (v1).
+ */
+static long pirq_eoi_gmfn(int cmd, hc_arg_t arg)
 {
     struct physdev_pirq_eoi_gmfn g;
+    struct domain *d = current->domain;
 
     if (raw_copy_from_guest(&g, (void *)arg, sizeof(g)))
         return -EFAULT;
     if (!mfn_valid(_mfn(g.gmfn)))
         return -EINVAL;
     struct page_info *pg = mfn_to_page(_mfn(g.gmfn));
-    if (!get_page(pg, current->domain))
+    if (!get_page(pg, d))
         return -EINVAL;
-    int rc = get_page_type(pg, PGT_writable_page);
-    if (!rc)
-        put_page_type(pg);
-    put_page(pg);
-    return rc ? -EINVAL : -ENOSYS;      /* TODO: keep the map once PIRQs exist */
+    if (get_page_type(pg, PGT_writable_page)) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    if (cmd == PHYSDEVOP_pirq_eoi_gmfn_v1 ||
+        __atomic_load_n(&d->arch.pirq_eoi_mfn, __ATOMIC_ACQUIRE)) {
+        put_page_and_type(pg);
+        return cmd == PHYSDEVOP_pirq_eoi_gmfn_v1 ? -ENOSYS : -EBUSY;
+    }
+#ifdef XENIA_HOST_TEST
+    unsigned long *map = host_mfn_to_virt(g.gmfn);
+#else
+    unsigned long *map = mfn_to_virt(g.gmfn);
+#endif
+    unsigned long none = 0;
+    if (!__atomic_compare_exchange_n(&d->arch.pirq_eoi_mfn, &none, g.gmfn, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        put_page_and_type(pg);
+        return -EBUSY;
+    }
+    memset(map, 0, PAGE_SIZE);          /* no EOI pending yet (as Xen clears it) */
+    __atomic_store_n(&d->arch.pirq_eoi_map, map, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void physdev_domain_destroy(struct domain *d)
+{
+    unsigned long mfn = __atomic_exchange_n(&d->arch.pirq_eoi_mfn, 0, __ATOMIC_ACQ_REL);
+
+    __atomic_store_n(&d->arch.pirq_eoi_map, NULL, __ATOMIC_RELEASE);
+    if (mfn)
+        put_page_and_type(mfn_to_page(_mfn(mfn)));
 }
 
 static long alloc_irq_vector(hc_arg_t arg)
@@ -259,7 +298,7 @@ long do_physdev_op(hc_arg_t cmd, hc_arg_t arg)
         return eoi(arg);
     case PHYSDEVOP_pirq_eoi_gmfn_v1:
     case PHYSDEVOP_pirq_eoi_gmfn_v2:
-        return pirq_eoi_gmfn(arg);
+        return pirq_eoi_gmfn(c, arg);
     case PHYSDEVOP_IRQ_UNMASK_NOTIFY:
         return 0;
     case PHYSDEVOP_irq_status_query:

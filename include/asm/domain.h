@@ -52,6 +52,8 @@ struct arch_vcpu {
 
 struct arch_domain {
     unsigned long vm_assist;            /* domain-wide VMASST_TYPE_* */
+    unsigned long pirq_eoi_mfn;         /* PHYSDEVOP_pirq_eoi_gmfn_v2 frame (held), 0 = none */
+    unsigned long *pirq_eoi_map;        /* its bitmap: bit n set = PIRQ n needs PHYSDEVOP_eoi */
     unsigned long p2m_frames;           /* PV: frames in the guest's P2M list */
     bool is_pv;
 };

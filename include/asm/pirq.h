@@ -86,4 +86,7 @@ int pirq_eoi(struct domain *d, int pirq);
 /* pirq_domain_destroy(): unmap every PIRQ d holds. */
 void pirq_domain_destroy(struct domain *d);
 
+/* physdev_domain_destroy(): drop d's PIRQ EOI bitmap frame (arch/x86/physdev.c). */
+void physdev_domain_destroy(struct domain *d);
+
 #endif

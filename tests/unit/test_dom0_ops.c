@@ -164,6 +164,9 @@ uint32_t cpu_physical_id(unsigned int cpu) { return cpu * 2; }
 /* ---- fake interrupt hardware for arch/x86/irq.c: one 24-pin IO-APIC ---- */
 
 struct domain *hardware_domain;
+/* The frames' contents (PHYSDEVOP_pirq_eoi_gmfn_v2's bitmap). */
+static unsigned long frame_data[NR_FRAMES][PAGE_SIZE / sizeof(unsigned long)];
+void *host_mfn_to_virt(unsigned long mfn) { assert_true(mfn < NR_FRAMES); return frame_data[mfn]; }
 /* XENMEM_exchange is tested by the memory_op test guest (on Xen and Xenia), not here. */
 long memory_exchange(unsigned long arg) { return -ENOSYS; }
 static struct { bool routed, masked, level, low; uint8_t vector; } pins[24];
@@ -645,6 +648,28 @@ static void test_pirq(void **state)
     struct physdev_eoi e = { .irq = 20 };
     assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
     assert_false(pins[20].masked);
+
+    /* The EOI bitmap (pirq_eoi_gmfn_v2): a bit set while the level PIRQ waits for its EOI. */
+    frames[5].owner = &dom0;
+    frames[5].count_info = PGC_allocated | 1;
+    frames[5].type_info = 0;
+    struct physdev_pirq_eoi_gmfn eg = { .gmfn = 5 };
+    assert_int_equal(physdev(PHYSDEVOP_pirq_eoi_gmfn_v1, &eg), -ENOSYS);
+    assert_int_equal(frames[5].count_info, PGC_allocated | 1);     /* v1 took nothing */
+    frame_data[5][0] = ~0UL;
+    assert_int_equal(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &eg), 0);
+    assert_int_equal(frame_data[5][0], 0);                          /* cleared at registration */
+    assert_int_equal(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &eg), -EBUSY);
+    eg.gmfn = NR_FRAMES + 1;
+    assert_int_equal(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &eg), -EINVAL);
+    fire(20);
+    assert_true(frame_data[5][0] & (1UL << 20));
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_false(frame_data[5][0] & (1UL << 20));
+    assert_false(pins[20].masked);
+    physdev_domain_destroy(&dom0);
+    assert_int_equal(frames[5].count_info, PGC_allocated | 1);     /* the frame's hold dropped */
+    assert_null(dom0.arch.pirq_eoi_map);
 
     /* An ISA line bound without setup_gsi: edge/high, or as the MADT says. */
     m.index = m.pirq = 9;
