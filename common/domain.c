@@ -24,6 +24,7 @@ static DEFINE_SPINLOCK(domlist_lock);
 /* Is domid on the list (dying domains included)? domlist_lock held. */
 static bool domid_in_use_locked(domid_t domid)
 {
+    ASSERT_LOCKED(&domlist_lock);
     const struct domain *d;
 
     list_for_each_entry(d, &domain_list, domain_list)

@@ -105,6 +105,7 @@ static int find_free_port(struct domain *d)
 static struct evtchn *claim_port(struct domain *d, evtchn_port_t port,
                                  enum evtchn_state state, uint32_t vcpu_id)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     struct evtchn *chn = chn_at(d, port);
 
     chn->state = (uint8_t)state;
@@ -116,6 +117,7 @@ static struct evtchn *claim_port(struct domain *d, evtchn_port_t port,
 /* Back to free, notifying vCPU 0, with no stale pending bit (Xen's evtchn_free()). */
 static void free_port(struct domain *d, evtchn_port_t port, struct evtchn *chn)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     evtchn_2l_clear_pending(d, port);
     *chn = (struct evtchn){ .state = ECS_FREE };
     d->evtchn.active--;
@@ -220,6 +222,7 @@ static int close_interdomain(struct domain *d, evtchn_port_t port, struct evtchn
 /* Xen's evtchn_close() body, d's lock held: 0, -EINVAL, or CLOSE_RETRY. */
 static int evtchn_close_locked(struct domain *d, evtchn_port_t port)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     struct evtchn *chn = port_chn(d, port);
 
     if (!chn)

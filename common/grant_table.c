@@ -69,7 +69,7 @@ static struct active_grant_entry *active_entry(struct grant_table *gt, grant_ref
 
 #define ACTIVE_BYTES (GNTTAB_V1_PER_FRAME * sizeof(struct active_grant_entry))
 
-/* Grow d's table to nr frames (<= max). Caller holds gt->lock. 0 or -ENOMEM (table unchanged). */
+/* Grow d's table to nr frames (<= max). Caller holds gt->lock, or d is not yet visible. 0 or -ENOMEM (table unchanged). */
 static int grow_table(struct domain *d, unsigned int nr)
 {
     struct grant_table *gt = d->grant_table;

@@ -15,6 +15,7 @@
  * rewrites the current entry and continues the multicall from it).
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
@@ -23,7 +24,7 @@
 #include <asm/current.h>
 
 /* Xen's _MCSF_in_multicall, per pCPU: a hypercall runs to completion on its CPU. */
-static bool in_multicall[NR_CPUS];
+static DEFINE_PER_CPU(bool, in_multicall);
 
 /* Run one entry; false when the batch must stop (*rc says why). */
 static bool run_entry(multicall_entry_t *e, multicall_entry_t *guest, long *rc)
@@ -52,7 +53,7 @@ static bool run_entry(multicall_entry_t *e, multicall_entry_t *guest, long *rc)
  */
 bool multicall_in_progress(void)
 {
-    return in_multicall[smp_processor_id()];
+    return per_cpu(in_multicall, smp_processor_id());
 }
 
 long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
@@ -62,12 +63,12 @@ long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
     uint32_t nr = (uint32_t)nr_calls;
     long rc = 0;
 
-    if (in_multicall[cpu])
+    if (per_cpu(in_multicall, cpu))
         return -EINVAL;
     if (!guest_range_ok(call_list, (size_t)nr * sizeof(*list)))
         return -EFAULT;
 
-    in_multicall[cpu] = true;
+    per_cpu(in_multicall, cpu) = true;
     for (uint32_t i = 0; i < nr; i++) {
         if (i && softirq_pending(cpu)) {
             /* Continue with the rest of the list after the pending work. */
@@ -84,6 +85,6 @@ long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
         if (!run_entry(&e, list + i, &rc))
             break;
     }
-    in_multicall[cpu] = false;
+    per_cpu(in_multicall, cpu) = false;
     return rc;
 }

@@ -13,6 +13,7 @@
  * at most one run queue, that of v->processor.
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/errno.h>
 #include <xenia/sched.h>
 #include <xenia/softirq.h>
@@ -29,7 +30,7 @@ struct runqueue {
     struct timer slice_timer;
 };
 
-static struct runqueue runqueues[NR_CPUS];
+static DEFINE_PER_CPU(struct runqueue, runqueues);
 
 bool vcpu_runnable(const struct vcpu *v)
 {
@@ -44,7 +45,7 @@ static void slice_expired(void *data)
 
 void scheduler_init_cpu(unsigned int cpu)
 {
-    struct runqueue *rq = &runqueues[cpu];
+    struct runqueue *rq = &per_cpu(runqueues, cpu);
     spin_lock_init(&rq->lock);
     INIT_LIST_HEAD(&rq->queue);
     init_timer(&rq->slice_timer, slice_expired, NULL, cpu);
@@ -60,7 +61,7 @@ static void runstate_change(struct vcpu *v, int state)
 
 void vcpu_wake(struct vcpu *v)
 {
-    struct runqueue *rq = &runqueues[v->processor];
+    struct runqueue *rq = &per_cpu(runqueues, v->processor);
     unsigned long flags;
 
     spin_lock_irqsave(&rq->lock, flags);
@@ -113,7 +114,7 @@ void vcpu_unpause(struct vcpu *v)
 
 void sched_remove_vcpu(struct vcpu *v)
 {
-    struct runqueue *rq = &runqueues[v->processor];
+    struct runqueue *rq = &per_cpu(runqueues, v->processor);
     unsigned long flags;
 
     ASSERT(v->pause_count > 0);
@@ -166,7 +167,7 @@ static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
 static struct vcpu *schedule(struct cpu_user_regs *frame)
 {
     unsigned int cpu = smp_processor_id();
-    struct runqueue *rq = &runqueues[cpu];
+    struct runqueue *rq = &per_cpu(runqueues, cpu);
     struct vcpu *prev = current;
     struct vcpu *next = pick_next(rq, prev);
 
@@ -219,7 +220,7 @@ void sched_dump(void)
     unsigned int cpu;
 
     for_each_cpu(cpu, &cpu_online_map) {
-        struct runqueue *rq = &runqueues[cpu];
+        struct runqueue *rq = &per_cpu(runqueues, cpu);
         const struct cpu_info *ci = cpu_info_of(cpu);
         const struct vcpu *cur = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
         const struct vcpu *v;

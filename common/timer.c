@@ -9,6 +9,7 @@
  * kicks the CPU with LOCAL_TIMER_VECTOR so it re-programs its LAPIC.
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/time.h>
 #include <xenia/spinlock.h>
 #include <asm/apic.h>
@@ -23,21 +24,21 @@ struct timer_cpu {
     bool ready;                          /* queue initialised */
 };
 
-static struct timer_cpu timers[NR_CPUS];
+static DEFINE_PER_CPU(struct timer_cpu, timers);
 
 void timers_init(void)
 {
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-        spin_lock_init(&timers[cpu].lock);
-        INIT_LIST_HEAD(&timers[cpu].queue);
-        timers[cpu].ready = true;
+        spin_lock_init(&per_cpu(timers, cpu).lock);
+        INIT_LIST_HEAD(&per_cpu(timers, cpu).queue);
+        per_cpu(timers, cpu).ready = true;
     }
 }
 
 static struct timer_cpu *timer_cpu(unsigned int cpu)
 {
-    ASSERT(timers[cpu].ready);
-    return &timers[cpu];
+    ASSERT(per_cpu(timers, cpu).ready);
+    return &per_cpu(timers, cpu);
 }
 
 static struct timer_cpu *lock_timer(struct timer *t, unsigned long *flags)
@@ -55,6 +56,7 @@ static struct timer_cpu *lock_timer(struct timer *t, unsigned long *flags)
 /* Make cpu's LAPIC timer match its queue head. Queue lock held. */
 static void reprogram(unsigned int cpu, struct timer_cpu *tc)
 {
+    ASSERT_LOCKED(&tc->lock);
     if (cpu != smp_processor_id()) {
         if (cpu_online(cpu))
             apic_send_ipi(cpu_physical_id(cpu), LOCAL_TIMER_VECTOR);
@@ -177,7 +179,7 @@ void kill_timer(struct timer *t)
     spin_unlock_irqrestore(&tc->lock, flags);
 
     /* Wait out a callback still running elsewhere (t->cpu is now fixed). */
-    while (ACCESS_ONCE(timers[t->cpu].running) == t) {
+    while (ACCESS_ONCE(per_cpu(timers, t->cpu).running) == t) {
         ASSERT(t->cpu != smp_processor_id());
         __builtin_ia32_pause();
     }

@@ -8,6 +8,7 @@
  * follows it.
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/param.h>
 #include <xenia/spinlock.h>
 #include <xenia/time.h>
@@ -29,7 +30,7 @@ boolean_param("x2apic", opt_x2apic);
 
 uint64_t apic_timer_khz;
 paddr_t apic_paddr;
-unsigned long apic_timer_irqs[NR_CPUS];
+DEFINE_PER_CPU(unsigned long, apic_timer_irqs);
 
 static bool x2apic_mode;
 static volatile uint32_t *apic_mmio;
@@ -64,11 +65,11 @@ void apic_eoi(void)
  * This CPU is between the two xAPIC ICR writes: an NMI handler that sent
  * an IPI of its own now would make the interrupted one go astray.
  */
-static bool icr_in_use[NR_CPUS];
+static DEFINE_PER_CPU(bool, icr_in_use);
 
 bool apic_icr_in_use(void)
 {
-    return ACCESS_ONCE(icr_in_use[smp_processor_id()]);
+    return ACCESS_ONCE(per_cpu(icr_in_use, smp_processor_id()));
 }
 
 /* Write the ICR: low word (vector, mode, shorthand) to dest. Interrupts off inside. */
@@ -77,7 +78,7 @@ static void apic_icr_write(uint32_t low, uint32_t dest)
     unsigned long flags = local_irq_save();
     unsigned int cpu = smp_processor_id();
 
-    ACCESS_ONCE(icr_in_use[cpu]) = true;
+    ACCESS_ONCE(per_cpu(icr_in_use, cpu)) = true;
     __asm__ __volatile__("" ::: "memory");
     if (x2apic_mode) {
         /* x2APIC MSR writes are not serialising: order earlier stores first. */
@@ -90,7 +91,7 @@ static void apic_icr_write(uint32_t low, uint32_t dest)
         apic_write(APIC_ICR, low);
     }
     __asm__ __volatile__("" ::: "memory");
-    ACCESS_ONCE(icr_in_use[cpu]) = false;
+    ACCESS_ONCE(per_cpu(icr_in_use, cpu)) = false;
     local_irq_restore(flags);
 }
 
@@ -139,7 +140,7 @@ void apic_timer_set_deadline(uint64_t ns)
 
 static void apic_timer_irq(struct cpu_user_regs *regs)
 {
-    apic_timer_irqs[smp_processor_id()]++;
+    per_cpu(apic_timer_irqs, smp_processor_id())++;
     apic_eoi();
     timer_interrupt();
 }

@@ -3,6 +3,7 @@
  * layout the PV ABI fixes).
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/mm.h>
 #include <asm/desc.h>
 #include <asm/current.h>
@@ -33,13 +34,13 @@ struct idt_gate {
 extern const unsigned long exception_stubs[256];   /* entry.S */
 
 static struct idt_gate idt[256] __aligned(16);
-static struct tss64 *tss_of[NR_CPUS];
-static uint64_t *gdt_page_of[NR_CPUS];
+static DEFINE_PER_CPU(struct tss64 *, tss_of);
+static DEFINE_PER_CPU(uint64_t *, gdt_page_of);
 static void *zero_page;
 
 struct tss64 *cpu_tss(unsigned int cpu)
 {
-    return tss_of[cpu];
+    return per_cpu(tss_of, cpu);
 }
 
 static void set_gate(unsigned int vec, unsigned long handler, unsigned int dpl, unsigned int ist)
@@ -131,8 +132,8 @@ void cpu_init_descriptors(unsigned int cpu)
     for (unsigned int i = 0; i < NR_IST; i++)
         tss->ist[i] = block + (i + 1) * PAGE_SIZE;
     tss->iomap_base = sizeof(*tss);          /* no I/O bitmap: ring 3 has no ports */
-    tss_of[cpu] = tss;
-    gdt_page_of[cpu] = gdt_page;
+    per_cpu(tss_of, cpu) = tss;
+    per_cpu(gdt_page_of, cpu) = gdt_page;
     fill_gdt_page(gdt_page, tss);
 
     unsigned long va = gdt_virt(cpu);

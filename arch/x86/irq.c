@@ -77,6 +77,7 @@ static struct irq_desc *pirq_of(const struct domain *d, int pirq)
 /* Program a GSI's pin (masked). pirq_lock held. */
 static void program(unsigned int gsi, struct irq_desc *g, bool level, bool active_low)
 {
+    ASSERT_LOCKED(&pirq_lock);
     g->level = level;
     g->active_low = active_low;
     g->set_up = true;
@@ -202,6 +203,7 @@ int pirq_map_msi(struct domain *d, unsigned int bus, unsigned int devfn, unsigne
 /* Stop delivery: GSI pin masked, port forgotten. pirq_lock held; MSI masking is the caller's. */
 static void unbind_locked(unsigned int i, struct irq_desc *g)
 {
+    ASSERT_LOCKED(&pirq_lock);
     if (!g->port)
         return;
     if (!g->is_msi)

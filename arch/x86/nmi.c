@@ -19,6 +19,7 @@
  * for each. On the fatal path the other CPUs stop after their snapshot.
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/console.h>
 #include <xenia/param.h>
 #include <xenia/time.h>
@@ -47,10 +48,10 @@ static bool opt_watchdog_selftest;
 boolean_param("watchdog_selftest", opt_watchdog_selftest);
 
 static bool watchdog_running;
-static unsigned long watchdog_ticks[NR_CPUS];      /* one a second, by each CPU's timer */
-static unsigned long ticks_seen[NR_CPUS];          /* as of this CPU's last NMI */
-static unsigned int nmis_without_tick[NR_CPUS];
-static struct timer watchdog_timer[NR_CPUS];
+static DEFINE_PER_CPU(unsigned long, watchdog_ticks);   /* one a second, by each CPU's timer */
+static DEFINE_PER_CPU(unsigned long, ticks_seen);       /* as of this CPU's last NMI */
+static DEFINE_PER_CPU(unsigned int, nmis_without_tick);
+static DEFINE_PER_CPU(struct timer, watchdog_timer);
 
 /* A CPU's state as its NMI handler found it. */
 struct cpu_snapshot {
@@ -128,14 +129,14 @@ static void __noreturn watchdog_fatal(unsigned int cpu, const struct cpu_user_re
 
 static void watchdog_check(unsigned int cpu, const struct cpu_user_regs *regs)
 {
-    unsigned long ticks = ACCESS_ONCE(watchdog_ticks[cpu]);
+    unsigned long ticks = ACCESS_ONCE(per_cpu(watchdog_ticks, cpu));
 
-    if (ticks != ticks_seen[cpu]) {
-        ticks_seen[cpu] = ticks;
-        nmis_without_tick[cpu] = 0;
+    if (ticks != per_cpu(ticks_seen, cpu)) {
+        per_cpu(ticks_seen, cpu) = ticks;
+        per_cpu(nmis_without_tick, cpu) = 0;
         return;
     }
-    if (++nmis_without_tick[cpu] >= opt_watchdog_timeout * WATCHDOG_NMI_HZ)
+    if (++per_cpu(nmis_without_tick, cpu) >= opt_watchdog_timeout * WATCHDOG_NMI_HZ)
         watchdog_fatal(cpu, regs);
 }
 
@@ -173,8 +174,8 @@ static void watchdog_tick(void *data)
 {
     unsigned int cpu = smp_processor_id();
 
-    watchdog_ticks[cpu]++;
-    set_timer(&watchdog_timer[cpu], NOW() + SECONDS(1));
+    per_cpu(watchdog_ticks, cpu)++;
+    set_timer(&per_cpu(watchdog_timer, cpu), NOW() + SECONDS(1));
 }
 
 /* The watchdog self-test's hang: a CPU that never takes an interrupt again. */
@@ -194,8 +195,8 @@ void watchdog_init(void)
     if (!opt_watchdog_timeout)
         opt_watchdog_timeout = 1;
     for_each_cpu(cpu, &cpu_online_map) {
-        init_timer(&watchdog_timer[cpu], watchdog_tick, NULL, cpu);
-        set_timer(&watchdog_timer[cpu], NOW() + SECONDS(1));
+        init_timer(&per_cpu(watchdog_timer, cpu), watchdog_tick, NULL, cpu);
+        set_timer(&per_cpu(watchdog_timer, cpu), NOW() + SECONDS(1));
     }
     if (ioapic_route_isa_nmi(PIT_ISA_IRQ, cpu_physical_id(0))) {
         printk("Watchdog: no IO-APIC pin for the PIT; not started\n");

@@ -9,6 +9,7 @@
  * heap with its struct cpu_info at the top, and runs start_secondary().
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/mm.h>
 #include <xenia/param.h>
 #include <xenia/acpi.h>
@@ -34,8 +35,8 @@ integer_param("maxcpus", opt_maxcpus);
 
 cpumask_t cpu_online_map;
 static unsigned int nr_cpu_ids = 1;
-static uint32_t cpu_apic_id[NR_CPUS];
-static struct cpu_info *cpu_infos[NR_CPUS];
+static DEFINE_PER_CPU(uint32_t, cpu_apic_id);
+static DEFINE_PER_CPU(struct cpu_info *, cpu_infos);
 
 /* Read by ap_start64 (trampoline.S) for the AP being started. */
 unsigned long ap_boot_cr3;
@@ -63,12 +64,12 @@ bool cpu_online(unsigned int cpu)
 
 uint32_t cpu_physical_id(unsigned int cpu)
 {
-    return cpu_apic_id[cpu];
+    return per_cpu(cpu_apic_id, cpu);
 }
 
 struct cpu_info *cpu_info_of(unsigned int cpu)
 {
-    return cpu < NR_CPUS ? ACCESS_ONCE(cpu_infos[cpu]) : NULL;
+    return cpu < NR_CPUS ? ACCESS_ONCE(per_cpu(cpu_infos, cpu)) : NULL;
 }
 
 /* ---- discovery ---- */
@@ -78,10 +79,10 @@ static const struct madt_info *madt;   /* acpi_madt() */
 /* CPU 0 is the boot CPU; the others follow in MADT order. */
 static void record_cpus(uint32_t bsp_id)
 {
-    cpu_apic_id[0] = bsp_id;
+    per_cpu(cpu_apic_id, 0) = bsp_id;
     for (unsigned int i = 0; i < madt->nr_cpus && nr_cpu_ids < NR_CPUS; i++)
         if (madt->apic_ids[i] != bsp_id)
-            cpu_apic_id[nr_cpu_ids++] = madt->apic_ids[i];
+            per_cpu(cpu_apic_id, nr_cpu_ids++) = madt->apic_ids[i];
 }
 
 void smp_prepare_cpus(void)
@@ -89,14 +90,14 @@ void smp_prepare_cpus(void)
     uint32_t bsp_id = apic_id();
     const struct madt_info *m = acpi_madt();
 
-    cpu_infos[0] = get_cpu_info();
+    per_cpu(cpu_infos, 0) = get_cpu_info();
     get_cpu_info()->processor_id = 0;
     cpumask_set_cpu(0, &cpu_online_map);
     smp_ipi_init();
 
     if (!m || !m->nr_cpus) {
         printk("SMP: no usable MADT; running on the boot CPU only\n");
-        cpu_apic_id[0] = bsp_id;
+        per_cpu(cpu_apic_id, 0) = bsp_id;
         return;
     }
     madt = m;
@@ -216,14 +217,14 @@ static bool wait_online(unsigned int cpu, s_time_t timeout)
 static bool boot_one_cpu(unsigned int cpu)
 {
     struct cpu_info *ci = alloc_cpu_stack(cpu);
-    uint32_t dest = cpu_apic_id[cpu];
+    uint32_t dest = per_cpu(cpu_apic_id, cpu);
 
     if (!ci) {
         printk("SMP: no memory for CPU%u's stack\n", cpu);
         return false;
     }
     ap_boot_rsp = (unsigned long)ci;
-    ACCESS_ONCE(cpu_infos[cpu]) = ci;
+    ACCESS_ONCE(per_cpu(cpu_infos, cpu)) = ci;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
     /* Intel SDM vol. 3, 9.4.4.1: INIT, 10 ms, STARTUP, 200 us, STARTUP. */
@@ -237,7 +238,7 @@ static bool boot_one_cpu(unsigned int cpu)
         return true;
     /* Keep the stack: a late AP may still start on it. */
     printk("SMP: CPU%u (APIC id %u) did not come up\n", cpu, dest);
-    ACCESS_ONCE(cpu_infos[cpu]) = NULL;
+    ACCESS_ONCE(per_cpu(cpu_infos, cpu)) = NULL;
     return false;
 }
 

@@ -8,6 +8,7 @@
  * Prints one "selftest:" line per check and "selftest: PASS"/"FAIL".
  */
 #include <xenia/lib.h>
+#include <xenia/percpu.h>
 #include <xenia/param.h>
 #include <xenia/spinlock.h>
 #include <xenia/time.h>
@@ -24,9 +25,9 @@ boolean_param("time_selftest", opt_time_selftest);
 
 #define NR_TICKS        10
 
-static struct timer ticker[NR_CPUS];
-static unsigned long ticks[NR_CPUS];
-static s_time_t last_tick_at[NR_CPUS];
+static DEFINE_PER_CPU(struct timer, ticker);
+static DEFINE_PER_CPU(unsigned long, ticks);
+static DEFINE_PER_CPU(s_time_t, last_tick_at);
 static unsigned long calls;
 
 /* Periodic: re-arm from the previous deadline, NR_TICKS times. */
@@ -34,10 +35,10 @@ static void tick(void *data)
 {
     unsigned int cpu = (unsigned int)(unsigned long)data;
 
-    if (++ticks[cpu] < NR_TICKS)
-        set_timer(&ticker[cpu], ticker[cpu].expires + TICK_NS);
+    if (++per_cpu(ticks, cpu) < NR_TICKS)
+        set_timer(&per_cpu(ticker, cpu), per_cpu(ticker, cpu).expires + TICK_NS);
     else
-        ACCESS_ONCE(last_tick_at[cpu]) = NOW();
+        ACCESS_ONCE(per_cpu(last_tick_at, cpu)) = NOW();
 }
 
 static bool have_idt(void)
@@ -59,19 +60,19 @@ static bool check_timers(void)
     s_time_t start = NOW();
 
     for_each_cpu(cpu, &cpu_online_map) {
-        init_timer(&ticker[cpu], tick, (void *)(unsigned long)cpu, cpu);
-        set_timer(&ticker[cpu], start + TICK_NS);
+        init_timer(&per_cpu(ticker, cpu), tick, (void *)(unsigned long)cpu, cpu);
+        set_timer(&per_cpu(ticker, cpu), start + TICK_NS);
     }
     for_each_cpu(cpu, &cpu_online_map)
-        while (!ACCESS_ONCE(last_tick_at[cpu]) && NOW() < start + SECONDS(1))
+        while (!ACCESS_ONCE(per_cpu(last_tick_at, cpu)) && NOW() < start + SECONDS(1))
             __builtin_ia32_pause();
 
     for_each_cpu(cpu, &cpu_online_map) {
-        kill_timer(&ticker[cpu]);
-        s_time_t took = last_tick_at[cpu] ? last_tick_at[cpu] - start : 0;
+        kill_timer(&per_cpu(ticker, cpu));
+        s_time_t took = per_cpu(last_tick_at, cpu) ? per_cpu(last_tick_at, cpu) - start : 0;
         printk("selftest: CPU%u: %lu x 10 ms timer ticks, the last after %lu us (%lu LAPIC interrupts)\n",
-               cpu, ticks[cpu], (unsigned long)(took / 1000), apic_timer_irqs[cpu]);
-        ok &= ticks[cpu] == NR_TICKS && took >= NR_TICKS * TICK_NS &&
+               cpu, per_cpu(ticks, cpu), (unsigned long)(took / 1000), per_cpu(apic_timer_irqs, cpu));
+        ok &= per_cpu(ticks, cpu) == NR_TICKS && took >= NR_TICKS * TICK_NS &&
               took < 3 * NR_TICKS * TICK_NS;
     }
     return ok;

@@ -7,6 +7,7 @@
 #define ASM_APIC_H
 
 #include <xenia/types.h>
+#include <xenia/percpu.h>
 
 /* Register offsets (xAPIC MMIO; x2APIC MSR = 0x800 + offset / 16). */
 #define APIC_ID         0x020
@@ -48,7 +49,7 @@ extern uint64_t apic_timer_khz;
 /* Physical address of the xAPIC page (MADT, or IA32_APIC_BASE). */
 extern paddr_t apic_paddr;
 /* LAPIC timer interrupts taken on each CPU (for diagnostics and tests). */
-extern unsigned long apic_timer_irqs[];
+DECLARE_PER_CPU(unsigned long, apic_timer_irqs);
 
 
 /*

@@ -82,6 +82,12 @@ static inline bool spin_is_locked(const spinlock_t *l)
     return l->head != l->tail;
 }
 
+/*
+ * ASSERT_LOCKED(): a function that needs its caller to hold l says so
+ * (as Xen's ASSERT(spin_is_locked())): taken by someone, at least.
+ */
+#define ASSERT_LOCKED(l) ASSERT(spin_is_locked(l))
+
 #ifndef XENIA_HOST_TEST
 static inline unsigned long local_irq_save(void)
 {
