@@ -16,6 +16,7 @@
 #include <asm/page.h>
 #include <xen/sched.h>
 #include <asm/pv_domain.h>
+#include <asm/smp.h>
 
 struct domain *hardware_domain;
 static LIST_HEAD(domain_list);
@@ -105,6 +106,8 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cp
     v->domain = d;
     v->processor = (int)cpu;
     v->pause_flags = VPF_down;
+    v->move_to = -1;
+    v->cpu_hard_affinity = cpu_online_map;
     v->vcpu_info = &d->shared_info->vcpu_info[vcpu_id];
     INIT_LIST_HEAD(&v->runq_elem);
     v->runstate.state = RUNSTATE_offline;

@@ -307,25 +307,61 @@ static long dc_setdebugging(struct xen_domctl *op, struct domain *d, bool *copyb
     return 0;
 }
 
-/* Every vCPU may run on every pCPU: accept a set, report all online pCPUs. */
+/* A guest xenctl_bitmap (nr_bits, bytes) to a cpumask (the first 64 pCPUs). */
+static int bitmap_from_guest(const struct xenctl_bitmap *b, cpumask_t *m)
+{
+    uint8_t bytes[8] = { 0 };
+    uint32_t n = MIN((b->nr_bits + 7) / 8, (uint32_t)sizeof(bytes));
+
+    if (n && raw_copy_from_guest(bytes, b->bitmap.p, n))
+        return -EFAULT;
+    cpumask_clear(m);
+    for (unsigned int cpu = 0; cpu < 64 && cpu < NR_CPUS && cpu < b->nr_bits; cpu++)
+        if (bytes[cpu / 8] & (1u << (cpu % 8)))
+            cpumask_set_cpu(cpu, m);
+    return 0;
+}
+
+static int bitmap_to_guest(struct xenctl_bitmap *b, const cpumask_t *m)
+{
+    uint8_t bytes[8] = { 0 };
+    uint32_t n = MIN((b->nr_bits + 7) / 8, (uint32_t)sizeof(bytes));
+
+    for (unsigned int cpu = 0; cpu < 64 && cpu < NR_CPUS; cpu++)
+        if (cpumask_test_cpu(cpu, m))
+            bytes[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+    return n && raw_copy_to_guest(b->bitmap.p, bytes, n) ? -EFAULT : 0;
+}
+
+/*
+ * XEN_DOMCTL_{set,get}vcpuaffinity: hard affinity is enforced (the vCPU
+ * moves off pCPUs it may not use: sched_set_hard_affinity()); soft
+ * affinity is accepted and reported as every online pCPU. Set reports
+ * back the effective hard affinity (the mask's online pCPUs), as Xen.
+ * -EINVAL (no such vCPU, no flag, no online pCPU in the mask), -EFAULT.
+ */
 static long dc_vcpuaffinity(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
     struct xen_domctl_vcpuaffinity *a = &op->u.vcpuaffinity;
+    cpumask_t hard;
+    int rc;
 
     if (a->vcpu >= d->max_vcpus || !d->vcpu[a->vcpu])
         return -EINVAL;
-    if (op->cmd == XEN_DOMCTL_setvcpuaffinity)
-        return 0;
-    uint8_t map[8] = { 0 };
-    for (unsigned int cpu = 0; cpu < num_online_cpus() && cpu < 64; cpu++)
-        map[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
-    for (unsigned int k = 0; k < 2; k++) {
-        struct xenctl_bitmap *b = k ? &a->cpumap_soft : &a->cpumap_hard;
-        uint32_t n = MIN((b->nr_bits + 7) / 8, (uint32_t)sizeof(map));
-        if ((a->flags & (k ? XEN_VCPUAFFINITY_SOFT : XEN_VCPUAFFINITY_HARD)) &&
-            n && raw_copy_to_guest(b->bitmap.p, map, n))
-            return -EFAULT;
+    if (!(a->flags & (XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT)))
+        return -EINVAL;
+    struct vcpu *v = d->vcpu[a->vcpu];
+    if (op->cmd == XEN_DOMCTL_setvcpuaffinity && (a->flags & XEN_VCPUAFFINITY_HARD)) {
+        if ((rc = bitmap_from_guest(&a->cpumap_hard, &hard)) ||
+            (rc = sched_set_hard_affinity(v, &hard)))
+            return rc;
     }
+    if ((a->flags & XEN_VCPUAFFINITY_HARD) && (rc = bitmap_to_guest(&a->cpumap_hard,
+                                                                    &v->cpu_hard_affinity)))
+        return rc;
+    if ((a->flags & XEN_VCPUAFFINITY_SOFT) && (rc = bitmap_to_guest(&a->cpumap_soft,
+                                                                    &cpu_online_map)))
+        return rc;
     return 0;
 }
 

@@ -1,7 +1,9 @@
 /*
- * The scheduler: one round-robin run queue per pCPU, vCPUs stay on the pCPU
- * they were created on. Time slices of SCHED_SLICE_NS end with a
- * SOFTIRQ_SCHEDULE raised by the slice timer.
+ * The scheduler: one round-robin run queue per pCPU. A vCPU runs on the
+ * pCPU it was created on until its hard affinity (XEN_DOMCTL_setvcpuaffinity,
+ * `xl vcpu-pin`) excludes that pCPU: it then moves to the first pCPU the
+ * affinity allows, once its state is saved. Time slices of SCHED_SLICE_NS
+ * end with a SOFTIRQ_SCHEDULE raised by the slice timer.
  *
  * Each pCPU runs guests from one stack: a vCPU's registers live in the
  * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
@@ -10,7 +12,10 @@
  * same function until a vCPU becomes runnable.
  *
  * Locking: each pCPU's run queue has its own lock (irqsave); a vCPU is on
- * at most one run queue, that of v->processor.
+ * at most one run queue, that of v->processor, which changes only under
+ * that queue's lock (lock_rq() re-checks it). v->is_running stays true
+ * until the pCPU that ran v has saved its state: whoever waits for it to
+ * clear (vcpu_pause(), a migration) then sees the saved state.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -59,12 +64,24 @@ static void runstate_change(struct vcpu *v, int state)
     v->runstate.state_entry_time = now;
 }
 
+/* The run queue of v->processor, locked; v->processor cannot change while it is held. */
+static struct runqueue *lock_rq(struct vcpu *v, unsigned long *flags)
+{
+    for (;;) {
+        unsigned int cpu = (unsigned int)ACCESS_ONCE(v->processor);
+        struct runqueue *rq = &per_cpu(runqueues, cpu);
+        spin_lock_irqsave(&rq->lock, *flags);
+        if (likely((unsigned int)v->processor == cpu))
+            return rq;
+        spin_unlock_irqrestore(&rq->lock, *flags);
+    }
+}
+
 void vcpu_wake(struct vcpu *v)
 {
-    struct runqueue *rq = &per_cpu(runqueues, v->processor);
     unsigned long flags;
+    struct runqueue *rq = lock_rq(v, &flags);
 
-    spin_lock_irqsave(&rq->lock, flags);
     if (vcpu_runnable(v) && !v->is_running && list_empty(&v->runq_elem)) {
         list_add_tail(&v->runq_elem, &rq->queue);
         runstate_change(v, RUNSTATE_runnable);
@@ -114,16 +131,51 @@ void vcpu_unpause(struct vcpu *v)
 
 void sched_remove_vcpu(struct vcpu *v)
 {
-    struct runqueue *rq = &per_cpu(runqueues, v->processor);
     unsigned long flags;
 
     ASSERT(v->pause_count > 0);
     while (ACCESS_ONCE(v->is_running))
         __builtin_ia32_pause();
-    spin_lock_irqsave(&rq->lock, flags);
+    struct runqueue *rq = lock_rq(v, &flags);
     if (!list_empty(&v->runq_elem))
         list_del(&v->runq_elem);
     spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/* Off its run queue and onto cpu's: v paused, not running (state saved). */
+static void move_vcpu(struct vcpu *v, unsigned int cpu)
+{
+    unsigned long flags;
+    struct runqueue *rq = lock_rq(v, &flags);
+
+    if (!list_empty(&v->runq_elem))
+        list_del(&v->runq_elem);
+    v->processor = (int)cpu;
+    spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+int sched_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
+{
+    cpumask_t m;
+
+    for (unsigned int i = 0; i < CPUMASK_WORDS; i++)
+        m.bits[i] = mask->bits[i] & cpu_online_map.bits[i];
+    if (cpumask_empty(&m))
+        return -EINVAL;
+    v->cpu_hard_affinity = m;
+    if (cpumask_test_cpu((unsigned int)v->processor, &m))
+        return 0;
+    unsigned int target = cpumask_next(-1, &m);
+    vcpu_pause(v);
+    if (v == current) {
+        /* Running here: it moves itself once switched out (schedule()). */
+        v->move_to = (int)target;
+        raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
+    } else {
+        move_vcpu(v, target);
+    }
+    vcpu_unpause(v);
+    return 0;
 }
 
 void raise_softirq_schedule(unsigned int cpu)
@@ -134,17 +186,16 @@ void raise_softirq_schedule(unsigned int cpu)
 /*
  * Pick the next vCPU for this pCPU, or NULL to idle. Interrupts are off.
  * prev stops counting as running inside the same run-queue critical
- * section that decided not to keep it: a vcpu_wake() racing with us either
- * sees it still running before our check (and we then find it runnable and
- * keep it) or sees it stopped (and queues it). vCPUs never migrate, so no
- * other pCPU can pick prev up before its state is saved below.
+ * section that decided not to keep it is cleared only once its state is
+ * saved (context_saved()), which then re-checks for a wake-up it missed;
+ * until then no other pCPU can pick prev up.
  */
 static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
 {
     struct vcpu *next = NULL;
 
     spin_lock(&rq->lock);
-    if (prev && vcpu_runnable(prev) && list_empty(&prev->runq_elem))
+    if (prev && vcpu_runnable(prev) && prev->move_to < 0 && list_empty(&prev->runq_elem))
         list_add_tail(&prev->runq_elem, &rq->queue);
     while (!list_empty(&rq->queue) && !next) {
         next = list_first_entry(&rq->queue, struct vcpu, runq_elem);
@@ -152,12 +203,28 @@ static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
         if (!vcpu_runnable(next))
             next = NULL;            /* paused or blocked since it was queued */
     }
-    if (prev && prev != next)
-        prev->is_running = false;
     if (next)
         next->is_running = true;
     spin_unlock(&rq->lock);
     return next;
+}
+
+/*
+ * prev's state is saved: it is no longer running. A wake-up that saw it
+ * still running did not queue it, so look again; a pending move happens
+ * now.
+ */
+static void context_saved(struct vcpu *prev)
+{
+    int to = prev->move_to;
+
+    __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
+    if (to >= 0) {
+        prev->move_to = -1;
+        move_vcpu(prev, (unsigned int)to);
+    }
+    if (vcpu_runnable(prev))
+        vcpu_wake(prev);
 }
 
 /*
@@ -176,6 +243,7 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
         runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
                               (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
                               RUNSTATE_blocked);
+        context_saved(prev);
     }
     get_cpu_info()->current_vcpu = next;
     if (!next)

@@ -90,6 +90,18 @@ uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg)
     return val;
 }
 
+/* Rewrite a pin's RTE: masked first, then the destination, then low (which may unmask). */
+static void write_rte(const struct ioapic *io, unsigned int pin, uint32_t low, uint32_t dest)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&ioapic_lock, flags);
+    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
+    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
+    reg_write(io, IOAPIC_RTE_LOW(pin), low);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+}
+
 /* The IO-APIC and pin of gsi; NULL if no IO-APIC has it. */
 static const struct ioapic *pin_of(unsigned int gsi, unsigned int *pin)
 {
@@ -116,17 +128,11 @@ int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level
 {
     unsigned int pin;
     const struct ioapic *io = pin_of(gsi, &pin);
-    unsigned long flags;
 
     if (!io)
         return -ENOENT;
-    uint32_t low = RTE_MASKED | vector | (level ? RTE_LEVEL : 0) |
-                   (active_low ? RTE_POLARITY_LOW : 0);
-    spin_lock_irqsave(&ioapic_lock, flags);
-    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
-    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
-    reg_write(io, IOAPIC_RTE_LOW(pin), low);
-    spin_unlock_irqrestore(&ioapic_lock, flags);
+    write_rte(io, pin, RTE_MASKED | vector | (level ? RTE_LEVEL : 0) |
+                       (active_low ? RTE_POLARITY_LOW : 0), dest);
     return 0;
 }
 
@@ -151,17 +157,12 @@ int ioapic_route_isa_nmi(unsigned int irq, uint32_t dest)
     uint32_t gsi = m ? madt_isa_irq_to_gsi(m, irq, &inti) : irq;
     unsigned int pin;
     const struct ioapic *io = pin_of(gsi, &pin);
-    unsigned long flags;
 
     if (!io)
         return -ENOENT;
     uint32_t low = RTE_DM_NMI;           /* physical destination, edge */
     if ((inti & MADT_POLARITY_MASK) == MADT_POLARITY_LOW)
         low |= RTE_POLARITY_LOW;
-    spin_lock_irqsave(&ioapic_lock, flags);
-    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
-    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
-    reg_write(io, IOAPIC_RTE_LOW(pin), low);
-    spin_unlock_irqrestore(&ioapic_lock, flags);
+    write_rte(io, pin, low, dest);
     return 0;
 }

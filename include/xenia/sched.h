@@ -21,6 +21,7 @@
 #include <xen/vcpu.h>
 #include <xen/version.h>
 #include <xenia/event.h>
+#include <xenia/cpumask.h>
 #include <asm/domain.h>
 
 struct grant_table;
@@ -29,7 +30,9 @@ struct grant_table;
 
 struct vcpu {
     int vcpu_id;
-    int processor;                   /* pCPU it runs on / last ran on */
+    int processor;                   /* pCPU it runs on / last ran on (changes under its run-queue lock) */
+    int move_to;                     /* pCPU to move to once switched out, or -1 */
+    cpumask_t cpu_hard_affinity;     /* pCPUs it may run on (xl vcpu-pin) */
     struct domain *domain;
     struct vcpu_info *vcpu_info;         /* in shared_info, or registered by VCPUOP_register_vcpu_info */
 
@@ -181,6 +184,13 @@ void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
 void sched_remove_vcpu(struct vcpu *v);
 void scheduler_init_cpu(unsigned int cpu);     /* run queue + slice timer of cpu */
 void sched_dump(void);                         /* run queues (debug key 'r'); takes their locks */
+/*
+ * sched_set_hard_affinity(): v may run only on the online pCPUs of mask
+ * (XEN_DOMCTL_setvcpuaffinity); if its pCPU is not one of them it moves to
+ * the first that is (at once if it is not running, at its next switch-out
+ * if it is the caller). 0, or -EINVAL (no online pCPU in mask). Pauses v.
+ */
+int sched_set_hard_affinity(struct vcpu *v, const cpumask_t *mask);
 void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
 void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
 

@@ -19,7 +19,7 @@ for a in $(cat /proc/cmdline); do
     esac
 done
 # Section 6's checks (also named when xl info fails and everything is skipped).
-lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-pause-unpause
+lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
     xl-destroy xl-reboot xl-shutdown"
 
 # How long a domU may take to boot or finish before we call it hung: only a
@@ -255,6 +255,19 @@ lifecycle_section() {
     [ $rc = 0 ] && [ "$v0" = "0 1 " ] && [ "$vu" = "0 " ]
     ok=$?; [ $ok = 0 ] || echo "$out" | head -n 6 | sed 's/^/XENIA-XL: /'
     check xl-vcpu-list $ok "rc=$rc,Domain-0-vcpus=[${v0% }],$d-vcpus=[${vu% }]"
+
+    # xl vcpu-pin: the domU's vCPU moves to the pCPU it is pinned to, runs
+    # there (its ticks go on) and its hard affinity reads back; then back.
+    cpu_aff() { xl vcpu-list "$d" 2>/dev/null | awk -v n="$d" '$1 == n && $3 == 0 { print $4 "/" $7 }'; }
+    pinned_to() { [ "$(cpu_aff)" = "$1/$1" ]; }
+    xl vcpu-pin "$d" 0 1; r1=$?
+    wait_for 20 pinned_to 1; p1=$?; a1=$(cpu_aff)
+    c1=$(count_of $d 'XENIA-DOMU: tick'); wait_for 10 ticks_above $d "$c1"; t1=$?
+    xl vcpu-pin "$d" 0 0; r0=$?
+    wait_for 20 pinned_to 0; p0=$?; a0=$(cpu_aff)
+    xl vcpu-pin "$d" 0 all
+    [ $up = 0 ] && [ $r1 = 0 ] && [ $p1 = 0 ] && [ $t1 = 0 ] && [ $r0 = 0 ] && [ $p0 = 0 ]
+    check xl-vcpu-pin $? "pin-1:rc=$r1,cpu/hard=$a1,ticking=$((1 - t1)),pin-0:rc=$r0,cpu/hard=$a0"
 
     # Paused: 'p' in the state, no tick reaches the console (1 s to drain
     # a line in flight, then 3 s of nothing); unpaused: ticks again.

@@ -24,7 +24,7 @@ static char stack1[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static volatile long rc_trap_table = 1, rc_stack_switch = 1;
 static volatile unsigned long sp1;
 static volatile int done;
-extern char spare_handler[], secondary_entry[], event_callback[], failsafe_callback[];
+extern char spare_handler[], secondary_entry[];
 
 asm (".text\nspare_handler:\n    ud2\n");
 
@@ -62,19 +62,7 @@ asm (".text\n"
 /* vCPU 1's initial state: kernel mode on stack1, our page tables. */
 static void start_vcpu1(void)
 {
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.flags = VGCF_in_kernel;
-    ctx.user_regs.rip = (unsigned long)secondary_entry;
-    ctx.user_regs.rsp = (unsigned long)(stack1 + sizeof(stack1));
-    ctx.user_regs.cs = FLAT_KERNEL_CS;
-    ctx.user_regs.ss = FLAT_KERNEL_SS;
-    ctx.user_regs.ds = ctx.user_regs.es = FLAT_KERNEL_DS;
-    ctx.user_regs.rflags = 0x200;
-    ctx.kernel_ss = FLAT_KERNEL_SS;
-    ctx.kernel_sp = ctx.user_regs.rsp;
-    ctx.ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn((void *)start_info->pt_base));
-    ctx.event_callback_eip = (unsigned long)event_callback;
-    ctx.failsafe_callback_eip = (unsigned long)failsafe_callback;
+    build_vcpu_context(&ctx, secondary_entry, stack1 + sizeof(stack1));
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), 0, "initialise vcpu 1");
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0, "up vcpu 1");
 }

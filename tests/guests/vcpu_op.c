@@ -15,7 +15,7 @@ static char info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bs
 static char gdt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
 static volatile int started, stop;
 static vcpu_guest_context_t ctx;
-extern char secondary_entry[], event_callback[], failsafe_callback[];
+extern char secondary_entry[];
 
 /* vCPU 1's first C code: report in, wait, then take itself offline. */
 void secondary_main(void)
@@ -47,19 +47,7 @@ static bool wait_for(volatile int *flag, int want)
 /* vCPU 1's initial state: kernel mode on stack1, our page tables. */
 static void build_context(void)
 {
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.flags = VGCF_in_kernel;
-    ctx.user_regs.rip = (unsigned long)secondary_entry;
-    ctx.user_regs.rsp = (unsigned long)(stack1 + sizeof(stack1));
-    ctx.user_regs.cs = FLAT_KERNEL_CS;
-    ctx.user_regs.ss = FLAT_KERNEL_SS;
-    ctx.user_regs.ds = ctx.user_regs.es = FLAT_KERNEL_DS;
-    ctx.user_regs.rflags = 0x200;
-    ctx.kernel_ss = FLAT_KERNEL_SS;
-    ctx.kernel_sp = ctx.user_regs.rsp;
-    ctx.ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn((void *)start_info->pt_base));
-    ctx.event_callback_eip = (unsigned long)event_callback;
-    ctx.failsafe_callback_eip = (unsigned long)failsafe_callback;
+    build_vcpu_context(&ctx, secondary_entry, stack1 + sizeof(stack1));
 }
 
 void test_main(void)

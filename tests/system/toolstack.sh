@@ -24,7 +24,7 @@ checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
         domu-free-memory create-destroy-free-memory two-domus)
 # Lifecycle of running domUs (workload.sh section 6: xl info/dmesg/list/
 # vcpu-list, pause/unpause, destroy, reboot, shutdown).
-checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-pause-unpause
+checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
          xl-destroy xl-reboot xl-shutdown)
 checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; done))   # scripts/toolstack/domu-guests.sh
 all=(dom0-userspace "${checks[@]}" poweroff-exit-0)

@@ -392,3 +392,22 @@ uint64_t xen_now(void)
     delta = shift < 0 ? delta >> -shift : delta << shift;
     return base + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
+
+void build_vcpu_context(vcpu_guest_context_t *ctx, void *entry, void *stack_top)
+{
+    extern char event_callback[], failsafe_callback[];
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->flags = VGCF_in_kernel;
+    ctx->user_regs.rip = (unsigned long)entry;
+    ctx->user_regs.rsp = (unsigned long)stack_top;
+    ctx->user_regs.cs = FLAT_KERNEL_CS;
+    ctx->user_regs.ss = FLAT_KERNEL_SS;
+    ctx->user_regs.ds = ctx->user_regs.es = FLAT_KERNEL_DS;
+    ctx->user_regs.rflags = 0x200;
+    ctx->kernel_ss = FLAT_KERNEL_SS;
+    ctx->kernel_sp = ctx->user_regs.rsp;
+    ctx->ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn((void *)start_info->pt_base));
+    ctx->event_callback_eip = (unsigned long)event_callback;
+    ctx->failsafe_callback_eip = (unsigned long)failsafe_callback;
+}
