@@ -61,7 +61,7 @@ median() {
 printf '\n%-36s %10s %10s %8s\n' "toolstack (median s)" "${labels[0]}" "${labels[1]}" ratio
 for m in "${metrics[@]}"; do
     a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
-    ratio=-; [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf b > 0 ? "%.2f" : "-", a / b }')
+    ratio=-; [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), a / b }')
     printf '%-36s %10s %10s %8s\n' "${names[$m]}" "${a:--}" "${b:--}" "$ratio"
 done
 for h in 0 1; do

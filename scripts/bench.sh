@@ -13,6 +13,9 @@
 #   XENIA_BENCH_TOOLSTACK_RUNS=1        toolstack runs per hypervisor (one
 #                                       Xen 4.17 run is ~4 min under TCG;
 #                                       0 skips them)
+# Then dom0's disk throughput (scripts/bench-devices.sh: virtio-blk and
+# AHCI, 256 MiB O_DIRECT each way):
+#   XENIA_BENCH_DEVICES_RUNS=1          runs per hypervisor (0 skips them)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -84,4 +87,9 @@ truns=${XENIA_BENCH_TOOLSTACK_RUNS:-1}
 if [ "$truns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$truns bash scripts/bench-toolstack.sh
+fi
+druns=${XENIA_BENCH_DEVICES_RUNS:-1}
+if [ "$druns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$druns bash scripts/bench-devices.sh
 fi
