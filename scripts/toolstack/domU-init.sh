@@ -39,5 +39,19 @@ while [ $i -lt 200 ]; do /bin/true || fails=$((fails + 1)); i=$((i + 1)); done
 yes xenia-domu | head -c 8388608 > /tmp/blob
 s1=$(md5sum < /tmp/blob); s2=$(md5sum < /tmp/blob); n=$(stat -c %s /tmp/blob)
 [ "$n" = 8388608 ] && [ "$s1" = "$s2" ]; check tmpfs-8MiB $? "size=$n"
+# xenia.pvdisk=1: a PV disk (xvdb, dom0's blkback on a loop device) gets
+# 8 MiB with O_DIRECT and gives them back; dom0 then checks the same bytes.
+case " $(cat /proc/cmdline) " in
+*" xenia.pvdisk=1 "*)
+    insmod /lib/modules/xen-blkfront.ko 2>/dev/null
+    i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+    yes xenia-pv-disk | head -c 8388608 > /tmp/pattern
+    want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
+    dd if=/tmp/pattern of=/dev/xvdb bs=1M oflag=direct conv=fsync 2>/dev/null; w=$?
+    dd if=/dev/xvdb of=/tmp/back bs=1M count=8 iflag=direct 2>/dev/null; r=$?
+    got=$(md5sum < /tmp/back | cut -d' ' -f1)
+    [ -b /dev/xvdb ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
+    check pv-disk-io $? "xvdb=$([ -b /dev/xvdb ] && echo yes || echo missing),write=$w,read=$r,md5=$got" ;;
+esac
 echo "XENIA-DOMU: workload done"
 poweroff -f
