@@ -24,8 +24,9 @@ domu_out=build/domU-initrd.cpio
 # (hypercalls, foreign mappings), xenfs (/proc/xen), grant device and
 # grant allocation (xenstored maps domUs' store pages through gntdev).
 modules="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
-# The PV disk check: blkback serves a loop device.
-modules="$modules loop xen-blkback"
+# The PV disk and network checks: blkback serves a loop device, netback's
+# interfaces join a bridge.
+modules="$modules loop xen-blkback bridge xen-netback"
 
 [ -x "$deb/busybox" ] && [ -e "$deb/modules" ] || bash scripts/fetch-debian.sh
 [ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] || bash scripts/fetch-toolstack.sh
@@ -54,12 +55,14 @@ domu=$stage/domU
 busybox_tree "$domu"
 cp scripts/toolstack/domU-init.sh "$domu/init"
 chmod 755 "$domu/init"
-# blkfront, for the PV disk check (a module in the cloud kernel).
+# blkfront and netfront, for the PV disk and network checks (modules in
+# the cloud kernel).
 mkdir -p "$domu/lib/modules"
-blkfront=$(find "$root/lib/modules" -name xen-blkfront.ko\* | head -n1)
-[ -n "$blkfront" ] || { echo "mkinitramfs-toolstack: no xen-blkfront in $root/lib/modules" >&2; exit 1; }
-case $blkfront in *.xz) xz -dc "$blkfront" > "$domu/lib/modules/xen-blkfront.ko" ;;
-*) cp "$blkfront" "$domu/lib/modules/xen-blkfront.ko" ;; esac
+for m in xen-blkfront xen-netfront; do
+    ko=$(find "$root/lib/modules" -name "$m.ko*" | head -n1)
+    [ -n "$ko" ] || { echo "mkinitramfs-toolstack: no $m in $root/lib/modules" >&2; exit 1; }
+    case $ko in *.xz) xz -dc "$ko" > "$domu/lib/modules/$m.ko" ;; *) cp "$ko" "$domu/lib/modules/$m.ko" ;; esac
+done
 cpio_of "$domu" "$domu_out"
 rm -rf "$domu"
 
@@ -135,10 +138,10 @@ for m in $modules; do place_module "$m"; done
 cp -L "$ts/domU-vmlinuz" "$stage/usr/share/xenia/domU-vmlinuz"
 cp "$domu_out" "$stage/usr/share/xenia/domU-initrd.cpio"
 cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
-# A block hotplug script busybox can run (Debian's needs bash): phy only.
+# Block and vif hotplug scripts busybox can run (Debian's need bash).
 mkdir -p "$stage/etc/xen/scripts"
-cp scripts/toolstack/block-phy "$stage/etc/xen/scripts/block-phy"
-chmod 755 "$stage/etc/xen/scripts/block-phy"
+cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/scripts/"
+chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh "$stage/usr/share/xenia/workload.sh"
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.

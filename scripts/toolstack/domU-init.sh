@@ -53,5 +53,26 @@ case " $(cat /proc/cmdline) " in
     [ -b /dev/xvdb ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
     check pv-disk-io $? "xvdb=$([ -b /dev/xvdb ] && echo yes || echo missing),write=$w,read=$r,md5=$got" ;;
 esac
+# xenia.pvnet=1: a PV NIC (netfront) on dom0's bridge, link-local
+# addresses inside this machine: ping dom0, fetch 4 MiB from dom0 (nc),
+# serve 4 MiB for dom0 to fetch, then wait for dom0's xl shutdown.
+case " $(cat /proc/cmdline) " in
+*" xenia.pvnet=1 "*)
+    insmod /lib/modules/xen-netfront.ko 2>/dev/null
+    i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+    ip link set lo up; ip addr add 169.254.77.2/24 dev eth0; ip link set eth0 up
+    ping -c 3 -W 5 169.254.77.1 > /dev/null 2>&1
+    check pv-net-ping $? "eth0=$([ -e /sys/class/net/eth0 ] && echo yes || echo missing)"
+    want=$(yes xenia-dom0-net | head -c 4194304 | md5sum | cut -d' ' -f1)
+    got=$(nc -w 30 169.254.77.1 5002 < /dev/null | md5sum | cut -d' ' -f1)
+    [ "$got" = "$want" ]; check pv-net-rx $? "md5=$got"
+    yes xenia-domu-net | head -c 4194304 > /tmp/domu.bin
+    # nc -e: the socket closes when the sender is done (the fetcher sends nothing).
+    printf '#!/bin/sh\nexec cat /tmp/domu.bin\n' > /tmp/send; chmod 755 /tmp/send
+    nc -l -p 5001 -e /tmp/send &
+    sleep 1
+    echo "XENIA-DOMU: net served"
+    while :; do sleep 1; done ;;
+esac
 echo "XENIA-DOMU: workload done"
 poweroff -f

@@ -88,7 +88,7 @@ time_of xl-info "$(elapsed "$t0" "$t1")"
 
 if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
     for n in xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree \
-             domu-free-memory create-destroy-free-memory two-domus pv-disk $lifecycle_checks; do
+             domu-free-memory create-destroy-free-memory two-domus pv-disk pv-net $lifecycle_checks; do
         check $n 1 "skipped: xl info failed"
     done
     echo "XENIA-TOOLSTACK: workload done"
@@ -217,6 +217,37 @@ case $line in *" PASS "*) [ $lr = 0 ] && [ $rc = 0 ] && [ $g = 0 ] && [ "$got" =
                          [ "$f" = "$free1" ] && ok=0 ;; esac
 [ $ok = 0 ] || domu_tail $d
 check pv-disk $ok "loop=$lo,create=$rc,domU:${line#XENIA-DOMU-CHECK pv-disk-io },dom0-sees-md5=$got,free_memory=${f}MiB(before ${free1}MiB)"
+
+# 5c. A PV NIC: netback in dom0 on a bridge (xenbr0, link-local addresses,
+#     nothing leaves this machine), netfront in the domU: it pings dom0,
+#     fetches 4 MiB from dom0 (busybox nc), serves 4 MiB that dom0
+#     fetches; checksums both ways; xl shutdown; free memory back.
+d=xenia-pvnet
+brctl addbr xenbr0 2>/dev/null; ip addr add 169.254.77.1/24 dev xenbr0 2>/dev/null
+ip link set xenbr0 up
+yes xenia-dom0-net | head -c 4194304 > /tmp/dom0.bin
+# nc -e: the socket closes when the sender is done (the fetcher sends nothing).
+printf '#!/bin/sh\nexec cat /tmp/dom0.bin\n' > /tmp/send; chmod 755 /tmp/send
+nc -l -p 5002 -e /tmp/send > /dev/null 2>&1 &
+srv=$!
+free1=$(free_mem)
+xl create "$cfg" "name=\"$d\"" 'extra="console=hvc0 xenia.pvnet=1"' \
+    "vif=['bridge=xenbr0,script=/etc/xen/scripts/vif-bridge-bb']" > /tmp/create-$d.out 2>&1
+rc=$?
+[ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
+wait_for $slow console_has $d "XENIA-DOMU: net served"; served=$?
+want=$(yes xenia-domu-net | head -c 4194304 | md5sum | cut -d' ' -f1)
+got=$(timeout 60 nc 169.254.77.2 5001 < /dev/null 2>/dev/null | md5sum | cut -d' ' -f1)
+ping_=$(grep -o 'XENIA-DOMU-CHECK pv-net-ping [A-Z]*' "$clog/guest-$d.log" 2>/dev/null | awk '{ print $3 }')
+rx=$(grep -o 'XENIA-DOMU-CHECK pv-net-rx [A-Z]*' "$clog/guest-$d.log" 2>/dev/null | awk '{ print $3 }')
+xl shutdown $d > /dev/null 2>&1
+wait_for $slow gone $d || xl destroy $d 2>/dev/null
+f=$(free_mem_back_to "$free1")
+kill $srv 2>/dev/null; rm -f /tmp/dom0.bin /tmp/send
+[ $rc = 0 ] && [ $served = 0 ] && [ "$ping_" = PASS ] && [ "$rx" = PASS ] && [ "$got" = "$want" ] &&
+    [ "$f" = "$free1" ]
+ok=$?; [ $ok = 0 ] || domu_tail $d
+check pv-net $ok "create=$rc,ping=${ping_:-none},domU-got-4MiB=${rx:-none},dom0-got-md5=$got,free_memory=${f}MiB(before ${free1}MiB)"
 
 # 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
 #    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
