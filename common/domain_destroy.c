@@ -109,7 +109,8 @@ static void relinquish_memory(struct domain *d)
         list_add_tail(&pg->list, &d->page_list);
     }
     if (d->tot_pages)
-        printk("domain %u: %lu frames still referenced after destruction\n",
+        printk("domain %u: %lu frames still referenced after destruction "
+               "(mapped by another domain: freed with their last mapping)\n",
                d->domain_id, d->tot_pages);
     spin_unlock(&d->page_alloc_lock);
 }
@@ -171,8 +172,10 @@ void domain_free_shared_info(struct domain *d)
 
 void domain_last_page_freed(struct domain *d)
 {
-    if (d->is_dying == DOMDYING_dead && __atomic_exchange_n(&d->zombie, false, __ATOMIC_SEQ_CST))
+    if (d->is_dying == DOMDYING_dead && __atomic_exchange_n(&d->zombie, false, __ATOMIC_SEQ_CST)) {
+        printk("domain %u: last frame freed, the domain is gone\n", d->domain_id);
         rcu_unlock_domain(d);
+    }
 }
 
 void domain_free(struct domain *d)

@@ -18,9 +18,11 @@
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <asm/pv_domain.h>
+#include <asm/smp.h>
 #include "host_stubs.h"
 
 struct vcpu *host_test_current;
+cpumask_t cpu_online_map;               /* vcpu_create()'s default affinity */
 
 /* ---- fakes: allocations counted, any one of them can be made to fail ---- */
 
