@@ -14,6 +14,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/bench-lib.sh
 runs=${XENIA_BENCH_RUNS:-3}
 cycles=${XENIA_BENCH_CYCLES:-20}
 hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
@@ -54,14 +55,10 @@ for ((r = 1; r <= runs; r++)); do
     done
 done
 
-median() {
-    tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |
-        awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 printf '\n%-36s %10s %10s %8s\n' "toolstack (median s)" "${labels[0]}" "${labels[1]}" ratio
 for m in "${metrics[@]}"; do
     a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
-    ratio=-; [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), a / b }')
+    ratio=$(ratio "$a" "$b")
     printf '%-36s %10s %10s %8s\n' "${names[$m]}" "${a:--}" "${b:--}" "$ratio"
 done
 for h in 0 1; do

@@ -19,6 +19,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/bench-lib.sh
 runs=${XENIA_BENCH_RUNS:-3}
 hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
 labels=(Xenia "Xen 4.17")
@@ -60,10 +61,6 @@ for ((r = 1; r <= runs; r++)); do
     done
 done
 
-median() { # median of the words in $1, or nothing
-    tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |
-        awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 count() { tr ' ' '\n' <<< "$1" | grep -c . || true; }
 
 echo
@@ -71,8 +68,7 @@ echo "Debian's Linux 6.1 as PV dom0, busybox initramfs; QEMU TCG, 2 vCPUs; media
 printf '%-30s %14s %14s %10s\n' "" "${labels[0]}" "${labels[1]}" "Xenia/Xen"
 for m in "${metrics[@]}"; do
     a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
-    ratio=-
-    [ -n "$a" ] && [ -n "$b" ] && ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    ratio=$(ratio "$a" "$b")
     printf '%-30s %14s %14s %10s\n' "${names[$m]}" \
         "${a:-n/a}${a:+ ($(count "${vals[0,$m]:-}"))}" "${b:-n/a}${b:+ ($(count "${vals[1,$m]:-}"))}" "$ratio"
 done
