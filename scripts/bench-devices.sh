@@ -18,7 +18,7 @@ labels=(Xenia "Xen 4.17")
 mkdir -p build/bench
 initrd=build/dom0-devices-initrd.cpio
 XENIA_INITRD_OUT=$initrd \
-XENIA_INITRD_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk e1000
+XENIA_INITRD_MODULES="button virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk e1000
     scsi_common scsi_mod libata libahci ahci crct10dif_common crct10dif_generic crc-t10dif crc64
     crc64_rocksoft_generic crc64-rocksoft t10-pi sd_mod" bash scripts/mkinitramfs.sh > /dev/null
 

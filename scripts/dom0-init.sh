@@ -131,6 +131,16 @@ devices() {
     n1=$(irq_count eth0)
     [ "$n1" -gt "$n0" ]
     check devices-nic-interrupts $? "eth0-interrupts=$n0->$n1"
+    # The power button: QEMU's system_powerdown (sent by the test when it
+    # reads the line below) is an ACPI SCI, GSI 9, level: dom0's acpi
+    # interrupt count must grow.
+    a0=$(irq_count acpi)
+    echo "XENIA-DOM0: press the power button"
+    i=0
+    while [ "$(irq_count acpi)" -le "$a0" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+    a1=$(irq_count acpi)
+    [ "$a1" -gt "$a0" ]
+    check devices-power-button $? "acpi-interrupts=$a0->$a1,$(grep acpi /proc/interrupts | awk '{ print $(NF-1) }' | head -n1)"
     echo "XENIA-DOM0: devices done"
 }
 
