@@ -156,10 +156,8 @@ static void move_vcpu(struct vcpu *v, unsigned int cpu)
 
 int sched_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
 {
-    cpumask_t m;
+    cpumask_t m = cpumask_online(mask);
 
-    for (unsigned int i = 0; i < CPUMASK_WORDS; i++)
-        m.bits[i] = mask->bits[i] & cpu_online_map.bits[i];
     if (cpumask_empty(&m))
         return -EINVAL;
     v->cpu_hard_affinity = m;

@@ -55,12 +55,4 @@ for ((r = 1; r <= runs; r++)); do
     done
 done
 
-printf '\n%-36s %10s %10s %8s\n' "toolstack (median s)" "${labels[0]}" "${labels[1]}" ratio
-for m in "${metrics[@]}"; do
-    a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
-    ratio=$(ratio "$a" "$b")
-    printf '%-36s %10s %10s %8s\n' "${names[$m]}" "${a:--}" "${b:--}" "$ratio"
-done
-for h in 0 1; do
-    [ -z "${dead[$h]:-}" ] || echo "${labels[$h]}: toolstack workload did not complete: ${dead[$h]}"
-done
+ratio_table "toolstack (median s)" "toolstack workload"

@@ -35,14 +35,12 @@ struct irq_desc {
 
 static struct irq_desc descs[MAX_PIRQ_DESCS];
 static unsigned int nr_gsis;
+static unsigned int timer_gsi;           /* the PIT's GSI (set by pirq_init()) */
 static DEFINE_SPINLOCK(pirq_lock);
 
 static bool hypervisor_gsi(unsigned int gsi)
 {
-    const struct madt_info *m = acpi_madt();
-    uint16_t flags;
-
-    return gsi == (m ? madt_isa_irq_to_gsi(m, PIT_ISA_IRQ, &flags) : PIT_ISA_IRQ);
+    return gsi == timer_gsi;
 }
 
 static uint8_t vector_of(unsigned int i) { return (uint8_t)(GSI_VECTOR_BASE + i); }
@@ -128,6 +126,10 @@ static void pirq_interrupt(struct cpu_user_regs *regs)
 
 void pirq_init(void)
 {
+    const struct madt_info *m = acpi_madt();
+    uint16_t flags;
+
+    timer_gsi = m ? madt_isa_irq_to_gsi(m, PIT_ISA_IRQ, &flags) : PIT_ISA_IRQ;
     nr_gsis = MIN(ioapic_nr_gsis(), (unsigned int)MAX_PIRQ_DESCS);
     for (unsigned int i = 0; i < MAX_PIRQ_DESCS; i++)
         set_irq_handler(vector_of(i), pirq_interrupt);

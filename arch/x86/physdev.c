@@ -144,10 +144,9 @@ static long pirq_eoi_gmfn(int cmd, hc_arg_t arg)
         put_page(pg);
         return -EINVAL;
     }
-    if (cmd == PHYSDEVOP_pirq_eoi_gmfn_v1 ||
-        __atomic_load_n(&d->arch.pirq_eoi_mfn, __ATOMIC_ACQUIRE)) {
+    if (cmd == PHYSDEVOP_pirq_eoi_gmfn_v1) {
         put_page_and_type(pg);
-        return cmd == PHYSDEVOP_pirq_eoi_gmfn_v1 ? -ENOSYS : -EBUSY;
+        return -ENOSYS;
     }
 #ifdef XENIA_HOST_TEST
     unsigned long *map = host_mfn_to_virt(g.gmfn);

@@ -106,13 +106,20 @@ static void send_ipi_mask(const cpumask_t *m, uint8_t vector)
         apic_send_ipi(cpu_physical_id(cpu), vector);
 }
 
-/* The online CPUs in mask, minus this one. */
-static cpumask_t others_in(const cpumask_t *mask, unsigned int self)
+cpumask_t cpumask_online(const cpumask_t *mask)
 {
     cpumask_t m;
 
     for (unsigned int i = 0; i < CPUMASK_WORDS; i++)
         m.bits[i] = mask->bits[i] & __atomic_load_n(&cpu_online_map.bits[i], __ATOMIC_ACQUIRE);
+    return m;
+}
+
+/* The online CPUs in mask, minus this one. */
+static cpumask_t others_in(const cpumask_t *mask, unsigned int self)
+{
+    cpumask_t m = cpumask_online(mask);
+
     cpumask_clear_cpu(self, &m);
     return m;
 }

@@ -79,6 +79,9 @@ void smp_ipi_wait_check_enable(void);
  */
 bool smp_trampoline_frame(unsigned long mfn);
 
+/* cpumask_online(): the CPUs of mask that are online. */
+cpumask_t cpumask_online(const cpumask_t *mask);
+
 /* smp_poll_ipi_work(): run any cross-CPU request aimed at this CPU (spin loops). */
 void smp_poll_ipi_work(void);
 

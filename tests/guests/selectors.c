@@ -24,7 +24,7 @@ static char stack1[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static volatile long rc_trap_table = 1, rc_stack_switch = 1;
 static volatile unsigned long sp1;
 static volatile int done;
-extern char spare_handler[], secondary_entry[];
+extern char spare_handler[];
 
 asm (".text\nspare_handler:\n    ud2\n");
 
@@ -46,12 +46,6 @@ void secondary_main(void)
         ;
 }
 
-asm (".text\n"
-     "secondary_entry:\n"
-     "    and $-16, %rsp\n"
-     "    call secondary_main\n"
-     "    ud2\n");
-
 /* Wait up to 2 s of Xen time for cond(). */
 #define WAIT_FOR(cond) ({                                           \
     uint64_t end_ = xen_now() + 2000000000ULL;                      \
@@ -62,7 +56,7 @@ asm (".text\n"
 /* vCPU 1's initial state: kernel mode on stack1, our page tables. */
 static void start_vcpu1(void)
 {
-    build_vcpu_context(&ctx, secondary_entry, stack1 + sizeof(stack1));
+    build_vcpu_context(&ctx, stack1 + sizeof(stack1));
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &ctx), 0, "initialise vcpu 1");
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0, "up vcpu 1");
 }

@@ -15,7 +15,6 @@ static char info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bs
 static char gdt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
 static volatile int started, stop;
 static vcpu_guest_context_t ctx;
-extern char secondary_entry[];
 
 /* vCPU 1's first C code: report in, wait, then take itself offline. */
 void secondary_main(void)
@@ -27,12 +26,6 @@ void secondary_main(void)
     for ( ;; )
         ;
 }
-
-asm (".text\n"
-     "secondary_entry:\n"
-     "    and $-16, %rsp\n"
-     "    call secondary_main\n"
-     "    ud2\n");
 
 /* Wait up to 2 s of Xen time for *flag to equal want. */
 static bool wait_for(volatile int *flag, int want)
@@ -47,7 +40,7 @@ static bool wait_for(volatile int *flag, int want)
 /* vCPU 1's initial state: kernel mode on stack1, our page tables. */
 static void build_context(void)
 {
-    build_vcpu_context(&ctx, secondary_entry, stack1 + sizeof(stack1));
+    build_vcpu_context(&ctx, stack1 + sizeof(stack1));
 }
 
 void test_main(void)

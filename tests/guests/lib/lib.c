@@ -393,13 +393,21 @@ uint64_t xen_now(void)
     return base + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
-void build_vcpu_context(vcpu_guest_context_t *ctx, void *entry, void *stack_top)
+/* A secondary vCPU starts here: an aligned stack, then the test's secondary_main(). */
+asm (".text\n"
+     ".weak secondary_main\n"
+     "secondary_entry:\n"
+     "    and $-16, %rsp\n"
+     "    call secondary_main\n"
+     "    ud2\n");
+
+void build_vcpu_context(vcpu_guest_context_t *ctx, void *stack_top)
 {
-    extern char event_callback[], failsafe_callback[];
+    extern char event_callback[], failsafe_callback[], secondary_entry[];
 
     memset(ctx, 0, sizeof(*ctx));
     ctx->flags = VGCF_in_kernel;
-    ctx->user_regs.rip = (unsigned long)entry;
+    ctx->user_regs.rip = (unsigned long)secondary_entry;
     ctx->user_regs.rsp = (unsigned long)stack_top;
     ctx->user_regs.cs = FLAT_KERNEL_CS;
     ctx->user_regs.ss = FLAT_KERNEL_SS;

@@ -106,11 +106,12 @@ uint64_t read_tsc(void);
 uint64_t xen_now(void);
 
 /*
- * A secondary vCPU's first context for VCPUOP_initialise: kernel mode at
- * entry on the stack ending at stack_top, this guest's page tables and
- * event/failsafe callbacks.
+ * A secondary vCPU's first context for VCPUOP_initialise: kernel mode on
+ * the stack ending at stack_top, running the test's secondary_main() (it
+ * must not return), this guest's page tables and event/failsafe callbacks.
  */
-void build_vcpu_context(vcpu_guest_context_t *ctx, void *entry, void *stack_top);
+void secondary_main(void);
+void build_vcpu_context(vcpu_guest_context_t *ctx, void *stack_top);
 
 /*
  * Run an instruction that must fault: on an exception at label 1 the trap
