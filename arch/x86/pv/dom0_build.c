@@ -3,14 +3,22 @@
  * domain 0, laid out as <xen/xen.h> guarantees for the initial domain:
  *
  *   v_start (VIRT_BASE) ... kernel image [vkern_start, vkern_end)
- *   initrd                                [vinitrd_start, vinitrd_end)
- *   P2M list (one unsigned long per PFN)  [vphysmap_start, vphysmap_end)
+ *   initrd, unless the kernel asks for it
+ *     unmapped (MOD_START_PFN)            [vinitrd_start, vinitrd_end)
+ *   P2M list (one unsigned long per PFN),
+ *     unless the kernel names its own
+ *     address (INIT_P2M)                  [vphysmap_start, vphysmap_end)
  *   start_info page                       [vstartinfo_start, +1 page)
  *   bootstrap page tables (read-only)     [vpt_start, vpt_end)
  *   bootstrap stack                       [vstack_start, vstack_end)
  *   ... at least 512 KiB of padding, v_end aligned to 4 MiB.
  *
  * The region is mapped 1:1 onto the first PFNs: PFN = (va - v_start) >> 12.
+ * As on Xen, the frames after it hold what the region does not map: an
+ * unmapped initrd (start_info.mod_start is then its first PFN), then the
+ * INIT_P2M list and the page tables that map it at the kernel's address
+ * (start_info.first_p2m_pfn/nr_p2m_frames: Linux frees them once it has
+ * its own P2M, and the W+X-free kernel mapping it checks for depends on it).
  * Memory: dom0_mem= (Xen's syntax: "512M", "min:..,max:..") decides the
  * number of frames; they are allocated in large buddy blocks and P2M/M2P
  * are filled as they come.
@@ -66,11 +74,17 @@ integer_param("dom0_max_vcpus", opt_dom0_max_vcpus);
 struct dom0_layout {
     unsigned long v_start, v_end;
     unsigned long vkern_start, vkern_end;
-    unsigned long vinitrd_start, vinitrd_end;
-    unsigned long vphysmap_start, vphysmap_end;
+    unsigned long vinitrd_start, vinitrd_end;    /* empty when unmapped */
+    unsigned long vphysmap_start, vphysmap_end;  /* empty when INIT_P2M */
     unsigned long vstartinfo_start;
     unsigned long vpt_start, nr_pt_frames;
     unsigned long vstack_start, vstack_end;
+    /* Beyond the mapped region (PFNs): */
+    unsigned long initrd_pfn;                    /* unmapped initrd's first frame */
+    bool p2m_separate;                           /* INIT_P2M honoured */
+    unsigned long p2m_va;                        /* start_info.mfn_list */
+    unsigned long p2m_pfn, nr_p2m_data_frames;   /* the list's frames, */
+    unsigned long nr_p2m_frames;                 /* ... plus its page tables */
 };
 
 struct dom0_builder {
@@ -96,7 +110,24 @@ static unsigned long pt_frames_for(unsigned long v_start, unsigned long v_end)
     return n;
 }
 
-static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
+/*
+ * INIT_P2M is honoured when the list fits, page-aligned, in guest space
+ * (below the non-canonical hole, or above the hypervisor's range) without
+ * touching the initial region; otherwise the list goes in the region, which
+ * every PV kernel accepts.
+ */
+static bool p2m_address_usable(const struct dom0_layout *l, uint64_t base, unsigned long bytes)
+{
+    uint64_t end = base + round_up(bytes, PAGE_SIZE);
+    if (base == XEN_KERNEL_UNSET_ADDR || (base & (PAGE_SIZE - 1)) || end < base)
+        return false;
+    if (!(end <= (1UL << 47) || base >= HYPERVISOR_VIRT_END))
+        return false;
+    return end <= l->v_start || base >= l->v_end;
+}
+
+/* The mapped region: its parts, the bootstrap page-table count, v_end. */
+static int layout_region(struct dom0_builder *b, size_t initrd_bytes)
 {
     struct dom0_layout *l = &b->l;
     const struct xen_kernel_info *info = &b->info;
@@ -105,9 +136,10 @@ static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
     l->vkern_start = info->virt_kstart;
     l->vkern_end = info->virt_kend;
     l->vinitrd_start = round_up(l->vkern_end, PAGE_SIZE);
-    l->vinitrd_end = l->vinitrd_start + initrd_bytes;
+    l->vinitrd_end = l->vinitrd_start + (info->unmapped_initrd ? 0 : initrd_bytes);
     l->vphysmap_start = round_up(l->vinitrd_end, PAGE_SIZE);
-    l->vphysmap_end = l->vphysmap_start + b->nr_pages * sizeof(unsigned long);
+    l->vphysmap_end = l->vphysmap_start +
+                      (l->p2m_separate ? 0 : b->nr_pages * sizeof(unsigned long));
     l->vstartinfo_start = round_up(l->vphysmap_end, PAGE_SIZE);
     l->vpt_start = l->vstartinfo_start + PAGE_SIZE;
 
@@ -125,6 +157,52 @@ static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
         ((l->v_end - l->v_start) >> PAGE_SHIFT) > b->nr_pages) {
         printk("dom0: %lu MiB is too small for the initial mapping (%lu MiB)\n",
                b->nr_pages >> 8, (l->v_end - l->v_start) >> 20);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/*
+ * The layout: the mapped region, then the frames after it (the unmapped
+ * initrd, then the INIT_P2M list and its page tables). -ENOMEM if dom0's
+ * nr_pages cannot hold them.
+ */
+static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
+{
+    struct dom0_layout *l = &b->l;
+    const struct xen_kernel_info *info = &b->info;
+    unsigned long p2m_bytes = b->nr_pages * sizeof(unsigned long);
+    int rc;
+
+    l->p2m_separate = info->p2m_base != XEN_KERNEL_UNSET_ADDR;
+    if ((rc = layout_region(b, initrd_bytes)))
+        return rc;
+    if (l->p2m_separate && !p2m_address_usable(l, info->p2m_base, p2m_bytes)) {
+        printk("dom0: INIT_P2M %#lx unusable: the P2M list goes in the initial mapping\n",
+               (unsigned long)info->p2m_base);
+        l->p2m_separate = false;
+        if ((rc = layout_region(b, initrd_bytes)))
+            return rc;
+    }
+
+    unsigned long next_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+    l->initrd_pfn = next_pfn;
+    if (info->unmapped_initrd)
+        next_pfn += round_up(initrd_bytes, PAGE_SIZE) >> PAGE_SHIFT;
+    l->p2m_va = l->vphysmap_start;
+    l->p2m_pfn = l->nr_p2m_frames = l->nr_p2m_data_frames = 0;
+    if (l->p2m_separate) {
+        l->p2m_va = info->p2m_base;
+        l->p2m_pfn = next_pfn;
+        l->nr_p2m_data_frames = round_up(p2m_bytes, PAGE_SIZE) >> PAGE_SHIFT;
+        /* Its L3, L2s and L1s (the L4 is the region's). */
+        l->nr_p2m_frames = l->nr_p2m_data_frames +
+            pt_frames_for(l->p2m_va, l->p2m_va + l->nr_p2m_data_frames * PAGE_SIZE) - 1;
+        next_pfn += l->nr_p2m_frames;
+    }
+    if (next_pfn > b->nr_pages) {
+        printk("dom0: %lu MiB is too small for the initial frames (%lu MiB)\n",
+               b->nr_pages >> 8, next_pfn >> 8);
         return -ENOMEM;
     }
     return 0;
@@ -181,43 +259,62 @@ static unsigned long va_to_pfn(const struct dom0_builder *b, unsigned long va)
     return (va - b->l.v_start) >> PAGE_SHIFT;
 }
 
-/* Next free page-table frame from the bootstrap table area. */
-static pte_t *alloc_pt(const struct dom0_builder *b, unsigned long *next_pfn, unsigned long *mfn)
+/* Page-table frames handed out in order from [next, end) (PFNs). */
+struct pt_frames {
+    unsigned long next, end;
+};
+
+static pte_t *alloc_pt(const struct dom0_builder *b, struct pt_frames *f, unsigned long *mfn)
 {
-    unsigned long pfn = (*next_pfn)++;
-    ASSERT(pfn < va_to_pfn(b, b->l.vpt_start) + b->l.nr_pt_frames);
+    unsigned long pfn = f->next++;
+    ASSERT(pfn < f->end);
     *mfn = b->p2m[pfn];
     return pfn_to_virt(b, pfn);     /* zeroed by the allocator */
 }
 
 static pte_t *next_level(const struct dom0_builder *b, pte_t *table, unsigned int idx,
-                         unsigned long *next_pfn)
+                         struct pt_frames *f)
 {
     if (!(table[idx] & _PAGE_PRESENT)) {
         unsigned long mfn;
-        alloc_pt(b, next_pfn, &mfn);
+        alloc_pt(b, f, &mfn);
         table[idx] = ((pte_t)mfn << PAGE_SHIFT) | TABLE_PROT;
     }
     return mfn_to_virt(pte_mfn(table[idx]));
 }
 
-/* Build the bootstrap page tables; returns the L4's MFN. */
+static void map_page(const struct dom0_builder *b, pte_t *l4, unsigned long va,
+                     unsigned long pfn, pte_t prot, struct pt_frames *f)
+{
+    pte_t *l3 = next_level(b, l4, l4_table_offset(va), f);
+    pte_t *l2 = next_level(b, l3, l3_table_offset(va), f);
+    pte_t *l1 = next_level(b, l2, l2_table_offset(va), f);
+    l1[l1_table_offset(va)] = ((pte_t)b->p2m[pfn] << PAGE_SHIFT) | prot;
+}
+
+/*
+ * Build the bootstrap page tables: the region from the bootstrap table area,
+ * the INIT_P2M list from the frames after its own. Returns the L4's MFN.
+ */
 static unsigned long build_page_tables(struct dom0_builder *b)
 {
     const struct dom0_layout *l = &b->l;
-    unsigned long next_pfn = va_to_pfn(b, l->vpt_start);
+    unsigned long pt_pfn = va_to_pfn(b, l->vpt_start);
+    struct pt_frames region = { pt_pfn, pt_pfn + l->nr_pt_frames };
     unsigned long l4_mfn;
-    pte_t *l4 = alloc_pt(b, &next_pfn, &l4_mfn);
+    pte_t *l4 = alloc_pt(b, &region, &l4_mfn);
 
     for (unsigned long va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-        pte_t *l3 = next_level(b, l4, l4_table_offset(va), &next_pfn);
-        pte_t *l2 = next_level(b, l3, l3_table_offset(va), &next_pfn);
-        pte_t *l1 = next_level(b, l2, l2_table_offset(va), &next_pfn);
-        unsigned long pfn = va_to_pfn(b, va);
         pte_t prot = L1_PROT;
         if (va >= l->vpt_start && va < l->vpt_start + l->nr_pt_frames * PAGE_SIZE)
             prot &= ~_PAGE_RW;          /* the guest sees its tables read-only */
-        l1[l1_table_offset(va)] = ((pte_t)b->p2m[pfn] << PAGE_SHIFT) | prot;
+        map_page(b, l4, va, va_to_pfn(b, va), prot, &region);
+    }
+    if (l->p2m_separate) {
+        struct pt_frames p2m_tables = { l->p2m_pfn + l->nr_p2m_data_frames,
+                                        l->p2m_pfn + l->nr_p2m_frames };
+        for (unsigned long i = 0; i < l->nr_p2m_data_frames; i++)
+            map_page(b, l4, l->p2m_va + i * PAGE_SIZE, l->p2m_pfn + i, L1_PROT, &p2m_tables);
     }
     hv_install_l4_slots(l4);
     return l4_mfn;
@@ -247,14 +344,15 @@ static int copy_to_dom0(void *ctx, uint64_t guest_virt, const void *src,
     return 0;
 }
 
-/* Copy bytes to dom0 memory starting at guest virtual va (inside the initial region). */
-static void copy_region(const struct dom0_builder *b, unsigned long va, const void *src, size_t bytes)
+/* Copy bytes to dom0's frames from guest-physical byte address gpa on. */
+static void copy_to_frames(const struct dom0_builder *b, unsigned long gpa, const void *src,
+                           size_t bytes)
 {
     const uint8_t *s = src;
     for (size_t done = 0; done < bytes;) {
-        size_t off = (va + done) & (PAGE_SIZE - 1);
+        size_t off = (gpa + done) & (PAGE_SIZE - 1);
         size_t n = MIN(PAGE_SIZE - off, bytes - done);
-        memcpy((uint8_t *)pfn_to_virt(b, va_to_pfn(b, va + done)) + off, s + done, n);
+        memcpy((uint8_t *)pfn_to_virt(b, (gpa + done) >> PAGE_SHIFT) + off, s + done, n);
         done += n;
     }
 }
@@ -290,12 +388,16 @@ static void fill_start_info(struct dom0_builder *b, size_t initrd_bytes, const c
     si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
     si->pt_base = l->vpt_start;
     si->nr_pt_frames = l->nr_pt_frames;
-    si->mfn_list = l->vphysmap_start;
+    si->mfn_list = l->p2m_va;
+    if (l->p2m_separate) {
+        si->first_p2m_pfn = l->p2m_pfn;
+        si->nr_p2m_frames = l->nr_p2m_frames;
+    }
     if (initrd_bytes) {
         si->mod_len = initrd_bytes;
         if (b->info.unmapped_initrd) {
             si->flags |= SIF_MOD_START_PFN;
-            si->mod_start = va_to_pfn(b, l->vinitrd_start);
+            si->mod_start = l->initrd_pfn;
         } else {
             si->mod_start = l->vinitrd_start;
         }
@@ -379,8 +481,12 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
         free_xenheap_pages(buf, buf_order);
     buf = NULL;
     if (initrd_bytes)
-        copy_region(&b, b.l.vinitrd_start, initrd, initrd_bytes);
-    copy_region(&b, b.l.vphysmap_start, b.p2m, b.nr_pages * sizeof(unsigned long));
+        copy_to_frames(&b, b.info.unmapped_initrd ? b.l.initrd_pfn << PAGE_SHIFT :
+                                                    b.l.vinitrd_start - b.l.v_start,
+                       initrd, initrd_bytes);
+    copy_to_frames(&b, b.l.p2m_separate ? b.l.p2m_pfn << PAGE_SHIFT :
+                                          b.l.vphysmap_start - b.l.v_start,
+                   b.p2m, b.nr_pages * sizeof(unsigned long));
     if (b.info.virt_hypercall != XEN_KERNEL_UNSET_ADDR) {
         unsigned long hva = b.info.virt_hypercall;
         if (hva < b.l.vkern_start || hva >= b.l.vkern_end || (hva & (PAGE_SIZE - 1))) {
@@ -399,8 +505,11 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
     init_vcpu0(&b, l4_mfn);
     time_init_domain(b.d);
 
-    printk("dom0: %lu MiB, %u vCPUs, start_info %#lx, page tables %#lx (%lu frames)\n",
-           b.nr_pages >> 8, nr_vcpus, b.l.vstartinfo_start, b.l.vpt_start, b.l.nr_pt_frames);
+    printk("dom0: %lu MiB, %u vCPUs, start_info %#lx, page tables %#lx (%lu frames), "
+           "P2M %#lx%s, initrd %s\n",
+           b.nr_pages >> 8, nr_vcpus, b.l.vstartinfo_start, b.l.vpt_start, b.l.nr_pt_frames,
+           b.l.p2m_va, b.l.p2m_separate ? " (INIT_P2M)" : "",
+           b.info.unmapped_initrd ? "unmapped" : "mapped");
     xfree_bytes(b.p2m, b.nr_pages * sizeof(unsigned long));
     return b.d;
 
