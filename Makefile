@@ -1,6 +1,8 @@
 # Xenia: a type-1 hypervisor speaking the Xen 4.17 interface.
 #   make          build build/xenia (multiboot1 image)
-#   make run      boot Xenia + Debian's Linux as dom0 in QEMU (interactive)
+#   make run      boot a Debian 12 Xen host from disk: GRUB -> Xenia -> dom0 (interactive)
+#   make run-initramfs  the fast development boot: Xenia + dom0 on a busybox initramfs
+#   make deb      build/xenia-hypervisor_*.deb, installed as Xen's hypervisor package is
 #   make test     unit tests, test guests, system tests: "N passed, N failed"
 #   make bench    Xenia against Debian's Xen 4.17, same workload, ratios
 #   make stress   xl create/destroy on machines side by side, looking for hangs
@@ -32,7 +34,7 @@ LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run test bench stress deps clean unit guests
+.PHONY: all run run-initramfs deb test bench stress deps clean unit guests
 all: $(BUILD)/xenia
 
 $(BUILD)/include/xen:
@@ -82,7 +84,13 @@ deps:
 	@bash scripts/deps.sh
 
 run: deps all
+	bash scripts/host/run.sh
+
+run-initramfs: deps all
 	bash scripts/run-dom0.sh
+
+deb: deps all
+	bash scripts/host/mkdeb.sh
 
 test: deps
 	bash tests/run.sh

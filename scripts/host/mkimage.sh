@@ -6,6 +6,8 @@
 #                              keyed on the versions of the packages in it
 #   mkimage.sh xenia OUT.img   base + `make deb`'s xenia-hypervisor package
 #   mkimage.sh xen OUT.img     base + Debian's xen-hypervisor-4.17-amd64 (the peer)
+#                              (an existing OUT.img is upgraded in place: the
+#                              package installed over what is there, as apt does)
 #
 # The base: debootstrap bookworm (minbase), then from the same apt sources as
 # this machine (updates and security included): systemd, linux-image-amd64,
@@ -166,9 +168,10 @@ CFG
     mv "$tmp" "$base"
 }
 
-install_hypervisor() { # install_hypervisor OUT DEB...: base + these packages, update-grub
+install_hypervisor() { # install_hypervisor OUT DEB...: (base +) these packages, update-grub
     local out=$1; shift
-    cp --sparse=always "$base" "$out.tmp"
+    if [ -e "$out" ]; then mv "$out" "$out.tmp"   # an upgrade, as apt would do it
+    else cp --sparse=always "$base" "$out.tmp"; fi
     attach "$out.tmp"; mount_all
     local d
     for d in "$@"; do cp "$d" "$mnt/tmp/"; done

@@ -102,9 +102,13 @@ else fail xl-info "$(echo $info | head -c 300)"; fi
 
 # Interrupt counts: the disk's lines are named after its virtio device, the
 # NIC's after eth0; the sum over CPUs before and after some I/O.
-irq_sum='awk -v pat="$0" '"'"'$0 ~ pat { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }'"'"' /proc/interrupts'
-disk_irqs() { on_host "sh -c '$irq_sum' \"\$(basename \$(readlink /sys/block/vda/device))-\""; }
-nic_irqs() { on_host "sh -c '$irq_sum' eth0"; }
+irq_sum() { # irq_sum PATTERN: interrupts of /proc/interrupts lines matching it, all CPUs
+    on_host cat /proc/interrupts | awk -v pat="$1" '$0 ~ pat {
+        for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }'
+}
+disk_dev=$(on_host 'basename "$(readlink /sys/block/vda/device)"')
+disk_irqs() { irq_sum "${disk_dev:-no-disk}-"; }
+nic_irqs() { irq_sum eth0; }
 d0=$(disk_irqs); n0=$(nic_irqs)
 on_host 'dd if=/dev/vda of=/dev/null bs=1M count=32 skip=64 iflag=direct 2>/dev/null; head -c 4000000 /dev/zero | md5sum' > /dev/null
 d1=$(disk_irqs); n1=$(nic_irqs)

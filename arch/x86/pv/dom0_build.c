@@ -498,7 +498,10 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
     }
     fill_start_info(&b, initrd_bytes, cmdline);
 
-    b.d->max_pages = ~0U;                   /* dom0 is not capped, as on Xen */
+    /* As on Xen: dom0_mem=max:<size> caps what dom0 may balloon up to
+     * (XENMEM_maximum_reservation); without it dom0 is not capped. */
+    b.d->max_pages = opt_dom0_mem_max ?
+        (unsigned int)MIN(MAX(opt_dom0_mem_max >> PAGE_SHIFT, b.nr_pages), (unsigned long)~0U) : ~0U;
     rc = pv_validate_initial_tables(b.d, _mfn(l4_mfn));
     if (rc)
         goto fail;

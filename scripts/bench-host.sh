@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench-host.sh: the Debian 12 host (scripts/host/mkimage.sh) on Xenia and on
+# Debian's Xen 4.17, runs interleaved, each from a fresh copy of its image:
+#   QEMU start to the login prompt on the serial console (s, lower is better)
+#   dom0 disk with Debian's fio on the virtio root disk, O_DIRECT, on a 256 MiB
+#   file: sequential write and read in 1 MiB requests (MiB/s), 4 KiB random
+#   reads for 20 s (IOPS)
+#   TCP from the host into dom0 through the 127.0.0.1 forward: 64 MiB sent to
+#   busybox nc in dom0 (MiB/s)
+# Prints medians and the ratio Xenia/Xen. Consoles: build/bench/host-NAME-RUN.log.
+#   XENIA_BENCH_RUNS=1
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. scripts/bench-lib.sh
+runs=${XENIA_BENCH_RUNS:-1}
+variants=(xenia xen)
+labels=(Xenia "Xen 4.17")
+key=${XENIA_CACHE:-/var/cache/xenia}/host-ssh-key
+mkdir -p build/bench build/host
+for v in "${variants[@]}"; do
+    bash scripts/host/mkimage.sh "$v" "build/host/bench-$v.base.img" > "build/bench/host-mkimage-$v.log" 2>&1
+done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+metrics=(login seq-write seq-read rand-read tcp-in)
+declare -A names=([login]="QEMU start to login prompt (s)" [seq-write]="fio 256 MiB seq write (MiB/s)"
+    [seq-read]="fio 256 MiB seq read (MiB/s)" [rand-read]="fio 4 KiB random read (IOPS)"
+    [tcp-in]="TCP host -> dom0, 64 MiB (MiB/s)")
+declare -A vals=() dead=()
+
+one_run() { # one_run INDEX RUN
+    local h=$1 r=$2 v=${variants[$1]}
+    local img=build/host/bench-$v.img log=build/bench/host-$v-$r.log
+    local port nport; port=$(free_port); nport=$(free_port)
+    cp --sparse=always "build/host/bench-$v.base.img" "$img"
+    local start; start=$(date +%s.%N)
+    qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -smp 2 -m 2048 -display none \
+        -serial "file:$log" -monitor none -drive "file=$img,if=virtio,format=raw" \
+        -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22,hostfwd=tcp:127.0.0.1:$nport-:5001" \
+        -device e1000,netdev=n0 < /dev/null > /dev/null 2>&1 &
+    local qemu=$! login=
+    for _ in $(seq 1 1200); do
+        if grep -aq 'login: ' "$log"; then login=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'); break; fi
+        kill -0 "$qemu" 2>/dev/null || break
+        sleep 1
+    done
+    on_host() { timeout "${T:-600}" ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=20 \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@127.0.0.1 "$@"; }
+    if [ -z "$login" ]; then dead[$h]="no login prompt (run $r)"; kill "$qemu" 2>/dev/null; return; fi
+    vals[$h,login]+=" $login"
+    for _ in $(seq 1 60); do T=30 on_host true 2>/dev/null && break; sleep 5; done
+    fio_json() { on_host "fio --output-format=terse --terse-version=3 --filename=/root/fio.dat --size=256M --direct=1 --ioengine=psync --name=b $*"; }
+    # terse v3: field 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 write IOPS
+    local w rd rr
+    w=$(fio_json --rw=write --bs=1M | awk -F';' '{ printf "%.1f", $48 / 1024 }') || w=
+    rd=$(fio_json --rw=read --bs=1M | awk -F';' '{ printf "%.1f", $7 / 1024 }') || rd=
+    rr=$(fio_json --rw=randread --bs=4k --runtime=20 --time_based | awk -F';' '{ printf "%.0f", $8 }') || rr=
+    vals[$h,seq-write]+=" $w"; vals[$h,seq-read]+=" $rd"; vals[$h,rand-read]+=" $rr"
+    on_host "rm -f /root/fio.dat; setsid sh -c 'sleep 600 | busybox nc -l -p 5001 > /dev/null' \
+        > /dev/null 2>&1 < /dev/null & sleep 1" || true
+    local tcp
+    tcp=$(python3 - "$nport" <<'PY' || true
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=120)
+buf = b"\0" * (1 << 20)
+t = time.time()
+for _ in range(64):
+    s.sendall(buf)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+print("%.1f" % (64 / (time.time() - t)))
+PY
+)
+    vals[$h,tcp-in]+=" $tcp"
+    on_host 'systemctl poweroff' > /dev/null 2>&1 || true
+    for _ in $(seq 1 600); do kill -0 "$qemu" 2>/dev/null || break; sleep 1; done
+    kill "$qemu" 2>/dev/null || true
+    wait "$qemu" 2>/dev/null || true
+    rm -f "$img"
+}
+
+for ((r = 1; r <= runs; r++)); do
+    for h in 0 1; do one_run "$h" "$r"; done
+done
+ratio_table "Debian host from disk ($runs run(s))" "the host run"
+echo "(boot: lower is better for Xenia; throughput: higher)"
