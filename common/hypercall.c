@@ -54,6 +54,7 @@ struct hypercall_entry {
 #pragma weak do_event_channel_op_hc
 #pragma weak do_physdev_op
 #pragma weak do_hvm_op
+#pragma weak do_mca
 #pragma weak do_sysctl
 #pragma weak do_domctl
 
@@ -87,6 +88,7 @@ static const struct hypercall_entry hypercall_table[64] = {
     HC(event_channel_op, do_event_channel_op_hc),
     HC(physdev_op, do_physdev_op),
     HC(hvm_op, do_hvm_op),
+    [__HYPERVISOR_arch_0] = { (hc_fn_t)do_mca, "mca" },     /* __HYPERVISOR_mca */
     HC(sysctl, do_sysctl),
     HC(domctl, do_domctl),
 };

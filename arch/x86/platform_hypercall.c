@@ -2,7 +2,7 @@
  * HYPERVISOR_platform_op (<xen/platform.h>): dom0's control of the
  * machine, as Xen 4.17 answers it on a legacy-BIOS machine where the
  * hypervisor manages no MTRRs, no CPU frequency/idle states, no CPU or
- * memory hotplug and has no EFI. The hypercall table admits dom0 only.
+ * memory hotplug and has no EFI. Only a privileged domain (dom0) may call it.
  *
  * Done: interface check, settime32/64, platform_quirk, firmware_info
  * (nothing recorded at boot: -ESRCH, EFI -ENOSYS, keyboard flags from

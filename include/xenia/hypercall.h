@@ -27,6 +27,7 @@ long do_stack_switch(hc_arg_t ss, hc_arg_t esp);
 long do_set_callbacks(hc_arg_t event_address, hc_arg_t failsafe_address, hc_arg_t syscall_address);
 long do_fpu_taskswitch(hc_arg_t set);
 long do_platform_op(hc_arg_t u_xenpf_op);
+long do_mca(hc_arg_t u_xen_mc);        /* arch/x86/mca.c */
 long do_set_debugreg(hc_arg_t reg, hc_arg_t value);
 long do_get_debugreg(hc_arg_t reg);
 long do_update_descriptor(hc_arg_t maddr, hc_arg_t desc);

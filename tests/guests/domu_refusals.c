@@ -1,7 +1,7 @@
 /*
  * domu_refusals: what an unprivileged domU (created by xl, see
  * scripts/toolstack/domu-guests.sh) must be refused, with Xen 4.17's
- * exact errors, and go on running: domctl, sysctl, platform_op,
+ * exact errors, and go on running: domctl, sysctl, platform_op, mca,
  * console_io, mapping frames it does not own or dom0's, other domains'
  * memory, event channels and grant tables.
  */
@@ -10,6 +10,7 @@
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/platform.h>
+#include <xen/arch-x86/xen-mca.h>
 #include <xen/memory.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
@@ -108,6 +109,10 @@ void test_main(void)
     expect_eq(HYPERVISOR_platform_op(&pf), -XEN_EPERM, "platform_op get_cpuinfo");
     pf.cmd = XENPF_settime64;
     expect_eq(HYPERVISOR_platform_op(&pf), -XEN_EPERM, "platform_op settime64");
+    static struct xen_mc mc = { .cmd = XEN_MC_physcpuinfo,
+                                .interface_version = XEN_MCA_INTERFACE_VERSION };
+    expect_eq(hypercall(__HYPERVISOR_mca, (unsigned long)&mc, 0, 0, 0, 0), -XEN_EPERM,
+              "mca physcpuinfo");
     expect_eq(HYPERVISOR_console_io(CONSOLEIO_write, 3, "hi\n"), -XEN_EPERM,
               "console_io write (non-debug Xen)");
     expect_eq(HYPERVISOR_console_io(CONSOLEIO_read, 3, target), -XEN_EPERM, "console_io read");

@@ -1,12 +1,58 @@
 /*
  * physdev_platform: the dom0 queries Linux makes at boot and Xen 4.17
  * answers: PHYSDEVOP_set_iopl, XENPF_get_cpuinfo, XENPF_settime64 of
- * the current time; wrong interface version, bad pointers and unknown
- * commands fail as Xen fails them.
+ * the current time, HYPERVISOR_mca's XEN_MC_physcpuinfo (what Linux's
+ * mcelog driver asks) and an empty XEN_MC_fetch; wrong interface version,
+ * bad pointers and unknown commands fail as Xen fails them.
  */
 #include "test.h"
 #include <xen/physdev.h>
 #include <xen/platform.h>
+#include <xen/arch-x86/xen-mca.h>
+
+#define HYPERVISOR_mca(op) HC(__HYPERVISOR_mca, op, 0, 0, 0, 0)
+
+static void test_mca(void)
+{
+    static struct mcinfo_logical_cpu cpus[4];
+    static struct mc_info telemetry;
+    struct xen_mc mc;
+
+    memset(&mc, 0, sizeof(mc));
+    mc.cmd = XEN_MC_physcpuinfo;
+    mc.interface_version = XEN_MCA_INTERFACE_VERSION;
+    expect_eq(HYPERVISOR_mca(&mc), 0, "mca physcpuinfo, no array");
+    expect_eq(mc.u.mc_physcpuinfo.ncpus, 2, "two physical CPUs");
+    mc.u.mc_physcpuinfo.ncpus = 4;
+    set_xen_guest_handle(mc.u.mc_physcpuinfo.info, cpus);
+    expect_eq(HYPERVISOR_mca(&mc), 0, "mca physcpuinfo into an array of 4");
+    expect_eq(mc.u.mc_physcpuinfo.ncpus, 2, "two entries written");
+    expect_eq(cpus[1].mc_cpunr, 1, "second entry is CPU 1");
+    check(cpus[0].mc_vendorid[0] != 0, "vendor id filled");
+    mc.u.mc_physcpuinfo.ncpus = 0;
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EINVAL, "mca physcpuinfo, array of 0");
+    mc.u.mc_physcpuinfo.ncpus = 2;
+    set_xen_guest_handle(mc.u.mc_physcpuinfo.info, (struct mcinfo_logical_cpu *)HYPERVISOR_VIRT_START);
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EFAULT, "mca physcpuinfo into hypervisor memory");
+
+    memset(&mc, 0, sizeof(mc));
+    mc.cmd = XEN_MC_fetch;
+    mc.interface_version = XEN_MCA_INTERFACE_VERSION;
+    mc.u.mc_fetch.flags = XEN_MC_NONURGENT;
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EINVAL, "mca fetch, no buffer");
+    set_xen_guest_handle(mc.u.mc_fetch.data, &telemetry);
+    expect_eq(HYPERVISOR_mca(&mc), 0, "mca fetch, non-urgent");
+    check(mc.u.mc_fetch.flags & XEN_MC_NODATA, "no telemetry");
+    mc.u.mc_fetch.flags = XEN_MC_URGENT | XEN_MC_NONURGENT;
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EINVAL, "mca fetch, both urgencies");
+
+    mc.interface_version = XEN_MCA_INTERFACE_VERSION + 1;
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EACCES, "mca, wrong interface version");
+    mc.interface_version = XEN_MCA_INTERFACE_VERSION;
+    mc.cmd = 99;
+    expect_eq(HYPERVISOR_mca(&mc), -XEN_EINVAL, "mca, unknown command");
+    expect_eq(HYPERVISOR_mca(0), -XEN_EFAULT, "mca, NULL");
+}
 
 const char test_name[] = "physdev_platform";
 
@@ -48,4 +94,5 @@ void test_main(void)
     expect_eq(HYPERVISOR_platform_op(0), -XEN_EFAULT, "platform_op, NULL");
     expect_eq(HYPERVISOR_platform_op(HYPERVISOR_VIRT_START), -XEN_EFAULT,
               "platform_op, hypervisor address");
+    test_mca();
 }
