@@ -51,14 +51,17 @@ static const char *mb_string(uint32_t pa)
 void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa);
 void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
 {
-    const struct multiboot_info *mbi = __va(mbi_pa);
-
     ns16550_init(0x3f8);
     printk("Xenia %s (Xen %d.%d ABI)\n", XENIA_VERSION_STRING,
            XEN_VERSION_MAJOR, XEN_VERSION_MINOR);
 
-    if (mb_magic != MULTIBOOT_BOOTLOADER_MAGIC)
+    if (mb_magic == MULTIBOOT2_BOOTLOADER_MAGIC) {
+        mbi_pa = multiboot2_info(mbi_pa);
+        printk("Booted by Multiboot 2\n");
+    } else if (mb_magic != MULTIBOOT_BOOTLOADER_MAGIC) {
         panic("not started by a multiboot loader (magic %#x)", mb_magic);
+    }
+    const struct multiboot_info *mbi = __va(mbi_pa);
 
     const char *cmdline = skip_image_name((mbi->flags & MBI_CMDLINE) ? mb_string(mbi->cmdline) : "");
     strlcpy(saved_cmdline, cmdline, sizeof(saved_cmdline));

@@ -1,10 +1,12 @@
-/* Multiboot 1 boot information (Multiboot Specification 0.6.96, section 3.3). */
+/* Multiboot 1 boot information (Multiboot Specification 0.6.96, section 3.3);
+ * Multiboot 2 information is converted to it. */
 #ifndef XENIA_MULTIBOOT_H
 #define XENIA_MULTIBOOT_H
 
 #include <xenia/types.h>
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002
+#define MULTIBOOT2_BOOTLOADER_MAGIC 0x36D76289
 #define MBI_MEMLIMITS   (1u << 0)
 #define MBI_CMDLINE     (1u << 2)
 #define MBI_MODULES     (1u << 3)
@@ -31,5 +33,13 @@ struct multiboot_mmap {
     uint64_t base_addr, length;         /* bytes */
     uint32_t type;                      /* 1 = RAM, as e820 */
 } __packed;
+
+/*
+ * multiboot2_info() (arch/x86/multiboot2.c): the Multiboot 1 form of the
+ * Multiboot 2 information at physical address mbi2_pa (command line,
+ * modules, memory map, memory limits), copied into static storage inside
+ * the image; returns its physical address. Boot CPU, before mm_init().
+ */
+uint32_t multiboot2_info(uint32_t mbi2_pa);
 
 #endif

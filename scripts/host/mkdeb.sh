@@ -30,6 +30,7 @@ cat > "$root/boot/xen-xenia-amd64.config" <<CFG
 # Xenia $version: a type-1 hypervisor speaking the Xen 4.17 interface
 CONFIG_XENIA=y
 CONFIG_MULTIBOOT1=y
+CONFIG_MULTIBOOT2=y
 CONFIG_PV=y
 CFG
 cp README.md "$root/usr/share/doc/$pkg/README.md"

@@ -1,14 +1,17 @@
 /*
- * Multiboot1 entry: 32-bit protected mode -> long mode -> start_xenia().
+ * Multiboot entry (1 and 2): 32-bit protected mode -> long mode -> start_xenia().
  *
- * The image is a flat binary described by the multiboot header's address
- * fields (the "a.out kludge", flag bit 16), so QEMU's -kernel and GRUB load
+ * The image is a flat binary described by the multiboot headers' address
+ * fields (Multiboot 1's "a.out kludge", flag bit 16; Multiboot 2's address
+ * and entry-address tags), so QEMU's -kernel (Multiboot 1) and GRUB
+ * (`multiboot2`, which Debian's 20_linux_xen prefers, or `multiboot`) load
  * it at XEN_LOAD_PADDR without an ELF loader. It is linked at
  * XEN_VIRT_START + physical address; until paging is on, symbols are used
  * through sym_phys().
  *
- * Register contract at start32 (Multiboot 1 spec, section 3.2):
- *   %eax = 0x2BADB002, %ebx = physical address of the multiboot info.
+ * Register contract at start32 (Multiboot 1 spec, section 3.2; Multiboot 2
+ * spec, section 3.3): %eax = 0x2BADB002 or 0x36D76289, %ebx = physical
+ * address of the boot information; start_xenia() tells them apart.
  */
 #include <xenia/config.h>
 
@@ -31,6 +34,29 @@ multiboot_header:
         .long sym_phys(__data_end)              /* load_end_addr */
         .long sym_phys(__bss_end)               /* bss_end_addr */
         .long sym_phys(start32)                 /* entry_addr */
+
+#define MB2_MAGIC       0xE85250D6
+        .align 8
+multiboot2_header:
+        .long MB2_MAGIC
+        .long 0                                 /* architecture: i386 protected mode */
+        .long multiboot2_header_end - multiboot2_header
+        .long -(MB2_MAGIC + (multiboot2_header_end - multiboot2_header))
+        .align 8                                /* address tag */
+        .short 2, 0
+        .long 24
+        .long sym_phys(multiboot2_header)       /* header_addr */
+        .long sym_phys(__image_start)           /* load_addr */
+        .long sym_phys(__data_end)              /* load_end_addr */
+        .long sym_phys(__bss_end)               /* bss_end_addr */
+        .align 8                                /* entry address tag */
+        .short 3, 0
+        .long 12
+        .long sym_phys(start32)
+        .align 8                                /* end tag */
+        .short 0, 0
+        .long 8
+multiboot2_header_end:
 
         .global start32
 start32:
