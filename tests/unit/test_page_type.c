@@ -562,7 +562,7 @@ static void test_initial_tables(void **state)
         assert_false(fake_map(l1)[i] & _PAGE_RW);
     assert_true(fake_map(l1)[0] & _PAGE_RW);
     assert_int_equal(frame_table[l4].type_info, PGT_l4_page_table | PGT_pinned | PGT_validated | 1);
-    assert_int_equal(pv_set_guest_table(&fake_vcpu[0], l4, false), 0);
+    assert_int_equal(pv_set_guest_table(&fake_vcpu[0], l4, false, false), 0);
     assert_int_equal(fake_tcount(l4), 2);
     /* Linux then unpins and switches away: everything returns to zero. */
     assert_int_equal(unpin(l4), 0);

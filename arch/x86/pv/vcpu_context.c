@@ -41,9 +41,11 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     unsigned int held = 0;
     int rc = 0;
     for (; held < 2 && (held == 0 || l4[held]); held++) {
-        if (!mfn_valid(_mfn(l4[held])) ||
-            get_page_and_type(mfn_to_page(_mfn(l4[held])), v->domain, PGT_l4_page_table)) {
-            rc = -EINVAL;
+        rc = mfn_valid(_mfn(l4[held])) ?
+             get_page_and_type_preemptible(mfn_to_page(_mfn(l4[held])), v->domain,
+                                           PGT_l4_page_table) : -EINVAL;
+        if (rc) {
+            rc = rc == -ERESTART ? rc : -EINVAL;                /* -ERESTART: the call is re-issued */
             break;
         }
     }
@@ -51,7 +53,7 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
         rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents);
     if (!rc) {
         for (unsigned int i = 0; i < held; i++)
-            BUG_ON(pv_set_guest_table(v, l4[i], i == 1));
+            BUG_ON(pv_set_guest_table(v, l4[i], i == 1, false));
     }
     while (held-- > 0)
         put_page_and_type(mfn_to_page(_mfn(l4[held])));
