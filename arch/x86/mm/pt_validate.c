@@ -319,13 +319,14 @@ int pt_devalidate_table(struct page_info *pg, unsigned int level, bool preemptib
         progressed = true;
     }
     while (i > 0) {
+        i--;
+        if (!guest_slot(level, i) || (level != 1 && !linked_table(level, t[i], mfn)))
+            continue;
+        /* One entry (its lower tables included) always gets done: progress. */
         if (level != 1 && preemptible && progressed && hypercall_preempt_check()) {
-            pg->nr_validated_ptes = (uint16_t)i;
+            pg->nr_validated_ptes = (uint16_t)(i + 1);
             return -ERESTART;
         }
-        i--;
-        if (!guest_slot(level, i))
-            continue;
         progressed = true;
         if (put_entry(level, t[i], mfn, preemptible)) {
             pg->nr_validated_ptes = (uint16_t)i;
