@@ -61,7 +61,9 @@ long hypercall_dispatch(unsigned long nr, const unsigned long args[5]);
 
 /*
  * Continuations (Xen's hypercall_create_continuation): a handler working
- * through a long batch calls hypercall_preempt_check() every few items;
+ * through a long batch calls hypercall_preempt_check() every few items
+ * (true when this pCPU has softirq work pending or the current vCPU has
+ * an event to be delivered, as Xen's; never inside a multicall);
  * when it says yes, the handler stores its progress in the guest's
  * argument registers with hypercall_set_arg() (index 0..4 = the 1st..5th
  * argument) and returns -ERESTART, so the guest re-executes the call with

@@ -114,7 +114,13 @@ void do_guest_syscall(struct cpu_user_regs *regs)
 
 bool hypercall_preempt_check(void)
 {
-    return !multicall_in_progress() && softirq_pending(smp_processor_id()) != 0;
+    const struct vcpu_info *vi = current->vcpu_info;
+
+    if (multicall_in_progress())
+        return false;
+    /* Xen's softirq_pending() || local_events_need_delivery(): timer events run in the IRQ. */
+    return softirq_pending(smp_processor_id()) != 0 ||
+           (ACCESS_ONCE(vi->evtchn_upcall_pending) && !ACCESS_ONCE(vi->evtchn_upcall_mask));
 }
 
 void hypercall_set_arg(unsigned int index, unsigned long value)
