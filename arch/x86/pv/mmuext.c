@@ -12,8 +12,13 @@
  * -ENOSYS; ops on another domain's behalf other than pin/unpin/copy/clear
  * are -EPERM.
  *
- * Not yet: -ERESTART continuations (Xen's old_guest_table, preemptible
- * (de)validation).
+ * Preemption: pins and NEW_BASEPTR / NEW_USER_BASEPTR validate with
+ * get_page_type_preemptible(): when work is pending the op stops with its
+ * tables parked and the call is continued at that op, which resumes them
+ * (arch/x86/mm/page_type.c). Unpins and the release of a replaced base
+ * pointer that get preempted leave the rest in the vCPU's
+ * old_guest_table, finished by the continuation before the guest sees the
+ * call return (include/asm/pv_batch.h).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
