@@ -345,7 +345,9 @@ static void unwind_failed(struct page_info *pg)
  * rest waits in current's old_guest_table: the caller's hypercall must
  * call pv_put_old_guest_table() before returning to the guest - the
  * batch hypercalls do it through a continuation). The caller holds a
- * general reference; current is a PV vCPU.
+ * general reference; current is a PV vCPU. No lock; may wait for a
+ * validation running on another CPU (giving up with -ERESTART when work
+ * is pending).
  */
 int get_page_type_preemptible(struct page_info *pg, unsigned long type)
 {
@@ -412,7 +414,8 @@ int get_page_and_type_preemptible(struct page_info *pg, struct domain *d, unsign
  * devalidation was preempted: the rest is parked and current's
  * old_guest_table keeps the general reference, for
  * pv_put_old_guest_table(). With the slot already taken it runs to the
- * end instead. Never fails. Current is a PV vCPU.
+ * end instead. Never fails. Current is a PV vCPU; no lock; may free
+ * frames.
  */
 int put_page_and_type_preemptible(struct page_info *pg)
 {
@@ -435,7 +438,7 @@ int put_page_and_type_preemptible(struct page_info *pg)
  * old_guest_table holds (Xen's put_old_guest_table()). Returns 0 (done,
  * slot empty) or -ERESTART (preempted again, preemptible only: the
  * hypercall must be re-issued unchanged). v is current, or not running
- * (destruction, not preemptible).
+ * (destruction, not preemptible). No lock; may free frames.
  */
 int pv_put_old_guest_table(struct vcpu *v, bool preemptible)
 {
