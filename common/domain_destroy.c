@@ -7,12 +7,16 @@
  * Order, as Xen's domain_kill()/domain_relinquish_resources():
  *   1. pause every vCPU (off its pCPU) and stop its timers;
  *   2. close the event channels;
- *   3. per vCPU: drop the guest page-table references (guest_table(_user)),
- *      the GDT frames and a registered vcpu_info page;
- *   4. walk d->page_list: drop each pin (its type + general reference) and
- *      the PGC_allocated reference. Page tables lose their last type
- *      reference as the tables above them devalidate (put_page_type()
- *      cascades), so every frame nothing else maps returns to the heap;
+ *   3. per vCPU: drop the guest page-table references (guest_table(_user),
+ *      a pending old_guest_table), the GDT frames and a registered
+ *      vcpu_info page;
+ *   4. walk d->page_list: drop each pin (its type + general reference),
+ *      abandon each table parked half-way through a preempted
+ *      (de)validation (dropping the references it holds so far, see
+ *      arch/x86/mm/page_type.c T9), and drop the PGC_allocated reference.
+ *      Page tables lose their last type reference as the tables above
+ *      them devalidate (put_page_type() cascades), so every frame nothing
+ *      else maps returns to the heap;
  *   5. DOMDYING_dead, VIRQ_DOM_EXC to dom0, drop the domain's own ref.
  * domain_free() (the last rcu_unlock_domain()) frees vCPU structs, xsave
  * areas, shared_info and the domain struct.
@@ -33,6 +37,7 @@
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_pt.h>
 #include <xen/xen.h>
 
 /* arch/x86/pv/descriptor.c: drop v's GDT frame references (no header yet). */
@@ -87,6 +92,7 @@ static void relinquish_page(struct domain *d, struct page_info *pg)
     unsigned long t = __atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_SEQ_CST);
     if (t & PGT_pinned)
         put_page_and_type(pg);
+    pt_put_partial(pg, false);          /* a parked table: abandoned with its parked children */
     unsigned long c = __atomic_fetch_and(&pg->count_info, ~PGC_allocated, __ATOMIC_SEQ_CST);
     if (c & PGC_allocated)
         put_page(pg);

@@ -11,8 +11,12 @@
  *     iret returned.
  * Each entry passes args[0..4] (the sixth is unused on x86-64).
  *
- * Not yet: preemption of long batches and sub-call continuations (Xen
- * rewrites the current entry and continues the multicall from it).
+ * Preemption, as Xen's: with work pending between entries the multicall
+ * is continued at the next entry; an entry whose own hypercall is
+ * preempted (-ERESTART: its continuation arguments, set with
+ * hypercall_set_arg(), went into the entry) is written back into the
+ * guest's list, result untouched, and the multicall is continued at that
+ * entry.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -25,13 +29,23 @@
 
 /* Xen's _MCSF_in_multicall, per pCPU: a hypercall runs to completion on its CPU. */
 static DEFINE_PER_CPU(bool, in_multicall);
+/* The arguments of the entry being run, where its continuation goes (Xen's mcs->call). */
+static DEFINE_PER_CPU(xen_ulong_t *, entry_args);
 
 /* Run one entry; false when the batch must stop (*rc says why). */
 static bool run_entry(multicall_entry_t *e, multicall_entry_t *guest, long *rc)
 {
     const unsigned long args[5] = { e->args[0], e->args[1], e->args[2], e->args[3], e->args[4] };
+    unsigned int cpu = smp_processor_id();
 
+    per_cpu(entry_args, cpu) = e->args;
     e->result = (xen_ulong_t)hypercall_dispatch(e->op, args);
+    per_cpu(entry_args, cpu) = NULL;
+    if ((long)e->result == -ERESTART && e->op != __HYPERVISOR_iret) {
+        /* A sub-call continuation: the entry resumes with its new arguments. */
+        *rc = raw_copy_to_guest(guest->args, e->args, sizeof(e->args)) ? -EFAULT : -ERESTART;
+        return false;
+    }
     bool copied = raw_copy_to_guest(&guest->result, &e->result, sizeof(e->result)) == 0;
     if (e->op == __HYPERVISOR_iret) {
         *rc = (long)e->result;          /* result copy-out is best effort here */
@@ -56,6 +70,11 @@ bool multicall_in_progress(void)
     return per_cpu(in_multicall, smp_processor_id());
 }
 
+xen_ulong_t *multicall_entry_args(void)
+{
+    return per_cpu(entry_args, smp_processor_id());
+}
+
 long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
 {
     unsigned int cpu = smp_processor_id();
@@ -68,13 +87,13 @@ long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
     if (!guest_range_ok(call_list, (size_t)nr * sizeof(*list)))
         return -EFAULT;
 
+    uint32_t i;
+    bool restart = false;
     per_cpu(in_multicall, cpu) = true;
-    for (uint32_t i = 0; i < nr; i++) {
+    for (i = 0; i < nr; i++) {
         if (i && softirq_pending(cpu)) {
-            /* Continue with the rest of the list after the pending work. */
-            hypercall_set_arg(0, call_list + i * sizeof(*list));
-            hypercall_set_arg(1, nr - i);
             rc = -ERESTART;
+            restart = true;
             break;
         }
         multicall_entry_t e;
@@ -82,9 +101,16 @@ long do_multicall(hc_arg_t call_list, hc_arg_t nr_calls)
             rc = -EFAULT;
             break;
         }
-        if (!run_entry(&e, list + i, &rc))
+        if (!run_entry(&e, list + i, &rc)) {
+            restart = e.op != __HYPERVISOR_iret && rc == -ERESTART;
             break;
+        }
     }
     per_cpu(in_multicall, cpu) = false;
+    if (restart) {
+        /* Continue with the rest of the list (from entry i) after the pending work. */
+        hypercall_set_arg(0, call_list + i * sizeof(*list));
+        hypercall_set_arg(1, nr - i);
+    }
     return rc;
 }

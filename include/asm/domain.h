@@ -31,6 +31,15 @@ struct arch_vcpu {
     /* address spaces: MFNs of the guest's L4 tables (0 = none) */
     unsigned long guest_table;          /* kernel mode */
     unsigned long guest_table_user;     /* user mode */
+    /*
+     * Xen's old_guest_table: a page table whose devalidation this vCPU's
+     * hypercall started (a release, or the unwinding of a failed
+     * validation) and was preempted, leaving it parked (PGT_partial).
+     * Holds one general reference on the frame. Finished by
+     * pv_put_old_guest_table() before the vCPU's next MMU hypercall does
+     * anything else (arch/x86/mm/page_type.c).
+     */
+    struct page_info *old_guest_table;
 
     /* segments */
     unsigned long fs_base, gs_base_kernel, gs_base_user;

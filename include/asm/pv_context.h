@@ -11,8 +11,12 @@ struct vcpu;
  * xen.h) into v, which must not be running. Validates every address
  * (canonical), selector (forced to RPL 3), the GDT frames and the page
  * tables (ctrlreg[3] kernel, ctrlreg[1] user), taking their references.
- * Returns 0, -EINVAL (bad value or table) or -EFAULT-free errors of
- * pv_set_gdt()/pv_set_guest_table().
+ * Returns 0, -EINVAL (bad value or table), -ERESTART (the tables'
+ * validation was preempted: re-issue the hypercall, which resumes it; a
+ * kernel table already validated waits in v->arch.guest_table) or
+ * -EFAULT-free errors of pv_set_gdt()/pv_set_guest_table(). Releases
+ * after a failure may be left in current's old_guest_table. Current is a
+ * PV vCPU (the caller of VCPUOP_initialise / the domctl).
  */
 int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
 

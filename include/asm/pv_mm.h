@@ -60,15 +60,31 @@ int pv_validate_initial_tables(struct domain *d, mfn_t l4);
  * allowed for the user table only (= none). Setting the table already
  * installed only reloads CR3.
  * Returns 0, -EINVAL (not v's domain's frame, or not a valid L4), or a
- * validation error of the new table (-EBUSY, -EPERM). Caller: v is
- * current, or v's domain is not running.
+ * validation error of the new table (-EBUSY, -EPERM). preemptible (a
+ * hypercall of current == v that can be re-issued): the validation may
+ * stop with -ERESTART (nothing changed; re-issuing resumes it) and a
+ * preempted release of the old table is left in v's old_guest_table
+ * (0 is returned). Caller: v is current, or v's domain is not running
+ * (then not preemptible).
  */
-int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user);
+int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user, bool preemptible);
+
+/*
+ * Preemptible type references (arch/x86/mm/page_type.c): see the comments
+ * there. get_*: 0, -ERESTART (nothing held: re-issue the hypercall) or
+ * get_page_type()'s errors; put_*: 0 or -ERESTART (the rest waits in
+ * current's old_guest_table); pv_put_old_guest_table(): 0 or -ERESTART.
+ */
+int get_page_type_preemptible(struct page_info *pg, unsigned long type);
+int get_page_and_type_preemptible(struct page_info *pg, struct domain *d, unsigned long type);
+int put_page_and_type_preemptible(struct page_info *pg);
+int pv_put_old_guest_table(struct vcpu *v, bool preemptible);
 
 /*
  * pv_drop_guest_tables(): release v's guest_table and guest_table_user
- * references (vCPU / domain destruction). Sets both fields to 0. The
- * caller must no longer run on those tables.
+ * references and finish its old_guest_table (vCPU / domain destruction;
+ * not preemptible). Sets the fields to 0. The caller must no longer run
+ * on those tables.
  */
 void pv_drop_guest_tables(struct vcpu *v);
 

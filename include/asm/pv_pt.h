@@ -71,15 +71,57 @@ struct pt_ctx {
     struct domain *pt_dom;      /* owner of the table being written */
     struct domain *pg_owner;    /* owner of the frames it may map */
     bool io_only;               /* DOMID_IO: only I/O frames */
+    bool preemptible;           /* a hypercall that can be re-issued (-ERESTART) */
 };
 
+/* page_info.partial_flags of a parked table (page_type.c T9) */
+#define PTF_partial_child   (1u << 0)   /* entry nr_validated_ptes's table may be parked too */
+
 /* pt_validate.c */
-int pt_validate_table(struct page_info *pg, unsigned int level);
-void pt_devalidate_table(struct page_info *pg, unsigned int level);
+/*
+ * pt_validate_table(): take the references for the present entries of
+ * pg as a level table (T2-T5), from entry pg->nr_validated_ptes on,
+ * storing the adjusted entries; an L4 gets the hypervisor slots once
+ * complete. Returns 0, -ERESTART (preemptible only, L2-L4: work was
+ * pending; nr_validated_ptes / partial_flags record where it stopped),
+ * or the error of the first bad entry (L1: everything unwound; L2-L4:
+ * nr_validated_ptes entries still hold references, for
+ * pt_devalidate_table()). Caller: page_type.c, owning the validation.
+ */
+int pt_validate_table(struct page_info *pg, unsigned int level, bool preemptible);
+/*
+ * pt_devalidate_table(): drop the references the first
+ * pg->nr_validated_ptes entries of pg hold as a level table, last entry
+ * first, and abandon a parked child (PTF_partial_child) first (T6, T9).
+ * Returns 0, or -ERESTART (preemptible only, L2-L4; progress recorded).
+ * Caller: page_type.c, owning the devalidation.
+ */
+int pt_devalidate_table(struct page_info *pg, unsigned int level, bool preemptible);
 int pt_mod_entry(struct page_info *table, unsigned int level, unsigned int slot,
                  pte_t nval, const struct pt_ctx *ctx, bool preserve_ad);
 
 /* page_type.c */
+/*
+ * pt_get_type(): the type-reference step of get_page_type() for the
+ * validation of the table above pg (nested: failures are not unwound
+ * here). Returns 0, -ERESTART (preemptible: nothing taken, pg may be
+ * parked), or an error (nothing taken; *parked: pg was left parked with
+ * references to unwind, by pt_put_partial()).
+ */
+int pt_get_type(struct page_info *pg, unsigned long type, bool preemptible, bool *parked);
+/*
+ * pt_put_type(): put_page_type() for the devalidation of the table
+ * above pg. Returns 0 or -ERESTART (preemptible: the reference is
+ * consumed, the rest of pg's devalidation parked).
+ */
+int pt_put_type(struct page_info *pg, bool preemptible);
+/*
+ * pt_put_partial(): if pg is parked (T9), take it over and devalidate it
+ * from where it stopped; its parked general ref goes when done. Returns
+ * 0 (not parked, or done) or -ERESTART (preemptible: parked again). The
+ * caller holds a general reference.
+ */
+int pt_put_partial(struct page_info *pg, bool preemptible);
 /*
  * pt_get_current_type(): one type reference on pg as whatever type it
  * currently has, if its type count is non-zero and it is validated.

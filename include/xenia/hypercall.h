@@ -62,15 +62,22 @@ long hypercall_dispatch(unsigned long nr, const unsigned long args[5]);
 
 /*
  * Continuations (Xen's hypercall_create_continuation): a handler working
- * through a long batch calls hypercall_preempt_check() every few items;
+ * through a long batch calls hypercall_preempt_check() every few items
+ * (true when this pCPU has softirq work pending or the current vCPU has
+ * an event to be delivered, as Xen's; in a multicall entry too);
  * when it says yes, the handler stores its progress in the guest's
  * argument registers with hypercall_set_arg() (index 0..4 = the 1st..5th
  * argument) and returns -ERESTART, so the guest re-executes the call with
  * the remaining work after the hypervisor has run what was pending.
  */
 bool hypercall_preempt_check(void);
-/* multicall_in_progress(): entries of a multicall are not preempted themselves. */
+/* multicall_in_progress(): this pCPU runs a multicall's entries (domctl waits instead of restarting). */
 bool multicall_in_progress(void);
+/*
+ * multicall_entry_args(): while a multicall entry runs, its args[] (where
+ * hypercall_set_arg() puts a sub-call's continuation), else NULL.
+ */
+xen_ulong_t *multicall_entry_args(void);
 void hypercall_set_arg(unsigned int index, unsigned long value);
 
 /* hypercall_name(): for logs ("mmu_update"), or "?" */

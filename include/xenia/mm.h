@@ -50,7 +50,13 @@ struct page_info {
     unsigned long count_info;       /* PGC_* flags | general ref count */
     unsigned long type_info;        /* PGT_* type | flags | type ref count */
     struct domain *owner;           /* NULL when free or xen heap */
-    unsigned int order;             /* free buddy head: block order */
+    union {
+        unsigned int order;         /* free buddy head: block order */
+        struct {                    /* a page table being (de)validated (page_type.c) */
+            uint16_t nr_validated_ptes; /* entries [0, n) hold their references */
+            uint8_t partial_flags;      /* PTF_* about entry n */
+        };
+    };
     uint32_t tlbflush_timestamp;    /* reserved for TLB-flush filtering */
 };
 
@@ -73,6 +79,7 @@ struct page_info {
 #define PGT_writable_page   (7UL << PGT_type_shift)
 #define PGT_pinned          (1UL << 60)
 #define PGT_validated       (1UL << 59)
+#define PGT_partial         (1UL << 58)   /* (de)validation parked half-way, see page_type.c */
 #define PGT_count_mask      ((1UL << 48) - 1)
 
 extern struct page_info *frame_table;
@@ -158,8 +165,11 @@ void put_page(struct page_info *pg);
 /*
  * get_page_type()/put_page_type(): take/drop a reference on pg as type
  * (PGT_*). Taking a page-table type validates every entry first (see the
- * invariants above). Returns 0, or -EINVAL (entry refused), -EBUSY (frame
- * in use as another type), -ENOMEM.
+ * invariants above); dropping the last one devalidates. Both run to the
+ * end however large the tree below pg: for work a guest can make long,
+ * use the _preemptible variants (arch/x86/mm/page_type.c). Returns 0, or
+ * -EINVAL (entry refused, frame in use as another type), -EBUSY / -EPERM
+ * (an L1 entry refused).
  */
 int get_page_type(struct page_info *pg, unsigned long type);
 void put_page_type(struct page_info *pg);

@@ -54,6 +54,7 @@ void fake_reset(void)
     fake_flush_local = fake_flush_domain = fake_flush_va_local = fake_flush_va_domain = 0;
     fake_cr3_reloads = fake_ldt_loads = 0;
     next_free = 8;
+    fake_preempt = false;
     fake_set_current(1);
 }
 

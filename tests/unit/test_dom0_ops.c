@@ -153,9 +153,17 @@ bool cpu_online(unsigned int cpu) { return cpu < 2; }
 /* Continuations: fake_softirq makes the hypervisor look busy. */
 static unsigned long fake_softirq, fake_args[5];
 unsigned long softirq_pending(unsigned int cpu) { return fake_softirq; }
-void hypercall_set_arg(unsigned int index, unsigned long value) { fake_args[index] = value; }
 /* As arch/x86/pv/syscall.c's. */
-bool hypercall_preempt_check(void) { return !multicall_in_progress() && fake_softirq; }
+void hypercall_set_arg(unsigned int index, unsigned long value)
+{
+    xen_ulong_t *entry = multicall_entry_args();
+
+    if (entry)
+        entry[index] = value;
+    else
+        fake_args[index] = value;
+}
+bool hypercall_preempt_check(void) { return fake_softirq; }
 
 static uint64_t wallclock_boot_ns;
 void time_set_wallclock_boot(uint64_t ns) { wallclock_boot_ns = ns; }
@@ -223,13 +231,22 @@ int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned
 }
 void msi_mask(struct msi_desc *m, bool mask) { if (m->msix && m->entry < 4) msix[m->entry].masked = mask; }
 
-/* ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall ---- */
+/*
+ * ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall,
+ * 3 = arg0 units of work, one per round while work is pending (continuation: arg0 left) ----
+ */
 
 long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
 {
     switch (nr) {
     case 1: return (long)args[0] + 1;
     case 2: return -EINVAL;
+    case 3:
+        if (args[0] > 1 && hypercall_preempt_check()) {
+            hypercall_set_arg(0, args[0] - 1);
+            return -ERESTART;
+        }
+        return 100;
     case __HYPERVISOR_multicall: return do_multicall(args[0], args[1]);
     case __HYPERVISOR_vm_assist: return do_vm_assist(args[0], args[1]);
     default: return -ENOSYS;
@@ -469,6 +486,29 @@ static void test_multicall(void **state)
     assert_int_equal(do_multicall((hc_arg_t)mc, 2), -EFAULT);
     fault_writes = false;
     assert_int_equal(do_multicall((hc_arg_t)mc, 1), 0);  /* flag was cleared */
+
+    /* A preempted entry is written back with its continuation and resumed from. */
+    memset(mc, 0, sizeof(mc));
+    mc[0].op = 3; mc[0].args[0] = 3;
+    mc[1].op = 1; mc[1].args[0] = 7;
+    mc[0].result = mc[1].result = 55;
+    fake_softirq = 1;
+    assert_int_equal(do_multicall((hc_arg_t)mc, 2), -ERESTART);
+    assert_int_equal(mc[0].args[0], 2);
+    assert_int_equal(mc[0].result, 55);                /* no result yet */
+    assert_int_equal(fake_args[0], (hc_arg_t)mc);
+    assert_int_equal(fake_args[1], 2);
+    assert_int_equal(do_multicall(fake_args[0], fake_args[1]), -ERESTART);
+    assert_int_equal(mc[0].args[0], 1);
+    /* Last unit done; then the multicall's own check stops before entry 1. */
+    assert_int_equal(do_multicall(fake_args[0], fake_args[1]), -ERESTART);
+    assert_int_equal(mc[0].result, 100);
+    assert_int_equal(fake_args[0], (hc_arg_t)(mc + 1));
+    assert_int_equal(fake_args[1], 1);
+    fake_softirq = 0;
+    assert_int_equal(do_multicall(fake_args[0], fake_args[1]), 0);
+    assert_int_equal(mc[1].result, 8);
+    assert_null(multicall_entry_args());
 }
 
 /* ---- vm_assist ---- */

@@ -562,13 +562,462 @@ static void test_initial_tables(void **state)
         assert_false(fake_map(l1)[i] & _PAGE_RW);
     assert_true(fake_map(l1)[0] & _PAGE_RW);
     assert_int_equal(frame_table[l4].type_info, PGT_l4_page_table | PGT_pinned | PGT_validated | 1);
-    assert_int_equal(pv_set_guest_table(&fake_vcpu[0], l4, false), 0);
+    assert_int_equal(pv_set_guest_table(&fake_vcpu[0], l4, false, false), 0);
     assert_int_equal(fake_tcount(l4), 2);
     /* Linux then unpins and switches away: everything returns to zero. */
     assert_int_equal(unpin(l4), 0);
     pv_drop_guest_tables(&fake_vcpu[0]);
     assert_idle(l4, data);
     assert_int_equal(pv_validate_initial_tables(&fake_dom[0], _mfn(fake_alloc(D1))), -EINVAL);
+}
+
+
+/* ---- preemptible (de)validation (page_type.c T9) ---- */
+
+/*
+ * A tree as big as the fake machine allows: l4[0] -> l3, l4[1] a linear
+ * self-map; l3 -> NL2 L2s; each L2 -> NL1 L1s (the last L2 links l1[0][0]
+ * again); each L1 maps the data frames (RW and RO) and l3 read-only.
+ */
+#define NL2 3
+#define NL1 4
+#define NDATA 4
+struct big { unsigned long l4, l3, l2[NL2], l1[NL2][NL1], data[NDATA]; };
+
+static struct big build_big(struct domain *d)
+{
+    struct big b;
+
+    b.l4 = fake_alloc(d);
+    b.l3 = fake_alloc(d);
+    for (int i = 0; i < NL2; i++)
+        b.l2[i] = fake_alloc(d);
+    for (int i = 0; i < NL2; i++)
+        for (int j = 0; j < NL1; j++)
+            b.l1[i][j] = fake_alloc(d);
+    for (int k = 0; k < NDATA; k++)
+        b.data[k] = fake_alloc(d);
+    fake_map(b.l4)[0] = fake_pte(b.l3, PRW);
+    fake_map(b.l4)[1] = fake_pte(b.l4, PRO);
+    for (int i = 0; i < NL2; i++) {
+        fake_map(b.l3)[i * 7] = fake_pte(b.l2[i], PRW);
+        for (int j = 0; j < NL1; j++) {
+            pte_t *l1 = fake_map(b.l1[i][j]);
+            fake_map(b.l2[i])[j * 3] = fake_pte(b.l1[i][j], PRW);
+            for (int k = 0; k < NDATA; k++)
+                l1[k] = fake_pte(b.data[k], (k & 1) ? PRO : PRW);
+            l1[9] = fake_pte(b.l3, PRO);
+        }
+    }
+    fake_map(b.l2[NL2 - 1])[100] = fake_pte(b.l1[0][0], PRW);
+    return b;
+}
+
+/* count_info and type_info of frames [first, last]: what "exact" means below. */
+struct snap { unsigned long count[FAKE_FRAMES], type[FAKE_FRAMES]; };
+
+static void take_snap(struct snap *s)
+{
+    for (unsigned long m = 0; m < FAKE_FRAMES; m++) {
+        s->count[m] = frame_table[m].count_info;
+        s->type[m] = frame_table[m].type_info;
+    }
+}
+
+/* Exact counts and flags; the type field itself only where it is in use (T6 keeps it). */
+static void assert_snap(const struct snap *s)
+{
+    for (unsigned long m = 0; m < FAKE_FRAMES; m++) {
+        unsigned long t = frame_table[m].type_info, mask = ~0UL;
+
+        if (!(s->type[m] & PGT_count_mask))
+            mask = PGT_count_mask | PGT_pinned | PGT_partial;
+        assert_int_equal(frame_table[m].count_info, s->count[m]);
+        assert_int_equal(t & mask, s->type[m] & mask);
+    }
+}
+
+/* No frame of the fake machine is parked, busy, or was freed. */
+static void assert_nothing_parked(void)
+{
+    for (unsigned long m = 0; m < FAKE_FRAMES; m++) {
+        unsigned long t = frame_table[m].type_info;
+        assert_false(t & PGT_partial);
+        assert_true(!(t & PGT_count_mask) || (t & PGT_validated) || fake_type(m) == PGT_writable_page);
+        assert_int_equal(fake_free_calls[m], 0);
+    }
+    assert_null(fake_vcpu[1].arch.old_guest_table);
+}
+
+/* Issue one mmuext_op as a guest would: re-executed while it returns -ERESTART. */
+static long mmuext_to_end(unsigned int cmd, unsigned long mfn, int *rounds)
+{
+    struct mmuext_op op = { .cmd = cmd };
+    unsigned int done = 99;
+    hc_arg_t a[4] = { (hc_arg_t)&op, 1, (hc_arg_t)&done, DOMID_SELF };
+    long rc;
+
+    op.arg1.mfn = mfn;
+    for (*rounds = 1;; (*rounds)++) {
+        memcpy(fake_hc_args, a, sizeof(a));
+        rc = do_mmuext_op(a[0], a[1], a[2], a[3]);
+        if (rc != -ERESTART)
+            break;
+        memcpy(a, fake_hc_args, sizeof(a));
+        assert_true(*rounds < 100000);
+    }
+    assert_int_equal(done, rc ? 0 : 1);
+    return rc;
+}
+
+static long mmu_to_end(unsigned long table, unsigned int slot, pte_t val, int *rounds)
+{
+    struct mmu_update u = { ((uint64_t)table << PAGE_SHIFT) + slot * 8, val };
+    unsigned int done = 99;
+    hc_arg_t a[4] = { (hc_arg_t)&u, 1, (hc_arg_t)&done, DOMID_SELF };
+    long rc;
+
+    for (*rounds = 1;; (*rounds)++) {
+        memcpy(fake_hc_args, a, sizeof(a));
+        rc = do_mmu_update(a[0], a[1], a[2], a[3]);
+        if (rc != -ERESTART)
+            break;
+        memcpy(a, fake_hc_args, sizeof(a));
+        assert_true(*rounds < 100000);
+    }
+    assert_int_equal(done, rc ? 0 : 1);
+    return rc;
+}
+
+static void test_preempted_pin_exact_counts(void **state)
+{
+    struct snap before, whole;
+    int rounds;
+
+    /* The reference: the same tree pinned in one go. */
+    struct big b = build_big(D1);
+    take_snap(&before);
+    assert_int_equal(pin(4, b.l4), 0);
+    take_snap(&whole);
+    assert_int_equal(fake_tcount(b.l1[0][0]), 2);
+    assert_int_equal(fake_tcount(b.data[0]), NL2 * NL1);
+    assert_int_equal(unpin(b.l4), 0);
+    assert_snap(&before);
+
+    /* Pending work at every check: one entry's worth of progress per round. */
+    fake_reset();
+    b = build_big(D1);
+    fake_preempt = true;
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L4_TABLE, b.l4, &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_snap(&whole);
+    assert_nothing_parked();
+
+    /* The unpin's devalidation is preempted too: the same hypercall finishes it. */
+    assert_int_equal(mmuext_to_end(MMUEXT_UNPIN_TABLE, b.l4, &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_snap(&before);
+    assert_nothing_parked();
+}
+
+static void test_partial_table_resumes(void **state)
+{
+    struct big b = build_big(D1);
+    struct snap before;
+    struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+    unsigned int done = 99;
+    int rounds;
+
+    take_snap(&before);
+    op.arg1.mfn = b.l4;
+    fake_preempt = true;
+    /* Round 1: l4[0] -> l3[0] -> l2[0]: the first L1 done, then preempted. */
+    assert_int_equal(do_mmuext_op((hc_arg_t)&op, 1, (hc_arg_t)&done, DOMID_SELF), -ERESTART);
+    assert_int_equal(done, 0);
+    assert_int_equal(fake_hc_args[1], 1u | (1u << 31));  /* the pin itself is re-issued */
+    assert_int_equal(frame_table[b.l4].type_info, PGT_l4_page_table | PGT_partial | 1);
+    assert_int_equal(frame_table[b.l4].nr_validated_ptes, 0);
+    assert_int_equal(frame_table[b.l4].partial_flags, PTF_partial_child);
+    assert_int_equal(frame_table[b.l3].type_info, PGT_l3_page_table | PGT_partial | 1);
+    assert_int_equal(frame_table[b.l3].partial_flags, PTF_partial_child);
+    assert_int_equal(frame_table[b.l2[0]].type_info, PGT_l2_page_table | PGT_partial | 1);
+    assert_int_equal(frame_table[b.l2[0]].nr_validated_ptes, 3);     /* entry 0 done, stopped at 3 */
+    assert_int_equal(frame_table[b.l2[0]].partial_flags, 0);
+    assert_int_equal(frame_table[b.l1[0][0]].type_info, PGT_l1_page_table | PGT_validated | 1);
+    assert_int_equal(fake_tcount(b.l1[0][1]), 0);
+    assert_int_equal(fake_count(b.l4), 2);                 /* allocation + the parked state's */
+    assert_int_equal(fake_count(b.l2[0]), 2);
+
+    /* Meanwhile other uses of a parked table fail like any typed frame's. */
+    fake_preempt = false;
+    assert_int_equal(pin(3, b.l4), -EINVAL);
+    assert_int_equal(unpin(b.l4), -EINVAL);                /* not pinned */
+    assert_int_equal(mmu1(b.l4, 2, 0, MMU_NORMAL_PT_UPDATE), -EINVAL);
+    assert_int_equal(mmu1(b.l1[0][0], 20, fake_pte(b.l2[0], PRW), MMU_NORMAL_PT_UPDATE), -EBUSY);
+    struct mmuext_op clr = { .cmd = MMUEXT_CLEAR_PAGE };
+    clr.arg1.mfn = b.l3;
+    assert_int_equal(do_mmuext_op((hc_arg_t)&clr, 1, 0, DOMID_SELF), -EINVAL);
+    assert_int_equal(frame_table[b.l4].type_info, PGT_l4_page_table | PGT_partial | 1);
+
+    /* A taker of the same type resumes it: pinning the parked l3 by itself. */
+    fake_preempt = true;
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L3_TABLE, b.l3, &rounds), 0);
+    assert_int_equal(frame_table[b.l3].type_info, PGT_l3_page_table | PGT_pinned | PGT_validated | 1);
+    assert_int_equal(fake_tcount(b.l1[0][0]), 2);          /* not taken twice */
+    /* The pin's continuation then finds l3 validated and takes a plain ref. */
+    fake_preempt = false;
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L4_TABLE, b.l4, &rounds), 0);
+    assert_int_equal(rounds, 1);
+    assert_int_equal(fake_tcount(b.l3), 2);
+    assert_int_equal(fake_count(b.l4), 2);                 /* allocation + pin: parked ref gone */
+    assert_int_equal(mmuext_to_end(MMUEXT_UNPIN_TABLE, b.l3, &rounds), 0);
+    assert_int_equal(mmuext_to_end(MMUEXT_UNPIN_TABLE, b.l4, &rounds), 0);
+    assert_snap(&before);
+    assert_nothing_parked();
+}
+
+/* Stop a preempted pin after k rounds and throw it away as domain destruction does. */
+static void abandon_after(int k, bool descending)
+{
+    struct big b;
+    struct snap before;
+    struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+    hc_arg_t a[4];
+
+    fake_reset();
+    b = build_big(D1);
+    take_snap(&before);
+    op.arg1.mfn = b.l4;
+    a[0] = (hc_arg_t)&op, a[1] = 1, a[2] = 0, a[3] = DOMID_SELF;
+    fake_preempt = true;
+    for (int r = 0; r < k; r++) {
+        memcpy(fake_hc_args, a, sizeof(a));
+        assert_int_equal(do_mmuext_op(a[0], a[1], a[2], a[3]), -ERESTART);
+        memcpy(a, fake_hc_args, sizeof(a));
+    }
+    /* common/domain_destroy.c relinquish_page(): every frame of the domain. */
+    fake_preempt = false;
+    for (unsigned long i = 0; i < FAKE_FRAMES; i++) {
+        unsigned long m = descending ? FAKE_FRAMES - 1 - i : i;
+        if (frame_table[m].owner == D1 && get_page(&frame_table[m], D1)) {
+            pt_put_partial(&frame_table[m], false);
+            put_page(&frame_table[m]);
+        }
+    }
+    assert_snap(&before);
+    assert_nothing_parked();
+}
+
+static void test_abandoned_pin_drops_everything(void **state)
+{
+    int total;
+    struct big b = build_big(D1);
+
+    fake_preempt = true;
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L4_TABLE, b.l4, &total), 0);
+    for (int k = 1; k < total; k++) {
+        abandon_after(k, false);
+        abandon_after(k, true);
+    }
+}
+
+static void test_abandoned_unpin_drops_everything(void **state)
+{
+    int total;
+
+    for (int k = 1;; k++) {
+        struct big b;
+        struct snap before;
+        struct mmuext_op op = { .cmd = MMUEXT_UNPIN_TABLE };
+        hc_arg_t a[4];
+        long rc = -ERESTART;
+
+        fake_reset();
+        b = build_big(D1);
+        take_snap(&before);
+        assert_int_equal(pin(4, b.l4), 0);
+        op.arg1.mfn = b.l4;
+        a[0] = (hc_arg_t)&op, a[1] = 1, a[2] = 0, a[3] = DOMID_SELF;
+        fake_preempt = true;
+        for (int r = 0; r < k && rc == -ERESTART; r++) {
+            memcpy(fake_hc_args, a, sizeof(a));
+            rc = do_mmuext_op(a[0], a[1], a[2], a[3]);
+            memcpy(a, fake_hc_args, sizeof(a));
+        }
+        fake_preempt = false;
+        /* Destruction: the vCPU's old_guest_table first, then every frame. */
+        pv_drop_guest_tables(&fake_vcpu[1]);
+        for (unsigned long m = 0; m < FAKE_FRAMES; m++)
+            if (frame_table[m].owner == D1 && get_page(&frame_table[m], D1)) {
+                pt_put_partial(&frame_table[m], false);
+                put_page(&frame_table[m]);
+            }
+        assert_snap(&before);
+        assert_nothing_parked();
+        if (rc != -ERESTART)
+            break;
+        total = k;
+    }
+    assert_true(total > NL2);
+}
+
+/* A bad entry in the last table reached: everything taken before it is unwound. */
+static void bad_entry_unwinds(bool preempt, int where)
+{
+    struct big b;
+    struct snap before;
+    unsigned long other = 0;
+    int rounds;
+
+    fake_reset();
+    b = build_big(D1);
+    if (where == 1)
+        fake_map(b.l1[NL2 - 1][NL1 - 1])[30] = fake_pte(b.data[0], PRW | _PAGE_PCD);
+    else if (where == 2)
+        fake_map(b.l3)[200] = fake_pte((other = fake_alloc(&fake_dom[2])), PRW);
+    else
+        fake_map(b.l2[NL2 - 1])[300] = fake_pte(b.l2[0], PRW);     /* an L2 as L1 */
+    take_snap(&before);
+    fake_preempt = preempt;
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L4_TABLE, b.l4, &rounds), -EINVAL);
+    assert_true(!preempt || rounds > NL2);
+    assert_snap(&before);
+    assert_nothing_parked();
+    /* Fixed, it pins and unpins cleanly. */
+    fake_map(b.l1[NL2 - 1][NL1 - 1])[30] = 0;
+    fake_map(b.l3)[200] = 0;
+    fake_map(b.l2[NL2 - 1])[300] = 0;
+    take_snap(&before);
+    assert_int_equal(mmuext_to_end(MMUEXT_PIN_L4_TABLE, b.l4, &rounds), 0);
+    assert_int_equal(mmuext_to_end(MMUEXT_UNPIN_TABLE, b.l4, &rounds), 0);
+    assert_snap(&before);
+    assert_nothing_parked();
+    (void)other;
+}
+
+static void test_bad_entry_midway_unwinds(void **state)
+{
+    for (int where = 1; where <= 3; where++) {
+        bad_entry_unwinds(false, where);
+        bad_entry_unwinds(true, where);
+    }
+}
+
+/* A preempted unwinding reaches the guest as a continuation that returns the error. */
+static void test_failed_pin_result_continuation(void **state)
+{
+    struct big b = build_big(D1);
+    struct mmuext_op ops[2] = { { .cmd = MMUEXT_PIN_L4_TABLE }, { .cmd = MMUEXT_TLB_FLUSH_LOCAL } };
+    unsigned int done = 99;
+    hc_arg_t a[4] = { (hc_arg_t)ops, 2, (hc_arg_t)&done, DOMID_SELF };
+    long rc;
+    int rounds = 0, result_rounds = 0;
+
+    ops[0].arg1.mfn = b.l4;
+    fake_map(b.l2[NL2 - 1])[511] = fake_pte(b.data[1], PRW | _PAGE_PSE);   /* a superpage */
+    fake_preempt = true;
+    do {
+        memcpy(fake_hc_args, a, sizeof(a));
+        rc = do_mmuext_op(a[0], a[1], a[2], a[3]);
+        memcpy(a, fake_hc_args, sizeof(a));
+        if (rc == -ERESTART && a[0] == 0) {
+            /* (NULL, MMU_UPDATE_PREEMPTED, NULL, result) while old_guest_table drains */
+            assert_int_equal(a[1], 1u << 31);
+            assert_int_equal((int)a[3], -EINVAL);
+            result_rounds++;
+        }
+        rounds++;
+    } while (rc == -ERESTART);
+    assert_int_equal(rc, -EINVAL);
+    assert_int_equal(done, 0);
+    assert_true(result_rounds > 0);
+    assert_int_equal(fake_flush_local, 0);                 /* the second op never ran */
+    fake_map(b.l2[NL2 - 1])[511] = 0;
+    assert_nothing_parked();
+    assert_idle(b.l4, b.data[NDATA - 1]);
+}
+
+static void test_mmu_update_l4_entry_preempted(void **state)
+{
+    struct big b = build_big(D1);
+    unsigned long l4 = fake_alloc(D1);
+    struct snap before, linked;
+    int rounds;
+
+    fake_map(b.l4)[1] = 0;
+    assert_int_equal(pin(4, l4), 0);
+    take_snap(&before);
+    fake_preempt = true;
+    /* Linking a whole unvalidated L3 tree into a pinned L4: validated in rounds. */
+    assert_int_equal(mmu_to_end(l4, 3, fake_pte(b.l3, PRW), &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_int_equal(frame_table[b.l3].type_info, PGT_l3_page_table | PGT_validated | 1);
+    assert_int_equal(fake_tcount(b.l1[0][0]), 2);
+    take_snap(&linked);
+    /* Unlinking it devalidates the tree in rounds (old_guest_table). */
+    assert_int_equal(mmu_to_end(l4, 3, 0, &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_snap(&before);
+    assert_nothing_parked();
+    /* Relinking, then replacing the link by another: the same. */
+    assert_int_equal(mmu_to_end(l4, 3, fake_pte(b.l3, PRW), &rounds), 0);
+    assert_snap(&linked);
+    assert_int_equal(mmu_to_end(l4, 3, fake_pte(b.l3, PRW | _PAGE_DIRTY), &rounds), 0);
+    assert_int_equal(rounds, 1);                           /* fast path: no revalidation */
+    assert_int_equal(mmu_to_end(l4, 3, 0, &rounds), 0);
+    assert_int_equal(unpin(l4), 0);
+    assert_idle(b.l4, l4);
+    assert_nothing_parked();
+}
+
+static void test_new_baseptr_preempted(void **state)
+{
+    struct big b = build_big(D1);
+    unsigned long other = fake_alloc(D1);
+    struct vcpu *v = &fake_vcpu[1];
+    struct snap before;
+    int rounds;
+
+    take_snap(&before);
+    fake_preempt = true;
+    assert_int_equal(mmuext_to_end(MMUEXT_NEW_BASEPTR, b.l4, &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_int_equal(v->arch.guest_table, b.l4);
+    assert_int_equal(frame_table[b.l4].type_info, PGT_l4_page_table | PGT_validated | 1);
+    /* Switching away drops the last ref: the old tree's devalidation is continued. */
+    assert_int_equal(mmuext_to_end(MMUEXT_NEW_BASEPTR, other, &rounds), 0);
+    assert_true(rounds > NL2 * NL1);
+    assert_int_equal(v->arch.guest_table, other);
+    for (unsigned long m = b.l4; m <= b.data[NDATA - 1]; m++) {
+        assert_int_equal(frame_table[m].count_info, before.count[m]);
+        assert_int_equal(fake_tcount(m), 0);
+    }
+    pv_drop_guest_tables(v);
+    assert_nothing_parked();
+}
+
+static void test_old_guest_table_finished_first(void **state)
+{
+    struct big b = build_big(D1);
+    struct snap before;
+    struct vcpu *v = &fake_vcpu[1];
+    struct mmuext_op op = { .cmd = MMUEXT_UNPIN_TABLE };
+
+    take_snap(&before);
+    assert_int_equal(pin(4, b.l4), 0);
+    op.arg1.mfn = b.l4;
+    fake_preempt = true;
+    /* One round: the op is done, its devalidation waits in old_guest_table. */
+    assert_int_equal(do_mmuext_op((hc_arg_t)&op, 1, 0, DOMID_SELF), -ERESTART);
+    assert_ptr_equal(v->arch.old_guest_table, &frame_table[b.l4]);
+    assert_int_equal(fake_hc_args[0], 0);
+    assert_true(frame_table[b.l4].type_info & PGT_partial);
+    /* Any other MMU hypercall of the vCPU (an event handler's) finishes it first. */
+    fake_preempt = false;
+    assert_int_equal(mmu1(b.data[0], 0, 0, MMU_NORMAL_PT_UPDATE), 0);
+    assert_null(v->arch.old_guest_table);
+    assert_snap(&before);
+    assert_nothing_parked();
 }
 
 int main(void)
@@ -596,6 +1045,15 @@ int main(void)
         cmocka_unit_test_setup(test_io_frames, setup),
         cmocka_unit_test_setup(test_unowned_table_writes, setup),
         cmocka_unit_test_setup(test_initial_tables, setup),
+        cmocka_unit_test_setup(test_preempted_pin_exact_counts, setup),
+        cmocka_unit_test_setup(test_partial_table_resumes, setup),
+        cmocka_unit_test_setup(test_abandoned_pin_drops_everything, setup),
+        cmocka_unit_test_setup(test_abandoned_unpin_drops_everything, setup),
+        cmocka_unit_test_setup(test_bad_entry_midway_unwinds, setup),
+        cmocka_unit_test_setup(test_failed_pin_result_continuation, setup),
+        cmocka_unit_test_setup(test_mmu_update_l4_entry_preempted, setup),
+        cmocka_unit_test_setup(test_new_baseptr_preempted, setup),
+        cmocka_unit_test_setup(test_old_guest_table_finished_first, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

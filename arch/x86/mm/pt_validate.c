@@ -16,12 +16,18 @@
  * dropped after the lock is released, since that may cascade into
  * devalidation of whole subtrees. Validation needs no lock: the frame's
  * type count is 1 and not validated, so nobody else can use or map it.
+ *
+ * Preemption (page_type.c T9): L2-L4 (de)validation runs from entry
+ * nr_validated_ptes, checks for pending work before each entry once one
+ * is done, and records where it stopped when it returns -ERESTART; a
+ * lower table it was working on stays parked too (PTF_partial_child).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <xenia/spinlock.h>
+#include <xenia/hypercall.h>
 #include <asm/hv_paging.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
@@ -123,36 +129,68 @@ void pv_put_l1e(pte_t e)
     put_page(pg);
 }
 
-/* References for a present, flag-checked L2-L4 entry of table table_mfn (T3). */
-static int get_upper(pte_t e, unsigned int level, unsigned long table_mfn, struct domain *d)
+/*
+ * References for a present, flag-checked L2-L4 entry of table table_mfn
+ * (T3). child_parked != NULL: for the validation of that table (nested,
+ * preemptible as ctx says; *child_parked tells whether the lower table
+ * was left parked); NULL: for a single-entry update (top level).
+ */
+static int get_upper(pte_t e, unsigned int level, unsigned long table_mfn,
+                     const struct pt_ctx *ctx, bool *child_parked)
 {
-    unsigned long mfn = pte_mfn(e);
+    unsigned long mfn = pte_mfn(e), type = pt_level_type(level - 1);
+    struct page_info *pg;
+    int rc;
 
     if (mfn == table_mfn)
         return (e & _PAGE_RW) ? -EINVAL : 0;        /* linear self-map: read-only, no ref */
     if (!mfn_valid(_mfn(mfn)))
         return -EINVAL;
-    return get_page_and_type(mfn_to_page(_mfn(mfn)), d, pt_level_type(level - 1));
+    pg = mfn_to_page(_mfn(mfn));
+    if (!child_parked)
+        return ctx->preemptible ? get_page_and_type_preemptible(pg, ctx->pt_dom, type)
+                                : get_page_and_type(pg, ctx->pt_dom, type);
+    if (!get_page(pg, ctx->pt_dom))
+        return -EINVAL;
+    rc = pt_get_type(pg, type, ctx->preemptible, child_parked);
+    if (rc)
+        put_page(pg);                               /* a parked table holds its own */
+    return rc;
 }
 
-static void put_entry(unsigned int level, pte_t e, unsigned long table_mfn)
+/* The lower table an L2-L4 entry links to, or NULL (not present, self-map, L1). */
+static struct page_info *linked_table(unsigned int level, pte_t e, unsigned long table_mfn)
 {
     unsigned long mfn = pte_mfn(e);
 
+    if (level == 1 || !(e & _PAGE_PRESENT) || mfn == table_mfn)
+        return NULL;
+    return mfn_to_page(_mfn(mfn));
+}
+
+/* Drop entry e's references, as the devalidation of its table (nested). 0 or -ERESTART. */
+static int put_entry(unsigned int level, pte_t e, unsigned long table_mfn, bool preemptible)
+{
+    struct page_info *pg = linked_table(level, e, table_mfn);
+    int rc;
+
     if (level == 1) {
         pv_put_l1e(e);
-        return;
+        return 0;
     }
-    if (!(e & _PAGE_PRESENT) || mfn == table_mfn)
-        return;
-    put_page_and_type(mfn_to_page(_mfn(mfn)));
+    if (!pg)
+        return 0;
+    rc = pt_put_type(pg, preemptible);
+    put_page(pg);                                   /* a parked table holds its own */
+    return rc;
 }
 
 /*
  * Check a new present entry for a table at level and take its references.
  * *e is adjusted (user bits, I/O cache bits) to what will be stored.
  */
-static int get_entry(unsigned int level, pte_t *e, unsigned long table_mfn, const struct pt_ctx *ctx)
+static int get_entry(unsigned int level, pte_t *e, unsigned long table_mfn,
+                     const struct pt_ctx *ctx, bool *child_parked)
 {
     ASSERT(*e & _PAGE_PRESENT);
     if (*e & disallow_mask(level, ctx->pt_dom))
@@ -160,7 +198,7 @@ static int get_entry(unsigned int level, pte_t *e, unsigned long table_mfn, cons
     *e = adjust_entry(level, *e);
     if (level == 1)
         return get_l1e(e, ctx);
-    return get_upper(*e, level, table_mfn, ctx->pt_dom);
+    return get_upper(*e, level, table_mfn, ctx, child_parked);
 }
 
 static bool guest_slot(unsigned int level, unsigned int slot)
@@ -168,61 +206,136 @@ static bool guest_slot(unsigned int level, unsigned int slot)
     return level != 4 || !pt_is_hv_l4_slot(slot);
 }
 
-/*
- * pt_validate_table(): take the references for every present entry of
- * pg as a level table (T2-T5), storing the adjusted entries; an L4 gets
- * the hypervisor slots. On failure every reference taken is dropped and
- * the error of the first bad entry returned. Caller: get_page_type(),
- * holding the only type ref in the validating state.
- */
-int pt_validate_table(struct page_info *pg, unsigned int level)
+static void log_refusal(const struct domain *d, unsigned long mfn, unsigned int i, pte_t e,
+                        unsigned int level, int rc)
+{
+    printk("d%u: mfn %#lx entry %u (%#lx) refused as L%u: %d\n",
+           d->domain_id, mfn, i, (unsigned long)e, level, rc);
+}
+
+/* An L1 (at most 512 entries of work): all or nothing, never parked. */
+static int validate_l1(struct page_info *pg, pte_t *t, const struct pt_ctx *ctx)
 {
     unsigned long mfn = mfn_x(page_to_mfn(pg));
-    pte_t *t = pt_map(mfn);
-    struct pt_ctx ctx = { pg->owner, pg->owner, false };
     unsigned int i;
     int rc = 0;
 
-    ASSERT(level >= 1 && level <= 4);
-    if (!ctx.pt_dom)
-        return -EINVAL;
     for (i = 0; i < PAGETABLE_ENTRIES; i++) {
         pte_t e = t[i];
 
-        if (!guest_slot(level, i) || !(e & _PAGE_PRESENT))
+        if (!(e & _PAGE_PRESENT))
             continue;
-        rc = get_entry(level, &e, mfn, &ctx);
+        rc = get_entry(1, &e, mfn, ctx, NULL);
         if (rc)
             break;
         t[i] = e;
     }
+    if (!rc)
+        return 0;
+    log_refusal(ctx->pt_dom, mfn, i, t[i], 1, rc);
+    while (i-- > 0)
+        pv_put_l1e(t[i]);
+    return rc;
+}
+
+int pt_validate_table(struct page_info *pg, unsigned int level, bool preemptible)
+{
+    unsigned long mfn = mfn_x(page_to_mfn(pg));
+    pte_t *t = pt_map(mfn);
+    struct pt_ctx ctx = { pg->owner, pg->owner, false, preemptible };
+    unsigned int i = pg->nr_validated_ptes;
+    bool progressed = false;
+    int rc = 0;
+
+    ASSERT(level >= 1 && level <= 4 && i <= PAGETABLE_ENTRIES);
+    if (!ctx.pt_dom)
+        return -EINVAL;
+    if (level == 1)
+        return validate_l1(pg, t, &ctx);
+    for (; i < PAGETABLE_ENTRIES; i++) {
+        pte_t e = t[i];
+        bool child_parked = false;
+
+        if (!guest_slot(level, i) || !(e & _PAGE_PRESENT))
+            continue;
+        /* One entry (its lower tables included) always gets done: progress. */
+        if (preemptible && progressed && hypercall_preempt_check()) {
+            rc = -ERESTART;
+            break;
+        }
+        rc = get_entry(level, &e, mfn, &ctx, &child_parked);
+        if (rc) {
+            pg->partial_flags = (rc == -ERESTART || child_parked) ? PTF_partial_child : 0;
+            break;
+        }
+        t[i] = e;
+        pg->partial_flags = 0;
+        progressed = true;
+    }
+    pg->nr_validated_ptes = (uint16_t)i;
     if (!rc) {
         if (level == 4)
             hv_install_l4_slots(t);                             /* T4 */
         return 0;
     }
-    printk("d%u: mfn %#lx entry %u (%#lx) refused as L%u: %d\n",
-           ctx.pt_dom->domain_id, mfn, i, (unsigned long)t[i], level, rc);
-    while (i-- > 0)
-        if (guest_slot(level, i))
-            put_entry(level, t[i], mfn);
+    if (rc != -ERESTART)
+        log_refusal(ctx.pt_dom, mfn, i, t[i], level, rc);
     return rc;
 }
 
-/*
- * pt_devalidate_table(): drop every reference pg's entries hold as a
- * level table (T6). Recurses through put_page_type() at most 4 levels.
- * Caller: put_page_type(), holding the last type ref in the
- * devalidating state.
- */
-void pt_devalidate_table(struct page_info *pg, unsigned int level)
+/* Abandon the lower table entry e names if it is (still) parked as part of table pg (T9). */
+static int put_parked_child(struct page_info *pg, unsigned int level, pte_t e, bool preemptible)
+{
+    unsigned long mfn = pte_mfn(e);
+    struct page_info *child;
+    int rc = 0;
+
+    if (!mfn_valid(_mfn(mfn)) || !(child = linked_table(level, e, mfn_x(page_to_mfn(pg)))))
+        return 0;
+    if (!get_page(child, pg->owner))
+        return 0;                                   /* no longer the owner's: not ours to finish */
+    if ((__atomic_load_n(&child->type_info, __ATOMIC_ACQUIRE) & PGT_type_mask) ==
+        pt_level_type(level - 1))
+        rc = pt_put_partial(child, preemptible);
+    put_page(child);
+    return rc;
+}
+
+int pt_devalidate_table(struct page_info *pg, unsigned int level, bool preemptible)
 {
     unsigned long mfn = mfn_x(page_to_mfn(pg));
     pte_t *t = pt_map(mfn);
+    unsigned int i = pg->nr_validated_ptes;
+    bool progressed = false;
+    int rc;
 
-    for (unsigned int i = 0; i < PAGETABLE_ENTRIES; i++)
-        if (guest_slot(level, i))
-            put_entry(level, t[i], mfn);
+    ASSERT(level >= 1 && level <= 4 && i <= PAGETABLE_ENTRIES);
+    if (pg->partial_flags & PTF_partial_child) {
+        ASSERT(level != 1 && i < PAGETABLE_ENTRIES);
+        rc = put_parked_child(pg, level, t[i], preemptible);
+        if (rc)
+            return rc;
+        pg->partial_flags = 0;
+        progressed = true;
+    }
+    while (i > 0) {
+        i--;
+        if (!guest_slot(level, i) || (level != 1 && !linked_table(level, t[i], mfn)))
+            continue;
+        /* One entry (its lower tables included) always gets done: progress. */
+        if (level != 1 && preemptible && progressed && hypercall_preempt_check()) {
+            pg->nr_validated_ptes = (uint16_t)(i + 1);
+            return -ERESTART;
+        }
+        progressed = true;
+        if (put_entry(level, t[i], mfn, preemptible)) {
+            pg->nr_validated_ptes = (uint16_t)i;
+            pg->partial_flags = PTF_partial_child;
+            return -ERESTART;
+        }
+    }
+    pg->nr_validated_ptes = 0;
+    return 0;
 }
 
 static void write_entry(pte_t *p, pte_t old, pte_t nval, bool preserve_ad)
@@ -235,6 +348,19 @@ static void write_entry(pte_t *p, pte_t old, pte_t nval, bool preserve_ad)
     while (!__atomic_compare_exchange_n(p, &old, nval | (old & (_PAGE_ACCESSED | _PAGE_DIRTY)),
                                         false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ;
+}
+
+/* Drop a replaced entry's references; a preempted devalidation goes to old_guest_table. */
+static void put_replaced(unsigned int level, pte_t old, unsigned long table_mfn, const struct pt_ctx *ctx)
+{
+    struct page_info *pg = linked_table(level, old, table_mfn);
+
+    if (level == 1)
+        pv_put_l1e(old);
+    else if (pg && ctx->preemptible)
+        put_page_and_type_preemptible(pg);
+    else if (pg)
+        put_page_and_type(pg);
 }
 
 static bool entry_changed(pte_t old, pte_t nval)
@@ -251,6 +377,10 @@ static bool entry_changed(pte_t old, pte_t nval)
  * Returns 0, -EINVAL (bad flags, hypervisor slot, foreign page owner for
  * L2-L4, or a refused L2-L4 target), -EBUSY (L1 target not the page
  * owner's, or not available writable), -EPERM (I/O frame not allowed).
+ * With ctx->preemptible (L2-L4 updates by a hypercall that can be
+ * re-issued) the new target's validation may stop with -ERESTART (entry
+ * unchanged; the same update resumes it), and the devalidation of the
+ * replaced target may be left in current's old_guest_table (page_type.c).
  * Takes the table's lock; may free frames.
  */
 int pt_mod_entry(struct page_info *table, unsigned int level, unsigned int slot,
@@ -278,7 +408,7 @@ int pt_mod_entry(struct page_info *table, unsigned int level, unsigned int slot,
         return 0;
     }
     if (nval & _PAGE_PRESENT)
-        rc = get_entry(level, &nval, mfn, ctx);
+        rc = get_entry(level, &nval, mfn, ctx, NULL);
     if (!rc)
         write_entry(p, old, nval, preserve_ad);
     spin_unlock(lock);
@@ -291,6 +421,6 @@ int pt_mod_entry(struct page_info *table, unsigned int level, unsigned int slot,
      */
     if (level != 1 && (old & _PAGE_PRESENT))
         pv_flush_tlb_domain(ctx->pt_dom);
-    put_entry(level, old, mfn);
+    put_replaced(level, old, mfn, ctx);
     return 0;
 }

@@ -419,7 +419,7 @@ static void init_vcpu0(struct dom0_builder *b, unsigned long l4_mfn)
     v->arch.kernel_sp = b->l.vstack_end;
     v->is_initialised = true;
     v->pause_flags &= ~VPF_down;
-    BUG_ON(pv_set_guest_table(v, l4_mfn, false));
+    BUG_ON(pv_set_guest_table(v, l4_mfn, false, false));
 }
 
 static int load_kernel(struct dom0_builder *b, const void *mod, size_t bytes,

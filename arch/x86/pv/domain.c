@@ -139,8 +139,20 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     vcpu_update_runstate_area(v);
 }
 
-/* pv_new_baseptr(): a guest's MOV to CR3, emulated as MMUEXT_NEW_BASEPTR. */
+/*
+ * pv_new_baseptr(): a guest's MOV to CR3, emulated as MMUEXT_NEW_BASEPTR,
+ * preemptible: -ERESTART re-executes the instruction, which first
+ * finishes v's old_guest_table and then finds the table installed or
+ * resumes its validation.
+ */
 int pv_new_baseptr(struct vcpu *v, unsigned long mfn)
 {
-    return pv_set_guest_table(v, mfn, false);
+    int rc = pv_put_old_guest_table(v, true);
+
+    if (rc)
+        return rc;
+    rc = pv_set_guest_table(v, mfn, false, true);
+    if (!rc && v->arch.old_guest_table)
+        return -ERESTART;
+    return rc;
 }

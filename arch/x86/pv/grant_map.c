@@ -77,7 +77,7 @@ static int gm_write(unsigned long l1, unsigned int slot, pte_t nval, const struc
 
 int gnttab_pv_create_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, struct domain *rd)
 {
-    struct pt_ctx ctx = { current->domain, rd, false };
+    struct pt_ctx ctx = { current->domain, rd, false, false };
     unsigned long l1;
     unsigned int slot;
 
@@ -89,7 +89,7 @@ int gnttab_pv_create_mapping(uint64_t addr, unsigned long mfn, unsigned int flag
 int gnttab_pv_destroy_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, uint64_t new_addr)
 {
     struct domain *ld = current->domain;
-    struct pt_ctx self = { ld, ld, false };
+    struct pt_ctx self = { ld, ld, false, false };
     unsigned long l1, nl1 = 0;
     unsigned int slot, nslot = 0;
     pte_t stolen = 0;

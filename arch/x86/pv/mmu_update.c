@@ -15,7 +15,10 @@
  * owners are not supported yet (-EOPNOTSUPP for privileged callers).
  *
  * Long batches yield to pending work every PV_BATCH_CHECK_EVERY requests
- * and continue where they stopped (include/asm/pv_batch.h).
+ * and continue where they stopped (include/asm/pv_batch.h); an L2-L4
+ * update whose new lower table needs a long validation, or whose replaced
+ * one a long devalidation, is preempted inside it and continued
+ * (pt_mod_entry(), arch/x86/mm/page_type.c).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -44,6 +47,7 @@ int pv_get_pg_owner(unsigned int domid, struct pt_ctx *ctx)
     ctx->pt_dom = currd;
     ctx->pg_owner = currd;
     ctx->io_only = false;
+    ctx->preemptible = false;
     if (domid == DOMID_SELF)
         return 0;
     if (domid == currd->domain_id)
@@ -103,9 +107,12 @@ static int update_entry(unsigned long ptr, uint64_t val, bool preserve_ad, const
         rc = write_plain(pg, ptr, val);
         put_page_type(pg);
     }
-    if (type != PGT_none)
-        put_page_type(pg);
-    put_page(pg);
+    if (pt_type_level(type) > 1)
+        put_page_and_type_preemptible(pg);                      /* last ref if unpinned meanwhile */
+    else if (type != PGT_none)
+        put_page_and_type(pg);
+    else
+        put_page(pg);
     return rc;
 }
 
@@ -168,6 +175,7 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
     rc = pv_get_pg_owner(foreigndom & 0xffff, &ctx);
     if (rc)
         return rc;
+    ctx.preemptible = true;
     for (*done = 0; *done < count; (*done)++) {
         if (pv_batch_preempt(*done)) {
             rc = -ERESTART;
@@ -193,6 +201,7 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
  * unreadable request), or -EFAULT (ureqs not guest memory), -ESRCH /
  * -EPERM (foreigndom). *pdone gets the number of requests done, except
  * when ureqs itself is rejected. Count is truncated to 32 bits as in Xen.
+ * -ERESTART: continued (see the file comment).
  * Flushes: none; the guest flushes (mmuext_op / update_va_mapping flags)
  * - but see TODO in the report: Xen flushes all dirty CPUs after L2-L4
  * updates.
@@ -201,7 +210,10 @@ long do_mmu_update(hc_arg_t ureqs, hc_arg_t count, hc_arg_t pdone, hc_arg_t fore
 {
     unsigned int n = (unsigned int)count, done = 0, before;
     const struct mmu_update *reqs = (const struct mmu_update *)ureqs;
+    long early;
 
+    if (pv_batch_enter(ureqs, count, foreigndom, &early))
+        return early;
     if (pv_batch_resume(&n, pdone, &before))
         return -EFAULT;
     if (!guest_range_ok(ureqs, (size_t)n * sizeof(*reqs)))

@@ -12,8 +12,13 @@
  * -ENOSYS; ops on another domain's behalf other than pin/unpin/copy/clear
  * are -EPERM.
  *
- * Not yet: -ERESTART continuations (Xen's old_guest_table, preemptible
- * (de)validation).
+ * Preemption: pins and NEW_BASEPTR / NEW_USER_BASEPTR validate with
+ * get_page_type_preemptible(): when work is pending the op stops with its
+ * tables parked and the call is continued at that op, which resumes them
+ * (arch/x86/mm/page_type.c). Unpins and the release of a replaced base
+ * pointer that get preempted leave the rest in the vCPU's
+ * old_guest_table, finished by the continuation before the guest sees the
+ * call return (include/asm/pv_batch.h).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -38,10 +43,11 @@ static unsigned long *table_field(struct vcpu *v, bool user)
     return user ? &v->arch.guest_table_user : &v->arch.guest_table;
 }
 
-int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user)
+int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user, bool preemptible)
 {
     unsigned long *field = table_field(v, user);
     unsigned long old = *field;
+    struct page_info *pg;
     int rc;
 
     if (old == mfn) {
@@ -52,7 +58,9 @@ int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user)
     if (mfn || !user) {
         if (!mfn_valid(_mfn(mfn)))
             return -EINVAL;
-        rc = get_page_and_type(mfn_to_page(_mfn(mfn)), v->domain, PGT_l4_page_table);
+        pg = mfn_to_page(_mfn(mfn));
+        rc = preemptible ? get_page_and_type_preemptible(pg, v->domain, PGT_l4_page_table)
+                         : get_page_and_type(pg, v->domain, PGT_l4_page_table);
         if (rc)
             return rc;
     }
@@ -62,13 +70,16 @@ int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user)
     /* Global user mappings of the old tables survive a CR3 load: drop them, as Xen's write_ptbase(). */
     if (PV_GLOBAL_USER_PAGES && !user && v == current)
         pv_flush_tlb_local();
-    if (old)
+    if (old && preemptible)
+        put_page_and_type_preemptible(mfn_to_page(_mfn(old)));
+    else if (old)
         put_page_and_type(mfn_to_page(_mfn(old)));
     return 0;
 }
 
 void pv_drop_guest_tables(struct vcpu *v)
 {
+    pv_put_old_guest_table(v, false);
     for (int user = 0; user < 2; user++) {
         unsigned long *field = table_field(v, user);
         unsigned long old = *field;
@@ -115,10 +126,10 @@ static int pin_table(unsigned long mfn, unsigned long type, const struct pt_ctx 
     pg = mfn_to_page(_mfn(mfn));
     if (!get_page(pg, ctx->pg_owner))
         return -EINVAL;
-    rc = get_page_type(pg, type);
+    rc = get_page_type_preemptible(pg, type);
     if (rc) {
         put_page(pg);
-        return rc;
+        return rc;                                              /* -ERESTART: the op is re-issued */
     }
     if (pt_test_and_set_pinned(pg)) {
         put_page_and_type(pg);
@@ -140,7 +151,7 @@ static int unpin_table(unsigned long mfn, const struct pt_ctx *ctx)
         put_page(pg);
         return -EINVAL;                                         /* not pinned */
     }
-    put_page_and_type(pg);                                      /* the pin's refs */
+    put_page_and_type_preemptible(pg);                          /* the pin's refs */
     put_page(pg);
     return 0;
 }
@@ -233,9 +244,9 @@ static int self_op(const struct mmuext_op *op, struct vcpu *v)
 
     switch (op->cmd) {
     case MMUEXT_NEW_BASEPTR:
-        return pv_set_guest_table(v, op->arg1.mfn, false);
+        return pv_set_guest_table(v, op->arg1.mfn, false, true);
     case MMUEXT_NEW_USER_BASEPTR:
-        return pv_set_guest_table(v, op->arg1.mfn, true);
+        return pv_set_guest_table(v, op->arg1.mfn, true, true);
     case MMUEXT_TLB_FLUSH_LOCAL:
         pv_flush_tlb_local();
         return 0;
@@ -320,7 +331,8 @@ static int one_op(const struct mmuext_op *op, const struct pt_ctx *ctx)
  * for the current vCPU. Returns 0 or the first failing op's error (see
  * the file comment; -EFAULT if an op cannot be read), -EFAULT if uops is
  * not guest memory, -ESRCH / -EPERM for foreigndom (both: pdone untouched).
- * *pdone gets the number of ops done. No lock of its own.
+ * *pdone gets the number of ops done. -ERESTART: continued (see the file
+ * comment). No lock of its own.
  */
 long do_mmuext_op(hc_arg_t uops, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreigndom)
 {
@@ -328,8 +340,11 @@ long do_mmuext_op(hc_arg_t uops, hc_arg_t count, hc_arg_t pdone, hc_arg_t foreig
     const struct mmuext_op *ops = (const struct mmuext_op *)uops;
     struct pt_ctx ctx;
     struct mmuext_op op;
+    long early;
     int rc;
 
+    if (pv_batch_enter(uops, count, foreigndom, &early))
+        return early;
     if (pv_batch_resume(&n, pdone, &before))
         return -EFAULT;
     if (!guest_range_ok(uops, (size_t)n * sizeof(*ops)))

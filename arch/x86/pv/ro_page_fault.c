@@ -9,6 +9,11 @@
  * Handled stores (the forms Linux emits for PTE writes, see decode_store):
  * MOV, XCHG, CMPXCHG, AND and OR on 1, 2, 4 or 8 bytes of one entry; a
  * narrow store is merged into the rest of the entry before validation.
+ *
+ * An L2-L4 store whose new lower table needs a long validation is
+ * preemptible like mmu_update: when work is pending the instruction is
+ * not skipped, so the guest executes it again and the validation resumes
+ * (arch/x86/mm/page_type.c); a pending old_guest_table is finished first.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -201,7 +206,7 @@ static int apply_store(struct cpu_user_regs *regs, const struct store *s,
         break;
     }
     pte_t nval = (old & ~(mask << shift)) | (src << shift);
-    struct pt_ctx ctx = { .pt_dom = d, .pg_owner = d, .io_only = false };
+    struct pt_ctx ctx = { .pt_dom = d, .pg_owner = d, .io_only = false, .preemptible = true };
     int rc = pt_mod_entry(pg, level, slot, nval, &ctx, false);
     if (!rc && s->kind == ST_XCHG) {
         unsigned long *r = gpr(regs, s->reg);
@@ -236,13 +241,20 @@ bool pv_emulate_pt_write(struct cpu_user_regs *regs, unsigned long addr, uint32_
     /* Fetch what is readable of the instruction (it may end near a page end). */
     while (fetch && raw_copy_from_guest(insn, (void *)regs->rip, fetch))
         fetch--;
-    if (level && fetch && decode_store(insn, (unsigned int)fetch, &s) &&
-        apply_store(regs, &s, pg, level, addr) == 0) {
-        regs->rip += s.len;
-        done = true;
+    if (level && fetch && decode_store(insn, (unsigned int)fetch, &s)) {
+        int rc = pv_put_old_guest_table(v, true);
+
+        if (!rc)
+            rc = apply_store(regs, &s, pg, level, addr);
+        if (!rc)
+            regs->rip += s.len;
+        done = !rc || rc == -ERESTART;                          /* -ERESTART: executed again */
     }
-    if (type != PGT_none)
-        put_page_type(pg);
-    put_page(pg);
+    if (level > 1)
+        put_page_and_type_preemptible(pg);
+    else if (type != PGT_none)
+        put_page_and_type(pg);
+    else
+        put_page(pg);
     return done;
 }

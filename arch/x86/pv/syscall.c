@@ -114,16 +114,24 @@ void do_guest_syscall(struct cpu_user_regs *regs)
 
 bool hypercall_preempt_check(void)
 {
-    return !multicall_in_progress() && softirq_pending(smp_processor_id()) != 0;
+    const struct vcpu_info *vi = current->vcpu_info;
+
+    /* Xen's softirq_pending() || local_events_need_delivery(): timer events run in the IRQ. */
+    return softirq_pending(smp_processor_id()) != 0 ||
+           (ACCESS_ONCE(vi->evtchn_upcall_pending) && !ACCESS_ONCE(vi->evtchn_upcall_mask));
 }
 
 void hypercall_set_arg(unsigned int index, unsigned long value)
 {
     struct cpu_user_regs *regs = guest_cpu_user_regs();
     unsigned long *const args[5] = { &regs->rdi, &regs->rsi, &regs->rdx, &regs->r10, &regs->r8 };
+    xen_ulong_t *entry = multicall_entry_args();
 
     ASSERT(index < 5);
-    *args[index] = value;
+    if (entry)
+        entry[index] = value;                   /* a multicall entry's continuation */
+    else
+        *args[index] = value;
 }
 
 void pv_bad_iret_frame(struct cpu_user_regs *regs)

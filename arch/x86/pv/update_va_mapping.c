@@ -76,7 +76,7 @@ static long update_va_mapping(unsigned long va, pte_t val, unsigned long flags, 
  */
 long do_update_va_mapping(hc_arg_t va, hc_arg_t val, hc_arg_t flags)
 {
-    struct pt_ctx ctx = { current->domain, current->domain, false };
+    struct pt_ctx ctx = { current->domain, current->domain, false, false };
 
     return update_va_mapping(va, val, flags, &ctx);
 }

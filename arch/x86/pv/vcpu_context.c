@@ -41,20 +41,38 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     unsigned int held = 0;
     int rc = 0;
     for (; held < 2 && (held == 0 || l4[held]); held++) {
-        if (!mfn_valid(_mfn(l4[held])) ||
-            get_page_and_type(mfn_to_page(_mfn(l4[held])), v->domain, PGT_l4_page_table)) {
-            rc = -EINVAL;
+        rc = mfn_valid(_mfn(l4[held])) ?
+             get_page_and_type_preemptible(mfn_to_page(_mfn(l4[held])), v->domain,
+                                           PGT_l4_page_table) : -EINVAL;
+        if (rc) {
+            rc = rc == -ERESTART ? rc : -EINVAL;                /* -ERESTART: the call is re-issued */
             break;
         }
+    }
+    if (rc == -ERESTART && held == 1 && !v->arch.guest_table) {
+        /*
+         * The kernel table is validated, the user table's validation was
+         * preempted. Keep the kernel table in v (not initialised, not
+         * running) rather than devalidate it, or every round would start
+         * over (Xen parks it in old_guest_table): the re-issued call finds
+         * it validated, and pv_set_guest_table() then finds it installed.
+         */
+        v->arch.guest_table = l4[0];                            /* our reference moves there */
+        held = 0;
     }
     if (!rc)
         rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents);
     if (!rc) {
         for (unsigned int i = 0; i < held; i++)
-            BUG_ON(pv_set_guest_table(v, l4[i], i == 1));
+            BUG_ON(pv_set_guest_table(v, l4[i], i == 1, false));
     }
-    while (held-- > 0)
-        put_page_and_type(mfn_to_page(_mfn(l4[held])));
+    /* On failure ours may be the last references: their devalidation is preemptible. */
+    while (held-- > 0) {
+        if (rc)
+            put_page_and_type_preemptible(mfn_to_page(_mfn(l4[held])));
+        else
+            put_page_and_type(mfn_to_page(_mfn(l4[held])));
+    }
     if (rc)
         return rc;
 

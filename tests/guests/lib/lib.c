@@ -220,6 +220,8 @@ void guest_event(struct guest_frame *f)
     unsigned long sel;
 
     upcalls++;
+    if ( test_upcall )
+        test_upcall();
     vi->evtchn_upcall_pending = 0;
     sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
     while ( sel )

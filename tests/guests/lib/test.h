@@ -49,6 +49,8 @@ struct trap_record {
 
 extern const char test_name[];
 void test_main(void);
+/* Optional: a test that defines it is called first thing in every event upcall. */
+void test_upcall(void) __attribute__((weak));
 
 extern start_info_t *start_info;
 extern shared_info_t *shared;
