@@ -34,6 +34,7 @@ one_run() { # one_run INDEX RUN
     local img=build/host/bench-$v.img log=build/bench/host-$v-$r.log
     local port nport; port=$(free_port); nport=$(free_port)
     cp --sparse=always "build/host/bench-$v.base.img" "$img"
+    : > "$log"
     local start; start=$(date +%s.%N)
     qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -smp 2 -m 2048 -display none \
         -serial "file:$log" -monitor none -drive "file=$img,if=virtio,format=raw" \
