@@ -157,6 +157,15 @@ paddr_t e820_ram_end(void)
     return end;
 }
 
+bool e820_overlaps_ram(paddr_t start, paddr_t bytes)
+{
+    for (unsigned int i = 0; i < e820.nr_map; i++)
+        if (e820.map[i].type == E820_RAM && start < e820.map[i].addr + e820.map[i].size &&
+            e820.map[i].addr < start + bytes)
+            return true;
+    return false;
+}
+
 #ifndef XENIA_HOST_TEST
 void e820_init(const struct multiboot_info *mbi)
 {

@@ -14,6 +14,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
+#include <asm/e820.h>
 #include <asm/msi.h>
 #include <asm/page.h>
 #include <asm/pci.h>
@@ -74,6 +75,8 @@ static int setup_msix(struct msi_desc *m, uint64_t table_base, uint8_t vector, u
     uint64_t pa = bar + (table & ~MSIX_BIR_MASK) + (uint64_t)m->entry * MSIX_ENTRY_BYTES;
     if (pa >= (1ULL << 32))
         return -EOPNOTSUPP;              /* the direct map's uncached holes end at 4 GiB */
+    if (e820_overlaps_ram(pa, MSIX_ENTRY_BYTES))
+        return -EINVAL;                  /* a BAR moved onto RAM: never write memory for it */
     m->entry_va = __va(pa);
     m->entry_va[3] |= MSIX_ENTRY_CTRL_MASKED;
     m->entry_va[0] = msi_address(dest);

@@ -70,4 +70,7 @@ unsigned int e820_copy_out(struct e820entry *buf, unsigned int max);
 /* e820_ram_end(): byte address just past the highest RAM entry (0 if none). */
 paddr_t e820_ram_end(void);
 
+/* e820_overlaps_ram(): whether [start, start + bytes) touches a RAM entry of the machine map. */
+bool e820_overlaps_ram(paddr_t start, paddr_t bytes);
+
 #endif

@@ -51,6 +51,12 @@ static void test_qemu_like(void **state)
     assert_entry(3, 0x100000, 0x3ffe0000, E820_RAM);
     assert_entry(4, 0x3ffe0000, 0x40000000, E820_RESERVED);
     assert_int_equal(e820_ram_end(), 0x3ffe0000);
+    /* What an MSI-X table may not lie on (arch/x86/msi.c). */
+    assert_true(e820_overlaps_ram(0x100000, 16));
+    assert_true(e820_overlaps_ram(0x3ffdfff8, 16));      /* straddles RAM's end */
+    assert_false(e820_overlaps_ram(0x3ffe0000, 16));     /* reserved */
+    assert_false(e820_overlaps_ram(0xfebf0000, 16));     /* an MMIO BAR */
+    assert_false(e820_overlaps_ram(0x9f000, 0x1000));    /* the reserved page below 640 KiB */
 }
 
 static void test_unsorted_overlapping(void **state)
