@@ -106,6 +106,12 @@ build_base() {
     echo xenia-host > "$mnt/etc/hostname"
     printf '127.0.0.1 localhost\n127.0.1.1 xenia-host\n' > "$mnt/etc/hosts"
     in_image passwd -dq root
+    # Emulated machines are slow (TCG on a loaded host: minutes to boot): give
+    # systemd's jobs and devices (hvc0 for the serial getty) time rather than
+    # failing them after its default 90 s.
+    mkdir -p "$mnt/etc/systemd/system.conf.d"
+    printf '[Manager]\nDefaultTimeoutStartSec=600s\nDefaultDeviceTimeoutSec=600s\n' \
+        > "$mnt/etc/systemd/system.conf.d/50-xenia-slow-machine.conf"
     # Any NIC model: DHCP from QEMU's user network.
     cat > "$mnt/etc/network/interfaces" <<'NET'
 auto lo
