@@ -10,6 +10,7 @@
 # 127.0.0.1 only. Checks, over ssh with the image's test key:
 #   system/host-ssh                  sshd answers through the forward
 #   system/host-running              systemctl is-system-running: running
+#   system/host-console-login        the serial console offers a login (hvc0)
 #   system/host-xen-services         Debian's xen.service active; xenstored
 #                                    and xenconsoled running
 #   system/host-xl-list              xl list shows Domain-0
@@ -30,7 +31,7 @@ cd "$top"
 hv=${XENIA_HV:-build/xenia}
 variant=xenia
 case "$hv" in *xen-4.17*) variant=xen ;; esac
-checks=(ssh running xen-services xl-list xl-info disk-interrupts nic-interrupts domu-console
+checks=(ssh running console-login xen-services xl-list xl-info disk-interrupts nic-interrupts domu-console
         reboot-persists poweroff-exit-0)
 declare -A verdict=()
 pass() { verdict[$1]="PASS: system/host-$1"; [ -z "${2:-}" ] || verdict[$1]+=$'\n'"    $2"; }
@@ -85,6 +86,10 @@ boot1=$(on_host cat /proc/sys/kernel/random/boot_id)
 state=$(T=600 on_host systemctl is-system-running --wait 2>&1)
 if [ "$state" = running ]; then pass running
 else fail running "is-system-running: $state; failed units: $(on_host systemctl --failed --no-legend | tr '\n' ' ')"; fi
+
+for _ in $(seq 1 60); do grep -aq 'xenia-host login:' "$log" && break; sleep 2; done
+if grep -aq 'xenia-host login:' "$log"; then pass console-login
+else fail console-login "no login prompt on the serial console; serial-getty@hvc0: $(on_host systemctl is-active serial-getty@hvc0)"; fi
 
 svc=$(on_host 'systemctl is-active xen.service; pgrep -x oxenstored >/dev/null || pgrep -x xenstored >/dev/null && echo xenstored; pgrep -x xenconsoled >/dev/null && echo xenconsoled' 2>&1 | tr '\n' ' ')
 if [ "$svc" = "active xenstored xenconsoled " ]; then pass xen-services "$svc"
