@@ -16,6 +16,8 @@
 # Then dom0's disk throughput (scripts/bench-devices.sh: virtio-blk and
 # AHCI, 256 MiB O_DIRECT each way):
 #   XENIA_BENCH_DEVICES_RUNS=1          runs per hypervisor (0 skips them)
+# Then the Debian host from disk (scripts/bench-host.sh):
+#   XENIA_BENCH_HOST_RUNS=1             runs per hypervisor (0 skips them)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -88,4 +90,11 @@ druns=${XENIA_BENCH_DEVICES_RUNS:-1}
 if [ "$druns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$druns bash scripts/bench-devices.sh
+fi
+# The Debian host from disk (scripts/bench-host.sh): boot to the login
+# prompt, fio and TCP; about 15 min for one run of each hypervisor.
+hruns=${XENIA_BENCH_HOST_RUNS:-1}
+if [ "$hruns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$hruns bash scripts/bench-host.sh
 fi
