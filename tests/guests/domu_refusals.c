@@ -1,7 +1,7 @@
 /*
  * domu_refusals: what an unprivileged domU (created by xl, see
  * scripts/toolstack/domu-guests.sh) must be refused, with Xen 4.17's
- * exact errors, and go on running: domctl, sysctl, platform_op, mca,
+ * exact errors, and go on running: domctl, sysctl, platform_op, mca, PIRQs,
  * console_io, mapping frames it does not own or dom0's, other domains'
  * memory, event channels and grant tables.
  */
@@ -10,6 +10,7 @@
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/platform.h>
+#include <xen/physdev.h>
 #include <xen/arch-x86/xen-mca.h>
 #include <xen/memory.h>
 #include <xen/event_channel.h>
@@ -109,6 +110,14 @@ void test_main(void)
     expect_eq(HYPERVISOR_platform_op(&pf), -XEN_EPERM, "platform_op get_cpuinfo");
     pf.cmd = XENPF_settime64;
     expect_eq(HYPERVISOR_platform_op(&pf), -XEN_EPERM, "platform_op settime64");
+    /* Device interrupts are dom0's: a domU maps no PIRQ, its own or dom0's. */
+    static struct physdev_map_pirq map = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI,
+                                           .index = 1, .pirq = 1 };
+    expect_eq(HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &map), -XEN_EPERM, "map_pirq GSI 1 for itself");
+    map.domid = 0;
+    expect_eq(HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &map), -XEN_EPERM, "map_pirq GSI 1 for dom0");
+    static struct physdev_setup_gsi gsi = { .gsi = 1 };
+    expect_eq(HYPERVISOR_physdev_op(PHYSDEVOP_setup_gsi, &gsi), -XEN_EPERM, "setup_gsi");
     static struct xen_mc mc = { .cmd = XEN_MC_physcpuinfo,
                                 .interface_version = XEN_MCA_INTERFACE_VERSION };
     expect_eq(hypercall(__HYPERVISOR_mca, (unsigned long)&mc, 0, 0, 0, 0), -XEN_EPERM,
