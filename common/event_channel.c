@@ -1053,9 +1053,9 @@ void evtchn_dump(struct domain *d)
     unsigned long flags;
 
     spin_lock_irqsave(&d->evtchn.lock, flags);
-    printk("Event channel information for domain %u (%s ABI):\n", d->domain_id,
+    printk("Event channel information for domain %u:\n", d->domain_id);
+    printk("    %s ABI; port [pending/masked]: state notify-vCPU, details\n",
            d->evtchn.fifo ? "FIFO" : "2-level");
-    printk("    port [pending/masked]: state notify-vCPU, details\n");
     for (evtchn_port_t port = 1; port < MIN(d->evtchn.valid, max_ports(d)); port++) {
         const struct evtchn *chn = chn_at(d, port);
         if (!chn_usable(chn))
