@@ -40,11 +40,14 @@ static unsigned int max_ports(const struct domain *d)
     return MIN(d->evtchn.max_port, ACCESS_ONCE(d->evtchn.ops)->max_ports);
 }
 
-/* Xen's port_is_valid() + lookup: NULL for a port that does not exist. */
+/*
+ * Xen's port_is_valid() + lookup: NULL for a port that does not exist.
+ * Ports never stop existing: after a reset to 2-level, ports past 4095
+ * made to exist under FIFO stay (closed, never bound again), as in Xen.
+ */
 static struct evtchn *port_chn(const struct domain *d, evtchn_port_t port)
 {
-    if (port >= ACCESS_ONCE(d->evtchn.valid) ||
-        port >= ACCESS_ONCE(d->evtchn.ops)->max_ports)
+    if (port >= ACCESS_ONCE(d->evtchn.valid))
         return NULL;
     return chn_at(d, port);
 }
@@ -1056,7 +1059,7 @@ void evtchn_dump(struct domain *d)
     printk("Event channel information for domain %u:\n", d->domain_id);
     printk("    %s ABI; port [pending/masked]: state notify-vCPU, details\n",
            d->evtchn.fifo ? "FIFO" : "2-level");
-    for (evtchn_port_t port = 1; port < MIN(d->evtchn.valid, max_ports(d)); port++) {
+    for (evtchn_port_t port = 1; port < d->evtchn.valid; port++) {
         const struct evtchn *chn = chn_at(d, port);
         if (!chn_usable(chn))
             continue;

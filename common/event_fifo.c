@@ -213,7 +213,10 @@ static void link_event(struct evtchn_fifo_domain *f, struct vcpu *v, evtchn_port
  * link if unmasked and not linked. Without the port's array page the event
  * is remembered in chn and raised when the page arrives. Without v's
  * control block the event stays PENDING only (the guest must not unmask
- * before registering one; an unmask then links it).
+ * before registering one; an unmask then links it). Xen 4.17 never clears
+ * its remembered flag, so after a reset and a second init_control it
+ * raises such a port again even when it is free; here the flag goes once
+ * the event is in the array (and when the port is freed).
  */
 static void set_pending_locked(struct domain *d, struct evtchn_fifo_domain *f, struct vcpu *v,
                                evtchn_port_t port, struct evtchn *chn)

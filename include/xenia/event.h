@@ -16,8 +16,9 @@
  * the domain's ports grow. Which ports "exist" (a port beyond them is
  * -EINVAL for close/status/unmask/send, a free one within them is
  * "closed") follows Xen exactly: the valid range starts at
- * EVTCHN_XEN_BUCKET ports and grows by that many at a time, and a port at
- * or above the ABI's limit never exists (after a reset to 2-level too).
+ * EVTCHN_XEN_BUCKET ports and grows by that many at a time, never
+ * shrinking: after a reset to 2-level, ports past 4095 bound under FIFO
+ * still exist (closed) but cannot be bound again.
  *
  * Locking. d->evtchn.lock is Xen's d->event_lock (see the order in
  * sched.h) and is always taken with spin_lock_irqsave(): events are raised
@@ -69,9 +70,9 @@ struct evtchn {
         uint32_t virq;                                      /* ECS_VIRQ */
         uint32_t pirq;                                      /* ECS_PIRQ */
     } u;
-    /* FIFO ABI (common/event_fifo.c), under d->evtchn.fifo_lock; kept when the port is freed. */
-    uint8_t fifo_pending;           /* raised while its event-array page was missing */
-    uint8_t last_priority;          /* the queue it was last linked on: priority ... */
+    /* FIFO ABI (common/event_fifo.c), under d->evtchn.fifo_lock (or d's event lock when freed). */
+    uint8_t fifo_pending;           /* raised while its event-array page was missing; 0 when freed */
+    uint8_t last_priority;          /* the queue it was last linked on (kept when freed): priority ... */
     uint16_t last_vcpu_id;          /* ... and vCPU */
     uint32_t pad[3];
 };

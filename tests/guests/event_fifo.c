@@ -9,8 +9,10 @@
  * event pending at the switch is delivered once its array page arrives,
  * queue order within a priority, priority order across queues (READY,
  * HEAD, LINK), set_priority, MASKED with EVTCHNOP_unmask, BUSY cleared by
- * the link, every port up to the ABI's limit bound, raised and delivered,
- * and EVTCHNOP_reset back to 2-level (and FIFO again after it).
+ * the link, every port up to the ABI's limit bound, raised and delivered
+ * (fifo_ports=N on the guest's command line: only N, for a quick run on
+ * Xen, whose port search makes all of them take half an hour), and
+ * EVTCHNOP_reset back to 2-level (and FIFO again after it).
  */
 #include "test.h"
 #include <xen/event_channel.h>
@@ -292,9 +294,25 @@ static void masking(void)
 }
 
 /* Bind every port the ABI allows (or until the hypervisor says no), raise each, take each. */
+/* fifo_ports=N on the guest's command line: bind at most N ports in many() (0: all). */
+static unsigned int port_limit(void)
+{
+    const char *p = (const char *)start_info->cmd_line;
+    unsigned int n = 0;
+
+    for (; *p; p++) {
+        if (strncmp(p, "fifo_ports=", 11))
+            continue;
+        for (p += 11; *p >= '0' && *p <= '9'; p++)
+            n = n * 10 + (unsigned int)(*p - '0');
+        break;
+    }
+    return n;
+}
+
 static void many(void)
 {
-    unsigned int pages = 1, bound = 0, delivered = 0, in_order = 1;
+    unsigned int pages = 1, bound = 0, delivered = 0, in_order = 1, limit = port_limit();
     evtchn_port_t last = 0, p;
     long rc;
 
@@ -305,7 +323,7 @@ static void many(void)
     expect_eq(expand(1ULL << 40), -XEN_ENOSPC, "-ENOSPC before the frame is looked at");
 
     uint64_t t0 = xen_now();
-    while ((rc = bind_ipi()) > 0) {
+    while ((!limit || bound < limit) && (rc = bind_ipi()) > 0) {
         bound++;
         if (send((evtchn_port_t)rc))
             break;
@@ -313,7 +331,8 @@ static void many(void)
             printk("event_fifo: %u ports bound, %lu ms\n", bound,
                    (unsigned long)((xen_now() - t0) / 1000000));
     }
-    expect_eq(rc, -XEN_ENOSPC, "bind_ipi ends with -ENOSPC");
+    if (!limit)
+        expect_eq(rc, -XEN_ENOSPC, "bind_ipi ends with -ENOSPC");
     while ((p = next_event()) != 0) {
         in_order &= p > last;
         last = p;
@@ -321,20 +340,25 @@ static void many(void)
     }
     printk("event_fifo: %u ports bound and raised, %u delivered in order, last port %u\n",
            bound, delivered, last);
-    check(bound >= 100000, "100000+ ports bound");
     expect_eq(delivered, bound, "every bound port delivered once");
     check(in_order, "in the order sent");
-    expect_eq(last, EVTCHN_FIFO_NR_CHANNELS - 1, "up to the ABI's last port");
+    if (!limit) {
+        check(bound >= 100000, "100000+ ports bound");
+        expect_eq(last, EVTCHN_FIFO_NR_CHANNELS - 1, "up to the ABI's last port");
+    }
 }
 
 static void reset_to_2level(void)
 {
     struct evtchn_status st = { .dom = DOMID_SELF, .port = 5000 };
+    evtchn_port_t got;
     long p;
 
     expect_eq(reset_self(), 0, "EVTCHNOP_reset");
     expect_eq(expand(virt_to_mfn(event_array[0])), -XEN_EOPNOTSUPP, "2-level again");
-    expect_eq(evop(EVTCHNOP_status, &st), -XEN_EINVAL, "port 5000 no longer exists");
+    /* Ports never stop existing: 5000 is still there, closed. */
+    expect_eq(evop(EVTCHNOP_status, &st), 0, "status of port 5000 after the reset");
+    expect_eq(st.status, EVTCHNSTAT_closed, "closed");
     p = bind_ipi();
     check(p > 0 && p < 4096, "bind_ipi on 2-level again");
     expect_eq(set_priority((evtchn_port_t)p, 3), -XEN_ENOSYS, "set_priority on 2-level again");
@@ -349,8 +373,16 @@ static void reset_to_2level(void)
               "init_control again after the reset");
     expect_eq(expand(virt_to_mfn(event_array[0])), 0, "expand_array again");
     p = bind_ipi();
+    check(p > 0, "bind_ipi on FIFO again");
     send((evtchn_port_t)p);
-    expect_eq(next_event(), p, "FIFO delivery again");
+    /*
+     * Xen 4.17 also raises port 1 here (free: the port pending at the first
+     * switch to FIFO, whose remembered event it never forgets) and so hands
+     * out port 2; Xenia does neither. The ABI promises only p's delivery.
+     */
+    while ((got = next_event()) != 0 && got != (evtchn_port_t)p)
+        ;
+    expect_eq(got, p, "FIFO delivery again");
     expect_eq(reset_self(), 0, "EVTCHNOP_reset again");
 }
 

@@ -616,9 +616,13 @@ static void test_switch_keeps_pending(void **state)
 
 static void test_reset_to_2level(void **state)
 {
-    go_fifo(3);
+    go_fifo(8);
     int p = bind_ipi(0);
     struct evtchn_alloc_unbound au = { .dom = 1, .remote_dom = 2 };
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = 4500 };
+
+    for (int i = 0; i < 5000; i++)                              /* ports past 4095 */
+        assert_true(bind_ipi(1) > 0);
 
     host_test_current = doms[0]->vcpu[0];
     assert_int_equal(op(EVTCHNOP_alloc_unbound, &au), 0);      /* dom0 for dom1 */
@@ -640,8 +644,18 @@ static void test_reset_to_2level(void **state)
     assert_int_equal(doms[1]->evtchn.active, 0);
     (void)p;
 
-    /* Back on 2-level: 4096 ports at most, expand refused, and FIFO again after. */
+    /* Back on 2-level: ports past 4095 still exist (closed) but are never handed out. */
     host_test_current = doms[1]->vcpu[0];
+    assert_int_equal(op(EVTCHNOP_status, &st), 0);
+    assert_int_equal(st.status, EVTCHNSTAT_closed);
+    assert_int_equal(send(4500), -EINVAL);
+    assert_int_equal(unmask(4500), 0);
+    for (int i = 1; i < 4096; i++)
+        assert_int_equal(bind_ipi(0), i);
+    assert_int_equal(bind_ipi(0), -ENOSPC);
+    assert_int_equal(reset(DOMID_SELF), 0);
+
+    /* Expand refused, and FIFO again after. */
     assert_int_equal(expand(ARRAY_FRAME), -EOPNOTSUPP);
     assert_int_equal(set_priority(1, 0), -ENOSYS);              /* 2-level: no priorities */
     p = bind_ipi(0);
