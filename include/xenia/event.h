@@ -8,10 +8,11 @@
  * blocks and queues). Which ABI a domain uses is d->evtchn.ops (Xen's
  * evtchn_port_ops); EVTCHNOP_reset returns a domain to 2-level.
  *
- * Ports. A domain's ports are 0 .. evtchn_max_ports(d)-1: the ABI's limit
- * (EVTCHN_2L_NR_CHANNELS, 4096, or EVTCHN_FIFO_NR_CHANNELS, 131072) or the
- * domain's own limit from XEN_DOMCTL_createdomain's max_evtchn_port,
- * whichever is lower; port 0 is reserved at init and never handed out.
+ * Ports. A domain binds ports below the ABI's limit (EVTCHN_2L_NR_CHANNELS,
+ * 4096, or EVTCHN_FIFO_NR_CHANNELS, 131072) and below its own limit from
+ * XEN_DOMCTL_createdomain's max_evtchn_port (none for dom0), whichever is
+ * lower (max_ports() in event_channel.c); port 0 is reserved at init and
+ * never handed out.
  * Port records are kept in pages of EVTCHN_PORTS_PER_PAGE, allocated as
  * the domain's ports grow. Which ports "exist" (a port beyond them is
  * -EINVAL for close/status/unmask/send, a free one within them is
