@@ -8,6 +8,10 @@
  * every access is an atomic (LOCK-prefixed, fully ordered) bit operation
  * and the order of the steps below is what makes delivery race-free:
  * pending bit, then mask check, then selector, then upcall.
+ *
+ * A domain uses these through evtchn_port_ops_2l (d->evtchn.ops) from its
+ * creation until EVTCHNOP_init_control switches it to FIFO, and again
+ * after EVTCHNOP_reset.
  */
 #include <xenia/lib.h>
 #include <xenia/sched.h>
@@ -44,8 +48,8 @@ static void select_and_upcall(struct vcpu *v, evtchn_port_t port)
         vcpu_mark_events_pending(v);
 }
 
-/* evtchn_set_pending(): see event.h. */
-void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
+/* The 2-level half of evtchn_set_pending() (event.h); chn unused. */
+static void evtchn_2l_set_pending(struct vcpu *v, evtchn_port_t port, struct evtchn *chn)
 {
     struct domain *d = v->domain;
     struct shared_info *si = d->shared_info;
@@ -101,3 +105,29 @@ bool evtchn_2l_is_masked(const struct domain *d, evtchn_port_t port)
         return true;
     return bit_test(d->shared_info->evtchn_mask, port);
 }
+
+static void evtchn_2l_unmask_op(struct domain *d, struct vcpu *v, evtchn_port_t port,
+                                struct evtchn *chn)
+{
+    evtchn_2l_unmask(d, v, port);
+}
+
+static bool evtchn_2l_is_pending_op(struct domain *d, evtchn_port_t port)
+{
+    return evtchn_2l_is_pending(d, port);
+}
+
+static bool evtchn_2l_is_masked_op(struct domain *d, evtchn_port_t port)
+{
+    return evtchn_2l_is_masked(d, port);
+}
+
+/* The 2-level ABI's port operations (event.h); no priorities (-ENOSYS), never busy. */
+const struct evtchn_port_ops evtchn_port_ops_2l = {
+    .set_pending = evtchn_2l_set_pending,
+    .clear_pending = evtchn_2l_clear_pending,
+    .unmask = evtchn_2l_unmask_op,
+    .is_pending = evtchn_2l_is_pending_op,
+    .is_masked = evtchn_2l_is_masked_op,
+    .max_ports = EVTCHNS_PER_DOMAIN_2L,
+};

@@ -4,8 +4,11 @@
  *
  * Every operation validates its arguments, takes the event lock(s) it
  * needs, re-validates what the lock protects, and only then changes
- * state. The 2-level bitmaps live in common/event_2l.c. See event.h for
- * the port layout and the locking rules.
+ * state. What an event is in guest memory depends on the domain's ABI,
+ * reached through d->evtchn.ops: the 2-level bitmaps (common/event_2l.c)
+ * or the FIFO event array and queues (common/event_fifo.c, which also
+ * implements EVTCHNOP_init_control and EVTCHNOP_expand_array). See event.h
+ * for the port layout and the locking rules.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -20,6 +23,7 @@
 BUILD_BUG_ON(sizeof(struct evtchn) != PAGE_SIZE / EVTCHN_PORTS_PER_PAGE);
 BUILD_BUG_ON(EVTCHN_PORTS_PER_PAGE % EVTCHN_XEN_BUCKET != 0);
 BUILD_BUG_ON(EVTCHNS_PER_DOMAIN_2L % EVTCHN_PORTS_PER_PAGE != 0);
+BUILD_BUG_ON(EVTCHNS_PER_DOMAIN_MAX % EVTCHN_PORTS_PER_PAGE != 0);
 
 #define CLOSE_RETRY 1                   /* evtchn_close_locked(): drop lock, retry */
 
@@ -30,12 +34,28 @@ static struct evtchn *chn_at(const struct domain *d, evtchn_port_t port)
     return &d->evtchn.pages[port / EVTCHN_PORTS_PER_PAGE][port % EVTCHN_PORTS_PER_PAGE];
 }
 
-/* Xen's port_is_valid() + lookup: NULL for a port that does not exist. */
+/* Ports d may have now: the ABI's limit or the domain's, whichever is lower. */
+static unsigned int max_ports(const struct domain *d)
+{
+    return MIN(d->evtchn.max_port, ACCESS_ONCE(d->evtchn.ops)->max_ports);
+}
+
+/*
+ * Xen's port_is_valid() + lookup: NULL for a port that does not exist.
+ * Ports never stop existing: after a reset to 2-level, ports past 4095
+ * made to exist under FIFO stay (closed, never bound again), as in Xen.
+ */
 static struct evtchn *port_chn(const struct domain *d, evtchn_port_t port)
 {
-    if (port >= d->evtchn.valid)
+    if (port >= ACCESS_ONCE(d->evtchn.valid))
         return NULL;
     return chn_at(d, port);
+}
+
+/* evtchn_from_port(): see event.h. */
+struct evtchn *evtchn_from_port(const struct domain *d, evtchn_port_t port)
+{
+    return port_chn(d, port);
 }
 
 /* A port a guest can use: bound or unbound, not free, not reserved. */
@@ -80,19 +100,38 @@ static int grow_valid(struct domain *d)
     return 0;
 }
 
+/* A free port still on one of the guest's FIFO queues is not reused yet (Xen). */
+static bool port_busy(struct domain *d, evtchn_port_t port)
+{
+    const struct evtchn_port_ops *ops = d->evtchn.ops;
+
+    return ops->is_busy && ops->is_busy(d, port);
+}
+
 /*
- * Lowest free port of d (Xen's get_free_port()), made to exist if needed;
- * it stays free until claim_port(). -EINVAL (d dying), -ENOSPC, -ENOMEM.
+ * Lowest free, not busy port of d (Xen's get_free_port()), made to exist
+ * if needed; it stays free until claim_port(). The search starts at
+ * first_free (no free port lies below it), so binding n ports costs O(n),
+ * not Xen's O(n^2), with the same answer. -EINVAL (d dying), -ENOSPC,
+ * -ENOMEM.
  */
 static int find_free_port(struct domain *d)
 {
     struct evtchn_domain *ed = &d->evtchn;
+    unsigned int limit = max_ports(d);
+    bool seen_free = false;
 
+    ASSERT_LOCKED(&ed->lock);
     if (d->is_dying || ed->dead)
         return -EINVAL;
-    for (evtchn_port_t port = 1; port < ed->max_port; port++) {
+    for (evtchn_port_t port = MAX(ed->first_free, 1u); port < limit; port++) {
         if (port < ed->valid) {
-            if (chn_at(d, port)->state == ECS_FREE)
+            if (chn_at(d, port)->state != ECS_FREE)
+                continue;
+            if (!seen_free)
+                ed->first_free = port;
+            seen_free = true;
+            if (!port_busy(d, port))
                 return (int)port;
             continue;
         }
@@ -110,26 +149,47 @@ static struct evtchn *claim_port(struct domain *d, evtchn_port_t port,
 
     chn->state = (uint8_t)state;
     chn->notify_vcpu_id = (uint16_t)vcpu_id;
+    if (d->evtchn.ops->init)
+        d->evtchn.ops->init(d, chn);
     d->evtchn.active++;
     return chn;
 }
 
-/* Back to free, notifying vCPU 0, with no stale pending bit (Xen's evtchn_free()). */
+/*
+ * Back to free, notifying vCPU 0, with no stale pending event (Xen's
+ * evtchn_free()). The FIFO queue it was last linked on is kept: that
+ * queue's tail may still name the port.
+ */
 static void free_port(struct domain *d, evtchn_port_t port, struct evtchn *chn)
 {
     ASSERT_LOCKED(&d->evtchn.lock);
-    evtchn_2l_clear_pending(d, port);
-    *chn = (struct evtchn){ .state = ECS_FREE };
+    d->evtchn.ops->clear_pending(d, port);
+    chn->state = ECS_FREE;
+    chn->priority = 0;
+    chn->notify_vcpu_id = 0;
+    chn->remote_port = 0;
+    memset(&chn->u, 0, sizeof(chn->u));
+    chn->fifo_pending = 0;
     d->evtchn.active--;
+    if (port < d->evtchn.first_free)
+        d->evtchn.first_free = port;
 }
 
-/* Raise chn (port of d) on the vCPU it notifies. */
-static void chn_raise(struct domain *d, evtchn_port_t port, const struct evtchn *chn)
+/* Raise chn (port of d) on the vCPU it notifies, through d's ABI. */
+static void chn_raise(struct domain *d, evtchn_port_t port, struct evtchn *chn)
 {
     struct vcpu *v = domain_vcpu(d, ACCESS_ONCE(chn->notify_vcpu_id));
 
     if (v && chn_usable(chn))
-        evtchn_set_pending(v, port);
+        ACCESS_ONCE(d->evtchn.ops)->set_pending(v, port, chn);
+}
+
+/* evtchn_set_pending(): see event.h. */
+void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
+{
+    struct domain *d = v->domain;
+
+    ACCESS_ONCE(d->evtchn.ops)->set_pending(v, port, port_chn(d, port));
 }
 
 /* ---- domains ---- */
@@ -422,7 +482,7 @@ void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
     unsigned long flags;
 
     spin_lock_irqsave(&d->evtchn.lock, flags);
-    const struct evtchn *chn = port_chn(d, port);
+    struct evtchn *chn = port_chn(d, port);
     if (chn && chn->state == ECS_PIRQ && chn->u.pirq == pirq)
         chn_raise(d, port, chn);
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
@@ -559,7 +619,7 @@ static int evtchn_unmask(evtchn_port_t port)
     if (!chn)
         rc = -EINVAL;
     else if (chn_usable(chn))
-        evtchn_2l_unmask(d, domain_vcpu(d, chn->notify_vcpu_id), port);
+        d->evtchn.ops->unmask(d, domain_vcpu(d, chn->notify_vcpu_id), port, chn);
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
     return rc;
 }
@@ -576,19 +636,34 @@ static unsigned int valid_ports(struct domain *d)
 
 /*
  * EVTCHNOP_reset / EVTCHNOP_reset_cont on d (already looked up and
- * permitted): close every port. Another domain must be paused (else
- * -EINVAL). The reset never stops half-way here, so reset_cont (resuming
- * one) answers -EBUSY as Xen does when no reset is in progress.
+ * permitted): close every port, then return d to the 2-level ABI if it
+ * used FIFO (control blocks and event array forgotten, their frame
+ * references dropped), under either ABI and for any target domain, as
+ * Xen 4.17 does. Another domain must be paused (else -EINVAL). -EAGAIN if
+ * a port was bound again while the reset ran (d stays on its ABI). The
+ * reset never stops half-way here, so reset_cont (resuming one) answers
+ * -EBUSY as Xen does when no reset is in progress.
  */
 static int evtchn_reset(struct domain *d, bool resuming)
 {
+    struct evtchn_fifo_domain *fifo = NULL;
+    unsigned long flags;
+    int rc = 0;
+
     if (d != current->domain && !d->pause_count)
         return -EINVAL;
     if (resuming)
         return -EBUSY;
     for (evtchn_port_t port = 1; port < valid_ports(d) && active_ports(d); port++)
         evtchn_close(d, port);
-    return 0;
+    spin_lock_irqsave(&d->evtchn.lock, flags);
+    if (d->evtchn.active)
+        rc = -EAGAIN;
+    else
+        fifo = evtchn_fifo_detach(d);
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    evtchn_fifo_release(fifo);
+    return rc;
 }
 
 /* ---- the hypercall ---- */
@@ -749,11 +824,32 @@ static long op_port(int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 }
 
 /*
- * The FIFO ABI is not implemented: init_control answers -ENOSYS (Linux then
- * stays on 2-level). The others answer as Xen 4.17 does for a domain still
- * on 2-level: expand_array -EOPNOTSUPP; set_priority -EINVAL for a port
- * that does not exist, else -ENOSYS.
+ * EVTCHNOP_set_priority for current->domain: the FIFO queue port's next
+ * events go to. -EINVAL (port does not exist; priority above
+ * EVTCHN_FIFO_PRIORITY_MIN), -ENOSYS (domain on 2-level, which has none).
  */
+static int evtchn_set_priority(const struct evtchn_set_priority *p)
+{
+    struct domain *d = current->domain;
+    const struct evtchn_port_ops *ops;
+    unsigned long flags;
+    struct evtchn *chn;
+    int rc;
+
+    spin_lock_irqsave(&d->evtchn.lock, flags);
+    chn = port_chn(d, p->port);
+    ops = d->evtchn.ops;
+    if (!chn)
+        rc = -EINVAL;
+    else if (!ops->set_priority)
+        rc = -ENOSYS;
+    else
+        rc = ops->set_priority(d, chn, p->priority);
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    return rc;
+}
+
+/* The FIFO ABI's ops: init_control (link_bits copied out), expand_array, set_priority. */
 static long op_fifo(int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     union {
@@ -762,19 +858,26 @@ static long op_fifo(int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
         struct evtchn_set_priority prio;
     } op;
     struct domain *d = current->domain;
-    unsigned long flags;
-    bool exists;
+    int rc;
 
-    if (cmd == EVTCHNOP_init_control)
-        return copy_in(&op.init, arg, sizeof(op.init)) ?: -ENOSYS;
-    if (cmd == EVTCHNOP_expand_array)
-        return copy_in(&op.expand, arg, sizeof(op.expand)) ?: -EOPNOTSUPP;
-    if (copy_in(&op.prio, arg, sizeof(op.prio)))
-        return -EFAULT;
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    exists = port_chn(d, op.prio.port) != NULL;
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
-    return exists ? -ENOSYS : -EINVAL;
+    switch (cmd) {
+    case EVTCHNOP_init_control:
+        if (copy_in(&op.init, arg, sizeof(op.init)))
+            return -EFAULT;
+        rc = evtchn_fifo_init_control(d, &op.init);
+        /* As Xen: the control block stays registered if this copy-out fails. */
+        if (!rc && copy_out(arg, &op.init, sizeof(op.init)))
+            rc = -EFAULT;
+        return rc;
+    case EVTCHNOP_expand_array:
+        if (copy_in(&op.expand, arg, sizeof(op.expand)))
+            return -EFAULT;
+        return evtchn_fifo_expand_array(d, &op.expand);
+    default:
+        if (copy_in(&op.prio, arg, sizeof(op.prio)))
+            return -EFAULT;
+        return evtchn_set_priority(&op.prio);
+    }
 }
 
 /* do_event_channel_op(): see event.h. */
@@ -829,12 +932,16 @@ int evtchn_domain_init(struct domain *d)
     struct evtchn_domain *ed = &d->evtchn;
 
     spin_lock_init(&ed->lock);
+    spin_lock_init(&ed->fifo_lock);
+    ed->ops = &evtchn_port_ops_2l;
+    ed->fifo = NULL;
     for (unsigned int i = 0; i < EVTCHN_NR_PAGES; i++)
         ed->pages[i] = NULL;
     ed->valid = 0;
     ed->active = 0;
+    ed->first_free = 1;
     ed->dead = false;
-    ed->max_port = EVTCHNS_PER_DOMAIN_2L;
+    ed->max_port = EVTCHNS_PER_DOMAIN_MAX;
     if (grow_valid(d))
         return -ENOMEM;
     chn_at(d, 0)->state = ECS_RESERVED;
@@ -845,6 +952,7 @@ int evtchn_domain_init(struct domain *d)
 void evtchn_domain_destroy(struct domain *d)
 {
     struct evtchn_domain *ed = &d->evtchn;
+    struct evtchn_fifo_domain *fifo;
     unsigned long flags;
 
     spin_lock_irqsave(&ed->lock, flags);
@@ -856,6 +964,7 @@ void evtchn_domain_destroy(struct domain *d)
 
     spin_lock_irqsave(&ed->lock, flags);
     ASSERT(ed->active == 0);
+    fifo = evtchn_fifo_detach(d);
     ed->valid = 0;
     for (unsigned int i = 0; i < EVTCHN_NR_PAGES; i++) {
         if (ed->pages[i])
@@ -863,6 +972,7 @@ void evtchn_domain_destroy(struct domain *d)
         ed->pages[i] = NULL;
     }
     spin_unlock_irqrestore(&ed->lock, flags);
+    evtchn_fifo_release(fifo);          /* drops its frame references */
 }
 
 /* Raise the port v->virq_to_evtchn[virq] of vcpu `owner` if it is a VIRQ port. */
@@ -910,7 +1020,7 @@ int evtchn_port_poll(struct domain *d, evtchn_port_t port)
     spin_lock_irqsave(&d->evtchn.lock, flags);
     chn = port_chn(d, port);
     if (chn && chn_usable(chn))
-        rc = evtchn_2l_is_pending(d, port);
+        rc = d->evtchn.ops->is_pending(d, port);
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
     return rc;
 }
@@ -947,13 +1057,14 @@ void evtchn_dump(struct domain *d)
 
     spin_lock_irqsave(&d->evtchn.lock, flags);
     printk("Event channel information for domain %u:\n", d->domain_id);
-    printk("    port [pending/masked]: state notify-vCPU, details\n");
+    printk("    %s ABI; port [pending/masked]: state notify-vCPU, details\n",
+           d->evtchn.fifo ? "FIFO" : "2-level");
     for (evtchn_port_t port = 1; port < d->evtchn.valid; port++) {
         const struct evtchn *chn = chn_at(d, port);
         if (!chn_usable(chn))
             continue;
-        printk("    %4u [%d/%d]: s=%u n=%u", port, evtchn_2l_is_pending(d, port),
-               evtchn_2l_is_masked(d, port), chn->state, chn->notify_vcpu_id);
+        printk("    %4u [%d/%d]: s=%u n=%u", port, d->evtchn.ops->is_pending(d, port),
+               d->evtchn.ops->is_masked(d, port), chn->state, chn->notify_vcpu_id);
         switch (chn->state) {
         case ECS_UNBOUND:
             printk(" remote d%u\n", chn->u.unbound.remote_domid);

@@ -7,8 +7,8 @@
  * rcu_unlock_domain().
  *
  * Lock order (outermost first):
- *   domlist_lock > d->lock > d->event_lock > d->page_alloc_lock > heap_lock
- *   > scheduler per-CPU locks > console_lock
+ *   domlist_lock > d->lock > d->event_lock > d->evtchn.fifo_lock
+ *   > d->page_alloc_lock > heap_lock > scheduler per-CPU locks > console_lock
  */
 #ifndef XENIA_SCHED_H
 #define XENIA_SCHED_H

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/system/run.sh: Debian's Linux as dom0 of $XENIA_HV (default
 # build/xenia) in QEMU, with the busybox initramfs running the dom0
-# workload (scripts/dom0-init.sh, xenia.test=1). One verdict per check:
+# workload (scripts/dom0-init.sh, xenia.test=1), and the event channel ABI
+# dom0 chose (FIFO; 2-level with XENIA_DOM0_ARGS="xen.fifo_events=0").
+# One verdict per check:
 #     PASS: system/NAME     or     FAIL: system/NAME (reason) + console tail
 # All pass on Debian's Xen 4.17:
 #     XENIA_HV=build/debian/xen-4.17 bash tests/system/run.sh
@@ -15,7 +17,7 @@ hv=${XENIA_HV:-build/xenia}
 # in the console log instead of running into the timeout silently.
 watchdog="watchdog watchdog_timeout=10"
 checks=(hypervisor-type hypervisor-version cpus-online dom0-pirqs fork-exec-1000 tmpfs-64MiB-checksum)
-all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
+all=(dom0-userspace "${checks[@]}" dom0-event-abi poweroff-exit-0)
 
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/$n ($1)"; done; exit 0; }
 if [ ! -e build/debian/vmlinuz ] || [ ! -e build/debian/busybox ]; then
@@ -67,6 +69,20 @@ for n in "${checks[@]}"; do
         echo "FAIL: system/$n (${line#XENIA-CHECK $n FAIL })"; tail_of
     fi
 done
+
+# The event channel ABI dom0's Linux chose: FIFO once EVTCHNOP_init_control
+# works, 2-level when told so (XENIA_DOM0_ARGS="xen.fifo_events=0").
+if [[ " ${XENIA_DOM0_ARGS:-} " == *" xen.fifo_events=0 "* ]]; then abi="2-level"
+else abi="FIFO-based"; fi
+if grep -q "xen:events: Using $abi ABI" <<< "$console"; then
+    echo "PASS: system/dom0-event-abi"
+    echo "    $abi"
+elif [ "$up" = none ]; then
+    echo "FAIL: system/dom0-event-abi (dom0 userspace not reached)"
+else
+    echo "FAIL: system/dom0-event-abi (no 'xen:events: Using $abi ABI')"
+    grep "xen:events" <<< "$console" | head -3 | sed 's/^/    /'
+fi
 
 if ! grep -q "XENIA-DOM0: workload done" <<< "$console"; then
     echo "FAIL: system/poweroff-exit-0 (workload did not finish; $how)"
