@@ -211,7 +211,8 @@ static long map_one(struct domain *d, struct physdev_map_pirq *m)
 /*
  * map_pirq/unmap_pirq: the domain checks of Xen's physdev_map_pirq(),
  * then, for the hardware domain on itself, GSIs and MSI/MSI-X vectors
- * through arch/x86/irq.c (mapping for another domain: -ENOSYS).
+ * through arch/x86/irq.c (mapping for another domain: -ENOSYS). Only a
+ * privileged domain may call them (-EPERM), as Xen's XSM_DM_PRIV check says.
  */
 static long map_pirq(int cmd, hc_arg_t arg)
 {
@@ -229,8 +230,8 @@ static long map_pirq(int cmd, hc_arg_t arg)
     if (!d)
         return -ESRCH;
     long rc;
-    if (d != current->domain && !current->domain->is_privileged)
-        rc = -EPERM;
+    if (!current->domain->is_privileged)
+        rc = -EPERM;                    /* Xen's XSM_DM_PRIV: a domU maps no PIRQ, not even its own */
     else if (d != hardware_domain || d != current->domain)
         rc = cmd == PHYSDEVOP_map_pirq ? -ENOSYS : -EINVAL;
     else if (cmd == PHYSDEVOP_unmap_pirq)
