@@ -51,12 +51,12 @@ one_run() { # one_run INDEX RUN
     if [ -z "$login" ]; then dead[$h]="no login prompt (run $r)"; kill "$qemu" 2>/dev/null; return; fi
     vals[$h,login]+=" $login"
     for _ in $(seq 1 60); do T=30 on_host true 2>/dev/null && break; sleep 5; done
-    fio_json() { on_host "fio --output-format=terse --terse-version=3 --filename=/root/fio.dat --size=256M --direct=1 --ioengine=psync --name=b $*"; }
+    fio_terse() { on_host "fio --output-format=terse --terse-version=3 --filename=/root/fio.dat --size=256M --direct=1 --ioengine=psync --name=b $*"; }
     # terse v3: field 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 write IOPS
     local w rd rr
-    w=$(fio_json --rw=write --bs=1M | awk -F';' '{ printf "%.1f", $48 / 1024 }') || w=
-    rd=$(fio_json --rw=read --bs=1M | awk -F';' '{ printf "%.1f", $7 / 1024 }') || rd=
-    rr=$(fio_json --rw=randread --bs=4k --runtime=20 --time_based | awk -F';' '{ printf "%.0f", $8 }') || rr=
+    w=$(fio_terse --rw=write --bs=1M | awk -F';' '{ printf "%.1f", $48 / 1024 }') || w=
+    rd=$(fio_terse --rw=read --bs=1M | awk -F';' '{ printf "%.1f", $7 / 1024 }') || rd=
+    rr=$(fio_terse --rw=randread --bs=4k --runtime=20 --time_based | awk -F';' '{ printf "%.0f", $8 }') || rr=
     vals[$h,seq-write]+=" $w"; vals[$h,seq-read]+=" $rd"; vals[$h,rand-read]+=" $rr"
     on_host "rm -f /root/fio.dat; setsid sh -c 'sleep 600 | busybox nc -l -p 5001 > /dev/null' \
         > /dev/null 2>&1 < /dev/null & sleep 1" || true
