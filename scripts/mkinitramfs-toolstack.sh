@@ -143,6 +143,7 @@ mkdir -p "$stage/etc/xen/scripts"
 cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/scripts/"
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh "$stage/usr/share/xenia/workload.sh"
+cp scripts/toolstack/sched.sh "$stage/usr/share/xenia/sched.sh"
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2

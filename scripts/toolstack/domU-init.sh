@@ -26,6 +26,10 @@ case " $(cat /proc/cmdline) " in
 *" xenia.stay=1 "*)
     i=0
     while :; do i=$((i + 1)); echo "XENIA-DOMU: tick $i"; sleep 1; done ;;
+# xenia.burn=1 (scripts/toolstack/sched.sh): CPU-bound forever.
+*" xenia.burn=1 "*)
+    echo "XENIA-DOMU: burning"
+    while :; do :; done ;;
 esac
 
 check() { if [ "$2" = 0 ]; then echo "XENIA-DOMU-CHECK $1 PASS $3"; else echo "XENIA-DOMU-CHECK $1 FAIL $3"; fi; }
