@@ -285,6 +285,8 @@ static long dc_getvcpuinfo(struct xen_domctl *op, struct domain *d, bool *copyba
     i->blocked = !!(v->pause_flags & VPF_blocked);
     i->running = v->is_running;
     i->cpu_time = v->runstate.time[RUNSTATE_running];
+    if (v->runstate.state == RUNSTATE_running)     /* and the run in progress, as Xen */
+        i->cpu_time += NOW() - v->runstate.state_entry_time;
     i->cpu = (uint32_t)v->processor;
     *copyback = true;
     return 0;

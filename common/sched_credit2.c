@@ -1,20 +1,24 @@
 /*
- * Credit2 accounting and choice: the policy half of the scheduler
- * (<xenia/sched_credit2.h>; common/schedule.c is the mechanism).
+ * Credit2's weights and caps, and what each pCPU runs next: the policy
+ * half of the scheduler (<xenia/sched_credit2.h>; common/schedule.c is the
+ * mechanism).
  *
- * Credit: every vCPU holds credit, in ns of weight-256 CPU time. Running
- * burns it at 256/weight ns per ns, so with the same credit a weight-512
- * vCPU runs twice as long as a default one. A pCPU runs the vCPU with the
- * most credit that its hard affinity allows, for as long as it keeps more
- * than the next one waiting (at least the rate limit, 1 ms by default, at
- * most CREDIT2_MAX_SLICE). When the best candidate has no credit left, a new
- * epoch begins: every vCPU gets CREDIT2_CREDIT_INIT more, capped at
- * CREDIT2_CREDIT_INIT; vCPUs that were not queued then (blocked, or running
- * elsewhere) catch up when next touched, by epoch number. A vCPU that
- * blocks keeps its credit, so I/O-bound vCPUs win against CPU-bound ones
- * when they wake. These are Xen 4.17's credit2 semantics as `xl
- * sched-credit2` drives them (weight, cap); Xen's constants where it has
- * them (10 ms credit, 10 ms cap period, 1 ms ratelimit).
+ * Shares: Xen's credit2 gives every vCPU credit that running burns at
+ * 256/weight ns per ns, runs the vCPU with the most, and hands out credit
+ * again when it runs out. Xenia keeps the same quantity the other way
+ * round, as weighted virtual time: vtime grows by ran * 256 / weight and a
+ * pCPU runs the queued vCPU with the least vtime that its hard affinity
+ * allows, for as long as it stays behind the next one waiting (at least
+ * the rate limit, 1 ms by default, at most CREDIT2_MAX_SLICE). With no
+ * credit epochs to reset, shares hold exactly whatever other pCPUs do: two
+ * CPU-bound vCPUs of weights 256 and 512 on one pCPU get 1:2. A vCPU that
+ * slept comes back at most CREDIT2_WAKE_CREDIT (10 ms, Xen's credit) behind
+ * the run queue, so it runs soon after waking (I/O-bound vCPUs win against
+ * CPU hogs) without banking the time it slept; and no vCPU runs more than
+ * CREDIT2_MAX_LEAD ahead of the run queue (one that had a pCPU to itself,
+ * e.g. pinned, is not starved for it once others can reach that pCPU):
+ * credit2's credit floor and reset do the same. vtime wraps; it is only
+ * ever compared by signed difference (after()).
  *
  * Cap: a domain with a cap of C% gets C% of CREDIT2_CAP_PERIOD of budget
  * per period, for all its vCPUs together (Xen: cap up to 100 x vCPUs). A
@@ -38,11 +42,16 @@ static s_time_t min_slice(void)
     return r > CREDIT2_MIN_TIMER ? r : CREDIT2_MIN_TIMER;
 }
 
+/* a is later than b in wrapping virtual time. */
+static bool after(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) > 0;
+}
+
 void credit2_init_vcpu(struct sched_runqueue *rq, struct vcpu *v)
 {
     INIT_LIST_HEAD(&v->sched.runq_elem);
-    v->sched.credit = CREDIT2_CREDIT_INIT;
-    v->sched.epoch = rq->epoch;
+    v->sched.vtime = rq->min_vtime;
     v->sched.budget = 0;
     v->sched.start = 0;
     v->sched.yielded = false;
@@ -56,30 +65,15 @@ void credit2_init_domain(struct sched_domain *sd)
     sd->next_refill = 0;
 }
 
-/* Credit handed out in the epochs v missed. */
-static void catch_up(const struct sched_runqueue *rq, struct vcpu *v)
+/* ns of virtual time for ns of running at weight w, and back. */
+static uint64_t vtime_of(s_time_t t, unsigned int w)
 {
-    unsigned int missed = rq->epoch - v->sched.epoch;
-
-    if (!missed)
-        return;
-    v->sched.epoch = rq->epoch;
-    /* Credit never falls below -256 slices' worth, so a few epochs fill it. */
-    if (missed > 1024 || v->sched.credit + (s_time_t)missed * CREDIT2_CREDIT_INIT > CREDIT2_CREDIT_INIT)
-        v->sched.credit = CREDIT2_CREDIT_INIT;
-    else
-        v->sched.credit += (s_time_t)missed * CREDIT2_CREDIT_INIT;
+    return (uint64_t)t * CREDIT2_DEFAULT_WEIGHT / w;
 }
 
-/* ns of credit for ns of running at weight w, and back. */
-static s_time_t credit_of_time(s_time_t t, unsigned int w)
+static s_time_t time_of_vtime(uint64_t vt, unsigned int w)
 {
-    return t * CREDIT2_DEFAULT_WEIGHT / (s_time_t)w;
-}
-
-static s_time_t time_of_credit(s_time_t c, unsigned int w)
-{
-    return c * (s_time_t)w / CREDIT2_DEFAULT_WEIGHT;
+    return (s_time_t)(vt * w / CREDIT2_DEFAULT_WEIGHT);
 }
 
 void credit2_burn(struct sched_runqueue *rq, struct vcpu *v, s_time_t now)
@@ -87,22 +81,25 @@ void credit2_burn(struct sched_runqueue *rq, struct vcpu *v, s_time_t now)
     struct sched_domain *sd = &v->domain->sched;
     s_time_t ran = now - v->sched.start;
 
-    catch_up(rq, v);
     if (ran <= 0)
         return;
     v->sched.start = now;
-    v->sched.credit -= credit_of_time(ran, sd->weight);
+    v->sched.vtime += vtime_of(ran, sd->weight);
+    if (after(v->sched.vtime, rq->min_vtime + (uint64_t)CREDIT2_MAX_LEAD))
+        v->sched.vtime = rq->min_vtime + (uint64_t)CREDIT2_MAX_LEAD;
     if (sd->cap)
         v->sched.budget -= ran;
 }
 
-void credit2_queue(struct sched_runqueue *rq, struct vcpu *v)
+void credit2_queue(struct sched_runqueue *rq, struct vcpu *v, bool woke)
 {
+    uint64_t floor = rq->min_vtime - (uint64_t)CREDIT2_WAKE_CREDIT;
     struct vcpu *w;
 
-    catch_up(rq, v);
+    if (woke && after(floor, v->sched.vtime))
+        v->sched.vtime = floor;
     list_for_each_entry(w, &rq->runnable, sched.runq_elem) {
-        if (w->sched.credit < v->sched.credit) {
+        if (after(w->sched.vtime, v->sched.vtime)) {
             list_add_tail(&v->sched.runq_elem, &w->sched.runq_elem);   /* before w */
             return;
         }
@@ -173,7 +170,7 @@ void credit2_put_budget(struct vcpu *v)
 }
 
 /*
- * The first queued vCPU (most credit) that may run on cpu now, skipping
+ * The first queued vCPU (least vtime) that may run on cpu now, skipping
  * `skip`. vCPUs paused or blocked since they were queued leave the queue
  * (vcpu_wake() queues them again when they can run).
  */
@@ -195,40 +192,22 @@ static struct vcpu *best_queued(struct sched_runqueue *rq, unsigned int cpu, con
     return NULL;
 }
 
-/* Every vCPU gets its epoch's credit: the queued ones now, the rest when next touched. */
-static void new_epoch(struct sched_runqueue *rq, struct vcpu *prev)
-{
-    struct vcpu *v;
-
-    rq->epoch++;
-    list_for_each_entry(v, &rq->runnable, sched.runq_elem)
-        catch_up(rq, v);
-    if (prev)
-        catch_up(rq, prev);
-}
-
 struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vcpu *prev,
                           bool prev_runnable, s_time_t now, s_time_t *slice)
 {
     s_time_t wake = 0;
     bool keep_prev = prev && prev_runnable && cpumask_test_cpu(cpu, &prev->cpu_hard_affinity);
-    struct vcpu *next;
+    struct vcpu *next, *best;
 
     if (keep_prev && !within_cap(prev, now, &wake)) {
         credit2_put_budget(prev);   /* its overrun goes to the pool's debt */
         keep_prev = false;
     }
-    for (int round = 0; ; round++) {
-        struct vcpu *best = best_queued(rq, cpu, NULL, now, &wake);
-
-        if (keep_prev && (!best || (!prev->sched.yielded && prev->sched.credit >= best->sched.credit)))
-            next = prev;
-        else
-            next = best;
-        if (!next || next->sched.credit > 0 || round > 0)
-            break;
-        new_epoch(rq, keep_prev ? prev : NULL);
-    }
+    best = best_queued(rq, cpu, NULL, now, &wake);
+    if (keep_prev && (!best || (!prev->sched.yielded && !after(prev->sched.vtime, best->sched.vtime))))
+        next = prev;
+    else
+        next = best;
     if (prev)
         prev->sched.yielded = false;
     if (!next) {
@@ -240,13 +219,24 @@ struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vc
     take_budget(next);
     next->sched.start = now;
 
-    /* Run until its credit falls to the next contender's, within the slice bounds. */
+    /* The run queue's clock: the least vtime in sight, never backwards. */
+    uint64_t least = next->sched.vtime;
+    if (!list_empty(&rq->runnable)) {
+        const struct vcpu *first = list_first_entry(&rq->runnable, struct vcpu, sched.runq_elem);
+        if (after(least, first->sched.vtime))
+            least = first->sched.vtime;
+    }
+    if (after(least, rq->min_vtime))
+        rq->min_vtime = least;
+
+    /* Run until its vtime passes the next contender's, within the slice bounds. */
     struct vcpu *rival = best_queued(rq, cpu, next, now, &wake);
     if (!rival && keep_prev && next != prev)
         rival = prev;
     s_time_t run = CREDIT2_MAX_SLICE;
     if (rival) {
-        run = time_of_credit(next->sched.credit - rival->sched.credit, next->domain->sched.weight);
+        run = after(rival->sched.vtime, next->sched.vtime)
+              ? time_of_vtime(rival->sched.vtime - next->sched.vtime, next->domain->sched.weight) : 0;
         if (run < min_slice())
             run = min_slice();
         if (run > CREDIT2_MAX_SLICE)
@@ -273,11 +263,11 @@ int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v)
         cpumask_and(&pref, &idle, &v->cpu_soft_affinity);
         target = (int)cpumask_next(-1, cpumask_empty(&pref) ? &idle : &pref);
     } else {
-        s_time_t least = v->sched.credit;
+        uint64_t most = v->sched.vtime;     /* preempt only a vCPU owed less than v */
         for_each_cpu(cpu, &allowed) {
             const struct vcpu *r = rq->running[cpu];
-            if (r && r->sched.credit < least) {
-                least = r->sched.credit;
+            if (r && after(r->sched.vtime, most)) {
+                most = r->sched.vtime;
                 target = (int)cpu;
             }
         }

@@ -6,7 +6,7 @@
  * when a vCPU wakes. One run queue serves every pCPU (Xen credit2's
  * runqueue=socket on a one-socket machine), so a vCPU runs wherever an
  * allowed pCPU is free: waking it asks an idle pCPU first, else preempts
- * the pCPU whose vCPU has the least credit, if it has less.
+ * the pCPU whose vCPU is owed least, if the waker is owed more.
  *
  * Each pCPU runs guests from one stack: a vCPU's registers live in the
  * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
@@ -15,7 +15,7 @@
  * same function until a vCPU becomes runnable.
  *
  * Locking: the run queue's lock (irqsave) guards the queue, every vCPU's
- * credit and v->processor, and every domain's weight and cap. A vCPU is
+ * virtual time and v->processor, and every domain's weight and cap. A vCPU is
  * queued only while it is runnable and not running: a pCPU that switches
  * away from a runnable vCPU queues it again once its state is saved
  * (context_saved()), so another pCPU never picks up half-saved registers.
@@ -98,7 +98,7 @@ void vcpu_wake(struct vcpu *v)
     int target = -1;
 
     if (vcpu_runnable(v) && !v->is_running && list_empty(&v->sched.runq_elem)) {
-        credit2_queue(rq, v);
+        credit2_queue(rq, v, v->runstate.state != RUNSTATE_runnable);   /* slept, or only preempted */
         runstate_change(v, RUNSTATE_runnable);
         target = credit2_wake_target(rq, v);
     }
@@ -344,7 +344,7 @@ void prepare_to_return_to_guest(struct cpu_user_regs *frame)
     }
 }
 
-/* sched_dump(): each online pCPU's running vCPU and the run queue, with credit in ns (debug key 'r'). */
+/* sched_dump(): each online pCPU's running vCPU and the run queue, vtime in ns past min_vtime (debug key 'r'). */
 void sched_dump(void)
 {
     unsigned int cpu;
@@ -354,18 +354,18 @@ void sched_dump(void)
     unsigned long flags;
 
     spin_lock_irqsave(&rq->lock, flags);
-    printk("Credit2 run queue: epoch %u\n", rq->epoch);
+    printk("Credit2 run queue: ratelimit %u us\n", credit2_ratelimit_us);
     for_each_cpu(cpu, &cpu_online_map) {
         v = rq->running[cpu];
         if (v)
-            printk("CPU%u: running d%uv%d credit=%ld\n", cpu, v->domain->domain_id, v->vcpu_id,
-                   (long)v->sched.credit);
+            printk("CPU%u: running d%uv%d vtime=%ld\n", cpu, v->domain->domain_id, v->vcpu_id,
+                   (long)(v->sched.vtime - rq->min_vtime));
         else
             printk("CPU%u: idle\n", cpu);
     }
     printk("queued:");
     list_for_each_entry(v, &rq->runnable, sched.runq_elem)
-        printk(" d%uv%d(%ld)", v->domain->domain_id, v->vcpu_id, (long)v->sched.credit);
+        printk(" d%uv%d(%ld)", v->domain->domain_id, v->vcpu_id, (long)(v->sched.vtime - rq->min_vtime));
     printk("\n");
     spin_unlock_irqrestore(&rq->lock, flags);
 }

@@ -27,15 +27,14 @@
 struct grant_table;
 
 /*
- * A vCPU's credit2 state (common/sched_credit2.c), under its run queue's
- * lock. Times and credit are ns of system time.
+ * A vCPU's scheduler state (common/sched_credit2.c), under its run queue's
+ * lock. Times are ns of system time.
  */
 struct sched_vcpu {
-    struct list_head runq_elem;      /* on its run queue's list (most credit first) while queued */
-    s_time_t credit;                 /* ns of weight-256 CPU time left; running burns 256/weight ns per ns */
+    struct list_head runq_elem;      /* on its run queue's list (least vtime first) while queued */
+    uint64_t vtime;                  /* ns of weight-256 CPU time run: grows 256/weight ns per ns (wraps) */
     s_time_t budget;                 /* ns of its domain's cap budget held while it runs (0 otherwise) */
     s_time_t start;                  /* when its current run was last accounted */
-    unsigned int epoch;              /* the run queue's credit epoch its credit belongs to */
     bool yielded;                    /* SCHEDOP_yield: another runnable vCPU goes first once */
 };
 
@@ -62,7 +61,7 @@ struct vcpu {
     bool is_running;
     unsigned long pause_flags;       /* VPF_*: blocked, down */
     int pause_count;                 /* vcpu_pause() nesting */
-    struct sched_vcpu sched;         /* credit, cap budget, run-queue link */
+    struct sched_vcpu sched;         /* virtual time, cap budget, run-queue link */
     uint64_t runstate_entry_time;    /* ns */
     struct vcpu_runstate_info runstate;
 
@@ -195,7 +194,7 @@ void __noreturn hardware_domain_shutdown(unsigned int reason);
 
 /* scheduler (common/schedule.c, policy in common/sched_credit2.c) */
 void sched_init_domain(struct domain *d);      /* weight 256, no cap */
-void sched_init_vcpu(struct vcpu *v);          /* full credit, soft affinity all pCPUs; before it can run */
+void sched_init_vcpu(struct vcpu *v);          /* level with the run queue, soft affinity all pCPUs; before it runs */
 void vcpu_wake(struct vcpu *v);                /* make runnable if not blocked/paused */
 void vcpu_block(void);                         /* current vCPU waits for an event */
 void vcpu_yield(void);                         /* SCHEDOP_yield: another runnable vCPU goes first */

@@ -1,7 +1,8 @@
 /* SOURCES: common/sched_credit2.c */
 /*
- * Credit2 policy on a simulated clock: shares by weight, caps, hard and
- * soft affinity, wake-up preemption, yield, epochs. A small event loop
+ * Credit2 policy on a simulated clock: shares by weight (also beside a
+ * busy pCPU), caps, hard and soft affinity, wake-up preemption, yield,
+ * the sleeper's bounded lead, wrapping virtual time. A small event loop
  * plays the mechanism's part (common/schedule.c): each pCPU decides when
  * its slice ends or when it is asked to (a wake-up target), a vCPU that
  * loses its pCPU is queued again, CPU-bound vCPUs never block.
@@ -56,9 +57,9 @@ static void setup_vcpus(unsigned int n, const unsigned int *weights)
     }
 }
 
-static void wake(struct vcpu *v, s_time_t now)
+static void wake(struct vcpu *v, s_time_t now, bool woke)
 {
-    credit2_queue(&rq, v);
+    credit2_queue(&rq, v, woke);
     int t = credit2_wake_target(&rq, v);
     if (t >= 0 && t < NCPU)
         slice_end[t] = now;              /* asked to look again at once */
@@ -89,7 +90,7 @@ static void decide(unsigned int cpu, s_time_t now)
     if (prev && prev != next) {
         switches++;
         prev->is_running = false;        /* its state is saved: queue it again */
-        wake(prev, now);
+        wake(prev, now, false);
     }
     slice_end[cpu] = next || slice ? now + (slice ? slice : MS(1000)) : now + MS(1000);
 }
@@ -116,7 +117,7 @@ static void simulate(unsigned int ncpu, s_time_t until)
 static void start(unsigned int n)
 {
     for (unsigned int i = 0; i < n; i++)
-        wake(&vc[i], 0);
+        wake(&vc[i], 0, true);
 }
 
 static void only_cpu0(unsigned int n)
@@ -143,6 +144,20 @@ static void weights_share_one_pcpu(void **state)
     simulate(1, MS(10000));
     assert_ratio(ran[1], ran[0], 2.0, 0.02);
     assert_int_equal(ran[0] + ran[1], MS(10000));   /* work-conserving */
+}
+
+static void weights_hold_beside_a_busy_pcpu(void **state)
+{
+    /* A and B (256:512) pinned to pCPU 1 while C keeps pCPU 0 busy. */
+    const unsigned int w[] = { 256, 512, 256 };
+    setup_vcpus(3, w);
+    for (int i = 0; i < 3; i++) {
+        cpumask_clear(&vc[i].cpu_hard_affinity);
+        cpumask_set_cpu(i < 2 ? 1 : 0, &vc[i].cpu_hard_affinity);
+    }
+    start(3);
+    simulate(2, MS(10000));
+    assert_ratio(ran[1], ran[0], 2.0, 0.03);
 }
 
 static void equal_weights_alternate(void **state)
@@ -244,7 +259,7 @@ static void wake_prefers_idle_last_then_soft(void **state)
 {
     setup_vcpus(1, NULL);
     vc[0].processor = 1;
-    credit2_queue(&rq, &vc[0]);
+    credit2_queue(&rq, &vc[0], false);
     assert_int_equal(credit2_wake_target(&rq, &vc[0]), 1);   /* its last pCPU, idle */
     assert_false(cpumask_test_cpu(1, &rq.idlers));         /* asked: not idle any more */
     list_del(&vc[0].sched.runq_elem);
@@ -254,23 +269,24 @@ static void wake_prefers_idle_last_then_soft(void **state)
     vc[0].processor = 0;
     cpumask_clear(&vc[0].cpu_soft_affinity);
     cpumask_set_cpu(1, &vc[0].cpu_soft_affinity);
-    credit2_queue(&rq, &vc[0]);
+    credit2_queue(&rq, &vc[0], false);
     assert_int_equal(credit2_wake_target(&rq, &vc[0]), 1);
 }
 
-static void waker_with_credit_preempts_least(void **state)
+static void waker_owed_more_preempts_least_owed(void **state)
 {
     setup_vcpus(3, NULL);
     cpumask_clear(&rq.idlers);
+    rq.min_vtime = MS(100);
     rq.running[0] = &vc[0];
     rq.running[1] = &vc[1];
-    vc[0].sched.credit = MS(5);
-    vc[1].sched.credit = MS(2);
-    vc[2].sched.credit = MS(8);
-    credit2_queue(&rq, &vc[2]);
-    assert_int_equal(credit2_wake_target(&rq, &vc[2]), 1);  /* least credit runs there */
-    vc[2].sched.credit = MS(1);
-    assert_int_equal(credit2_wake_target(&rq, &vc[2]), -1); /* less than both: waits */
+    vc[0].sched.vtime = MS(105);
+    vc[1].sched.vtime = MS(108);
+    vc[2].sched.vtime = MS(102);
+    credit2_queue(&rq, &vc[2], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[2]), 1);  /* owed least runs there */
+    vc[2].sched.vtime = MS(109);
+    assert_int_equal(credit2_wake_target(&rq, &vc[2]), -1); /* owed less than both: waits */
 }
 
 static void blocked_vcpu_gets_cpu_soon(void **state)
@@ -282,14 +298,14 @@ static void blocked_vcpu_gets_cpu_soon(void **state)
      */
     setup_vcpus(2, NULL);
     only_cpu0(2);
-    wake(&vc[0], 0);
+    wake(&vc[0], 0, true);
     s_time_t now = 0, worst = 0;
     for (int round = 0; round < 200; round++) {
         s_time_t woke = now + MS(20);
         while (slice_end[0] <= woke)
             decide(0, now = slice_end[0]);
         now = woke;
-        wake(&vc[1], now);
+        wake(&vc[1], now, true);
         while (rq.running[0] != &vc[1])
             decide(0, now = slice_end[0] > now ? slice_end[0] : now);
         if (now - woke > worst)
@@ -316,11 +332,11 @@ static void yield_lets_other_run(void **state)
     s_time_t slice;
     setup_vcpus(2, NULL);
     only_cpu0(2);
-    vc[0].sched.credit = MS(9);
-    vc[1].sched.credit = MS(3);
+    vc[0].sched.vtime = MS(1);
+    vc[1].sched.vtime = MS(7);
     vc[0].is_running = true;
     rq.running[0] = &vc[0];
-    credit2_queue(&rq, &vc[1]);
+    credit2_queue(&rq, &vc[1], false);
     vc[0].sched.yielded = true;
     assert_ptr_equal(credit2_pick(&rq, 0, &vc[0], true, 0, &slice), &vc[1]);
     assert_false(vc[0].sched.yielded);
@@ -331,30 +347,76 @@ static void yield_lets_other_run(void **state)
     assert_ptr_equal(credit2_pick(&rq, 0, &vc[0], true, 0, &slice), &vc[0]);
 }
 
-static void epochs_refill_and_cap_credit(void **state)
+static void lead_is_bounded(void **state)
 {
-    setup_vcpus(2, NULL);
-    vc[0].sched.credit = -MS(3);
-    rq.epoch += 5;                   /* five epochs while vc[0] was blocked */
-    credit2_queue(&rq, &vc[0]);
-    assert_int_equal(vc[0].sched.credit, CREDIT2_CREDIT_INIT);
-    vc[1].sched.credit = -MS(3);
-    vc[1].sched.epoch = rq.epoch;
-    rq.epoch += 1;
-    credit2_queue(&rq, &vc[1]);
-    assert_int_equal(vc[1].sched.credit, MS(7));
-    assert_int_equal(vc[1].sched.epoch, rq.epoch);
+    /*
+     * D had pCPU 1 to itself for 5 s while A and B shared pCPU 0; then D
+     * may use both and A, B may too: D waits no more than the lead bound.
+     */
+    setup_vcpus(3, NULL);
+    for (int i = 0; i < 3; i++) {
+        cpumask_clear(&vc[i].cpu_hard_affinity);
+        cpumask_set_cpu(i < 2 ? 0 : 1, &vc[i].cpu_hard_affinity);
+    }
+    start(3);
+    simulate(2, MS(5000));
+    assert_true(vc[2].sched.vtime - rq.min_vtime <= (uint64_t)CREDIT2_MAX_LEAD);
+    for (int i = 0; i < 3; i++) {
+        cpumask_set_cpu(0, &vc[i].cpu_hard_affinity);
+        cpumask_set_cpu(1, &vc[i].cpu_hard_affinity);
+    }
+    memset(ran, 0, sizeof(ran));
+    s_time_t t0 = slice_end[0] < slice_end[1] ? slice_end[0] : slice_end[1];
+    s_time_t until = t0 + MS(3000);
+    while (1) {
+        unsigned int c = slice_end[0] <= slice_end[1] ? 0 : 1;
+        if (slice_end[c] >= until)
+            break;
+        decide(c, slice_end[c]);
+    }
+    /* Over 3 s each gets about 2/3 of a pCPU; D at least 1.5 s of it. */
+    assert_true(ran[2] >= MS(1500));
 }
 
-static void queue_in_credit_order(void **state)
+static void sleeper_lead_is_bounded(void **state)
+{
+    setup_vcpus(2, NULL);
+    rq.min_vtime = MS(5000);
+    vc[0].sched.vtime = MS(10);           /* asleep for seconds */
+    credit2_queue(&rq, &vc[0], true);
+    assert_int_equal(vc[0].sched.vtime, MS(5000) - CREDIT2_WAKE_CREDIT);
+    vc[1].sched.vtime = MS(4995);         /* behind by less than the bound: kept */
+    credit2_queue(&rq, &vc[1], true);
+    assert_int_equal(vc[1].sched.vtime, MS(4995));
+    vc[1].sched.vtime = MS(10);          /* only preempted: keeps its vtime */
+    list_del(&vc[1].sched.runq_elem);
+    credit2_queue(&rq, &vc[1], false);
+    assert_int_equal(vc[1].sched.vtime, MS(10));
+}
+
+static void vtime_wraps(void **state)
+{
+    /* Near 2^64 the order is by signed difference, so it survives the wrap. */
+    const unsigned int w[] = { 256, 512 };
+    setup_vcpus(2, w);
+    only_cpu0(2);
+    rq.min_vtime = (uint64_t)-MS(50);
+    vc[0].sched.vtime = vc[1].sched.vtime = rq.min_vtime;
+    start(2);
+    simulate(1, MS(10000));
+    assert_ratio(ran[1], ran[0], 2.0, 0.02);
+    assert_true(rq.min_vtime < (uint64_t)MS(100000));   /* it wrapped */
+}
+
+static void queue_in_vtime_order(void **state)
 {
     setup_vcpus(4, NULL);
-    const s_time_t c[] = { MS(2), MS(9), MS(5), MS(9) };
+    const s_time_t c[] = { MS(9), MS(2), MS(5), MS(2) };
     for (int i = 0; i < 4; i++) {
-        vc[i].sched.credit = c[i];
-        credit2_queue(&rq, &vc[i]);
+        vc[i].sched.vtime = c[i];
+        credit2_queue(&rq, &vc[i], false);
     }
-    const int want[] = { 1, 3, 2, 0 };   /* equal credit: first queued first */
+    const int want[] = { 1, 3, 2, 0 };   /* equal vtime: first queued first */
     int i = 0;
     struct vcpu *v;
     list_for_each_entry(v, &rq.runnable, sched.runq_elem)
@@ -375,6 +437,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(weights_share_one_pcpu),
+        cmocka_unit_test(weights_hold_beside_a_busy_pcpu),
         cmocka_unit_test(equal_weights_alternate),
         cmocka_unit_test(weight_one_vs_max),
         cmocka_unit_test(three_vcpus_two_pcpus_fair),
@@ -384,11 +447,13 @@ int main(void)
         cmocka_unit_test(cap_removed_runs_freely),
         cmocka_unit_test(hard_affinity_respected),
         cmocka_unit_test(wake_prefers_idle_last_then_soft),
-        cmocka_unit_test(waker_with_credit_preempts_least),
+        cmocka_unit_test(waker_owed_more_preempts_least_owed),
         cmocka_unit_test(blocked_vcpu_gets_cpu_soon),
         cmocka_unit_test(yield_lets_other_run),
-        cmocka_unit_test(epochs_refill_and_cap_credit),
-        cmocka_unit_test(queue_in_credit_order),
+        cmocka_unit_test(lead_is_bounded),
+        cmocka_unit_test(sleeper_lead_is_bounded),
+        cmocka_unit_test(vtime_wraps),
+        cmocka_unit_test(queue_in_vtime_order),
         cmocka_unit_test(paused_prev_not_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
