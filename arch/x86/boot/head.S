@@ -12,6 +12,13 @@
  * Register contract at start32 (Multiboot 1 spec, section 3.2; Multiboot 2
  * spec, section 3.3): %eax = 0x2BADB002 or 0x36D76289, %ebx = physical
  * address of the boot information; start_xenia() tells them apart.
+ *
+ * On UEFI, GRUB enters start32 the same way: the Multiboot 2 header has no
+ * EFI boot-services tag (Xen's MULTIBOOT2_HEADER_TAG_EFI_BS) and no EFI
+ * entry tag, so GRUB calls ExitBootServices, drops from long mode to 32-bit
+ * protected mode with paging off, and hands over the EFI system table and
+ * memory map as tags (arch/x86/efi.c). CR4 and EFER bits the firmware left
+ * set are kept; the ones needed here are ORed in.
  */
 #include <xenia/config.h>
 
