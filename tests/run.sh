@@ -36,6 +36,7 @@ run_suite unit bash tests/unit/run.sh
 [ -x tests/system/devices.sh ] && run_suite devices bash tests/system/devices.sh
 [ -x tests/system/toolstack.sh ] && run_suite toolstack bash tests/system/toolstack.sh
 [ -x tests/system/host.sh ] && run_suite host bash tests/system/host.sh
+[ -x tests/system/host-uefi.sh ] && run_suite host-uefi bash tests/system/host-uefi.sh
 
 declare -A expected=()
 if [ -f tests/expected-failures ]; then

@@ -4,6 +4,8 @@
  */
 #include <xenia/lib.h>
 #include <xenia/acpi.h>
+#include <xenia/multiboot.h>
+#include <asm/efi.h>
 #include <asm/madt.h>
 #include <asm/page.h>
 
@@ -38,16 +40,30 @@ static bool checksum_ok(const void *p, size_t n)
     return sum == 0;
 }
 
+static bool rsdp_ok(paddr_t pa)
+{
+    const struct acpi_rsdp *r = __va(pa);
+    return pa && !memcmp(r->signature, "RSD PTR ", 8) && checksum_ok(r, 20);
+}
+
 void acpi_init(void)
 {
-    /* ACPI 6.4 section 5.2.5.1: the RSDP sits on a 16-byte boundary in the BIOS area. */
-    for (paddr_t pa = 0xe0000; pa < 0x100000; pa += 16) {
-        const struct acpi_rsdp *r = __va(pa);
-        if (!memcmp(r->signature, "RSD PTR ", 8) && checksum_ok(r, 20)) {
-            rsdp_pa = pa;
-            return;
-        }
+    /* ACPI 6.4 section 5.2.5.2: on UEFI, the configuration table's entry. */
+    if (efi_booted()) {
+        rsdp_pa = efi_acpi_rsdp();
+        if (!rsdp_ok(rsdp_pa))
+            rsdp_pa = 0;
+    } else {
+        /* Section 5.2.5.1: on a 16-byte boundary in the BIOS area. */
+        for (paddr_t pa = 0xe0000; pa < 0x100000 && !rsdp_pa; pa += 16)
+            if (rsdp_ok(pa))
+                rsdp_pa = pa;
     }
+    /* Else the copy a Multiboot 2 loader gave (its RSDT/XSDT addresses are the real ones). */
+    if (!rsdp_pa && rsdp_ok(multiboot2_rsdp_copy()))
+        rsdp_pa = multiboot2_rsdp_copy();
+    if (!rsdp_pa)
+        printk("ACPI: no RSDP found\n");
 }
 
 paddr_t acpi_rsdp_paddr(void)

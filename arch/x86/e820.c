@@ -157,6 +157,20 @@ paddr_t e820_ram_end(void)
     return end;
 }
 
+paddr_t e820_low_ram_top(paddr_t limit, paddr_t bytes)
+{
+    paddr_t top = 0;
+    for (unsigned int i = 0; i < e820.nr_map; i++) {
+        const struct e820entry *e = &e820.map[i];
+        if (e->type != E820_RAM || e->addr >= limit)
+            continue;
+        paddr_t end = MIN(e->addr + e->size, limit);
+        if (end - e->addr >= bytes)
+            top = MAX(top, end);
+    }
+    return top;
+}
+
 bool e820_overlaps_ram(paddr_t start, paddr_t bytes)
 {
     for (unsigned int i = 0; i < e820.nr_map; i++)

@@ -6,10 +6,19 @@
  * so already reserved), so the loader's information area may be reused.
  * Strings longer than the buffers are cut; modules and map entries beyond
  * the arrays are dropped with a message.
+ *
+ * On a UEFI machine GRUB has left boot services (the header asks for no EFI
+ * boot-services tag) and adds the EFI64 system table (tag 12) and the final
+ * EFI memory map (tag 17): arch/x86/efi.c records both, and the EFI map,
+ * typed as Xen types it, replaces the loader's own memory-map tag (which GRUB
+ * wrote before it left boot services). The ACPI RSDP copies (tags 14 and 15:
+ * the new one preferred) are kept for acpi_init() when nothing better is
+ * known (no EFI configuration table entry, no RSDP in the BIOS area).
  */
 #include <xenia/lib.h>
 #include <xenia/console.h>
 #include <xenia/multiboot.h>
+#include <asm/efi.h>
 #include <asm/page.h>
 
 #define MB2_TAG_END       0
@@ -17,6 +26,11 @@
 #define MB2_TAG_MODULE    3
 #define MB2_TAG_MEMINFO   4
 #define MB2_TAG_MMAP      6
+#define MB2_TAG_EFI64     12
+#define MB2_TAG_ACPI_OLD  14
+#define MB2_TAG_ACPI_NEW  15
+#define MB2_TAG_EFI_MMAP  17
+#define RSDP_MAX_BYTES    36            /* ACPI 2.0+ RSDP; 1.0's is 20 */
 
 #define MB2_MAX_MODULES   16
 #define MB2_MAX_MMAP      128
@@ -31,6 +45,8 @@ static struct multiboot_module modules[MB2_MAX_MODULES];
 static struct multiboot_mmap mmap[MB2_MAX_MMAP];
 static char cmdline[MB2_STRING_BYTES];
 static char module_strings[MB2_MAX_MODULES][MB2_STRING_BYTES];
+static uint8_t rsdp_copy[RSDP_MAX_BYTES];
+static uint32_t rsdp_copy_type;         /* the tag it came from, 0: none */
 
 static uint32_t phys32(const void *p)
 {
@@ -47,6 +63,30 @@ static void copy_string(char *dst, const char *s, const char *end)
     dst[n] = '\0';
 }
 
+/* Keep the loader's copy of the RSDP (tag 15 over tag 14). */
+static void keep_rsdp(uint32_t type, const uint8_t *body, const uint8_t *tag_end)
+{
+    if (rsdp_copy_type == MB2_TAG_ACPI_NEW || tag_end - body < 20)
+        return;
+    memset(rsdp_copy, 0, sizeof(rsdp_copy));
+    memcpy(rsdp_copy, body, MIN((size_t)(tag_end - body), sizeof(rsdp_copy)));
+    rsdp_copy_type = type;
+}
+
+paddr_t multiboot2_rsdp_copy(void)
+{
+    return rsdp_copy_type ? __pa(rsdp_copy) : 0;
+}
+
+/* Tag 17: keep the EFI map; true if it gave any descriptor. */
+static bool keep_efi_mmap(const uint8_t *body, const uint8_t *tag_end)
+{
+    const uint32_t *h = (const void *)body;     /* descriptor size, version */
+    if (tag_end - body < 8)
+        return false;
+    return efi_parse_memory_map(body + 8, (uint32_t)(tag_end - body - 8), h[0]) > 0;
+}
+
 /*
  * multiboot2_info(): the Multiboot 1 view of the Multiboot 2 information at
  * physical address mbi2_pa. Returns the physical address of the converted
@@ -57,6 +97,7 @@ uint32_t multiboot2_info(uint32_t mbi2_pa)
     const uint8_t *base = __va(mbi2_pa);
     uint32_t total = *(const uint32_t *)base;
     const uint8_t *end = base + total;
+    bool efi_mmap = false;
 
     memset(&mbi1, 0, sizeof(mbi1));
     for (const uint8_t *p = base + 8; p + sizeof(struct mb2_tag) <= end;) {
@@ -118,10 +159,29 @@ uint32_t multiboot2_info(uint32_t mbi2_pa)
             mbi1.flags |= MBI_MEMMAP;
             break;
         }
+        case MB2_TAG_EFI64:
+            if (tag_end - body >= 8) {
+                uint64_t st;
+                memcpy(&st, body, 8);
+                efi_parse_system_table(st);
+            }
+            break;
+        case MB2_TAG_ACPI_OLD:
+        case MB2_TAG_ACPI_NEW:
+            keep_rsdp(tag->type, body, tag_end);
+            break;
+        case MB2_TAG_EFI_MMAP:
+            efi_mmap = keep_efi_mmap(body, tag_end);
+            break;
         default:
             break;
         }
         p += (tag->size + 7) & ~7u;
+    }
+    if (efi_mmap) {
+        mbi1.mmap_addr = phys32(mmap);
+        mbi1.mmap_length = efi_memory_map_e820(mmap, MB2_MAX_MMAP) * sizeof(mmap[0]);
+        mbi1.flags |= MBI_MEMMAP;
     }
     return phys32(&mbi1);
 }

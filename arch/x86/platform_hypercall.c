@@ -1,17 +1,20 @@
 /*
  * HYPERVISOR_platform_op (<xen/platform.h>): dom0's control of the
- * machine, as Xen 4.17 answers it on a legacy-BIOS machine where the
- * hypervisor manages no MTRRs, no CPU frequency/idle states, no CPU or
- * memory hotplug and has no EFI. Only a privileged domain (dom0) may call it.
+ * machine, as Xen 4.17 answers it where the hypervisor manages no MTRRs,
+ * no CPU frequency/idle states, no CPU or memory hotplug, and on a UEFI
+ * machine calls no EFI runtime services (Xen's `efi=no-rs`). Only a
+ * privileged domain (dom0) may call it.
  *
  * Done: interface check, settime32/64, platform_quirk, firmware_info
- * (nothing recorded at boot: -ESRCH, EFI -ENOSYS, keyboard flags from
- * the BIOS data area), enter_acpi_sleep S5 (powers the machine off),
+ * (no disk or EDID data gathered at boot: -ESRCH; EFI: the system table's
+ * version, configuration table, vendor and the EFI memory map when booted
+ * through UEFI (arch/x86/efi.c), -ENOSYS otherwise; keyboard flags from
+ * the BIOS data area, 0 on UEFI), enter_acpi_sleep S5 (powers the machine off),
  * get_cpuinfo / get_cpu_version, cpu_online/offline for CPUs already in
  * that state, core_parking (no parking), get_symbol (an empty symbol
  * table). Refused as Xen would without the facility: memtypes (-ENXIO /
  * -EINVAL: no MTRR driver), microcode (-EINVAL: no loader), EFI runtime
- * (-ENOSYS), change_freq/getidletime (-ENOSYS: Xen controls frequency),
+ * (-EOPNOTSUPP on UEFI, -ENOSYS otherwise), change_freq/getidletime (-ENOSYS: Xen controls frequency),
  * mem_hotadd (-EINVAL). Pminfo Px/Cx is accepted and ignored.
  */
 #include <xenia/lib.h>
@@ -25,6 +28,7 @@
 #include <xenia/time.h>
 #include <xen/platform.h>
 #include <asm/current.h>
+#include <asm/efi.h>
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/smp.h>
@@ -76,23 +80,27 @@ static long platform_quirk(uint32_t id)
     }
 }
 
-/* XENPF_firmware_info: nothing was gathered from the BIOS at boot. */
+/* XENPF_firmware_info: no disk or EDID data was gathered from the BIOS at boot. */
 static long firmware_info(struct xenpf_firmware_info *fw, bool *copy_back)
 {
+    long rc;
+
     switch (fw->type) {
     case XEN_FW_DISK_INFO:
     case XEN_FW_DISK_MBR_SIGNATURE:
     case XEN_FW_VBEDDC_INFO:
         return -ESRCH;
     case XEN_FW_EFI_INFO:
-        return -ENOSYS;                 /* not booted through EFI */
+        rc = efi_get_info(fw->index, &fw->u.efi_info);
+        *copy_back = rc == 0;
+        return rc;
     case XEN_FW_KBD_SHIFT_FLAGS:
         if (fw->index != 0)
             return -ESRCH;
+        fw->u.kbd_shift_flags = 0;      /* UEFI: no BIOS data area (Xen gathers none) */
 #ifndef XENIA_HOST_TEST
-        fw->u.kbd_shift_flags = *(const volatile uint8_t *)__va(BDA_KBD_SHIFT_FLAGS);
-#else
-        fw->u.kbd_shift_flags = 0;
+        if (!efi_booted())
+            fw->u.kbd_shift_flags = *(const volatile uint8_t *)__va(BDA_KBD_SHIFT_FLAGS);
 #endif
         *copy_back = true;
         return 0;
@@ -253,7 +261,7 @@ static long platform_op(struct xen_platform_op *op, bool *copy_back)
     case XENPF_firmware_info:
         return firmware_info(&op->u.firmware_info, copy_back);
     case XENPF_efi_runtime_call:
-        return -ENOSYS;
+        return efi_runtime_call();
     case XENPF_enter_acpi_sleep:
         return enter_acpi_sleep(&op->u.enter_acpi_sleep);
     case XENPF_change_freq:

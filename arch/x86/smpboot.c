@@ -2,7 +2,9 @@
  * Bringing up the other CPUs, and the online map.
  *
  * The boot CPU copies the real-mode trampoline (boot/trampoline.S) to the
- * top of conventional memory (below the EBDA; the first MiB never goes to
+ * top of conventional memory (below the EBDA, whose start the BIOS data
+ * area gives; on UEFI, which has no BIOS data area, the top of the highest
+ * RAM range of the memory map below 636 KiB; the first MiB never goes to
  * the heap), builds a temporary L4 there that identity-maps [0, 2 MiB)
  * next to the hypervisor's slots, and starts the APs one at a time with
  * INIT-SIPI-SIPI. Each AP gets a STACK_SIZE-aligned stack from the xen
@@ -16,6 +18,8 @@
 #include <xenia/time.h>
 #include <asm/apic.h>
 #include <asm/current.h>
+#include <asm/e820.h>
+#include <asm/efi.h>
 #include <asm/irq.h>
 #include <asm/madt.h>
 #include <asm/msr.h>
@@ -140,7 +144,8 @@ static void build_trampoline_tables(paddr_t p)
 static bool setup_trampoline(void)
 {
     size_t len = trampoline_end - trampoline_start;
-    paddr_t top = (paddr_t)*(const uint16_t *)__va(BDA_BASE_MEM_KB) << 10;
+    paddr_t top = efi_booted() ? e820_low_ram_top(LOW_MEM_TOP_MAX, TRAMP_PAGES * PAGE_SIZE)
+                               : (paddr_t)*(const uint16_t *)__va(BDA_BASE_MEM_KB) << 10;
 
     if (!top || top > LOW_MEM_TOP_MAX)
         top = LOW_MEM_TOP_MAX;

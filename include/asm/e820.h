@@ -70,6 +70,12 @@ unsigned int e820_copy_out(struct e820entry *buf, unsigned int max);
 /* e820_ram_end(): byte address just past the highest RAM entry (0 if none). */
 paddr_t e820_ram_end(void);
 
+/*
+ * e820_low_ram_top(): the highest end, at most limit, of a RAM entry with
+ * at least bytes of RAM below both (0 if none). Bytes, physical.
+ */
+paddr_t e820_low_ram_top(paddr_t limit, paddr_t bytes);
+
 /* e820_overlaps_ram(): whether [start, start + bytes) touches a RAM entry of the machine map. */
 bool e820_overlaps_ram(paddr_t start, paddr_t bytes);
 

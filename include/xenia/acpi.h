@@ -4,7 +4,11 @@
 
 #include <xenia/types.h>
 
-/* acpi_init(): find the RSDP in the BIOS area and index the tables. Boot only. */
+/*
+ * acpi_init(): find the RSDP: on UEFI through the EFI configuration table
+ * (asm/efi.h), else in the BIOS area; failing both, the Multiboot 2
+ * loader's copy. Boot only, after multiboot2_info().
+ */
 void acpi_init(void);
 /* acpi_rsdp_paddr(): physical address of the RSDP, 0 if none (for dom0's start_info). */
 paddr_t acpi_rsdp_paddr(void);

@@ -38,8 +38,17 @@ struct multiboot_mmap {
  * multiboot2_info() (arch/x86/multiboot2.c): the Multiboot 1 form of the
  * Multiboot 2 information at physical address mbi2_pa (command line,
  * modules, memory map, memory limits), copied into static storage inside
- * the image; returns its physical address. Boot CPU, before mm_init().
+ * the image; returns its physical address. On UEFI the memory map is the
+ * EFI map (tag 17), and the EFI system table (tag 12) is recorded
+ * (asm/efi.h). Boot CPU, before mm_init().
  */
 uint32_t multiboot2_info(uint32_t mbi2_pa);
+
+/*
+ * multiboot2_rsdp_copy(): physical address of the loader's copy of the ACPI
+ * RSDP (Multiboot 2 tag 15, else 14; static storage in the image), 0 if it
+ * gave none. Valid after multiboot2_info().
+ */
+paddr_t multiboot2_rsdp_copy(void);
 
 #endif

@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
 # mkimage.sh: a Debian 12 Xen host on a raw disk image, from Debian's packages.
 #
-#   mkimage.sh base            build (once) the hypervisor-less base image, cached
-#                              outside the clone in $XENIA_CACHE (/var/cache/xenia),
-#                              keyed on the versions of the packages in it
-#   mkimage.sh xenia OUT.img   base + `make deb`'s xenia-hypervisor package
-#   mkimage.sh xen OUT.img     base + Debian's xen-hypervisor-4.17-amd64 (the peer)
-#                              (an existing OUT.img is upgraded in place: the
-#                              package installed over what is there, as apt does)
+#   mkimage.sh [--efi] base            build (once) the hypervisor-less base image,
+#                                      cached outside the clone in $XENIA_CACHE
+#                                      (/var/cache/xenia), keyed on the versions of
+#                                      the packages in it and this script
+#   mkimage.sh [--efi] xenia OUT.img   base + `make deb`'s xenia-hypervisor package
+#   mkimage.sh [--efi] xen OUT.img     base + Debian's xen-hypervisor-4.17-amd64 (the
+#                                      peer) (an existing OUT.img is upgraded in
+#                                      place: the package installed over what is
+#                                      there, as apt does)
 #
 # The base: debootstrap bookworm (minbase), then from the same apt sources as
 # this machine (updates and security included): systemd, linux-image-amd64,
 # xen-utils-4.17, xen-utils-common, xenstore-utils, grub-pc, openssh-server,
 # fio. One ext4 partition (label xenia-root) on an MBR disk, GRUB in the MBR.
+# With --efi (a second base, host-efi-base-KEY.img) the disk is GPT: an EFI
+# system partition (FAT32, 63 MiB, /boot/efi in fstab) then the ext4 root,
+# and grub-efi-amd64 instead of grub-pc, in the removable-media place
+# EFI/BOOT/BOOTX64.EFI (found by UEFI firmware such as OVMF without an NVRAM
+# boot entry, as on a machine's first boot). That image is what
+# `grub-install --target=x86_64-efi --removable` writes, made the way it does
+# (grub-mkimage from the image's own grub-efi-amd64-bin, modules in
+# /boot/grub/x86_64-efi, an early config that finds the root by UUID) but
+# written into the FAT with mtools: the build machine's kernel need not
+# mount vfat. update-grub and 20_linux_xen are the same, so the entry is the
+# multiboot2/module2 one a real EFI machine gets.
 # GRUB and the hypervisor talk on the first serial port, dom0 on hvc0
 # (/etc/default/grub.d/xen.cfg: GRUB_CMDLINE_XEN_DEFAULT, the options
 # Debian's 20_linux_xen puts on the multiboot line). Root has no password on
@@ -26,15 +39,20 @@ cache=${XENIA_CACHE:-/var/cache/xenia}
 mkdir -p "$cache"
 [ "$(id -u)" -eq 0 ] || { echo "mkimage: needs root (loop devices, chroot)" >&2; exit 1; }
 
+efi=
+[ "${1:-}" != --efi ] || { efi=1; shift; }
 need=(debootstrap:debootstrap sfdisk:fdisk mkfs.ext4:e2fsprogs partx:util-linux ssh-keygen:openssh-client)
+[ -z "$efi" ] || need+=(mkfs.vfat:dosfstools mcopy:mtools)
 missing=()
 for n in "${need[@]}"; do command -v "${n%%:*}" >/dev/null || missing+=("${n#*:}"); done
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+grub=grub-pc rootpart=p1 name=host-base
+[ -z "$efi" ] || { grub=grub-efi-amd64; rootpart=p2; name=host-efi-base; }
 packages=(systemd systemd-sysv udev dbus linux-image-amd64 xen-utils-4.17 xen-utils-common
-          xenstore-utils grub-pc openssh-server fio kmod iproute2 procps bridge-utils
+          xenstore-utils $grub openssh-server fio kmod iproute2 procps bridge-utils
           ifupdown isc-dhcp-client busybox-static less)
 size=${XENIA_IMAGE_SIZE:-3G}
 
@@ -44,7 +62,7 @@ versions() {
     apt-cache policy "${packages[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'
 }
 key=$( { versions; cat "$0"; } | sha256sum | cut -c1-16)
-base="$cache/host-base-$key.img"
+base="$cache/$name-$key.img"
 sshkey="$cache/host-ssh-key"
 [ -e "$sshkey" ] || ssh-keygen -q -t ed25519 -N '' -C xenia-host-test -f "$sshkey"
 
@@ -60,32 +78,48 @@ cleanup() {
 }
 trap cleanup EXIT
 
-attach() { # attach IMG: loop device with its partition, mounted on $mnt, /dev /proc /sys inside
+attach() { # attach IMG: loop device with its partitions ($loop$rootpart the root)
     loop=$(losetup -f --show -P "$1")
-    [ -b "${loop}p1" ] || partx -a "$loop" 2>/dev/null || true
-    for _ in 1 2 3 4 5; do [ -b "${loop}p1" ] && break; sleep 1; done
+    [ -b "$loop$rootpart" ] || partx -a "$loop" 2>/dev/null || true
+    for _ in 1 2 3 4 5; do [ -b "$loop$rootpart" ] && break; sleep 1; done
     mnt=$(mktemp -d /tmp/xenia-image.XXXXXX)
 }
-mount_all() {
-    mount "${loop}p1" "$mnt"
+mount_all() { # the root on $mnt, /dev /proc /sys inside
+    mount "$loop$rootpart" "$mnt"
     mkdir -p "$mnt/dev" "$mnt/proc" "$mnt/sys"
     mount --bind /dev "$mnt/dev"; mount --bind /dev/pts "$mnt/dev/pts"
     mount -t proc proc "$mnt/proc"; mount -t sysfs sysfs "$mnt/sys"
     # grub-probe finds the root file system's device by UUID (no udev here).
-    local uuid; uuid=$(blkid -s UUID -o value "${loop}p1")
-    mkdir -p /dev/disk/by-uuid && ln -sfn "${loop}p1" "/dev/disk/by-uuid/$uuid"
+    local uuid; uuid=$(blkid -s UUID -o value "$loop$rootpart")
+    mkdir -p /dev/disk/by-uuid && ln -sfn "$loop$rootpart" "/dev/disk/by-uuid/$uuid"
 }
 in_image() { chroot "$mnt" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 HOME=/root "$@"; }
+
+install_grub_efi() { # install_grub_efi ROOT-UUID: GRUB on the ESP's removable path, as grub-install --removable
+    mkdir -p "$mnt/boot/efi" "$mnt/boot/grub"
+    cp -r "$mnt/usr/lib/grub/x86_64-efi" "$mnt/boot/grub/"
+    printf 'search.fs_uuid %s root\nset prefix=($root)/boot/grub\n' "$1" > "$mnt/tmp/load.cfg"
+    in_image grub-mkimage -O x86_64-efi -c /tmp/load.cfg -p /boot/grub -o /tmp/BOOTX64.EFI \
+        part_gpt part_msdos ext2 search_fs_uuid
+    MTOOLS_SKIP_CHECK=1 mmd -i "${loop}p1" ::/EFI ::/EFI/BOOT 2>/dev/null
+    MTOOLS_SKIP_CHECK=1 mcopy -i "${loop}p1" "$mnt/tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI 2>/dev/null
+    rm -f "$mnt/tmp/load.cfg" "$mnt/tmp/BOOTX64.EFI"
+}
 
 build_base() {
     local tmp="$base.tmp"
     echo "mkimage: building the base image $base (debootstrap; a few minutes)"
     rm -f "$tmp"; truncate -s "$size" "$tmp"
-    echo 'start=2048, type=83, bootable' | sfdisk -q "$tmp"
+    if [ -n "$efi" ]; then
+        printf 'label: gpt\nstart=2048, size=129024, type=U, name=esp\ntype=L, name=xenia-root\n' | sfdisk -q "$tmp"
+    else
+        echo 'start=2048, type=83, bootable' | sfdisk -q "$tmp"
+    fi
     attach "$tmp"
-    mkfs.ext4 -q -L xenia-root "${loop}p1"
-    mount "${loop}p1" "$mnt"
+    [ -z "$efi" ] || mkfs.vfat -F 32 -n ESP "${loop}p1" >/dev/null
+    mkfs.ext4 -q -L xenia-root "$loop$rootpart"
+    mount "$loop$rootpart" "$mnt"
     local mirror; mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     debootstrap --variant=minbase bookworm "$mnt" "${mirror:-http://deb.debian.org/debian}" >/dev/null
     umount "$mnt"; mount_all
@@ -101,8 +135,9 @@ build_base() {
     in_image apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
     umount "$mnt/var/cache/apt/archives"
 
-    local uuid; uuid=$(blkid -s UUID -o value "${loop}p1")
+    local uuid; uuid=$(blkid -s UUID -o value "$loop$rootpart")
     echo "UUID=$uuid / ext4 errors=remount-ro 0 1" > "$mnt/etc/fstab"
+    [ -z "$efi" ] || echo "UUID=$(blkid -s UUID -o value "${loop}p1") /boot/efi vfat umask=0077,nofail 0 2" >> "$mnt/etc/fstab"
     echo xenia-host > "$mnt/etc/hostname"
     printf '127.0.0.1 localhost\n127.0.1.1 xenia-host\n' > "$mnt/etc/hosts"
     in_image passwd -dq root
@@ -167,10 +202,11 @@ memory = 128
 vcpus = 1
 on_poweroff = "destroy"
 CFG
-    in_image grub-install --target=i386-pc "$loop" >/dev/null 2>&1 || in_image grub-install --target=i386-pc "$loop"
+    if [ -n "$efi" ]; then install_grub_efi "$uuid"
+    else in_image grub-install --target=i386-pc "$loop" >/dev/null 2>&1 || in_image grub-install --target=i386-pc "$loop"; fi
     in_image apt-get clean
     cleanup
-    rm -f "$cache"/host-base-*.img                 # older keys: superseded
+    rm -f "$cache/$name"-*.img                    # older keys: superseded
     mv "$tmp" "$base"
 }
 
@@ -197,5 +233,5 @@ case "${1:-base}" in
     xen)
         bash "$top/scripts/fetch-debian.sh" >/dev/null
         install_hypervisor "${2:?output image}" "$(ls "$top"/build/debian/pkgs/xen-hypervisor-4.17-amd64_*.deb | head -n1)" ;;
-    *) echo "usage: $0 base | xenia OUT.img | xen OUT.img" >&2; exit 2 ;;
+    *) echo "usage: $0 [--efi] base | xenia OUT.img | xen OUT.img" >&2; exit 2 ;;
 esac

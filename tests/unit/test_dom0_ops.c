@@ -1,4 +1,4 @@
-/* SOURCES: common/memory.c common/multicall.c common/vm_assist.c arch/x86/platform_hypercall.c arch/x86/physdev.c arch/x86/irq.c arch/x86/acpi_madt.c arch/x86/mm/page_ref.c */
+/* SOURCES: common/memory.c common/multicall.c common/vm_assist.c arch/x86/platform_hypercall.c arch/x86/efi.c arch/x86/physdev.c arch/x86/irq.c arch/x86/acpi_madt.c arch/x86/mm/page_ref.c */
 /*
  * memory_op, multicall, vm_assist, platform_op and physdev_op (with the
  * PIRQ layer, arch/x86/irq.c, on a fake IO-APIC) against a fake heap, a

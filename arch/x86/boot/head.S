@@ -12,6 +12,13 @@
  * Register contract at start32 (Multiboot 1 spec, section 3.2; Multiboot 2
  * spec, section 3.3): %eax = 0x2BADB002 or 0x36D76289, %ebx = physical
  * address of the boot information; start_xenia() tells them apart.
+ *
+ * On UEFI, GRUB enters start32 the same way: the Multiboot 2 header has no
+ * EFI boot-services tag (Xen's MULTIBOOT2_HEADER_TAG_EFI_BS) and no EFI
+ * entry tag, so GRUB calls ExitBootServices, drops from long mode to 32-bit
+ * protected mode with paging off, and hands over the EFI system table and
+ * memory map as tags (arch/x86/efi.c). CR4 is loaded whole; EFER bits the
+ * firmware left set are kept, the ones needed here are ORed in.
  */
 #include <xenia/config.h>
 
@@ -76,9 +83,11 @@ start32:
 
         lgdt    sym_phys(boot_gdt_ptr)
 
-        /* CR4.PAE | CR4.PGE | CR4.OSFXSR | CR4.OSXMMEXCPT (guests use SSE) */
-        mov     %cr4, %eax
-        or      $((1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)), %eax
+        /*
+         * CR4 = PAE | PGE | OSFXSR | OSXMMEXCPT (guests use SSE), nothing
+         * else: whatever firmware left there (UEFI runs in long mode) goes.
+         */
+        mov     $((1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)), %eax
         mov     %eax, %cr4
 
         mov     $sym_phys(boot_l4), %eax
