@@ -30,15 +30,17 @@ for h in "${!hvs[@]}"; do
     hv=${hvs[$h]}; log=build/bench/sched-$(basename "$hv").log
     out=$(XENIA_INITRD=build/dom0-toolstack-initrd.cpio \
           XENIA_DOM0_ARGS="xenia.toolstack=sched xenia.sched.secs=$secs" \
-          XENIA_RUN_TIMEOUT=$((900 + 4 * secs)) bash scripts/dom0-workload.sh "$hv" "$log")
+          XENIA_RUN_TIMEOUT=$((1800 + 12 * secs)) bash scripts/dom0-workload.sh "$hv" "$log")
     echo "sched-credit2: ${labels[$h]}: $out"
     console=$(tr -cd '\11\12\40-\176' < "$log")
     grep -E "^XENIA-(SCHED|XL)" <<< "$console" | sed 's/^/    /' || true
-    get() { grep -o "XENIA-SCHED $1 .*" <<< "$console" | grep -o "$2=[0-9.]*" | head -n1 | cut -d= -f2; }
+    # (A phase that did not finish leaves its figure n/a.)
+    get() { { grep -o "XENIA-SCHED $1 .*" <<< "$console" | grep -o "$2=[0-9.]*" | head -n1 | cut -d= -f2; } || true; }
     res[$h,ratio]=$(get weights 'B/A')
     res[$h,cap]=$(get cap share)
-    res[$h,pin]=$(grep -o 'off-pCPU-1-samples=[0-9]*' <<< "$console" | cut -d= -f2)
-    res[$h,fair]=$(grep -o 'XENIA-SCHED fairness .*' <<< "$console" | sed 's/.*s A=\([0-9.]*\) B=\([0-9.]*\) C=\([0-9.]*\).*/\1\/\2\/\3/')
+    res[$h,pin]=$(grep -o 'off-pCPU-1-samples=[0-9]*' <<< "$console" | cut -d= -f2 || true)
+    res[$h,fair]=$(grep -o 'XENIA-SCHED fairness .*' <<< "$console" |
+                   sed 's/.*s A=\([0-9.]*\) B=\([0-9.]*\) C=\([0-9.]*\).*/\1\/\2\/\3/' || true)
 done
 
 printf '\n%-44s %8s' "credit2 ($secs s windows)" asked

@@ -16,7 +16,7 @@ secs=30
 for a in $(cat /proc/cmdline); do
     case $a in xenia.sched.secs=*) secs=${a#*=} ;; esac
 done
-xl() { timeout 60 /usr/lib/xen-4.17/bin/xl "$@"; }
+xl() { timeout 300 /usr/lib/xen-4.17/bin/xl "$@"; }   # generous: a loaded host
 uptime_s() { read -r t _ < /proc/uptime; echo "$t"; }
 say() { echo "XENIA-SCHED $*"; }
 # vCPU 0's pCPU and CPU time (s) of domain $1: "cpu time".
@@ -26,11 +26,11 @@ hog() { # hog NAME [CPUS]: a CPU-bound domU, pinned to CPUS if given
     xl create "$cfg" "name=\"$1\"" 'extra="console=hvc0 xenia.burn=1"' $pin > /tmp/create-$1.out 2>&1 ||
         sed "s/^/XENIA-XL[$1]: /" /tmp/create-$1.out
 }
-burning() { # wait (150 s at most) until every named domU says it spins
+burning() { # wait (600 s at most) until every named domU says it spins
     for n in "$@"; do
         i=0
         while ! grep -q "XENIA-DOMU: burning" "$clog/guest-$n.log" 2>/dev/null; do
-            i=$((i + 1)); [ $i -lt 1500 ] || { say "error $n never started"; return 1; }
+            i=$((i + 1)); [ $i -lt 6000 ] || { say "error $n never started"; return 1; }
             sleep 0.1
         done
     done
