@@ -16,8 +16,9 @@
  * the run queue, so it runs soon after waking (I/O-bound vCPUs win against
  * CPU hogs) without banking the time it slept; and no vCPU runs more than
  * CREDIT2_MAX_LEAD ahead of the run queue (one that had a pCPU to itself,
- * e.g. pinned, is not starved for it once others can reach that pCPU):
- * credit2's credit floor and reset do the same. vtime wraps; it is only
+ * e.g. pinned, is not starved for it once others can reach that pCPU) or
+ * behind it (one left paused in the queue): credit2's credit floor and
+ * reset do the same. vtime wraps; it is only
  * ever compared by signed difference (after()).
  *
  * Cap: a domain with a cap of C% gets C% of CREDIT2_CAP_PERIOD of budget
@@ -93,10 +94,10 @@ void credit2_burn(struct sched_runqueue *rq, struct vcpu *v, s_time_t now)
 
 void credit2_queue(struct sched_runqueue *rq, struct vcpu *v, bool woke)
 {
-    uint64_t floor = rq->min_vtime - (uint64_t)CREDIT2_WAKE_CREDIT;
+    uint64_t floor = rq->min_vtime - (uint64_t)(woke ? CREDIT2_WAKE_CREDIT : CREDIT2_MAX_LEAD);
     struct vcpu *w;
 
-    if (woke && after(floor, v->sched.vtime))
+    if (after(floor, v->sched.vtime))
         v->sched.vtime = floor;
     list_for_each_entry(w, &rq->runnable, sched.runq_elem) {
         if (after(w->sched.vtime, v->sched.vtime)) {

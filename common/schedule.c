@@ -269,6 +269,36 @@ static void context_saved(struct vcpu *prev)
 }
 
 /*
+ * A vCPU runnable but not run for STARVED_NS says so on the console, with
+ * what each pCPU runs and the virtual times involved (once per wait):
+ * scheduling bugs explain themselves. Called with the run queue locked.
+ */
+#define STARVED_NS  (2000 * 1000 * 1000LL)
+static void report_starved(struct sched_runqueue *rq, s_time_t now)
+{
+    struct vcpu *v;
+    unsigned int cpu;
+
+    list_for_each_entry(v, &rq->runnable, sched.runq_elem) {
+        s_time_t waited = now - v->runstate.state_entry_time;
+        if (v->runstate.state != RUNSTATE_runnable || waited < STARVED_NS || v->sched.reported)
+            continue;
+        v->sched.reported = true;
+        printk("sched: d%uv%d runnable for %ld ms, vtime %ld past min; running:", v->domain->domain_id,
+               v->vcpu_id, (long)(waited / 1000000), (long)(v->sched.vtime - rq->min_vtime));
+        for_each_cpu(cpu, &cpu_online_map) {
+            const struct vcpu *r = rq->running[cpu];
+            if (r)
+                printk(" CPU%u d%uv%d(%ld)", cpu, r->domain->domain_id, r->vcpu_id,
+                       (long)(r->sched.vtime - rq->min_vtime));
+            else
+                printk(" CPU%u idle", cpu);
+        }
+        printk("\n");
+    }
+}
+
+/*
  * schedule(): charge what ran, choose what runs next on this pCPU (credit2_
  * pick()) and switch to it. Interrupts are off. Returns the vCPU now
  * current, or NULL if nothing is runnable.
@@ -287,8 +317,10 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     next = credit2_pick(rq, cpu, prev, prev && vcpu_runnable(prev), now, &slice);
     if (prev && prev != next)
         credit2_put_budget(prev);
+    report_starved(rq, now);
     if (next) {
         next->is_running = true;
+        next->sched.reported = false;
         next->processor = (int)cpu;
         cpumask_clear_cpu(cpu, &rq->idlers);
     } else {
@@ -304,6 +336,8 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
                               RUNSTATE_blocked);
         context_saved(prev);
     }
+    if (prev && !next)
+        pv_switch_to_idle();    /* a guest L4 left in CR3 could be freed while we idle */
     get_cpu_info()->current_vcpu = next;
     if (slice)
         set_timer(&ps->slice_timer, now + slice);

@@ -64,7 +64,8 @@ void credit2_burn(struct sched_runqueue *rq, struct vcpu *v, s_time_t now);
  * as little). A vCPU that slept (woke: blocked, down or paused until now)
  * comes back at most CREDIT2_WAKE_CREDIT behind the run queue's min_vtime,
  * so it runs soon but cannot bank sleep; one that only lost its pCPU keeps
- * its vtime exactly.
+ * its vtime unless it is more than CREDIT2_MAX_LEAD behind (it sat paused
+ * in the queue: `xl pause` must not bank time either).
  */
 void credit2_queue(struct sched_runqueue *rq, struct vcpu *v, bool woke);
 

@@ -388,10 +388,14 @@ static void sleeper_lead_is_bounded(void **state)
     vc[1].sched.vtime = MS(4995);         /* behind by less than the bound: kept */
     credit2_queue(&rq, &vc[1], true);
     assert_int_equal(vc[1].sched.vtime, MS(4995));
-    vc[1].sched.vtime = MS(10);          /* only preempted: keeps its vtime */
+    vc[1].sched.vtime = MS(4950);        /* only preempted: keeps its vtime */
     list_del(&vc[1].sched.runq_elem);
     credit2_queue(&rq, &vc[1], false);
-    assert_int_equal(vc[1].sched.vtime, MS(10));
+    assert_int_equal(vc[1].sched.vtime, MS(4950));
+    vc[1].sched.vtime = MS(10);          /* paused in the queue for seconds: no more than the lead bound */
+    list_del(&vc[1].sched.runq_elem);
+    credit2_queue(&rq, &vc[1], false);
+    assert_int_equal(vc[1].sched.vtime, MS(5000) - CREDIT2_MAX_LEAD);
 }
 
 static void vtime_wraps(void **state)
