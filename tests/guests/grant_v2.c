@@ -5,7 +5,8 @@
  * reserved ones is mapped and while a status frame is mapped; -ERANGE
  * for a reserved entry v1 cannot hold), get_version,
  * get_status_frames (none under v1, one per 8 grant frames under v2, bad
- * counts, pointers and domains), XENMEM_add_to_physmap of grant frames
+ * counts, pointers and domains), physinfo's gnttab_v1/v2 capabilities,
+ * createdomain's grant_opts (version 0 or 3 refused), XENMEM_add_to_physmap of grant frames
  * (-EACCES: PV), GTF_reading/GTF_writing in the status frame while an
  * entry is mapped, sub-page entries (copied within their bytes only,
  * never mapped), transitive entries (a copy through one into a frame of
@@ -177,6 +178,9 @@ static void test_v1_start(unsigned long gframe)
     uint64_t sf[2];
 
     expect_eq(get_version(), 1, "version 1 at start");
+    free_pages();
+    expect_eq(sc.u.physinfo.capabilities & (XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2),
+              XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2, "physinfo: gnttab v1 and v2");
     expect_eq(set_version(0, &now), -XEN_EINVAL, "set_version(0)");
     expect_eq(now, 1, "set_version(0) reports version 1");
     expect_eq(set_version(3, &now), -XEN_EINVAL, "set_version(3)");
@@ -306,6 +310,14 @@ static bool far_create(struct far *f)
     xen_pfn_t ext[1] = { 0 };
     xen_pfn_t gf[1] = { 0 };
 
+    for (unsigned int v = 0; v <= 3; v += 3) {     /* grant_opts: version 0 or 3 */
+        memset(&dc, 0, sizeof(dc));
+        dc.u.createdomain.max_vcpus = 1;
+        dc.u.createdomain.max_grant_frames = 4;
+        dc.u.createdomain.max_maptrack_frames = 128;
+        dc.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(v);
+        expect_eq(domctl(XEN_DOMCTL_createdomain, 0), -XEN_EINVAL, "createdomain, bad max grant version");
+    }
     memset(&dc, 0, sizeof(dc));
     dc.u.createdomain.max_vcpus = 1;
     dc.u.createdomain.max_evtchn_port = 1023;
