@@ -225,9 +225,13 @@ static uint32_t pin_oflow_mask(uint32_t incr)
     return incr << 7;
 }
 
-/* The frame entry ref names, and which bytes of it (whole page unless a v2 sub-page grant). */
-static unsigned long entry_frame(struct grant_table *gt, grant_ref_t ref, uint16_t *start,
-                                 uint16_t *length, bool *sub_page)
+/*
+ * The frame entry ref names, and which bytes of it (whole page unless a
+ * v2 sub-page grant; a map, whose status check refused sub-page entries,
+ * always takes the full-page frame, as Xen, whatever the guest wrote since).
+ */
+static unsigned long entry_frame(struct grant_table *gt, grant_ref_t ref, bool mapflag,
+                                 uint16_t *start, uint16_t *length, bool *sub_page)
 {
     *start = 0;
     *length = PAGE_SIZE;
@@ -235,7 +239,7 @@ static unsigned long entry_frame(struct grant_table *gt, grant_ref_t ref, uint16
     if (gt->gt_version == 1)
         return ACCESS_ONCE(gt->shared[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME].frame);
     grant_entry_v2_t *e = gt_entry_v2(gt, ref);
-    if (!(ACCESS_ONCE(e->hdr.flags) & GTF_sub_page))
+    if (mapflag || !(ACCESS_ONCE(e->hdr.flags) & GTF_sub_page))
         return ACCESS_ONCE(e->full_page.frame);
     *sub_page = true;
     *start = ACCESS_ONCE(e->sub_page.page_off);
@@ -267,7 +271,7 @@ static int pin_status(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool r
         rc = gt_set_status_v2(gt_header(rgt, ref), status, act, readonly, mapflag, ldomid);
     if (rc != GNTST_okay || act->pin)
         return rc;
-    unsigned long frame = entry_frame(rgt, ref, &start, &length, &sub_page);
+    unsigned long frame = entry_frame(rgt, ref, mapflag, &start, &length, &sub_page);
     if (!frame_is_rds(frame, rd)) {
         gt_reduce_status(status, act, readonly);
         return GNTST_bad_page;
