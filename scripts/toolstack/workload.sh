@@ -357,7 +357,7 @@ lifecycle_section() {
     stay $d 'on_reboot="restart"' && wait_for $slow console_has $d "XENIA-DOMU: userspace up"
     up=$?; id1=$(xl domid $d 2>/dev/null)
     t0=$(now); xl reboot $d; rc=$?
-    wait_for 90 ups_reach $d 2; again=$?
+    wait_for $slow ups_reach $d 2; again=$?
     id2=$(xl domid $d 2>/dev/null)
     [ $up = 0 ] && [ $rc = 0 ] && [ $again = 0 ] && [ -n "$id2" ] && [ "$id2" != "$id1" ]
     ok=$?; [ $ok = 0 ] || domu_tail $d
