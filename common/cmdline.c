@@ -35,6 +35,24 @@ int parse_bool(const char *s, const char *e)
     return -1;
 }
 
+int parse_boolean(const char *name, const char *s, const char *e)
+{
+    size_t len = e ? (size_t)(e - s) : strlen(s), nlen = strlen(name);
+    bool negated = len >= 3 && !strncmp(s, "no-", 3);
+
+    if (negated) {
+        s += 3;
+        len -= 3;
+    }
+    if (len < nlen || strncmp(s, name, nlen))
+        return -1;
+    if (len == nlen)
+        return !negated;
+    if (negated || s[nlen] != '=')
+        return -1;
+    return parse_bool(s + nlen + 1, s + len);
+}
+
 static void store_uint(const struct kernel_param *p, uint64_t v)
 {
     switch (p->len) {

@@ -20,6 +20,7 @@
 #include <xenia/sched.h>
 #include <xenia/mm.h>
 #include <xenia/domctl.h>
+#include <xenia/grant_table.h>
 #include <xenia/ctl_abi.h>
 #include <asm/cpu_policy.h>
 #include <asm/current.h>
@@ -84,8 +85,9 @@ static long createdomain_config_ok(const struct xen_domctl_createdomain *c)
     if (c->iommu_opts || c->vmtrace_size || (c->flags & XEN_DOMCTL_CDF_vpmu))
         return -EINVAL;
     unsigned int gnttab_version = XEN_DOMCTL_GRANT_version(c->grant_opts);
-    if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || !gnttab_version || gnttab_version > 2)
-        return -EINVAL;             /* Xen: grant_table_init() needs a version */
+    if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || !gnttab_version ||
+        gnttab_version > opt_gnttab_max_version)
+        return -EINVAL;             /* Xen: grant_table_init(), at most gnttab=max-ver */
     return 0;
 }
 
@@ -107,6 +109,7 @@ static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *
     /* Created paused by the controller, as Xen 4.17 does. */
     d->controller_pause_count = 1;
     __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    grant_table_set_max_version(d, XEN_DOMCTL_GRANT_version(c->grant_opts));   /* checked above */
     d->ssidref = c->ssidref;
     memcpy(d->handle, c->handle, sizeof(d->handle));
     if (c->max_evtchn_port && c->max_evtchn_port < d->evtchn.max_port)

@@ -1,19 +1,34 @@
 /*
- * HYPERVISOR_grant_table_op (<xen/grant_table.h>), version 1, for PV
- * domains, with Xen 4.17's semantics: per-op results go in each op's
+ * HYPERVISOR_grant_table_op (<xen/grant_table.h>), versions 1 and 2, for
+ * PV domains, with Xen 4.17's semantics: per-op results go in each op's
  * status field (GNTST_*); the hypercall returns 0, -EFAULT when an op (or
  * the array) cannot be read or its status written back, -EINVAL for a
  * bad count / command bits, -ENOSYS for an unknown command.
  *
+ * This file: the ops both versions share (map, unmap, copy, swap,
+ * setup_table, query_size, get_version, cache_flush), pinning an entry of
+ * either layout. common/grant_table_v2.c: GNTTABOP_set_version,
+ * get_status_frames, status frames, the v2 status protocol and copies
+ * through transitive grants.
+ *
+ * Version 2 as Xen 4.17: full-page entries map and copy; sub-page entries
+ * copy within their bytes (GNTST_general_error outside them) and never
+ * map; a transitive entry is followed by a copy (one level, never back
+ * to the same table) and never mapped. XENMEM_add_to_physmap with
+ * XENMAPSPACE_grant_table is for translated guests: a PV domain gets
+ * -EACCES (common/memory.c), and finds its frames with setup_table and
+ * get_status_frames instead.
+ *
  * Differences from Xen 4.17, deliberate for now:
- *   - version 2 is not offered (Xen with gnttab=max-ver:1): set_version(2)
- *     is -ENOSYS, get_status_frames has no frames to give;
  *   - GNTTABOP_transfer is -ENOSYS;
- *   - GNTTABOP_dump_table is -ENOSYS, as in Xen 4.17 (no handler there).
+ *   - GNTTABOP_dump_table is -ENOSYS, as in Xen 4.17 (no handler there);
+ *   - createdomain's max_grant_frames / max_maptrack_frames are not
+ *     applied (every domain gets the defaults).
  * Batches (map, unmap, unmap_and_replace, copy, swap) are preemptible as
- * in Xen: between two items, with work pending, the op returns how many it
- * did and do_grant_table_op() makes the guest re-issue the call for the
- * rest (uop advanced, count reduced: -ERESTART).
+ * in Xen: between two items, with work pending, the op returns how many
+ * items are left and do_grant_table_op() makes the guest re-issue the
+ * call for them (uop advanced, count reduced: -ERESTART); a copy whose
+ * transitive grant changed under it is re-issued the same way.
  * Data structures, reference ownership and lock order: <xenia/grant_table.h>.
  */
 #include <xenia/lib.h>
@@ -23,6 +38,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/grant_table.h>
+#include "grant_table_internal.h"
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/pv_mm.h>
@@ -37,12 +53,6 @@ static bool batch_preempt(unsigned int i)
 }
 #define GNTTABOP_CMD_MASK  ((1u << 12) - 1)     /* Xen: GNTTABOP_CONTINUATION_ARG_SHIFT 12 */
 
-#ifdef XENIA_HOST_TEST
-unsigned long host_virt_to_mfn(const void *va);
-#define gt_virt_to_mfn(va) host_virt_to_mfn(va)
-#else
-#define gt_virt_to_mfn(va) virt_to_mfn(va)
-#endif
 
 /* Xen's rcu_lock_domain_by_any_id(): DOMID_SELF is the caller's domain. NULL if none. */
 static struct domain *lock_any_domain(domid_t dom)
@@ -52,24 +62,16 @@ static struct domain *lock_any_domain(domid_t dom)
 
 /* ---- table helpers ---- */
 
-static unsigned int nr_entries(const struct grant_table *gt)
-{
-    return gt->nr_grant_frames * GNTTAB_V1_PER_FRAME;
-}
-
-static grant_entry_v1_t *shared_entry(struct grant_table *gt, grant_ref_t ref)
-{
-    return &gt->shared[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME];
-}
-
-static struct active_grant_entry *active_entry(struct grant_table *gt, grant_ref_t ref)
-{
-    return &gt->active[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME];
-}
+#define nr_entries(gt)        gt_nr_entries(gt)
+#define active_entry(gt, ref) gt_active(gt, ref)
 
 #define ACTIVE_BYTES (GNTTAB_V1_PER_FRAME * sizeof(struct active_grant_entry))
 
-/* Grow d's table to nr frames (<= max). Caller holds gt->lock, or d is not yet visible. 0 or -ENOMEM (table unchanged). */
+/*
+ * Grow d's table to nr frames (<= max), and its status frames with it
+ * under version 2. Caller holds gt->lock, or d is not yet visible. 0 or
+ * -ENOMEM (table unchanged).
+ */
 static int grow_table(struct domain *d, unsigned int nr)
 {
     struct grant_table *gt = d->grant_table;
@@ -83,20 +85,20 @@ static int grow_table(struct domain *d, unsigned int nr)
             goto fail;
         memset(gt->shared[i], 0, PAGE_SIZE);
     }
+    if (gt->gt_version == 2 && gt_populate_status(d, nr))
+        goto fail;
     for (i = old; i < nr; i++)
         share_xen_page_with_guest(gt->shared[i], d);
     gt->nr_grant_frames = nr;
     return 0;
 fail:
-    for (; i >= old && i != ~0u; i--) {
+    for (i = old; i < nr; i++) {        /* frames past the table are NULL until allocated */
         if (gt->shared[i])
             free_xenheap_page(gt->shared[i]);
         if (gt->active[i])
             xfree_bytes(gt->active[i], ACTIVE_BYTES);
         gt->shared[i] = NULL;
         gt->active[i] = NULL;
-        if (i == 0)
-            break;
     }
     return -ENOMEM;
 }
@@ -111,6 +113,7 @@ int grant_table_domain_init(struct domain *d)
     spin_lock_init(&gt->maptrack_lock);
     gt->domain = d;
     gt->gt_version = 1;
+    gt->max_version = opt_gnttab_max_version;
     gt->max_grant_frames = GNTTAB_MAX_FRAMES;
     gt->max_maptrack_frames = GNTTAB_MAX_MAPTRACK_FRAMES;
     gt->maptrack_free = MAPTRACK_NONE;
@@ -172,15 +175,16 @@ static void put_maptrack_handle(struct grant_table *gt, uint32_t h)
     spin_unlock(&gt->maptrack_lock);
 }
 
-/* ---- status flags in the granter's shared entry ---- */
+/* ---- status flags: in the entry (v1) or the status array (v2) ---- */
 
 /*
- * Set GTF_reading (and GTF_writing unless readonly) in rd's entry for a
- * pin by ldomid, checking type/domid when not yet pinned and GTF_readonly
- * for write pins (Xen's _set_status_v1). Caller holds rgt->lock.
+ * Set GTF_reading (and GTF_writing unless readonly) in rd's v1 entry for
+ * a pin by ldomid, checking type/domid when not yet pinned and
+ * GTF_readonly for write pins (Xen's _set_status_v1). Caller holds
+ * rgt->lock. GNTST_okay or GNTST_general_error.
  */
-static int set_status(grant_entry_v1_t *e, const struct active_grant_entry *act,
-                      bool readonly, bool mapflag, domid_t ldomid)
+static int set_status_v1(grant_entry_header_t *e, const struct active_grant_entry *act,
+                         bool readonly, bool mapflag, domid_t ldomid)
 {
     uint32_t *raw = (uint32_t *)e;      /* flags (low 16 bits), domid (high 16) */
     uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
@@ -205,15 +209,14 @@ static int set_status(grant_entry_v1_t *e, const struct active_grant_entry *act,
     }
 }
 
-/* Clear GTF_writing / GTF_reading once no pin needs them (Xen's reduce_status_for_pin). */
-static void reduce_status(grant_entry_v1_t *e, const struct active_grant_entry *act, bool readonly)
+void gt_reduce_status(uint16_t *status, const struct active_grant_entry *act, bool readonly)
 {
     uint16_t clear = act->pin ? 0 : GTF_reading;
 
     if (!readonly && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))
         clear |= GTF_writing;
     if (clear)
-        __atomic_fetch_and(&e->flags, (uint16_t)~clear, __ATOMIC_ACQ_REL);
+        __atomic_fetch_and(status, (uint16_t)~clear, __ATOMIC_ACQ_REL);
 }
 
 /* Xen's GNTPIN_incr2oflow_mask: a counter about to pass 127. */
@@ -223,13 +226,68 @@ static uint32_t pin_oflow_mask(uint32_t incr)
 }
 
 /*
- * Pin rd's entry ref for ldomid by pin_incr (Xen: the first half of
- * map_grant_ref / acquire_grant_for_copy): status flags set, frame checked
- * to be rd's. *mfn gets the frame. GNTST_okay or bad_gntref /
- * general_error / bad_page. Takes rgt->lock.
+ * The frame entry ref names, and which bytes of it (whole page unless a
+ * v2 sub-page grant; a map, whose status check refused sub-page entries,
+ * always takes the full-page frame, as Xen, whatever the guest wrote since).
  */
-static int pin_entry(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool readonly,
-                     bool mapflag, uint32_t pin_incr, unsigned long *mfn)
+static unsigned long entry_frame(struct grant_table *gt, grant_ref_t ref, bool mapflag,
+                                 uint16_t *start, uint16_t *length, bool *sub_page)
+{
+    *start = 0;
+    *length = PAGE_SIZE;
+    *sub_page = false;
+    if (gt->gt_version == 1)
+        return ACCESS_ONCE(gt->shared[ref / GNTTAB_V1_PER_FRAME][ref % GNTTAB_V1_PER_FRAME].frame);
+    grant_entry_v2_t *e = gt_entry_v2(gt, ref);
+    if (mapflag || !(ACCESS_ONCE(e->hdr.flags) & GTF_sub_page))
+        return ACCESS_ONCE(e->full_page.frame);
+    *sub_page = true;
+    *start = ACCESS_ONCE(e->sub_page.page_off);
+    *length = ACCESS_ONCE(e->sub_page.length);
+    return ACCESS_ONCE(e->sub_page.frame);
+}
+
+/* PV: the frame is an MFN that rd must own (Xen's get_paged_frame). */
+static bool frame_is_rds(unsigned long frame, const struct domain *rd)
+{
+    struct page_info *pg = mfn_valid(_mfn(frame)) ? mfn_to_page(_mfn(frame)) : NULL;
+
+    return pg && !pv_mfn_is_io(frame) && pg->owner == rd && (pg->count_info & PGC_allocated);
+}
+
+/* First pin of a non-transitive entry, or a write pin of a read-pinned one. Caller holds rgt->lock. */
+static int pin_status(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool readonly, bool mapflag)
+{
+    struct grant_table *rgt = rd->grant_table;
+    struct active_grant_entry *act = active_entry(rgt, ref);
+    uint16_t *status = gt_status(rgt, ref);
+    uint16_t start, length;
+    bool sub_page;
+    int rc;
+
+    if (rgt->gt_version == 1)
+        rc = set_status_v1(gt_header(rgt, ref), act, readonly, mapflag, ldomid);
+    else
+        rc = gt_set_status_v2(gt_header(rgt, ref), status, act, readonly, mapflag, ldomid);
+    if (rc != GNTST_okay || act->pin)
+        return rc;
+    unsigned long frame = entry_frame(rgt, ref, mapflag, &start, &length, &sub_page);
+    if (!frame_is_rds(frame, rd)) {
+        gt_reduce_status(status, act, readonly);
+        return GNTST_bad_page;
+    }
+    act->domid = ldomid;
+    act->mfn = frame;
+    act->start = start;
+    act->length = length;
+    act->is_sub_page = sub_page;
+    act->trans_domain = rd;
+    act->trans_gref = ref;
+    return GNTST_okay;
+}
+
+int gt_pin_entry(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool readonly,
+                 bool mapflag, bool transitive_ok, uint32_t pin_incr, struct gnt_pin *out)
 {
     struct grant_table *rgt = rd->grant_table;
     int rc = GNTST_okay;
@@ -239,50 +297,44 @@ static int pin_entry(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool re
         spin_unlock(&rgt->lock);
         return GNTST_bad_gntref;
     }
-    grant_entry_v1_t *e = shared_entry(rgt, ref);
     struct active_grant_entry *act = active_entry(rgt, ref);
 
-    if (act->pin && (act->domid != ldomid || (act->pin & pin_oflow_mask(pin_incr)))) {
+    if (act->pin && (act->domid != ldomid || (act->pin & pin_oflow_mask(pin_incr)) ||
+                     (mapflag && act->is_sub_page))) {
         spin_unlock(&rgt->lock);
         return GNTST_general_error;
     }
-    if (!act->pin || (!readonly && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))) {
-        rc = set_status(e, act, readonly, mapflag, ldomid);
-        if (rc != GNTST_okay) {
-            spin_unlock(&rgt->lock);
-            return rc;
-        }
-        if (!act->pin) {
-            unsigned long frame = ACCESS_ONCE(e->frame);
-            struct page_info *pg = mfn_valid(_mfn(frame)) ? mfn_to_page(_mfn(frame)) : NULL;
-
-            /* PV: the frame is an MFN that rd must own (Xen's get_paged_frame). */
-            if (!pg || pv_mfn_is_io(frame) || pg->owner != rd || !(pg->count_info & PGC_allocated)) {
-                reduce_status(e, act, readonly);
-                spin_unlock(&rgt->lock);
-                return GNTST_bad_page;
-            }
-            act->domid = ldomid;
-            act->mfn = frame;
-        }
+    if (!mapflag && rgt->gt_version == 2 &&
+        (ACCESS_ONCE(gt_header(rgt, ref)->flags) & GTF_type_mask) == GTF_transitive)
+        return gt_pin_transitive(rd, ref, ldomid, readonly, transitive_ok, pin_incr, out);
+    if (act->pin && act->trans_domain != rd)
+        rc = GNTST_bad_domain;      /* pinned through a transitive grant: not rd's frame (Xen) */
+    else if (!act->pin || (!readonly && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask))))
+        rc = pin_status(rd, ref, ldomid, readonly, mapflag);
+    if (rc == GNTST_okay) {
+        act->pin += pin_incr;
+        *out = (struct gnt_pin){ act->mfn, act->start, act->length, rd };
     }
-    act->pin += pin_incr;
-    *mfn = act->mfn;
     spin_unlock(&rgt->lock);
-    return GNTST_okay;
+    return rc;
 }
 
-/* Undo pin_entry(). Takes rgt->lock. */
-static void unpin_entry(struct domain *rd, grant_ref_t ref, bool readonly, uint32_t pin_incr)
+void gt_unpin_entry(struct domain *rd, grant_ref_t ref, bool readonly, uint32_t pin_incr)
 {
     struct grant_table *rgt = rd->grant_table;
 
     spin_lock(&rgt->lock);
     struct active_grant_entry *act = active_entry(rgt, ref);
     ASSERT(ref < nr_entries(rgt) && act->pin >= pin_incr);
+    struct domain *td = act->trans_domain;
+    grant_ref_t tref = act->trans_gref;
     act->pin -= pin_incr;
-    reduce_status(shared_entry(rgt, ref), act, readonly);
+    gt_reduce_status(gt_status(rgt, ref), act, readonly);
     spin_unlock(&rgt->lock);
+    if (td != rd) {                     /* a transitive grant's own pin */
+        gt_unpin_entry(td, tref, readonly, pin_incr);
+        rcu_unlock_domain(td);
+    }
 }
 
 static struct page_info *rd_page(unsigned long mfn)
@@ -323,9 +375,11 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
         op->status = GNTST_no_space;
         return;
     }
-    rc = pin_entry(rd, op->ref, ld->domain_id, ro, true, pin_incr, &mfn);
+    struct gnt_pin pin;
+    rc = gt_pin_entry(rd, op->ref, ld->domain_id, ro, true, false, pin_incr, &pin);
     if (rc != GNTST_okay)
         goto fail_handle;
+    mfn = pin.mfn;
 
     /* References: device map's belong to the maptrack entry, host map's to the PTE. */
     struct page_info *pg = rd_page(mfn);
@@ -360,7 +414,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
     return;
 
 fail_pin:
-    unpin_entry(rd, op->ref, ro, pin_incr);
+    gt_unpin_entry(rd, op->ref, ro, pin_incr);
 fail_handle:
     put_maptrack_handle(lgt, handle);
     rcu_unlock_domain(rd);
@@ -430,7 +484,7 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
         act->pin -= ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     }
     if (done)
-        reduce_status(shared_entry(rgt, ref), act, ro);
+        gt_reduce_status(gt_status(rgt, ref), act, ro);
 out:
     spin_unlock(&rgt->lock);
     if (done & GNTMAP_device_map)
@@ -448,7 +502,7 @@ static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
 
     for (unsigned int i = 0; i < count; i++) {
         if (batch_preempt(i)) {
-            rc = i;
+            rc = count - i;
             break;
         }
         if (!replace) {
@@ -482,8 +536,7 @@ static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
 
 /* ---- setup_table, query_size, versions ---- */
 
-/* The domain op.dom names, for an op that needs XSM_TARGET (self or privileged caller). */
-static struct domain *lock_target(domid_t dom, int16_t *status)
+struct domain *gt_lock_target(domid_t dom, int16_t *status)
 {
     struct domain *d = lock_any_domain(dom);
 
@@ -512,14 +565,16 @@ static long gnttab_setup_table(hc_arg_t uop, unsigned int count)
         return -EFAULT;
     if (!guest_range_ok((unsigned long)op.frame_list.p, (size_t)op.nr_frames * sizeof(xen_pfn_t)))
         return -EFAULT;
-    d = lock_target(op.dom, &op.status);
+    d = gt_lock_target(op.dom, &op.status);
     if (d) {
         struct grant_table *gt = d->grant_table;
 
         spin_lock(&gt->lock);
         if (op.nr_frames > gt->max_grant_frames)
             op.status = GNTST_general_error;
-        else if (op.nr_frames > gt->nr_grant_frames && grow_table(d, op.nr_frames))
+        else if ((op.nr_frames > gt->nr_grant_frames ||
+                  (gt->gt_version == 2 && GNTTAB_STATUS_FRAMES(op.nr_frames) > gt->nr_status_frames)) &&
+                 grow_table(d, op.nr_frames))
             op.status = GNTST_general_error;
         else {
             op.status = GNTST_okay;
@@ -546,7 +601,7 @@ static long gnttab_query_size(hc_arg_t uop, unsigned int count)
         return -EINVAL;
     if (raw_copy_from_guest(&op, (void *)uop, sizeof(op)))
         return -EFAULT;
-    d = lock_target(op.dom, &op.status);
+    d = gt_lock_target(op.dom, &op.status);
     if (d) {
         spin_lock(&d->grant_table->lock);
         op.nr_frames = d->grant_table->nr_grant_frames;
@@ -558,25 +613,6 @@ static long gnttab_query_size(hc_arg_t uop, unsigned int count)
     if (raw_copy_to_guest((void *)uop, &op, sizeof(op)))
         return -EFAULT;
     return 0;
-}
-
-static long gnttab_set_version(hc_arg_t uop)
-{
-    struct gnttab_set_version op;
-    long rc;
-
-    if (raw_copy_from_guest(&op, (void *)uop, sizeof(op)))
-        return -EFAULT;
-    if (op.version != 1 && op.version != 2)
-        rc = -EINVAL;
-    else if (op.version == 2)
-        rc = -ENOSYS;                   /* Xen with max version 1 */
-    else
-        rc = 0;
-    op.version = current->domain->grant_table->gt_version;
-    if (raw_copy_to_guest((void *)uop, &op, sizeof(op)))
-        rc = -EFAULT;
-    return rc;
 }
 
 static long gnttab_get_version(hc_arg_t uop)
@@ -603,37 +639,22 @@ static long gnttab_get_version(hc_arg_t uop)
     return 0;
 }
 
-static long gnttab_get_status_frames(hc_arg_t uop, unsigned int count)
-{
-    struct gnttab_get_status_frames op, *u = (struct gnttab_get_status_frames *)uop;
-    struct domain *d;
-
-    if (count != 1)
-        return -EINVAL;
-    if (raw_copy_from_guest(&op, u, sizeof(op)))
-        return -EFAULT;
-    if (!guest_range_ok((unsigned long)op.frame_list.p, (size_t)op.nr_frames * sizeof(uint64_t)))
-        return -EFAULT;
-    d = lock_target(op.dom, &op.status);
-    if (d) {
-        /* Version 1 has no status frames. */
-        op.status = op.nr_frames > 0 ? GNTST_general_error : GNTST_okay;
-        rcu_unlock_domain(d);
-    }
-    if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
-        return -EFAULT;
-    return 0;
-}
-
 /* ---- GNTTABOP_copy ---- */
 
 struct copy_buf {
     struct domain *d;
     struct page_info *pg;
     unsigned long mfn;
+    uint16_t start, length;             /* the bytes a (sub-page) grant allows */
     grant_ref_t ref;
     bool have_grant, have_type, readonly;
 };
+
+/* Is [off, off + len) inside the bytes b's grant allows? (Xen: GNTST_general_error if not) */
+static bool copy_in_grant(const struct copy_buf *b, uint16_t off, uint16_t len)
+{
+    return off >= b->start && (unsigned int)off + len <= (unsigned int)b->start + b->length;
+}
 
 static void *frame_va(unsigned long mfn)
 {
@@ -647,7 +668,7 @@ static void *frame_va(unsigned long mfn)
 static void copy_release(struct copy_buf *b)
 {
     if (b->have_grant)
-        unpin_entry(b->d, b->ref, b->readonly, b->readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc);
+        gt_unpin_entry(b->d, b->ref, b->readonly, b->readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc);
     if (b->have_type)
         put_page_type(b->pg);
     if (b->pg)
@@ -663,16 +684,23 @@ static int16_t copy_claim(const struct gnttab_copy_ptr *p, bool is_gref, bool re
 
     b->readonly = readonly;
     if (is_gref) {
-        int rc = pin_entry(b->d, p->u.ref, ldomid, readonly, false,
-                           readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, &b->mfn);
+        struct gnt_pin pin;
+        int rc = gt_pin_entry(b->d, p->u.ref, ldomid, readonly, false, opt_transitive_grants,
+                              readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, &pin);
         if (rc != GNTST_okay)
             return (int16_t)rc;
         b->have_grant = true;
         b->ref = p->u.ref;
-        if (!get_page(rd_page(b->mfn), b->d))
+        b->mfn = pin.mfn;
+        b->start = pin.start;
+        b->length = pin.length;
+        /* A transitive grant's frame belongs to the domain it leads to. */
+        if (!get_page(rd_page(b->mfn), pin.owner))
             return GNTST_general_error;
     } else {
         b->mfn = p->u.gmfn;
+        b->start = 0;
+        b->length = PAGE_SIZE;
         if (!mfn_valid(_mfn(b->mfn)) || pv_mfn_is_io(b->mfn) || !get_page(rd_page(b->mfn), b->d))
             return GNTST_bad_page;
     }
@@ -717,6 +745,10 @@ static int16_t copy_one(const struct gnttab_copy *op)
         rc = GNTST_bad_copy_arg;
         goto out;
     }
+    if (!copy_in_grant(&src, op->source.offset, op->len) || !copy_in_grant(&dst, op->dest.offset, op->len)) {
+        rc = GNTST_general_error;
+        goto out;
+    }
     memmove((uint8_t *)frame_va(dst.mfn) + op->dest.offset,
             (const uint8_t *)frame_va(src.mfn) + op->source.offset, op->len);
     rc = GNTST_okay;
@@ -730,12 +762,14 @@ static long gnttab_copy(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
         if (batch_preempt(i))
-            return i;
+            return count - i;
         struct gnttab_copy op, *u = (struct gnttab_copy *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
             return -EFAULT;
         op.status = copy_one(&op);
+        if (op.status == GNTST_RETRY)
+            return count - i;           /* a transitive grant changed: this op again */
         if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status)))
             return -EFAULT;
     }
@@ -754,10 +788,18 @@ static int16_t swap_grant_ref(grant_ref_t a, grant_ref_t b)
         rc = GNTST_bad_gntref;
     else if (a != b && (active_entry(gt, a)->pin || active_entry(gt, b)->pin))
         rc = GNTST_eagain;
-    else if (a != b) {
-        grant_entry_v1_t t = *shared_entry(gt, a);
-        *shared_entry(gt, a) = *shared_entry(gt, b);
-        *shared_entry(gt, b) = t;
+    else if (a != b && gt->gt_version == 1) {
+        grant_entry_v1_t *ea = (grant_entry_v1_t *)gt_header(gt, a), *eb = (grant_entry_v1_t *)gt_header(gt, b);
+        grant_entry_v1_t t = *ea;
+        *ea = *eb;
+        *eb = t;
+    } else if (a != b) {                /* v2: the entries and their status words */
+        grant_entry_v2_t t = *gt_entry_v2(gt, a);
+        uint16_t st = *gt_status(gt, a);
+        *gt_entry_v2(gt, a) = *gt_entry_v2(gt, b);
+        *gt_status(gt, a) = *gt_status(gt, b);
+        *gt_entry_v2(gt, b) = t;
+        *gt_status(gt, b) = st;
     }
     spin_unlock(&gt->lock);
     return rc;
@@ -767,7 +809,7 @@ static long gnttab_swap(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
         if (batch_preempt(i))
-            return i;
+            return count - i;
         struct gnttab_swap_grant_ref op, *u = (struct gnttab_swap_grant_ref *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
@@ -845,7 +887,7 @@ static long gnttab_map(hc_arg_t uop, unsigned int count)
 {
     for (unsigned int i = 0; i < count; i++) {
         if (batch_preempt(i))
-            return i;
+            return count - i;
         struct gnttab_map_grant_ref op, *u = (struct gnttab_map_grant_ref *)uop + i;
 
         if (raw_copy_from_guest(&op, u, sizeof(op)))
@@ -867,10 +909,12 @@ static long grant_table_op_single(unsigned int cmd, hc_arg_t uop, unsigned int c
  * status fields), -EINVAL (count negative or != 1 where required,
  * continuation bits on a command other than cache_flush, bad version),
  * -EFAULT (array unreadable or status not writable), -ENOSYS (unknown
- * command, transfer, dump_table, set_version 2), -ESRCH/-EPERM
+ * command, transfer, dump_table, set_version 2 beyond the domain's
+ * max_version), set_version's -EBUSY/-ERANGE/-ENOMEM, -ESRCH/-EPERM
  * (get_version), cache_flush's -EINVAL/-EPERM/-EOPNOTSUPP, -ERESTART (a
- * preempted batch: the guest's uop/count arguments now name the rest). Takes grant
- * table locks one at a time; may take page-table locks and free frames.
+ * preempted batch, or a copy through a transitive grant that changed:
+ * the guest's uop/count arguments now name the rest). Takes grant table
+ * locks one at a time; may take page-table locks and free frames.
  */
 long do_grant_table_op(hc_arg_t cmd_arg, hc_arg_t uop, hc_arg_t count_arg)
 {
@@ -896,21 +940,21 @@ long do_grant_table_op(hc_arg_t cmd_arg, hc_arg_t uop, hc_arg_t count_arg)
     if (size && !guest_range_ok(uop, (size_t)count * size))
         return -EFAULT;
 
-    long done;
+    long left;
     switch (cmd) {
-    case GNTTABOP_map_grant_ref:     done = gnttab_map(uop, count); break;
-    case GNTTABOP_unmap_grant_ref:   done = gnttab_unmap(uop, count, false); break;
-    case GNTTABOP_unmap_and_replace: done = gnttab_unmap(uop, count, true); break;
-    case GNTTABOP_copy:              done = gnttab_copy(uop, count); break;
-    case GNTTABOP_swap_grant_ref:    done = gnttab_swap(uop, count); break;
+    case GNTTABOP_map_grant_ref:     left = gnttab_map(uop, count); break;
+    case GNTTABOP_unmap_grant_ref:   left = gnttab_unmap(uop, count, false); break;
+    case GNTTABOP_unmap_and_replace: left = gnttab_unmap(uop, count, true); break;
+    case GNTTABOP_copy:              left = gnttab_copy(uop, count); break;
+    case GNTTABOP_swap_grant_ref:    left = gnttab_swap(uop, count); break;
     default:                         return grant_table_op_single(cmd, uop, count);
     }
-    if (done > 0) {                     /* preempted after `done` items: the rest later */
-        hypercall_set_arg(1, uop + (unsigned long)done * size);
-        hypercall_set_arg(2, count - (unsigned long)done);
+    if (left > 0) {                     /* stopped with `left` items to go: those later */
+        hypercall_set_arg(1, uop + (count - (unsigned long)left) * size);
+        hypercall_set_arg(2, (unsigned long)left);
         return -ERESTART;
     }
-    return done;
+    return left;
 }
 
 /* The grant table ops that are not batches (or not preemptible). */
@@ -956,7 +1000,7 @@ void grant_table_domain_destroy(struct domain *d)
             /* Host mappings' references go with d's L1 entries (Xen: PV). */
             if (flags & GNTMAP_host_map)
                 act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-            reduce_status(shared_entry(rgt, mt->ref), act, ro);
+            gt_reduce_status(gt_status(rgt, mt->ref), act, ro);
             spin_unlock(&rgt->lock);
             if (flags & GNTMAP_device_map)
                 ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
@@ -967,6 +1011,7 @@ void grant_table_domain_destroy(struct domain *d)
     }
     for (unsigned int i = 0; i < gt->maptrack_frames; i++)
         xfree_bytes(gt->maptrack[i], PAGE_SIZE);
+    gt_destroy_status(d);
     for (unsigned int i = 0; i < gt->nr_grant_frames; i++) {
         struct page_info *pg = rd_page(gt_virt_to_mfn(gt->shared[i]));
 

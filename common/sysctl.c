@@ -9,6 +9,7 @@
  * idle time per CPU (reported as 0), pm/perf/lockprof/livepatch (-ENOSYS).
  */
 #include <xenia/lib.h>
+#include <xenia/grant_table.h>
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
@@ -82,7 +83,8 @@ static long sc_physinfo(struct xen_sysctl *op, bool *copyback)
     p->nr_nodes = 1;
     p->max_node_id = 0;
     p->cpu_khz = (uint32_t)tsc_khz;
-    p->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+    p->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1 |
+                      (opt_gnttab_max_version >= 2 ? XEN_SYSCTL_PHYSCAP_gnttab_v2 : 0);
     p->total_pages = max_page;
     p->free_pages = total_free_pages();
     p->max_mfn = max_page - 1;

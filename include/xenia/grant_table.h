@@ -1,14 +1,25 @@
 /*
- * Grant tables, version 1, for PV domains (Xen 4.17's HYPERVISOR_grant_table_op,
- * <xen/grant_table.h>).
+ * Grant tables, versions 1 and 2, for PV domains (Xen 4.17's
+ * HYPERVISOR_grant_table_op, <xen/grant_table.h>).
  *
  * Each domain has one struct grant_table (d->grant_table):
- *   - shared frames: xen-heap frames shared with the domain (it writes its
- *     grant_entry_v1 array there); 1 at creation (Xen's
- *     INITIAL_NR_GRANT_FRAMES), grown by GNTTABOP_setup_table up to
- *     max_grant_frames (Xen's default gnttab_max_frames: 64, dom0 too);
- *   - active entries, one per grant reference: how often (and by whom,
- *     one domain at a time, as Xen) the entry is mapped/pinned for copy;
+ *   - shared frames: xen-heap frames shared with the domain, where it
+ *     writes its grant entries: grant_entry_v1_t (8 bytes, 512 a frame)
+ *     under version 1, grant_entry_v2_t (16 bytes, 256 a frame) under
+ *     version 2; 1 at creation (Xen's INITIAL_NR_GRANT_FRAMES), grown by
+ *     GNTTABOP_setup_table up to max_grant_frames (Xen's default
+ *     gnttab_max_frames: 64, dom0 too);
+ *   - status frames (version 2 only): xen-heap frames shared with the
+ *     domain holding one grant_status_t (GTF_reading/GTF_writing) per
+ *     entry, 2048 a frame, as many as the shared frames need
+ *     (grant_to_status_frames()); allocated when the domain switches to
+ *     version 2 or grows its table under it, freed when it switches back
+ *     to 1 or is destroyed;
+ *   - active entries, one per grant reference (512 a shared frame, enough
+ *     for either version): how often (and by whom, one domain at a time,
+ *     as Xen) the entry is mapped/pinned for copy, which bytes of the frame
+ *     it grants (sub-page grants) and, for a transitive grant, which
+ *     domain's entry it leads to;
  *   - maptrack: the mappings this domain made of other domains' grants,
  *     indexed by the handle GNTTABOP_map_grant_ref returns.
  *
@@ -16,12 +27,18 @@
  *   - a host mapping's references (general, + PGT_writable_page type for a
  *     writable one) belong to the L1 entry it installed; they go when that
  *     entry goes (GNTTABOP_unmap_grant_ref, or page-table teardown);
- *   - a device mapping's references belong to its maptrack entry.
+ *   - a device mapping's references belong to its maptrack entry;
+ *   - shared and status frames hold one general reference for
+ *     PGC_allocated (as shared_info); each guest mapping of one adds its
+ *     own. A frame mapped by the guest is never freed: switching back to
+ *     version 1 is refused (-EBUSY) while a status frame is mapped.
  *
- * Locking: gt->lock guards the active entries and the version/size of
- * one table; gt->maptrack_lock guards that table's maptrack. No path holds
- * two grant-table locks at once. Order: d->lock > gt->lock >
- * gt->maptrack_lock > (PV page-table locks) > d->page_alloc_lock.
+ * Locking: gt->lock guards the active entries, the version and the size
+ * (shared and status frames) of one table; gt->maptrack_lock guards that
+ * table's maptrack. Only a copy through a transitive grant holds two
+ * grant-table locks' worth of state, and it never holds them at once: it
+ * drops the first before taking the second (as Xen). Order: d->lock >
+ * gt->lock > gt->maptrack_lock > (PV page-table locks) > d->page_alloc_lock.
  */
 #ifndef XENIA_GRANT_TABLE_H
 #define XENIA_GRANT_TABLE_H
@@ -37,6 +54,12 @@ struct domain;
 #define GNTTAB_MAX_FRAMES         64u       /* Xen: opt_max_grant_frames default */
 #define GNTTAB_MAX_MAPTRACK_FRAMES 1024u    /* Xen: opt_max_maptrack_frames default */
 #define GNTTAB_V1_PER_FRAME       (PAGE_SIZE / sizeof(grant_entry_v1_t))   /* 512 */
+#define GNTTAB_V2_PER_FRAME       (PAGE_SIZE / sizeof(grant_entry_v2_t))   /* 256 */
+#define GNTTAB_STATUS_PER_FRAME   (PAGE_SIZE / sizeof(grant_status_t))     /* 2048 */
+/* Status frames a table of nr shared frames needs under version 2 (Xen's grant_to_status_frames). */
+#define GNTTAB_STATUS_FRAMES(nr) \
+    (((nr) * GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
+#define GNTTAB_MAX_STATUS_FRAMES  GNTTAB_STATUS_FRAMES(GNTTAB_MAX_FRAMES)  /* 8 */
 
 /* pin counts of an active entry: four 8-bit counters (Xen's GNTPIN_*) */
 #define GNTPIN_hstw_inc   (1u << 0)
@@ -48,10 +71,15 @@ struct domain;
 #define GNTPIN_devw_mask  (0xffu << 16)
 #define GNTPIN_devr_mask  (0xffu << 24)
 
+/* Fields other than pin are valid while pin != 0. */
 struct active_grant_entry {
     uint32_t pin;                   /* GNTPIN_* counters; 0 = not in use */
-    domid_t domid;                  /* who pinned it (valid while pin != 0) */
-    unsigned long mfn;              /* frame pinned (valid while pin != 0) */
+    domid_t domid;                  /* who pinned it */
+    uint16_t start, length;         /* bytes of the frame granted: 0, PAGE_SIZE unless sub-page */
+    bool is_sub_page;               /* sub-page or transitive: never mapped (Xen) */
+    grant_ref_t trans_gref;         /* the entry this one leads to: itself unless transitive */
+    struct domain *trans_domain;    /* its table's domain (an RCU reference held if not the owner) */
+    unsigned long mfn;              /* frame pinned */
 };
 
 struct grant_mapping {
@@ -67,9 +95,16 @@ struct grant_mapping {
 struct grant_table {
     spinlock_t lock;
     struct domain *domain;
-    unsigned int gt_version;                    /* 1 */
+    unsigned int gt_version;                    /* 1 or 2 */
+    unsigned int max_version;                   /* highest set_version accepts */
     unsigned int nr_grant_frames, max_grant_frames;
-    grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];        /* xen heap, shared with domain */
+    unsigned int nr_status_frames;              /* 0 under version 1 */
+    union {                                     /* xen heap, shared with domain */
+        grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];
+        grant_entry_v2_t *shared_v2[GNTTAB_MAX_FRAMES];
+        void *shared_raw[GNTTAB_MAX_FRAMES];
+    };
+    grant_status_t *status[GNTTAB_MAX_STATUS_FRAMES];   /* xen heap, shared with domain */
     struct active_grant_entry *active[GNTTAB_MAX_FRAMES];
 
     spinlock_t maptrack_lock;
@@ -81,19 +116,35 @@ struct grant_table {
 };
 
 /*
+ * The highest grant-table version a domain may use, from Xen's
+ * "gnttab=max-ver:N" option (1 or 2; default 2 as Xen 4.17). Dom0 gets
+ * this; XEN_DOMCTL_createdomain's grant_opts may ask for less, not more.
+ */
+extern unsigned int opt_gnttab_max_version;
+
+/*
  * grant_table_domain_init(): give d its grant table (version 1, one shared
- * frame, limits as above). Called by domain_create() before the domain is
- * visible. Returns 0 or -ENOMEM (nothing left allocated).
+ * frame, max_version opt_gnttab_max_version, limits as above). Called by
+ * domain_create() before the domain is visible. Returns 0 or -ENOMEM
+ * (nothing left allocated).
  */
 int grant_table_domain_init(struct domain *d);
+
+/*
+ * grant_table_set_max_version(): XEN_DOMCTL_createdomain's
+ * XEN_DOMCTL_GRANT_version(grant_opts) for d (Xen's grant_table_init()).
+ * Call before d first runs. Returns 0, or -EINVAL for version 0 or one
+ * above opt_gnttab_max_version (nothing changed).
+ */
+int grant_table_set_max_version(struct domain *d, unsigned int version);
 
 /*
  * grant_table_domain_destroy(): release everything d's table holds:
  * every mapping d still has of other domains' grants (device-map
  * references, pins and GTF_reading/GTF_writing in the granter's entries;
  * host mappings' references belong to d's L1 entries and go with d's page
- * tables, as in Xen for PV), then the shared frames (leaked with a
- * message if d still maps one) and the table. Call once d can no longer
+ * tables, as in Xen for PV), then the shared and status frames (leaked
+ * with a message if d still maps one) and the table. Call once d can no longer
  * run (domain destruction), after its page tables were released. Takes
  * the granters' table locks one at a time. d->grant_table is NULL after.
  */

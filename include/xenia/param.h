@@ -45,6 +45,14 @@ uint64_t parse_size_and_unit(const char *s, const char **end);
 int parse_bool(const char *s, const char *e);
 
 /*
+ * parse_boolean(): Xen's parse_boolean() for one item [s, e) of a
+ * comma-separated option (e == NULL: NUL-terminated): "name" is 1,
+ * "no-name" 0, "name=<bool>" as parse_bool(). Returns -1 if the item is
+ * not about name (or its value is no boolean).
+ */
+int parse_boolean(const char *name, const char *s, const char *e);
+
+/*
  * cmdline_parse(): apply "name[=value] ..." options from cmdline to the
  * params in [start, end). Boolean options also accept "no-name" to mean
  * false, as Xen does. Unknown options are reported with

@@ -10,12 +10,18 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 cfg=/etc/xen/guest.cfg
 clog=/var/log/xen/console
 #   xenia.toolstack.lifecycle=0   skip section 6 (scripts/bench-toolstack.sh)
+#   xenia.toolstack.domu_args=ARG one more argument for every domU's kernel
+#                                 (e.g. grant_table.version=2)
+#   xenia.toolstack.slow=S        the bound on a domU's boot or run below (150 s)
 cycles=5
 lifecycle=1
+domu_args=
 for a in $(cat /proc/cmdline); do
     case $a in
     xenia.toolstack.cycles=*) cycles=${a#*=} ;;
     xenia.toolstack.lifecycle=*) lifecycle=${a#*=} ;;
+    xenia.toolstack.domu_args=*) domu_args=${a#*=} ;;
+    xenia.toolstack.slow=*) slow_arg=${a#*=} ;;
     esac
 done
 # Section 6's checks (also named when xl info fails and everything is skipped).
@@ -24,7 +30,7 @@ lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-lis
 
 # How long a domU may take to boot or finish before we call it hung: only a
 # bound on a hang, generous for a 2-core host loaded with other machines.
-slow=150
+slow=${slow_arg:-150}
 
 # Every tool call bounded: on a hypervisor under construction a hung
 # hypercall must cost one check, not the run (busybox timeout).
@@ -67,7 +73,7 @@ gone() { # xl list answers and NAME is not in it (a failing xl is no "gone")
         echo "$out" | awk -v n="$1" '$1 == n { f = 1 } END { exit f }'
 }
 create() { # create NAME: xl create from guest.cfg under NAME; stderr shown
-    xl create "$cfg" "name=\"$1\"" > /tmp/create-$1.out 2>&1
+    xl create "$cfg" "name=\"$1\"" "extra=\"console=hvc0 $domu_args\"" > /tmp/create-$1.out 2>&1
     rc=$?
     [ $rc = 0 ] || sed "s/^/XENIA-XL[$1]: /" /tmp/create-$1.out
     return $rc
@@ -108,7 +114,7 @@ time_of xl-create "$(elapsed "$t0" "$t1")"
 domid=$(xl domid $d 2>/dev/null)
 if [ $rc = 0 ] && wait_for $slow console_has $d "XENIA-DOMU: userspace up"; then
     t2=$(now)
-    check domu-userspace 0 "domid=$domid,$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
+    check domu-userspace 0 "domid=$domid,$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log"),$(grep -o 'Grant tables using version [0-9]' "$clog/guest-$d.log" | head -n1)"
     time_of xl-create-to-domu-userspace "$(elapsed "$t0" "$t2")"
 else
     domu_tail $d
@@ -202,7 +208,7 @@ dd if=/dev/zero of=/tmp/pvdisk.img bs=1M count=16 2>/dev/null
 lo=$(losetup -f 2>/dev/null)
 losetup "$lo" /tmp/pvdisk.img 2>/dev/null; lr=$?
 free1=$(free_mem)
-xl create "$cfg" "name=\"$d\"" 'extra="console=hvc0 xenia.pvdisk=1"' \
+xl create "$cfg" "name=\"$d\"" "extra=\"console=hvc0 xenia.pvdisk=1 $domu_args\"" \
     "disk=['phy:$lo,xvdb,w,script=/etc/xen/scripts/block-phy']" > /tmp/create-$d.out 2>&1
 rc=$?
 [ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
@@ -231,7 +237,7 @@ printf '#!/bin/sh\nexec cat /tmp/dom0.bin\n' > /tmp/send; chmod 755 /tmp/send
 nc -l -p 5002 -e /tmp/send > /dev/null 2>&1 &
 srv=$!
 free1=$(free_mem)
-xl create "$cfg" "name=\"$d\"" 'extra="console=hvc0 xenia.pvnet=1"' \
+xl create "$cfg" "name=\"$d\"" "extra=\"console=hvc0 xenia.pvnet=1 $domu_args\"" \
     "vif=['bridge=xenbr0,script=/etc/xen/scripts/vif-bridge-bb']" > /tmp/create-$d.out 2>&1
 rc=$?
 [ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
@@ -254,7 +260,7 @@ check pv-net $ok "create=$rc,ping=${ping_:-none},domU-got-4MiB=${rx:-none},dom0-
 #    a second after "userspace up", no power-off of its own), driven by xl.
 stay() { # stay NAME [KEY=VALUE...]: xl create a ticking domU; stderr shown
     n=$1; shift
-    xl create "$cfg" "name=\"$n\"" 'extra="console=hvc0 xenia.stay=1"' "$@" > /tmp/create-$n.out 2>&1
+    xl create "$cfg" "name=\"$n\"" "extra=\"console=hvc0 xenia.stay=1 $domu_args\"" "$@" > /tmp/create-$n.out 2>&1
     rc=$?
     [ $rc = 0 ] || sed "s/^/XENIA-XL[$n]: /" /tmp/create-$n.out
     return $rc
@@ -351,7 +357,7 @@ lifecycle_section() {
     stay $d 'on_reboot="restart"' && wait_for $slow console_has $d "XENIA-DOMU: userspace up"
     up=$?; id1=$(xl domid $d 2>/dev/null)
     t0=$(now); xl reboot $d; rc=$?
-    wait_for 90 ups_reach $d 2; again=$?
+    wait_for $slow ups_reach $d 2; again=$?
     id2=$(xl domid $d 2>/dev/null)
     [ $up = 0 ] && [ $rc = 0 ] && [ $again = 0 ] && [ -n "$id2" ] && [ "$id2" != "$id1" ]
     ok=$?; [ $ok = 0 ] || domu_tail $d

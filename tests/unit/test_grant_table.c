@@ -1,9 +1,13 @@
-/* SOURCES: common/grant_table.c arch/x86/pv/grant_map.c arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c arch/x86/pv/guest_walk.c tests/unit/pv_mm_fake.c */
+/* SOURCES: common/grant_table.c common/grant_table_v2.c common/cmdline.c common/lib.c arch/x86/pv/grant_map.c arch/x86/mm/page_type.c arch/x86/mm/pt_validate.c arch/x86/mm/page_ref.c arch/x86/pv/guest_walk.c tests/unit/pv_mm_fake.c */
 /*
- * Grant tables v1 on the PV MMU's fake machine: every GNTTABOP_* through
- * do_grant_table_op() with Xen 4.17's status codes, and every map/unmap/
- * copy sequence bringing the frames' reference counts back to where they
- * started. dom2 grants, dom1 maps (current), dom0 is privileged.
+ * Grant tables v1 and v2 on the PV MMU's fake machine: every GNTTABOP_*
+ * through do_grant_table_op() with Xen 4.17's status codes, and every
+ * map/unmap/copy sequence bringing the frames' reference counts back to
+ * where they started; the version switch's state machine (reserved
+ * entries carried over, -EBUSY while pinned or while a status frame is
+ * mapped, -ERANGE, -ENOSYS beyond max_version), status frames allocated
+ * and freed, v2 full-page / sub-page / transitive entries in map, copy
+ * and swap. dom2 grants, dom1 maps (current), dom0 is privileged.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +21,7 @@
 #include <xenia/sched.h>
 #include <xenia/hypercall.h>
 #include <xenia/grant_table.h>
+#include "../../common/grant_table_internal.h"
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 #include "host_stubs.h"
@@ -70,6 +75,59 @@ static void grant(grant_ref_t ref, domid_t to, unsigned long frame, uint16_t ext
     e->domid = to;
     e->frame = (uint32_t)frame;
     e->flags = GTF_permit_access | extra;
+}
+
+static grant_entry_v2_t *gent2(struct domain *d, grant_ref_t ref)
+{
+    return &d->grant_table->shared_v2[ref / 256][ref % 256];
+}
+
+static uint16_t *gstat(struct domain *d, grant_ref_t ref)
+{
+    return &d->grant_table->status[ref / 2048][ref % 2048];
+}
+
+/* GNTTABOP_set_version as domain dom (current again dom1 after). Returns the hypercall's result. */
+static long set_version(int dom, uint32_t v, uint32_t *now)
+{
+    struct gnttab_set_version sv = { .version = v };
+    fake_set_current(dom);
+    long rc = do_grant_table_op(GNTTABOP_set_version, (hc_arg_t)&sv, 1);
+    fake_set_current(1);
+    if (now)
+        *now = sv.version;
+    return rc;
+}
+
+static void grant2(struct domain *d, grant_ref_t ref, domid_t to, uint64_t frame, uint16_t flags)
+{
+    grant_entry_v2_t *e = gent2(d, ref);
+    memset(e, 0, sizeof(*e));
+    e->hdr.domid = to;
+    e->full_page.frame = frame;
+    e->hdr.flags = flags;
+}
+
+static void grant2_sub(struct domain *d, grant_ref_t ref, domid_t to, unsigned long frame,
+                       uint16_t off, uint16_t len, uint16_t extra)
+{
+    grant_entry_v2_t *e = gent2(d, ref);
+    memset(e, 0, sizeof(*e));
+    e->hdr.domid = to;
+    e->sub_page.frame = frame;
+    e->sub_page.page_off = off;
+    e->sub_page.length = len;
+    e->hdr.flags = GTF_permit_access | GTF_sub_page | extra;
+}
+
+static void grant2_trans(struct domain *d, grant_ref_t ref, domid_t to, domid_t tdom, grant_ref_t tref)
+{
+    grant_entry_v2_t *e = gent2(d, ref);
+    memset(e, 0, sizeof(*e));
+    e->hdr.domid = to;
+    e->transitive.trans_domid = tdom;
+    e->transitive.gref = tref;
+    e->hdr.flags = GTF_transitive;
 }
 
 static int setup(void **state)
@@ -175,11 +233,12 @@ static void test_setup_query(void **state)
     assert_int_equal(gnttab(GNTTABOP_get_version, &gv, 1), -EPERM);
     struct gnttab_set_version sv = { .version = 1 };
     assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), 0);
-    sv.version = 2;
-    assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), -ENOSYS);
-    assert_int_equal(sv.version, 1);
     sv.version = 3;
     assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), -EINVAL);
+    assert_int_equal(sv.version, 1);
+    sv.version = 0;
+    assert_int_equal(gnttab(GNTTABOP_set_version, &sv, 1), -EINVAL);
+    assert_int_equal(gnttab(GNTTABOP_set_version, FAKE_BAD_PTR, 1), -EFAULT);
 
     uint64_t sf[1];
     struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };
@@ -491,6 +550,338 @@ static void test_batch_continuation(void **state)
     fake_set_current(1);
 }
 
+
+/* ---- version 2 ---- */
+
+static void test_version_switch(void **state)
+{
+    struct grant_table *gt = D1->grant_table;
+    uint32_t now;
+
+    /* Reserved entries (0..7) survive a switch; the others are cleared. */
+    gent(D1, 3)->flags = GTF_permit_access | GTF_readonly | GTF_reading;
+    gent(D1, 3)->domid = 2;
+    gent(D1, 3)->frame = 0x12345;
+    gent(D1, 20)->flags = GTF_permit_access;
+    assert_int_equal(gt->nr_status_frames, 0);
+    assert_int_equal(set_version(1, 2, &now), 0);
+    assert_int_equal(now, 2);
+    assert_int_equal(gt->gt_version, 2);
+    assert_int_equal(gt->nr_status_frames, 1);
+    assert_int_equal(gent2(D1, 3)->hdr.flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(*gstat(D1, 3), GTF_reading);
+    assert_int_equal(gent2(D1, 3)->hdr.domid, 2);
+    assert_int_equal(gent2(D1, 3)->full_page.frame, 0x12345);
+    assert_int_equal(gent2(D1, 10)->hdr.flags, 0);     /* v1 entry 20's bytes */
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    assert_int_equal(gnttab(GNTTABOP_get_version, &gv, 1), 0);
+    assert_int_equal(gv.version, 2);
+    assert_int_equal(set_version(1, 2, &now), 0);       /* same version: nothing to do */
+
+    /* The status frame is shared with the domain, and get_status_frames names it. */
+    unsigned long sf_mfn = host_virt_to_mfn(gt->status[0]);
+    assert_ptr_equal(frame_table[sf_mfn].owner, D1);
+    assert_int_equal(frame_table[sf_mfn].count_info, PGC_xen_heap | PGC_allocated | 1);
+    uint64_t sf[4] = { 0 };
+    struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };
+    set_xen_guest_handle(gs.frame_list, sf);
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_okay);
+    assert_int_equal(sf[0], sf_mfn);
+    gs.nr_frames = 2;                                   /* one frame covers 8 grant frames */
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+    gs.nr_frames = 0;
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_okay);
+    gs.nr_frames = 1;
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 2), -EINVAL);
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, FAKE_BAD_PTR, 1), -EFAULT);
+    set_xen_guest_handle(gs.frame_list, FAKE_BAD_PTR);
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), -EFAULT);
+    set_xen_guest_handle(gs.frame_list, sf);
+    gs.dom = 2;
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_permission_denied);
+    gs.dom = 9;
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_bad_domain);
+
+    /* Growing under v2: 9 grant frames (2304 entries) need 2 status frames. */
+    xen_pfn_t frames[9];
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 9 };
+    set_xen_guest_handle(st.frame_list, frames);
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    assert_int_equal(gt->nr_status_frames, 2);
+    assert_int_equal(gt_nr_entries(gt), 9 * 256);
+
+    /* A mapped status frame blocks the way back to v1 (the guest's mapping holds a reference). */
+    frame_table[sf_mfn].count_info++;
+    assert_int_equal(set_version(1, 1, &now), -EBUSY);
+    assert_int_equal(now, 2);
+    assert_int_equal(gt->nr_status_frames, 2);
+    assert_int_equal(frame_table[sf_mfn].count_info, PGC_xen_heap | PGC_allocated | 2);
+    unsigned long sf2 = host_virt_to_mfn(gt->status[1]);
+    assert_int_equal(frame_table[sf2].count_info, PGC_xen_heap | PGC_allocated | 1);
+    frame_table[sf_mfn].count_info--;
+
+    /* Reserved entries that v1 cannot hold: -ERANGE. */
+    grant2(D1, 4, 2, 1ULL << 32, GTF_permit_access);
+    assert_int_equal(set_version(1, 1, &now), -ERANGE);
+    assert_int_equal(now, 2);
+    grant2_trans(D1, 4, 2, 0, 1);
+    assert_int_equal(set_version(1, 1, NULL), -ERANGE);
+    grant2_sub(D1, 4, 2, 0x777, 0, 16, 0);             /* sub-page: v1 keeps the flags (Xen) */
+    *gstat(D1, 4) = GTF_writing | GTF_reading;
+    grant2(D1, 30, 2, 0x888, GTF_permit_access);
+
+    assert_int_equal(set_version(1, 1, &now), 0);
+    assert_int_equal(now, 1);
+    assert_int_equal(gt->nr_status_frames, 0);
+    assert_int_equal(frame_table[sf_mfn].count_info, PGC_free);         /* back to the heap */
+    assert_int_equal(frame_table[sf2].count_info, PGC_free);
+    assert_int_equal(gent(D1, 3)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
+    assert_int_equal(gent(D1, 3)->frame, 0x12345);
+    assert_int_equal(gent(D1, 4)->flags, GTF_permit_access | GTF_sub_page | GTF_reading | GTF_writing);
+    assert_int_equal(gent(D1, 4)->frame, 0x777);
+    assert_int_equal(gent(D1, 60)->flags, 0);           /* v2 entry 30's bytes: cleared */
+    gs.nr_frames = 1;
+    gs.dom = DOMID_SELF;
+    assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_general_error);   /* v1 has none */
+
+    /* max_version: createdomain's grant_opts, bounded by gnttab=max-ver. */
+    assert_int_equal(grant_table_set_max_version(D1, 0), -EINVAL);
+    assert_int_equal(grant_table_set_max_version(D1, 3), -EINVAL);
+    assert_int_equal(grant_table_set_max_version(D1, 1), 0);
+    assert_int_equal(set_version(1, 2, &now), -ENOSYS);
+    assert_int_equal(now, 1);
+    assert_int_equal(set_version(1, 1, NULL), 0);
+    assert_int_equal(gnttab_parse_opt("max-ver:1"), 0);
+    assert_int_equal(opt_gnttab_max_version, 1);
+    assert_int_equal(grant_table_set_max_version(D1, 2), -EINVAL);
+    assert_int_equal(gnttab_parse_opt("max_ver:2,no-transitive"), 0);
+    assert_int_equal(opt_gnttab_max_version, 2);
+    assert_false(opt_transitive_grants);
+    assert_int_equal(gnttab_parse_opt("transitive=1,transfer=0"), 0);
+    assert_true(opt_transitive_grants);
+    assert_int_equal(gnttab_parse_opt("max-ver:3"), -EINVAL);
+    assert_int_equal(gnttab_parse_opt("max-ver:"), -EINVAL);
+    assert_int_equal(gnttab_parse_opt("transitive=maybe"), -EINVAL);
+    assert_int_equal(gnttab_parse_opt("bogus,max-ver:1"), -EINVAL);    /* the rest still applies */
+    assert_int_equal(opt_gnttab_max_version, 1);
+    opt_gnttab_max_version = 2;
+}
+
+static void test_version_switch_busy(void **state)
+{
+    unsigned long f = fake_alloc(D2);
+    uint32_t now;
+
+    grant(10, 1, f, 0);
+    grant(2, 1, f, GTF_readonly);
+    struct gnttab_map_grant_ref op = map_op(2, 10, GNTMAP_device_map, 0);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(set_version(2, 2, &now), -EBUSY);     /* entry 10 is in use */
+    assert_int_equal(now, 1);
+    assert_int_equal(D2->grant_table->nr_status_frames, 0);
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr), GNTST_okay);
+
+    /* A reserved entry may stay mapped (the toolstack's console/xenstore grants). */
+    op = map_op(2, 2, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(set_version(2, 2, &now), 0);
+    assert_int_equal(now, 2);
+    assert_int_equal(gent2(D2, 2)->hdr.flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(*gstat(D2, 2), GTF_reading);
+    assert_int_equal(gent2(D2, 2)->full_page.frame, f);
+    assert_int_equal(unmap(op.handle, 0, op.dev_bus_addr), GNTST_okay);
+    assert_int_equal(*gstat(D2, 2), 0);                  /* the status word, not the flags */
+    assert_int_equal(fake_count(f), 1);
+    /* teardown frees the status frame with the table */
+}
+
+static void test_v2_map_copy(void **state)
+{
+    unsigned long f = fake_alloc(D2), g = fake_alloc(D2), dst = fake_alloc(D1);
+    unsigned long c0 = fake_count(f);
+
+    assert_int_equal(set_version(2, 2, NULL), 0);
+    memset(fake_map(f), 0x5a, PAGE_SIZE);
+    for (int i = 0; i < 64; i++)
+        ((uint8_t *)fake_map(g))[i] = (uint8_t)i;
+
+    /* Full page: map and unmap; GTF_reading/GTF_writing in the status word only. */
+    grant2(D2, 10, 1, f, GTF_permit_access);
+    struct gnttab_map_grant_ref op = map_op(2, 10, GNTMAP_host_map, VA(5));
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(*gstat(D2, 10), GTF_reading | GTF_writing);
+    assert_int_equal(gent2(D2, 10)->hdr.flags, GTF_permit_access);
+    assert_int_equal(unmap(op.handle, VA(5), 0), GNTST_okay);
+    assert_int_equal(*gstat(D2, 10), 0);
+    assert_int_equal(map_op(2, 256, GNTMAP_host_map, VA(5)).status, GNTST_bad_gntref);  /* 256 a frame */
+    grant2(D2, 11, 0, f, GTF_permit_access);                       /* someone else's */
+    assert_int_equal(map_op(2, 11, GNTMAP_host_map, VA(5)).status, GNTST_general_error);
+    assert_int_equal(*gstat(D2, 11), 0);
+    grant2(D2, 11, 1, f, GTF_permit_access | GTF_readonly);
+    assert_int_equal(map_op(2, 11, GNTMAP_host_map, VA(5)).status, GNTST_general_error);
+    assert_int_equal(*gstat(D2, 11), 0);
+
+    /* Sub-page: never mapped; copied within [off, off + len) only. */
+    grant2_sub(D2, 12, 1, g, 16, 32, GTF_readonly);
+    assert_int_equal(map_op(2, 12, GNTMAP_host_map | GNTMAP_readonly, VA(5)).status, GNTST_general_error);
+    struct gnttab_copy c = { .flags = GNTCOPY_source_gref, .len = 32 };
+    c.source.u.ref = 12; c.source.domid = 2; c.source.offset = 16;
+    c.dest.u.gmfn = dst; c.dest.domid = DOMID_SELF; c.dest.offset = 100;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    assert_int_equal(((uint8_t *)fake_map(dst))[100], 16);
+    assert_int_equal(((uint8_t *)fake_map(dst))[131], 47);
+    assert_int_equal(((uint8_t *)fake_map(dst))[132], 0);
+    assert_int_equal(*gstat(D2, 12), 0);
+    c.source.offset = 15;                                       /* one byte before */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    c.source.offset = 17;                                       /* one byte past the end */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    c.source.offset = 4090;                                     /* past the page: bad_copy_arg first */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_copy_arg);
+    c.source.offset = 16;
+    c.len = 0;                                                  /* an empty copy at the start is fine */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    /* Writing into a read-only sub-page grant. */
+    struct gnttab_copy w = { .flags = GNTCOPY_dest_gref, .len = 4 };
+    w.source.u.gmfn = dst; w.source.domid = DOMID_SELF;
+    w.dest.u.ref = 12; w.dest.domid = 2; w.dest.offset = 16;
+    assert_int_equal(gnttab(GNTTABOP_copy, &w, 1), 0);
+    assert_int_equal(w.status, GNTST_general_error);
+    assert_int_equal(*gstat(D2, 12), 0);
+    /* A writable full-page grant as copy destination. */
+    w.dest.u.ref = 10; w.dest.offset = 4092;
+    assert_int_equal(gnttab(GNTTABOP_copy, &w, 1), 0);
+    assert_int_equal(w.status, GNTST_okay);
+    assert_int_equal(((uint8_t *)fake_map(f))[4092], 0);       /* dst's byte 0 was 0 */
+    assert_int_equal(*gstat(D2, 10), 0);
+
+    /* Swap moves the status words too. */
+    *gstat(D2, 12) = GTF_reading;
+    struct gnttab_swap_grant_ref sw = { .ref_a = 12, .ref_b = 13 };
+    fake_set_current(2);
+    assert_int_equal(gnttab(GNTTABOP_swap_grant_ref, &sw, 1), 0);
+    fake_set_current(1);
+    assert_int_equal(sw.status, GNTST_okay);
+    assert_int_equal(gent2(D2, 13)->sub_page.length, 32);
+    assert_int_equal(*gstat(D2, 13), GTF_reading);
+    assert_int_equal(*gstat(D2, 12), 0);
+    assert_int_equal(gent2(D2, 12)->hdr.flags, 0);
+    *gstat(D2, 13) = 0;
+
+    assert_int_equal(fake_count(f), c0);
+    assert_int_equal(fake_count(g), 1);
+    assert_int_equal(fake_count(dst), 1);
+    assert_int_equal(fake_tcount(f), 0);
+    assert_int_equal(fake_tcount(dst), 0);
+}
+
+static void test_v2_transitive(void **state)
+{
+    /* dom0 grants its frame h to dom2 (ref 12, v1); dom2 passes it on to dom1 (ref 20, transitive). */
+    unsigned long h = fake_alloc(D0), dst = fake_alloc(D1);
+    memset(fake_map(h), 0x77, PAGE_SIZE);
+    gent(D0, 12)->domid = 2;
+    gent(D0, 12)->frame = (uint32_t)h;
+    gent(D0, 12)->flags = GTF_permit_access;
+    assert_int_equal(set_version(2, 2, NULL), 0);
+    grant2_trans(D2, 20, 1, 0, 12);
+
+    struct gnttab_copy c = { .flags = GNTCOPY_source_gref, .len = 64 };
+    c.source.u.ref = 20; c.source.domid = 2; c.source.offset = 8;
+    c.dest.u.gmfn = dst; c.dest.domid = DOMID_SELF; c.dest.offset = 0;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    assert_int_equal(((uint8_t *)fake_map(dst))[0], 0x77);
+    assert_int_equal(((uint8_t *)fake_map(dst))[63], 0x77);
+    assert_int_equal(((uint8_t *)fake_map(dst))[64], 0);
+    assert_int_equal(*gstat(D2, 20), 0);
+    assert_int_equal(gent(D0, 12)->flags, GTF_permit_access);   /* reading cleared again */
+    assert_int_equal(D2->grant_table->active[0][20].pin, 0);
+    assert_int_equal(D0->grant_table->active[0][12].pin, 0);
+    assert_int_equal(fake_count(h), 1);
+
+    /* Through the transitive grant into dom0's frame. */
+    struct gnttab_copy w = { .flags = GNTCOPY_dest_gref, .len = 4 };
+    w.source.u.gmfn = dst; w.source.domid = DOMID_SELF;
+    w.dest.u.ref = 20; w.dest.domid = 2; w.dest.offset = 100;
+    assert_int_equal(gnttab(GNTTABOP_copy, &w, 1), 0);
+    assert_int_equal(w.status, GNTST_okay);
+    assert_int_equal(((uint8_t *)fake_map(h))[100], 0x77);        /* dst[0..3] were 0x77 */
+    assert_int_equal(fake_tcount(h), 0);
+
+    /* The far end is a sub-page grant: the transitive copy keeps to its bytes. */
+    assert_int_equal(set_version(0, 2, NULL), 0);
+    grant2_sub(D0, 12, 2, h, 512, 128, 0);
+    c.source.offset = 512;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    c.source.offset = 600;                                          /* 600 + 64 > 640 */
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    c.source.offset = 512;
+
+    /* Never mapped. */
+    assert_int_equal(map_op(2, 20, GNTMAP_host_map | GNTMAP_readonly, VA(5)).status, GNTST_general_error);
+    /* One level only: dom0's entry may not be transitive itself. */
+    grant2_trans(D0, 12, 2, 1, 3);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    assert_int_equal(*(uint16_t *)&D0->grant_table->status[0][12], 0);
+    /* The far entry granted to someone else than dom2. */
+    grant2(D0, 12, 1, h, GTF_permit_access);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    grant2(D0, 12, 2, h, GTF_permit_access);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    /* Back to itself, to a missing domain, to a missing entry. */
+    grant2_trans(D2, 20, 1, 2, 12);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    grant2_trans(D2, 20, 1, 9, 12);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    grant2_trans(D2, 20, 1, 0, 5000);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_bad_gntref);
+    assert_int_equal(*gstat(D2, 20), 0);
+    /* Granted to another domain than the copier. */
+    grant2_trans(D2, 20, 0, 0, 12);
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    /* gnttab=no-transitive */
+    grant2_trans(D2, 20, 1, 0, 12);
+    opt_transitive_grants = false;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+    opt_transitive_grants = true;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_okay);
+    /* A v1 table has no transitive entries (type 3 is no permit_access there). */
+    assert_int_equal(set_version(2, 1, NULL), 0);
+    gent(D2, 20)->domid = 1;
+    gent(D2, 20)->flags = GTF_transitive;
+    assert_int_equal(gnttab(GNTTABOP_copy, &c, 1), 0);
+    assert_int_equal(c.status, GNTST_general_error);
+
+    assert_int_equal(D2->grant_table->active[0][20].pin, 0);
+    assert_int_equal(D0->grant_table->active[0][12].pin, 0);
+    assert_int_equal(fake_count(h), 1);
+    assert_int_equal(fake_count(dst), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +895,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_destroy_releases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swap_and_cache_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_continuation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_switch_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v2_map_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v2_transitive, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
