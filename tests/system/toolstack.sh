@@ -21,7 +21,10 @@ watchdog="watchdog watchdog_timeout=10"
 cycles=${XENIA_TOOLSTACK_CYCLES:-5}
 initrd=build/dom0-toolstack-initrd.cpio
 checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
-        domu-free-memory create-destroy-free-memory two-domus pv-disk pv-net)
+        domu-free-memory create-destroy-free-memory two-domus)
+# PV disks and NICs (scripts/toolstack/pv-io.sh).
+checks+=(pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
+         pv-block-hotplug pv-net-hotplug)
 # Lifecycle of running domUs (workload.sh section 6: xl info/dmesg/list/
 # vcpu-list, pause/unpause, destroy, reboot, shutdown).
 checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
