@@ -972,6 +972,44 @@ static long grant_table_op_single(unsigned int cmd, hc_arg_t uop, unsigned int c
     }
 }
 
+/* ---- debug key 'g' ---- */
+
+/*
+ * One table's usage in Xen 4.17's 'g' format (gnttab_usage_print): sizes,
+ * then every active entry with a pin. Caller holds a reference on d. From
+ * the serial console this runs with interrupts off, where gt->lock (an
+ * interrupts-on lock) may only be tried: a busy table is reported as such.
+ */
+void gnttab_dump(struct domain *d)
+{
+    struct grant_table *gt = d->grant_table;
+    bool first = true;
+
+    printk("      -------- active --------       -------- shared --------\n");
+    printk("[ref] localdom mfn      pin          localdom gmfn     flags\n");
+    if (!spin_trylock(&gt->lock)) {
+        printk("grant-table for remote d%d: busy, not printed\n", d->domain_id);
+        return;
+    }
+    printk("grant-table for remote d%d (v%u)\n"
+           "  %u frames (%u max), %u maptrack frames (%u max)\n",
+           d->domain_id, gt->gt_version, gt->nr_grant_frames, gt->max_grant_frames,
+           ACCESS_ONCE(gt->maptrack_frames), gt->max_maptrack_frames);
+    for (grant_ref_t ref = 0; ref < nr_entries(gt); ref++) {
+        const struct active_grant_entry *act = active_entry(gt, ref);
+        const grant_entry_v1_t *sha = shared_entry(gt, ref);
+        if (!act->pin)
+            continue;
+        first = false;
+        printk("[0x%03x]  %5d 0x%lx 0x%08x      %5d 0x%06x 0x%02x\n", ref, act->domid,
+               act->mfn, act->pin, ACCESS_ONCE(sha->domid), ACCESS_ONCE(sha->frame),
+               ACCESS_ONCE(sha->flags));
+    }
+    spin_unlock(&gt->lock);
+    if (first)
+        printk("no active grant table entries\n");
+}
+
 /* ---- domain destruction ---- */
 
 void grant_table_domain_destroy(struct domain *d)

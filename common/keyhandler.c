@@ -7,6 +7,8 @@
  */
 #include <xenia/lib.h>
 #include <xenia/event.h>
+#include <xenia/grant_table.h>
+#include <xenia/mm.h>
 #include <xenia/keyhandler.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
@@ -85,6 +87,28 @@ static void dump_runqueues(char key)
     sched_dump();
 }
 
+/*
+ * Xen 4.17's 'm' (pagealloc_info): free memory in kB, from the heap's own
+ * count (exact to the page: kB / 4). Xenia has one heap for the
+ * hypervisor's and the domains' frames, as Xen on x86-64 without a
+ * separate xen heap: the "Xen heap" line is always 0, "Dom heap" has all.
+ */
+static void dump_heap(char key)
+{
+    (void)key;
+    printk("Physical memory information:\n");
+    printk("    Xen heap: 0kB free\n");
+    printk("    Dom heap: %lukB free\n", total_free_pages() << (PAGE_SHIFT - 10));
+}
+
+/* Xen 4.17's 'g' (gnttab_usage_print_all): every domain's grant table. */
+static void dump_grant_tables(char key)
+{
+    printk("gnttab_usage_print_all [ key '%c' pressed\n", key);
+    for_each_domain_held(gnttab_dump);
+    printk("gnttab_usage_print_all ] done\n");
+}
+
 static const struct {
     char key;
     void (*fn)(char key);
@@ -92,7 +116,9 @@ static const struct {
 } keys[] = {
     { 'd', dump_registers, "dump registers" },
     { 'e', dump_evtchns,   "dump evtchn info" },
+    { 'g', dump_grant_tables, "print grant table usage" },
     { 'h', dump_help,      "show this message" },
+    { 'm', dump_heap,      "memory info" },
     { 'q', dump_domains,   "dump domain (and guest debug) info" },
     { 'r', dump_runqueues, "dump run queues" },
 };

@@ -55,6 +55,8 @@ domu=$stage/domU
 busybox_tree "$domu"
 cp scripts/toolstack/domU-init.sh "$domu/init"
 chmod 755 "$domu/init"
+mkdir -p "$domu/usr/share/xenia"
+cp scripts/toolstack/pv-io-domU.sh "$domu/usr/share/xenia/pv-io-domU.sh"
 # blkfront and netfront, for the PV disk and network checks (modules in
 # the cloud kernel).
 mkdir -p "$domu/lib/modules"
@@ -142,8 +144,7 @@ cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
 mkdir -p "$stage/etc/xen/scripts"
 cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/scripts/"
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
-cp scripts/toolstack/workload.sh "$stage/usr/share/xenia/workload.sh"
-cp scripts/toolstack/sched.sh "$stage/usr/share/xenia/sched.sh"
+cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/sched.sh "$stage/usr/share/xenia/"
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2

@@ -150,6 +150,15 @@ int grant_table_set_max_version(struct domain *d, unsigned int version);
  */
 void grant_table_domain_destroy(struct domain *d);
 
+/*
+ * gnttab_dump(): debug key 'g' for one domain (Xen 4.17's
+ * gnttab_usage_print): "  N frames (M max), K maptrack frames (L max)"
+ * and one line per pinned active entry, to the console and its ring.
+ * Caller holds a reference on d; tries gt->lock only (safe with
+ * interrupts off) and says "busy" if it is held. Returns nothing.
+ */
+void gnttab_dump(struct domain *d);
+
 /* ---- the PV page-table side (arch/x86/pv/grant_map.c) ---- */
 
 /*

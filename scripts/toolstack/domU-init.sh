@@ -19,20 +19,29 @@ printf '#!/bin/sh\necho "XENIA-DOMU: poweroff requested" > /dev/console\nexec /b
 chmod 755 /sbin/poweroff
 read -r up _ < /proc/uptime
 echo "XENIA-DOMU: userspace up (domU uptime ${up}s)"
-# xenia.stay=1 (the lifecycle checks: xl pause/shutdown/reboot/destroy of
-# a running domU): no workload, no power-off of its own; one numbered tick
-# a second on the console, so dom0 sees whether it makes progress.
-case " $(cat /proc/cmdline) " in
-*" xenia.stay=1 "*)
+check() { if [ "$2" = 0 ]; then echo "XENIA-DOMU-CHECK $1 PASS $3"; else echo "XENIA-DOMU-CHECK $1 FAIL $3"; fi; }
+# One tick a second on the console, for ever: dom0 sees whether the domU
+# makes progress, and ends it (xl shutdown/destroy/reboot).
+tick_forever() {
     i=0
-    while :; do i=$((i + 1)); echo "XENIA-DOMU: tick $i"; sleep 1; done ;;
+    while :; do i=$((i + 1)); echo "XENIA-DOMU: tick $i"; sleep 1; done
+}
+# xenia.stay=1 (the lifecycle checks: xl pause/shutdown/reboot/destroy of
+# a running domU): no workload, no power-off of its own, ticks.
 # xenia.burn=1 (scripts/toolstack/sched.sh): CPU-bound forever.
+case " $(cat /proc/cmdline) " in
+*" xenia.stay=1 "*) tick_forever ;;
 *" xenia.burn=1 "*)
     echo "XENIA-DOMU: burning"
     while :; do :; done ;;
 esac
+# xenia.pvio=ROLE: a part in dom0's PV disk/network checks
+# (scripts/toolstack/pv-io.sh, which passes the sizes too); the roles are
+# in /usr/share/xenia/pv-io-domU.sh, ending in ticks until dom0 ends the domU.
+case " $(cat /proc/cmdline) " in
+*" xenia.pvio="*) . /usr/share/xenia/pv-io-domU.sh; tick_forever ;;
+esac
 
-check() { if [ "$2" = 0 ]; then echo "XENIA-DOMU-CHECK $1 PASS $3"; else echo "XENIA-DOMU-CHECK $1 FAIL $3"; fi; }
 v=$(cat /sys/hypervisor/type 2>/dev/null || echo missing)
 [ "$v" = xen ]; check hypervisor-type $? "$v"
 # PV MMU in a domU: fork+exec (a path, so ash really forks) and 8 MiB of
@@ -43,40 +52,5 @@ while [ $i -lt 200 ]; do /bin/true || fails=$((fails + 1)); i=$((i + 1)); done
 yes xenia-domu | head -c 8388608 > /tmp/blob
 s1=$(md5sum < /tmp/blob); s2=$(md5sum < /tmp/blob); n=$(stat -c %s /tmp/blob)
 [ "$n" = 8388608 ] && [ "$s1" = "$s2" ]; check tmpfs-8MiB $? "size=$n"
-# xenia.pvdisk=1: a PV disk (xvdb, dom0's blkback on a loop device) gets
-# 8 MiB with O_DIRECT and gives them back; dom0 then checks the same bytes.
-case " $(cat /proc/cmdline) " in
-*" xenia.pvdisk=1 "*)
-    insmod /lib/modules/xen-blkfront.ko 2>/dev/null
-    i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-    yes xenia-pv-disk | head -c 8388608 > /tmp/pattern
-    want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
-    dd if=/tmp/pattern of=/dev/xvdb bs=1M oflag=direct conv=fsync 2>/dev/null; w=$?
-    dd if=/dev/xvdb of=/tmp/back bs=1M count=8 iflag=direct 2>/dev/null; r=$?
-    got=$(md5sum < /tmp/back | cut -d' ' -f1)
-    [ -b /dev/xvdb ] && [ $w = 0 ] && [ $r = 0 ] && [ "$got" = "$want" ]
-    check pv-disk-io $? "xvdb=$([ -b /dev/xvdb ] && echo yes || echo missing),write=$w,read=$r,md5=$got" ;;
-esac
-# xenia.pvnet=1: a PV NIC (netfront) on dom0's bridge, link-local
-# addresses inside this machine: ping dom0, fetch 4 MiB from dom0 (nc),
-# serve 4 MiB for dom0 to fetch, then wait for dom0's xl shutdown.
-case " $(cat /proc/cmdline) " in
-*" xenia.pvnet=1 "*)
-    insmod /lib/modules/xen-netfront.ko 2>/dev/null
-    i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-    ip link set lo up; ip addr add 169.254.77.2/24 dev eth0; ip link set eth0 up
-    ping -c 3 -W 5 169.254.77.1 > /dev/null 2>&1
-    check pv-net-ping $? "eth0=$([ -e /sys/class/net/eth0 ] && echo yes || echo missing)"
-    want=$(yes xenia-dom0-net | head -c 4194304 | md5sum | cut -d' ' -f1)
-    got=$(nc -w 30 169.254.77.1 5002 < /dev/null | md5sum | cut -d' ' -f1)
-    [ "$got" = "$want" ]; check pv-net-rx $? "md5=$got"
-    yes xenia-domu-net | head -c 4194304 > /tmp/domu.bin
-    # nc -e: the socket closes when the sender is done (the fetcher sends nothing).
-    printf '#!/bin/sh\nexec cat /tmp/domu.bin\n' > /tmp/send; chmod 755 /tmp/send
-    nc -l -p 5001 -e /tmp/send &
-    sleep 1
-    echo "XENIA-DOMU: net served"
-    while :; do sleep 1; done ;;
-esac
 echo "XENIA-DOMU: workload done"
 poweroff -f

@@ -13,18 +13,27 @@ clog=/var/log/xen/console
 #   xenia.toolstack.domu_args=ARG one more argument for every domU's kernel
 #                                 (e.g. grant_table.version=2)
 #   xenia.toolstack.slow=S        the bound on a domU's boot or run below (150 s)
+#   xenia.toolstack.pvmib=N       MiB per PV disk pass and network stream (64)
+#   xenia.toolstack.only=pv-io    only xl info and the PV disk/network checks
+#                                 (while working on them; the rest report nothing)
 cycles=5
 lifecycle=1
 domu_args=
+pv_mib=64
+only=
 for a in $(cat /proc/cmdline); do
     case $a in
     xenia.toolstack.cycles=*) cycles=${a#*=} ;;
     xenia.toolstack.lifecycle=*) lifecycle=${a#*=} ;;
     xenia.toolstack.domu_args=*) domu_args=${a#*=} ;;
     xenia.toolstack.slow=*) slow_arg=${a#*=} ;;
+    xenia.toolstack.pvmib=*) pv_mib=${a#*=} ;;
+    xenia.toolstack.only=*) only=${a#*=} ;;
     esac
 done
-# Section 6's checks (also named when xl info fails and everything is skipped).
+# Section 5b's and 6's checks (also named when xl info fails and everything is skipped).
+pv_checks="pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
+    pv-block-hotplug pv-net-hotplug"
 lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
     xl-destroy xl-reboot xl-shutdown"
 
@@ -94,9 +103,24 @@ time_of xl-info "$(elapsed "$t0" "$t1")"
 
 if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
     for n in xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree \
-             domu-free-memory create-destroy-free-memory two-domus pv-disk pv-net $lifecycle_checks; do
+             domu-free-memory create-destroy-free-memory two-domus $pv_checks $lifecycle_checks; do
         check $n 1 "skipped: xl info failed"
     done
+    echo "XENIA-TOOLSTACK: workload done"
+    exit 0
+fi
+
+if [ "$only" = pv-io ]; then
+    # Every 30 s, each domU console's last line: where a slow run is.
+    (while :; do
+        sleep 30
+        for f in "$clog"/guest-*.log; do
+            [ -e "$f" ] && echo "XENIA-PROGRESS ${f##*/}: $(tail -n 1 "$f" | tr -d '\r')"
+        done
+    done) &
+    progress=$!
+    . /usr/share/xenia/pv-io.sh
+    kill $progress 2>/dev/null
     echo "XENIA-TOOLSTACK: workload done"
     exit 0
 fi
@@ -199,61 +223,8 @@ check two-domus $? "listed-together=$both,free_memory=${f}MiB(before ${free0}MiB
 time_of two-domus-to-userspace "$(elapsed "$t0" "$t1")"
 time_of two-domus-total "$(elapsed "$t0" "$t2")"
 
-# 5b. A PV disk: blkback in dom0 serves a loop device as the domU's xvdb
-#     (libxl runs /etc/xen/scripts/block-phy); the domU writes 8 MiB with
-#     O_DIRECT and reads them back; dom0 then finds the same bytes on the
-#     loop device; the domain goes, free memory is back.
-d=xenia-pvdisk
-dd if=/dev/zero of=/tmp/pvdisk.img bs=1M count=16 2>/dev/null
-lo=$(losetup -f 2>/dev/null)
-losetup "$lo" /tmp/pvdisk.img 2>/dev/null; lr=$?
-free1=$(free_mem)
-xl create "$cfg" "name=\"$d\"" "extra=\"console=hvc0 xenia.pvdisk=1 $domu_args\"" \
-    "disk=['phy:$lo,xvdb,w,script=/etc/xen/scripts/block-phy']" > /tmp/create-$d.out 2>&1
-rc=$?
-[ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
-wait_for $slow gone $d; g=$?
-line=$(grep -o 'XENIA-DOMU-CHECK pv-disk-io [A-Z]* .*' "$clog/guest-$d.log" 2>/dev/null | head -n1)
-want=$(yes xenia-pv-disk | head -c 8388608 | md5sum | cut -d' ' -f1)
-got=$(dd if="$lo" bs=1M count=8 2>/dev/null | md5sum | cut -d' ' -f1)
-f=$(free_mem_back_to "$free1")
-losetup -d "$lo" 2>/dev/null; rm -f /tmp/pvdisk.img
-ok=1
-case $line in *" PASS "*) [ $lr = 0 ] && [ $rc = 0 ] && [ $g = 0 ] && [ "$got" = "$want" ] &&
-                         [ "$f" = "$free1" ] && ok=0 ;; esac
-[ $ok = 0 ] || domu_tail $d
-check pv-disk $ok "loop=$lo,create=$rc,domU:${line#XENIA-DOMU-CHECK pv-disk-io },dom0-sees-md5=$got,free_memory=${f}MiB(before ${free1}MiB)"
-
-# 5c. A PV NIC: netback in dom0 on a bridge (xenbr0, link-local addresses,
-#     nothing leaves this machine), netfront in the domU: it pings dom0,
-#     fetches 4 MiB from dom0 (busybox nc), serves 4 MiB that dom0
-#     fetches; checksums both ways; xl shutdown; free memory back.
-d=xenia-pvnet
-brctl addbr xenbr0 2>/dev/null; ip addr add 169.254.77.1/24 dev xenbr0 2>/dev/null
-ip link set xenbr0 up
-yes xenia-dom0-net | head -c 4194304 > /tmp/dom0.bin
-# nc -e: the socket closes when the sender is done (the fetcher sends nothing).
-printf '#!/bin/sh\nexec cat /tmp/dom0.bin\n' > /tmp/send; chmod 755 /tmp/send
-nc -l -p 5002 -e /tmp/send > /dev/null 2>&1 &
-srv=$!
-free1=$(free_mem)
-xl create "$cfg" "name=\"$d\"" "extra=\"console=hvc0 xenia.pvnet=1 $domu_args\"" \
-    "vif=['bridge=xenbr0,script=/etc/xen/scripts/vif-bridge-bb']" > /tmp/create-$d.out 2>&1
-rc=$?
-[ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
-wait_for $slow console_has $d "XENIA-DOMU: net served"; served=$?
-want=$(yes xenia-domu-net | head -c 4194304 | md5sum | cut -d' ' -f1)
-got=$(timeout 60 nc 169.254.77.2 5001 < /dev/null 2>/dev/null | md5sum | cut -d' ' -f1)
-ping_=$(grep -o 'XENIA-DOMU-CHECK pv-net-ping [A-Z]*' "$clog/guest-$d.log" 2>/dev/null | awk '{ print $3 }')
-rx=$(grep -o 'XENIA-DOMU-CHECK pv-net-rx [A-Z]*' "$clog/guest-$d.log" 2>/dev/null | awk '{ print $3 }')
-xl shutdown $d > /dev/null 2>&1
-wait_for $slow gone $d || xl destroy $d 2>/dev/null
-f=$(free_mem_back_to "$free1")
-kill $srv 2>/dev/null; rm -f /tmp/dom0.bin /tmp/send
-[ $rc = 0 ] && [ $served = 0 ] && [ "$ping_" = PASS ] && [ "$rx" = PASS ] && [ "$got" = "$want" ] &&
-    [ "$f" = "$free1" ]
-ok=$?; [ $ok = 0 ] || domu_tail $d
-check pv-net $ok "create=$rc,ping=${ping_:-none},domU-got-4MiB=${rx:-none},dom0-got-md5=$got,free_memory=${f}MiB(before ${free1}MiB)"
+# 5b. PV disks and NICs (dom0's blkback and netback): scripts/toolstack/pv-io.sh.
+. /usr/share/xenia/pv-io.sh
 
 # 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
 #    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
