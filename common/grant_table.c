@@ -997,13 +997,16 @@ void gnttab_dump(struct domain *d)
            ACCESS_ONCE(gt->maptrack_frames), gt->max_maptrack_frames);
     for (grant_ref_t ref = 0; ref < nr_entries(gt); ref++) {
         const struct active_grant_entry *act = active_entry(gt, ref);
-        const grant_entry_v1_t *sha = shared_entry(gt, ref);
+        const grant_entry_header_t *hdr = gt_header(gt, ref);
         if (!act->pin)
             continue;
         first = false;
-        printk("[0x%03x]  %5d 0x%lx 0x%08x      %5d 0x%06x 0x%02x\n", ref, act->domid,
-               act->mfn, act->pin, ACCESS_ONCE(sha->domid), ACCESS_ONCE(sha->frame),
-               ACCESS_ONCE(sha->flags));
+        uint64_t gmfn = gt->gt_version == 1 ? ACCESS_ONCE(gt->shared[ref / GNTTAB_V1_PER_FRAME]
+                                                                     [ref % GNTTAB_V1_PER_FRAME].frame)
+                                            : ACCESS_ONCE(gt_entry_v2(gt, ref)->full_page.frame);
+        printk("[0x%03x]  %5d 0x%lx 0x%08x      %5d 0x%06lx 0x%02x\n", ref, act->domid,
+               act->mfn, act->pin, ACCESS_ONCE(hdr->domid), (unsigned long)gmfn,
+               ACCESS_ONCE(hdr->flags));
     }
     spin_unlock(&gt->lock);
     if (first)
