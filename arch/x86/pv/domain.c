@@ -13,7 +13,6 @@
 #include <xenia/time.h>
 #include <asm/current.h>
 #include <asm/desc.h>
-#include <asm/hv_paging.h>
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pv_domain.h>
@@ -116,11 +115,6 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
         v->arch.gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
     }
     __asm__ __volatile__("fxsave64 %0" : "=m"(v->arch.xsave_area->fxsave));
-}
-
-void pv_switch_to_idle(void)
-{
-    write_cr3(idle_pg_table_pa);
 }
 
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
