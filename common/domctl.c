@@ -137,11 +137,8 @@ static long dc_pausedomain(struct xen_domctl *op, struct domain *d, bool *copyba
         return -EINVAL;
     __atomic_add_fetch(&d->controller_pause_count, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
-    for_each_vcpu(d, v) {
-        raise_softirq_schedule((unsigned int)v->processor);
-        while (ACCESS_ONCE(v->is_running))
-            __builtin_ia32_pause();
-    }
+    for_each_vcpu(d, v)
+        vcpu_wait_descheduled(v);
     return 0;
 }
 

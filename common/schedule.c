@@ -14,8 +14,10 @@
  * Locking: each pCPU's run queue has its own lock (irqsave); a vCPU is on
  * at most one run queue, that of v->processor, which changes only under
  * that queue's lock (lock_rq() re-checks it). v->is_running stays true
- * until the pCPU that ran v has saved its state: whoever waits for it to
- * clear (vcpu_pause(), a migration) then sees the saved state.
+ * until the pCPU that ran v has saved its state and loaded another CR3:
+ * whoever waits for it to clear (vcpu_wait_descheduled(), a migration) then
+ * sees the saved state, and may free v's page tables. An idle pCPU runs on
+ * idle_pg_table.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -114,13 +116,33 @@ void vcpu_pause_nosync(struct vcpu *v)
     raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
 }
 
+void vcpu_wait_descheduled(struct vcpu *v)
+{
+    unsigned long flags;
+
+    /*
+     * A pCPU that picked v before its pause count (or its domain's) was
+     * raised did so under the run-queue lock and set is_running there:
+     * taking the lock once makes that visible; a pick after it sees the
+     * pause and skips v. Without this, a pick racing with the pause could
+     * set is_running after we looked, and v would run while its owner
+     * tears it down.
+     */
+    struct runqueue *rq = lock_rq(v, &flags);
+    int cpu = v->is_running ? v->processor : -1;
+    spin_unlock_irqrestore(&rq->lock, flags);
+    if (cpu >= 0)
+        raise_softirq((unsigned int)cpu, SOFTIRQ_SCHEDULE);
+    while (ACCESS_ONCE(v->is_running))
+        __builtin_ia32_pause();
+}
+
 void vcpu_pause(struct vcpu *v)
 {
     vcpu_pause_nosync(v);
     if (v == current)
         return;
-    while (ACCESS_ONCE(v->is_running))
-        __builtin_ia32_pause();
+    vcpu_wait_descheduled(v);
 }
 
 void vcpu_unpause(struct vcpu *v)
@@ -134,8 +156,7 @@ void sched_remove_vcpu(struct vcpu *v)
     unsigned long flags;
 
     ASSERT(v->pause_count > 0);
-    while (ACCESS_ONCE(v->is_running))
-        __builtin_ia32_pause();
+    vcpu_wait_descheduled(v);
     struct runqueue *rq = lock_rq(v, &flags);
     if (!list_empty(&v->runq_elem))
         list_del(&v->runq_elem);
@@ -241,15 +262,24 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
         runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
                               (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
                               RUNSTATE_blocked);
-        context_saved(prev);
     }
     get_cpu_info()->current_vcpu = next;
-    if (!next)
-        return NULL;
-    if (next != prev) {
+    if (next && next != prev) {
         runstate_change(next, RUNSTATE_running);
         pv_context_restore(next, frame);
+    } else if (!next && prev) {
+        pv_switch_to_idle();
     }
+    /*
+     * Only now, with CR3 off prev's page tables, may prev be seen as not
+     * running: a pauser (domain_kill) or the guest itself (unpin on another
+     * pCPU) may then free or reuse its L4, which this pCPU would otherwise
+     * still walk on a TLB miss (a triple fault when the L4 is overwritten).
+     */
+    if (prev && prev != next)
+        context_saved(prev);
+    if (!next)
+        return NULL;
     set_timer(&rq->slice_timer, NOW() + SCHED_SLICE_NS);
     return next;
 }

@@ -15,6 +15,12 @@ int pv_vcpu_init(struct vcpu *v);
 
 /* pv_context_save(): move the running vCPU's state (frame, segments, FPU) into v. */
 void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
+/*
+ * pv_switch_to_idle(): this pCPU has saved its vCPU and has nothing to run:
+ * CR3 goes to idle_pg_table, so no guest page table stays loaded (and
+ * walked) here while its owner frees or reuses it.
+ */
+void pv_switch_to_idle(void);
 /* pv_context_restore(): load v's state into this pCPU and frame. */
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame);
 /* pv_update_cr3(): reload CR3 for v's current mode (after NEW_BASEPTR). v must be current. */

@@ -176,6 +176,13 @@ void vcpu_wake(struct vcpu *v);                /* make runnable if not blocked/p
 void vcpu_block(void);                         /* current vCPU waits for an event */
 void vcpu_unblock(struct vcpu *v);             /* end a block/poll and make runnable */
 void vcpu_pause(struct vcpu *v);               /* and wait until it is off its pCPU */
+/*
+ * vcpu_wait_descheduled(): v (or its domain) is paused: wait until no pCPU
+ * runs it, including one that picked it just before the pause, and that
+ * pCPU has left v's page tables. Takes v's run-queue lock once; not for the
+ * caller's own vCPU.
+ */
+void vcpu_wait_descheduled(struct vcpu *v);
 void vcpu_pause_nosync(struct vcpu *v);        /* stop it at its next exit */
 void vcpu_unpause(struct vcpu *v);
 bool vcpu_runnable(const struct vcpu *v);

@@ -13,6 +13,7 @@
 #include <xenia/time.h>
 #include <asm/current.h>
 #include <asm/desc.h>
+#include <asm/hv_paging.h>
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pv_domain.h>
@@ -115,6 +116,11 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
         v->arch.gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
     }
     __asm__ __volatile__("fxsave64 %0" : "=m"(v->arch.xsave_area->fxsave));
+}
+
+void pv_switch_to_idle(void)
+{
+    write_cr3(idle_pg_table_pa);
 }
 
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
