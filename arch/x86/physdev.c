@@ -17,7 +17,9 @@
  *                                 interrupt to the guest's eoi
  *   map_pirq (MSI, MSI_SEG with   the hypervisor writes the message (an
  *   table_base for MSI-X)         MSI-X entry stays masked until bound);
- *                                 multi-MSI -EOPNOTSUPP (one vector retried)
+ *                                 multi-MSI: one vector as MSI, 0 or
+ *                                 > 32 -EDOM, more -EOPNOTSUPP (no
+ *                                 interrupt remapping; Linux retries one)
  *   irq_status_query              needs_eoi, as Xen says to every PV guest
  *   pirq_eoi_gmfn_v2              the EOI bitmap: a bit is set while a
  *                                 level PIRQ waits for eoi
@@ -37,6 +39,7 @@
 #include <xen/physdev.h>
 #include <asm/current.h>
 #include <asm/io_apic.h>
+#include <asm/msi.h>
 #include <asm/pirq.h>
 #include <asm/page.h>
 #include <xenia/page_alloc.h>
@@ -202,7 +205,21 @@ static long map_one(struct domain *d, struct physdev_map_pirq *m)
                             m->table_base ? (unsigned int)m->entry_nr : 0, m->table_base,
                             &m->pirq);
     case MAP_PIRQ_TYPE_MULTI_MSI:
-        return -EOPNOTSUPP;             /* Linux then retries with one vector */
+        /*
+         * Xen 4.17's allocate_pirq(): 1..MSI_MAX_VECTORS vectors; more
+         * than one needs interrupt remapping (an IOMMU), which this
+         * machine lacks: -EOPNOTSUPP, and Linux retries with one vector.
+         * One vector is a plain MSI (entry_nr stays 1 in the reply).
+         */
+        if (m->entry_nr <= 0 || m->entry_nr > MSI_MAX_VECTORS)
+            return -EDOM;
+        if (m->entry_nr != 1)
+            return -EOPNOTSUPP;
+        if (m->bus >> 16)
+            return -ENODEV;             /* segment 0 only, as MSI_SEG */
+        if (m->pirq >= 0)
+            return -EINVAL;
+        return pirq_map_msi(d, m->bus & 0xff, (unsigned int)m->devfn & 0xff, 0, 0, &m->pirq);
     default:
         return -EINVAL;
     }

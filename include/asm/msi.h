@@ -4,6 +4,9 @@
 
 #include <xenia/types.h>
 
+/* An MSI capability's most vectors (Multiple Message Capable: 2^5; Xen's MAX_MSI_IRQS). */
+#define MSI_MAX_VECTORS 32
+
 struct msi_desc {
     unsigned int bus, devfn;             /* segment 0 */
     unsigned int pos;                    /* config offset of the capability */

@@ -213,15 +213,20 @@ static void fire(unsigned int i)
 /* ---- fake PCI functions for arch/x86/irq.c's MSI side: 00:03.0 has MSI-X (4 entries) ---- */
 
 static struct { unsigned int calls; uint8_t vector; bool masked; } msix[4];
+static uint8_t msi_vector;
 int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned int entry,
               uint64_t table_base, uint8_t vector, uint32_t dest)
 {
     *m = (struct msi_desc){ .bus = bus, .devfn = devfn, .entry = entry, .msix = table_base != 0,
                             .pos = 0x40 };
+    if (bus == 0 && devfn == 0x10 && !table_base && !entry) {
+        msi_vector = vector;            /* 00:02.0: a plain MSI function */
+        return 0;
+    }
     if (bus != 0 || devfn != 0x18)
         return -ENODEV;
     if (!table_base)
-        return -ENODEV;                 /* no plain MSI capability */
+        return -ENODEV;                 /* 00:03.0: no plain MSI capability */
     if (table_base != 0xfebf0000 || entry >= 4)
         return -EINVAL;
     msix[entry].calls++;
@@ -821,7 +826,23 @@ static void test_pirq_msi(void **state)
     m.bus = 0; m.pirq = 40;
     assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);    /* MSI PIRQs are picked by us */
     m.pirq = -1; m.type = MAP_PIRQ_TYPE_MULTI_MSI; m.table_base = 0; m.entry_nr = 4;
-    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EOPNOTSUPP);
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EOPNOTSUPP);  /* no interrupt remapping */
+    m.entry_nr = 0;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EDOM);
+    m.entry_nr = 33;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EDOM);
+    m.entry_nr = 1; m.table_base = 0xfebf0000;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -EINVAL);     /* multi-MSI has no table */
+    m.table_base = 0;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), -ENODEV);     /* one vector: plain MSI, none here */
+    m.devfn = 0x10;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);           /* the MSI function */
+    assert_int_equal(m.entry_nr, 1);
+    assert_true(m.pirq >= 24 && m.pirq != p);
+    assert_int_equal(msi_vector, GSI_VECTOR_BASE + m.pirq);
+    struct physdev_unmap_pirq um1 = { .domid = DOMID_SELF, .pirq = m.pirq };
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um1), 0);
+    m.devfn = 0x18;
     assert_int_equal(pirq_map_msi(&domu, 0, 0x18, 0, 0xfebf0000, &m.pirq), -EPERM);
 
     /* Unbind masks; unmap frees the vector for another mapping. */
