@@ -169,7 +169,7 @@ struct vmcb {
     uint64_t g_pat;                  /* 0x668 */
     uint64_t dbgctl;                 /* 0x670 */
     uint8_t  res_678[0x1000 - 0x678];
-} __packed;
+};
 
 BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 BUILD_BUG_ON(__builtin_offsetof(struct vmcb, exitcode) != 0x070);

@@ -31,6 +31,7 @@
 ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz, "Xenia-pvh-test")
 ELFNOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz, "1")
 ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz, "xen-3.0")
+ELFNOTE(XEN_ELFNOTE_LOADER, .asciz, "generic")
 ELFNOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long, pvh_entry32)
 
     .section .text.head, "ax"
