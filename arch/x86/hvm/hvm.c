@@ -15,6 +15,7 @@
 #include <asm/pv_context.h>
 #include <asm/pv_domain.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/emulate.h>
 
 const struct hvm_function_table *hvm_funcs;
 const void *hvm_vmentry_target;
@@ -120,11 +121,57 @@ void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int byt
     frame->rip = next_rip;
 }
 
-bool hvm_nested_page_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
+/* The frame's register n (0-15: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15). */
+static uint64_t *frame_reg(struct cpu_user_regs *f, unsigned int n)
 {
-    printk("d%uv%d: nested page fault at gpa %#lx (%s%s): no emulation yet\n",
-           v->domain->domain_id, v->vcpu_id, (unsigned long)gpa,
-           write ? "write" : "read", fetch ? ", fetch" : "");
-    domain_crash(v->domain, "unhandled nested page fault");
-    return false;
+    uint64_t *const regs[16] = {
+        &f->rax, &f->rcx, &f->rdx, &f->rbx, &f->rsp, &f->rbp, &f->rsi, &f->rdi,
+        &f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13, &f->r14, &f->r15,
+    };
+    return regs[n & 15];
+}
+
+/* A load from nothing reads all ones: write them into the destination as the CPU would. */
+static void load_all_ones(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in)
+{
+    uint64_t *r = frame_reg(frame, (unsigned int)in->reg);
+    uint64_t ones = in->bytes == 8 ? ~0ULL : (1ULL << (in->bytes * 8)) - 1;
+
+    if (in->high_byte)
+        *r = (*r & ~0xff00ULL) | 0xff00ULL;
+    else if (in->dest_bytes >= 4)
+        *r = ones;                      /* 32-bit destinations zero-extend */
+    else {
+        uint64_t mask = (1ULL << (in->dest_bytes * 8)) - 1;
+        *r = (*r & ~mask) | ones;
+    }
+}
+
+bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch)
+{
+    struct vcpu *v = current;
+    enum p2m_type t;
+    uint8_t insn[HVM_INSN_MAX];
+    struct hvm_mmio_insn in;
+    int rc = -EOPNOTSUPP;
+
+    p2m_get_entry(&v->domain->arch.hvm->p2m, gpa >> PAGE_SHIFT, &t);
+    if (t == p2m_invalid && !fetch) {
+        /* CS base 0: 64-bit code, or PVH's flat 32-bit code. */
+        size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)frame->rip, sizeof(insn));
+        rc = hvm_decode_mmio(insn, got, hvm_funcs->long_mode_code(v), &in);
+    }
+    if (!rc && in.write != write)
+        rc = -EINVAL;                   /* the instruction is not the one that faulted */
+    if (rc) {
+        printk("d%uv%d: nested page fault at gpa %#lx (%s%s), rip %#lx: cannot complete (%d)\n",
+               v->domain->domain_id, v->vcpu_id, (unsigned long)gpa,
+               write ? "write" : "read", fetch ? ", fetch" : "", (unsigned long)frame->rip, rc);
+        domain_crash(v->domain, "unhandled nested page fault");
+        return false;
+    }
+    if (!in.write)
+        load_all_ones(frame, &in);
+    frame->rip += in.len;
+    return true;
 }

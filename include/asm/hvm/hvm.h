@@ -126,11 +126,15 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
                 bool in, uint64_t next_rip);
 /*
- * hvm_nested_page_fault(): the guest touched gpa (write: a store) and the
- * P2M has nothing usable there. Returns true if handled (retry), false if
- * the domain was crashed.
+ * hvm_nested_page_fault(): the current vCPU's access to gpa (write: a
+ * store, fetch: an instruction fetch) found no usable P2M entry. Where the
+ * P2M has nothing (Xen's p2m_mmio_dm without an ioreq server), the
+ * instruction at frame->rip is decoded (<asm/hvm/emulate.h>) and completed
+ * as Xen completes it: a load reads all ones, a store is dropped; RIP moves
+ * on. Returns true if completed; false if the domain was crashed (a fetch,
+ * a present entry, an instruction that is not a plain load/store).
  */
-bool hvm_nested_page_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch);
+bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch);
 
 /* arch/x86/hvm/guest_copy.c: HVM guest memory through the P2M and the guest's page tables. */
 /*

@@ -261,7 +261,7 @@ static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmc
         svm_handle_ioio(frame, vmcb);
         break;
     case SVM_EXIT_NPF:
-        hvm_nested_page_fault(v, vmcb->exitinfo2, vmcb->exitinfo1 & SVM_NPF_WRITE,
+        hvm_nested_page_fault(frame, vmcb->exitinfo2, vmcb->exitinfo1 & SVM_NPF_WRITE,
                               vmcb->exitinfo1 & SVM_NPF_FETCH);
         break;
     case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
