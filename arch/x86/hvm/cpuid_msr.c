@@ -97,11 +97,17 @@ int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len)
         if ((val & (PAGE_SIZE - 1)) || hvm_write_hypercall_page(v->domain, val >> PAGE_SHIFT))
             return -1;
         break;
-    case MSR_EFER:
+    case MSR_EFER: {
+        uint64_t cr0, cr3, cr4, efer;
+        hvm_funcs->get_paging(v, &cr0, &cr3, &cr4, &efer);
         if (val & ~(uint64_t)(EFER_GUEST_BITS | EFER_LMA))
+            return -1;
+        /* As the hardware: LME cannot change while paging is on. */
+        if (((val ^ v->arch.hvm->guest_efer) & EFER_LME) && (cr0 & HVM_CR0_PG))
             return -1;
         hvm_funcs->set_efer(v, val);
         break;
+    }
     case MSR_PAT:
         v->arch.hvm->msr_pat = val;     /* the VMCB's g_pat follows at the next change (later) */
         break;

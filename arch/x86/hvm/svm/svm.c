@@ -22,6 +22,7 @@
 #include <asm/current.h>
 #include <asm/msr.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <asm/x86_defns.h>
 #include <asm/hvm/hvm.h>
 #include "svm.h"
@@ -32,7 +33,8 @@ BUILD_BUG_ON(offsetof(struct cpu_user_regs, r8) != 72);
 BUILD_BUG_ON(offsetof(struct cpu_user_regs, rdi) != 112);
 
 static DEFINE_PER_CPU(bool, svm_enabled);
-static DEFINE_PER_CPU(paddr_t, svm_host_vmsave_pa);
+static DEFINE_PER_CPU(paddr_t, svm_hsave_pa);        /* MSR_VM_HSAVE_PA's page */
+static DEFINE_PER_CPU(paddr_t, svm_host_vmsave_pa);  /* the host's VMSAVE state */
 static paddr_t msrpm_pa, iopm_pa;
 
 static struct svm_vcpu *svm(const struct vcpu *v)
@@ -62,19 +64,18 @@ static void msrpm_allow(uint8_t *pm, uint32_t msr)
     pm[base + msr / 4] &= (uint8_t)~(3u << ((msr % 4) * 2));
 }
 
+/*
+ * Enable SVM on this pCPU with the pages svm_probe() set aside for it (no
+ * allocation: this runs with interrupts off before a pCPU's first VMRUN).
+ */
 static int svm_cpu_up(void)
 {
-    void *hsave, *host;
-
     if (this_cpu(svm_enabled))
         return 0;
-    hsave = alloc_xenheap_page();
-    host = alloc_xenheap_page();
-    if (!hsave || !host)
+    if (!this_cpu(svm_hsave_pa) || !this_cpu(svm_host_vmsave_pa))
         return -ENOMEM;
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, __pa(hsave));
-    this_cpu(svm_host_vmsave_pa) = __pa(host);
+    wrmsr(MSR_VM_HSAVE_PA, this_cpu(svm_hsave_pa));
     this_cpu(svm_enabled) = true;
     return 0;
 }
@@ -348,6 +349,14 @@ const struct hvm_function_table *svm_probe(void)
         msrpm_allow(msrpm, passthrough_msrs[i]);
     msrpm_pa = __pa(msrpm);
     iopm_pa = __pa(iopm);
+    unsigned int cpu;
+    for_each_cpu(cpu, &cpu_online_map) {
+        void *hsave = alloc_xenheap_page(), *host = alloc_xenheap_page();
+        if (!hsave || !host)
+            return NULL;
+        per_cpu(svm_hsave_pa, cpu) = __pa(hsave);
+        per_cpu(svm_host_vmsave_pa, cpu) = __pa(host);
+    }
     printk("HVM: SVM with nested paging, %u ASIDs\n", cpuid(0x8000000a).ebx);
     return &svm_funcs;
 }
