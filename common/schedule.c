@@ -27,6 +27,7 @@
 #include <xenia/time.h>
 #include <asm/current.h>
 #include <asm/pv_domain.h>
+#include <asm/hvm/hvm.h>
 #include <asm/smp.h>
 
 #define SCHED_SLICE_NS   (30 * 1000 * 1000)
@@ -258,7 +259,10 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     struct vcpu *next = pick_next(rq, prev);
 
     if (prev && prev != next) {
-        pv_context_save(prev, frame);
+        if (is_hvm_vcpu(prev))
+            hvm_context_save(prev, frame);
+        else
+            pv_context_save(prev, frame);
         runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
                               (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
                               RUNSTATE_blocked);
@@ -266,7 +270,10 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     get_cpu_info()->current_vcpu = next;
     if (next && next != prev) {
         runstate_change(next, RUNSTATE_running);
-        pv_context_restore(next, frame);
+        if (is_hvm_vcpu(next))
+            hvm_context_restore(next, frame);
+        else
+            pv_context_restore(next, frame);
     } else if (!next && prev) {
         pv_switch_to_idle();
     }
@@ -287,9 +294,12 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
 /*
  * prepare_to_return_to_guest(): called by entry.S with interrupts off and
  * frame = this pCPU's cpu_info frame. Runs softirqs, schedules, delivers
- * pending events, and returns only when a vCPU's state is in the frame.
+ * pending events, and returns only when a vCPU's state is in the frame:
+ * false for a PV vCPU (entry.S returns to it with IRETQ), true for an HVM
+ * one (entry.S enters it through its back end, hvm_vmentry).
  */
-void prepare_to_return_to_guest(struct cpu_user_regs *frame)
+bool prepare_to_return_to_guest(struct cpu_user_regs *frame);
+bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
 {
     struct cpu_info *ci = get_cpu_info();
 
@@ -305,8 +315,10 @@ void prepare_to_return_to_guest(struct cpu_user_regs *frame)
         }
         if (ci->softirq_pending & (1UL << SOFTIRQ_SCHEDULE))
             continue;
+        if (is_hvm_vcpu(v))
+            return true;            /* event delivery to HVM vCPUs: not built yet */
         pv_deliver_pending_events(v, frame);
-        return;
+        return false;
     }
 }
 

@@ -13,7 +13,9 @@
  *                       user space). Builds the hardware-style frame by hand.
  *   ret_to_guest        the only way back to a guest: C decides what runs
  *                       next (softirqs, scheduling, event/trap bounces),
- *                       then registers are restored from cpu_info and iretq.
+ *                       then registers are restored from cpu_info and iretq
+ *                       (PV), or the HVM back end's VM entry runs it
+ *                       (arch/x86/hvm/svm/entry.S).
  */
 #include <xenia/config.h>
 
@@ -107,9 +109,15 @@ ret_to_guest:
         cli
         mov     %rsp, %rdi
         call    prepare_to_return_to_guest
+        test    %al, %al                /* an HVM vCPU: its back end enters it */
+        jnz     hvm_vmentry
         RESTORE_ALL
 guest_iretq:
         iretq
+
+/* An HVM vCPU: jump to its back end's VM entry (hvm_init() chose it). */
+hvm_vmentry:
+        jmp     *hvm_vmentry_target(%rip)
 
 /* A fault on iretq means the guest frame was bad: hand it to C. */
 guest_iretq_fault:

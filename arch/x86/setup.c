@@ -25,6 +25,7 @@
 #include <asm/pirq.h>
 #include <asm/nmi.h>
 #include <asm/pv_domain.h>
+#include <asm/hvm/hvm.h>
 
 extern const struct kernel_param __setup_start[], __setup_end[];
 
@@ -99,7 +100,10 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
         panic("no dom0 kernel given (multiboot module 0)");
 
     const char *dom0_cmdline = skip_image_name(mb_string(mods[0].string));
-    struct domain *d0 = construct_dom0(__va(mods[0].mod_start),
+    bool hvm = hvm_init();
+    if (opt_dom0_pvh && !hvm)
+        panic("dom0=pvh needs SVM with nested paging");
+    struct domain *d0 = (opt_dom0_pvh ? construct_dom0_pvh : construct_dom0)(__va(mods[0].mod_start),
                                        mods[0].mod_end - mods[0].mod_start,
                                        nr_mods > 1 ? __va(mods[1].mod_start) : NULL,
                                        nr_mods > 1 ? mods[1].mod_end - mods[1].mod_start : 0,

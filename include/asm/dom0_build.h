@@ -25,6 +25,15 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
  */
 void write_hypercall_page(uint8_t *page);
 
+/*
+ * dom0_nr_pages(): the frames dom0 gets: dom0_mem= (capped by its max:),
+ * else all free memory but a reserve for the hypervisor. Boot CPU, before
+ * dom0's memory is allocated.
+ */
+unsigned long dom0_nr_pages(void);
+/* dom0_mem_max_pages(): XENMEM_maximum_reservation for dom0 of nr_pages (dom0_mem=max:, else unlimited). */
+unsigned int dom0_mem_max_pages(unsigned long nr_pages);
+
 /* time_init_domain(): wallclock in d's shared_info (wc_sec/wc_nsec, version protocol). */
 void time_init_domain(struct domain *d);
 

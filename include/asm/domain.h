@@ -14,6 +14,8 @@
 #define TF_kernel_mode       (1UL << 0)  /* the PV kernel (not its user space) runs */
 
 struct xsave_area;
+struct hvm_vcpu;
+struct hvm_domain;
 
 struct arch_vcpu {
     struct cpu_user_regs user_regs;     /* guest registers while not running */
@@ -57,6 +59,8 @@ struct arch_vcpu {
     /* FPU: lazily saved; xsave area allocated at vcpu creation */
     struct xsave_area *xsave_area;
     bool fpu_initialised;
+
+    struct hvm_vcpu *hvm;               /* HVM vCPU state (asm/hvm/hvm.h), NULL for PV */
 };
 
 struct arch_domain {
@@ -65,6 +69,7 @@ struct arch_domain {
     unsigned long *pirq_eoi_map;        /* its bitmap: bit n set = PIRQ n needs PHYSDEVOP_eoi */
     unsigned long p2m_frames;           /* PV: frames in the guest's P2M list */
     bool is_pv;
+    struct hvm_domain *hvm;             /* HVM domain state (asm/hvm/hvm.h), NULL for PV */
 };
 
 #endif

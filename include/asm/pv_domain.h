@@ -23,6 +23,13 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
 void pv_switch_to_idle(void);
 /* pv_context_restore(): load v's state into this pCPU and frame. */
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame);
+/*
+ * vcpu_fpu_save()/vcpu_fpu_restore(): v's x87/SSE state (FXSAVE format, the
+ * area pv_vcpu_init() allocated) from/to this pCPU's registers. The HVM
+ * context switch uses them too.
+ */
+void vcpu_fpu_save(struct vcpu *v);
+void vcpu_fpu_restore(struct vcpu *v);
 /* pv_update_cr3(): reload CR3 for v's current mode (after NEW_BASEPTR). v must be current. */
 void pv_update_cr3(struct vcpu *v);
 /* pv_toggle_guest_mode(): switch between guest kernel and user mode (CR3 + GS bases). */

@@ -60,6 +60,14 @@ long memory_exchange(unsigned long arg);
 long arch_memory_op(unsigned long cmd, unsigned long arg);
 
 /*
+ * memory_map_set(): d's pseudo-physical map, as XENMEM_set_memory_map
+ * would store it (the PVH dom0 builder gives dom0 its own). nr entries
+ * are copied (1..E820_MAX_GUEST). 0, or -ENOMEM.
+ */
+struct e820entry;
+int memory_map_set(struct domain *d, const struct e820entry *map, unsigned int nr);
+
+/*
  * memory_op_domain_destroy(): forget what XENMEM_set_memory_map stored
  * for d (frees it). To be called once from domain destruction.
  */

@@ -34,10 +34,13 @@ tail_of() { tr -cd '\11\12\40-\176' < "$1" | grep -v '^$' | tail -n 12 | sed 's/
 
 # boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
 # the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
+# PVH guests (pvh_*) boot as a PVH dom0 (Xen's dom0=pvh; Xen 4.17 also needs
+# dom0-iommu=none without an IOMMU) on a CPU with nested paging.
 boot() {
-    local name=$1 log=$2 pattern=$3 pid
+    local name=$1 log=$2 pattern=$3 pid args=$hvargs cpu=${XENIA_QEMU_CPU:-qemu64,+svm}
+    if [[ $name == pvh_* ]]; then args="$hvargs dom0=pvh dom0-iommu=none"; cpu="$cpu,+npt"; fi
     : > "$log"   # before the first grep: never match a previous run's log
-    timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$hvargs" "$out/$name.elf" \
+    XENIA_QEMU_CPU=$cpu timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$args" "$out/$name.elf" \
         > "$log" 2>&1 < /dev/null &
     pid=$!
     status=''

@@ -14,6 +14,15 @@
 #include <xenia/guest_access.h>
 #include "host_stubs.h"
 
+/* HVM copies (arch/x86/hvm/guest_copy.c): never reached, no vCPU is HVM here. */
+size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
+size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
+size_t hvm_clear_guest_linear(void *va, size_t bytes);
+size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes) { fail(); return bytes; }
+size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes) { fail(); return bytes; }
+size_t hvm_clear_guest_linear(void *va, size_t bytes) { fail(); return bytes; }
+struct vcpu *host_test_current;           /* no vCPU: PV access rules only */
+
 /* The fixup-protected copies are assembly (usercopy.S): not reached here. */
 size_t copy_bytes_fixup(void *dst, const void *src, size_t n) { fail(); return n; }
 size_t clear_bytes_fixup(void *dst, size_t n) { fail(); return n; }

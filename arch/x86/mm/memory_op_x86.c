@@ -81,6 +81,24 @@ void memory_op_domain_destroy(struct domain *d)
         xfree_bytes(old.map, old.nr * sizeof(*old.map));
 }
 
+int memory_map_set(struct domain *d, const struct e820entry *src, unsigned int nr)
+{
+    size_t bytes = (size_t)nr * sizeof(struct e820entry);
+    struct e820entry *map = xzalloc_bytes(bytes);
+    struct guest_map old = { 0 };
+    int rc;
+
+    if (!map)
+        return -ENOMEM;
+    memcpy(map, src, bytes);
+    rc = store_map(d, map, nr, &old);
+    if (rc)
+        xfree_bytes(map, bytes);
+    if (old.map)
+        xfree_bytes(old.map, old.nr * sizeof(*old.map));
+    return rc;
+}
+
 /* XENMEM_set_memory_map: a toolstack gives domid its pseudo-physical e820. */
 static long set_memory_map(unsigned long arg)
 {

@@ -208,7 +208,7 @@ static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
     return 0;
 }
 
-static unsigned long dom0_nr_pages(void)
+unsigned long dom0_nr_pages(void)
 {
     unsigned long avail = total_free_pages();
     unsigned long want = opt_dom0_mem_bytes ? opt_dom0_mem_bytes >> PAGE_SHIFT :
@@ -218,6 +218,12 @@ static unsigned long dom0_nr_pages(void)
     /* Leave the hypervisor what it needs for dom0's own bookkeeping. */
     unsigned long cap = avail - MIN(avail / 8, 4096UL);
     return MIN(want, cap);
+}
+
+unsigned int dom0_mem_max_pages(unsigned long nr_pages)
+{
+    return opt_dom0_mem_max ?
+        (unsigned int)MIN(MAX(opt_dom0_mem_max >> PAGE_SHIFT, nr_pages), (unsigned long)~0U) : ~0U;
 }
 
 /* Allocate all of dom0's frames in large blocks; fill P2M and M2P. */
@@ -500,8 +506,7 @@ struct domain *construct_dom0(const void *kernel, size_t kernel_bytes,
 
     /* As on Xen: dom0_mem=max:<size> caps what dom0 may balloon up to
      * (XENMEM_maximum_reservation); without it dom0 is not capped. */
-    b.d->max_pages = opt_dom0_mem_max ?
-        (unsigned int)MIN(MAX(opt_dom0_mem_max >> PAGE_SHIFT, b.nr_pages), (unsigned long)~0U) : ~0U;
+    b.d->max_pages = dom0_mem_max_pages(b.nr_pages);
     rc = pv_validate_initial_tables(b.d, _mfn(l4_mfn));
     if (rc)
         goto fail;

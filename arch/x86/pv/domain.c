@@ -118,6 +118,16 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
     __asm__ __volatile__("fxsave64 %0" : "=m"(v->arch.xsave_area->fxsave));
 }
 
+void vcpu_fpu_save(struct vcpu *v)
+{
+    __asm__ __volatile__("fxsave64 %0" : "=m"(v->arch.xsave_area->fxsave));
+}
+
+void vcpu_fpu_restore(struct vcpu *v)
+{
+    __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
+}
+
 void pv_switch_to_idle(void)
 {
     write_cr3(idle_pg_table_pa);

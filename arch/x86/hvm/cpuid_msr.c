@@ -1,0 +1,122 @@
+/*
+ * CPUID and MSR exits of HVM guests (Xen 4.17's guest_cpuid() HVM view and
+ * hvm_msr_read_intercept()/hvm_msr_write_intercept(), narrowed).
+ *
+ * CPUID: the PV policy (arch/x86/pv/emul_cpuid.c: what Xenia can
+ * context-switch), with what an HVM guest owns itself added back: PSE,
+ * PGE, PSE36 (its own paging), the initial APIC ID = vCPU id; Xen's leaf
+ * 0x40000004 says the vCPU id is in EBX; leaf 0x40000002 ECX carries no PV
+ * MMU flag. SVM/VMX stay hidden (no nested virtualisation).
+ *
+ * MSRs: the hypercall-page MSR (0x40000000), EFER (SVME never visible),
+ * PAT, APIC_BASE (read; xAPIC at 0xfee00000), TSC, MTRR capability and
+ * default type (none), MISC_ENABLE; FS/GS bases and the syscall MSRs are
+ * the guest's own (not intercepted). Anything else: #GP(0), as Xen does
+ * for an MSR it does not know.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/sched.h>
+#include <xen/arch-x86/cpuid.h>
+#include <asm/current.h>
+#include <asm/msr.h>
+#include <asm/page.h>
+#include <asm/pv_emulate.h>
+#include <asm/hvm/hvm.h>
+
+#define MSR_HYPERCALL_PAGE   0x40000000u
+#define MSR_IA32_TSC         0x00000010u
+#define MSR_MTRRcap          0x000000feu
+#define MSR_MTRRdefType      0x000002ffu
+#define EFER_GUEST_BITS      (EFER_SCE | EFER_LME | EFER_NXE)
+
+void hvm_cpuid(struct cpu_user_regs *frame, unsigned int insn_len)
+{
+    struct vcpu *v = current;
+    uint32_t leaf = (uint32_t)frame->rax, subleaf = (uint32_t)frame->rcx;
+    uint32_t res[4];
+
+    pv_cpuid(leaf, subleaf, res, v->domain);
+    if (leaf == 1) {
+        struct cpuid_regs hw = cpuid(1);
+        res[3] |= hw.edx & ((1u << 3) | (1u << 13) | (1u << 17));   /* PSE PGE PSE36 */
+        res[1] = (res[1] & 0x00ffffffu) | ((uint32_t)v->vcpu_id << 25);
+    } else if (leaf == 0x80000001) {
+        struct cpuid_regs hw = cpuid(0x80000001);
+        res[3] |= hw.edx & ((1u << 3) | (1u << 13) | (1u << 17));
+        res[2] &= ~(1u << 2);                                       /* SVM */
+    } else if (leaf == XEN_CPUID_FIRST_LEAF + 2) {
+        res[2] = 0;
+    } else if (leaf == XEN_CPUID_FIRST_LEAF + 4 && subleaf == 0) {
+        res[0] = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+        res[1] = (uint32_t)v->vcpu_id;
+        res[2] = v->domain->domain_id;
+    }
+    frame->rax = res[0];
+    frame->rbx = res[1];
+    frame->rcx = res[2];
+    frame->rdx = res[3];
+    frame->rip += insn_len;
+}
+
+int hvm_msr_read(struct cpu_user_regs *frame, unsigned int insn_len)
+{
+    struct vcpu *v = current;
+    uint64_t val;
+
+    switch ((uint32_t)frame->rcx) {
+    case MSR_EFER: {
+        uint64_t cr0, cr3, cr4, efer;
+        hvm_funcs->get_paging(v, &cr0, &cr3, &cr4, &efer);
+        val = v->arch.hvm->guest_efer | (efer & EFER_LMA);
+        break;
+    }
+    case MSR_PAT:             val = v->arch.hvm->msr_pat; break;
+    case MSR_APIC_BASE:       val = v->arch.hvm->apic_base; break;
+    case MSR_IA32_TSC:        val = rdtsc(); break;
+    case MSR_MTRRcap:         val = 0; break;
+    case MSR_MTRRdefType:     val = 0; break;
+    case MSR_IA32_MISC_ENABLE: val = 1; break;   /* fast strings */
+    default:
+        return -1;
+    }
+    frame->rax = (uint32_t)val;
+    frame->rdx = val >> 32;
+    frame->rip += insn_len;
+    return 0;
+}
+
+int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len)
+{
+    struct vcpu *v = current;
+    uint64_t val = ((uint64_t)(uint32_t)frame->rdx << 32) | (uint32_t)frame->rax;
+
+    switch ((uint32_t)frame->rcx) {
+    case MSR_HYPERCALL_PAGE:
+        /* Page index in bits 0-11: one page only. */
+        if ((val & (PAGE_SIZE - 1)) || hvm_write_hypercall_page(v->domain, val >> PAGE_SHIFT))
+            return -1;
+        break;
+    case MSR_EFER: {
+        uint64_t cr0, cr3, cr4, efer;
+        hvm_funcs->get_paging(v, &cr0, &cr3, &cr4, &efer);
+        if (val & ~(uint64_t)(EFER_GUEST_BITS | EFER_LMA))
+            return -1;
+        /* As the hardware: LME cannot change while paging is on. */
+        if (((val ^ v->arch.hvm->guest_efer) & EFER_LME) && (cr0 & HVM_CR0_PG))
+            return -1;
+        hvm_funcs->set_efer(v, val);
+        break;
+    }
+    case MSR_PAT:
+        v->arch.hvm->msr_pat = val;     /* the VMCB's g_pat follows at the next change (later) */
+        break;
+    case MSR_MTRRdefType:
+    case MSR_IA32_MISC_ENABLE:
+        break;                          /* ignored */
+    default:
+        return -1;
+    }
+    frame->rip += insn_len;
+    return 0;
+}

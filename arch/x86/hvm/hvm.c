@@ -1,0 +1,177 @@
+/*
+ * The vendor-neutral HVM core (see <asm/hvm/hvm.h>): back-end selection,
+ * HVM domains and vCPUs, their context switch, and the exits that need no
+ * instruction emulation (port I/O, nested page faults).
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/percpu.h>
+#include <xenia/sched.h>
+#include <xenia/time.h>
+#include <asm/current.h>
+#include <asm/hv_paging.h>
+#include <asm/page.h>
+#include <asm/pv_context.h>
+#include <asm/pv_domain.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/emulate.h>
+
+const struct hvm_function_table *hvm_funcs;
+const void *hvm_vmentry_target;
+static DEFINE_PER_CPU(bool, hvm_cpu_ready);
+
+bool hvm_init(void)
+{
+    hvm_funcs = svm_probe();
+    if (!hvm_funcs)
+        hvm_funcs = vmx_probe();
+    if (!hvm_funcs) {
+        printk("HVM: no usable SVM with nested paging (VMX: not supported yet)\n");
+        return false;
+    }
+    hvm_vmentry_target = hvm_funcs->vmentry;
+    hvm_cpu_up();
+    return true;
+}
+
+void hvm_cpu_up(void)
+{
+    if (this_cpu(hvm_cpu_ready))
+        return;
+    int rc = hvm_funcs->cpu_up();
+    if (rc)
+        panic("HVM: %s cannot be enabled on CPU%u (rc = %d)", hvm_funcs->name,
+              smp_processor_id(), rc);
+    this_cpu(hvm_cpu_ready) = true;
+}
+
+/* The P2M's tables are xen-heap frames reached through the direct map. */
+static int p2m_alloc_table(void *ctx, unsigned long *mfn)
+{
+    void *p = alloc_xenheap_page();
+
+    if (!p)
+        return -ENOMEM;
+    *mfn = virt_to_mfn(p);
+    return 0;
+}
+
+static void p2m_free_table(void *ctx, unsigned long mfn)
+{
+    free_xenheap_page(mfn_to_virt(mfn));
+}
+
+static void *p2m_map(void *ctx, unsigned long mfn)
+{
+    return mfn_to_virt(mfn);
+}
+
+static const struct p2m_ops hvm_p2m_ops = { p2m_alloc_table, p2m_free_table, p2m_map };
+
+int hvm_domain_initialise(struct domain *d)
+{
+    struct hvm_domain *h;
+
+    if (!hvm_funcs)
+        return -EOPNOTSUPP;
+    h = xzalloc_bytes(sizeof(*h));
+    if (!h)
+        return -ENOMEM;
+    spin_lock_init(&h->p2m_lock);
+    if (p2m_init(&h->p2m, &hvm_p2m_ops, d))
+        return -ENOMEM;                  /* h leaked: only dom0's build uses this today */
+    d->arch.hvm = h;
+    d->arch.is_pv = false;
+    return 0;
+}
+
+int hvm_vcpu_initialise(struct vcpu *v)
+{
+    v->arch.hvm = xzalloc_bytes(sizeof(*v->arch.hvm));
+    if (!v->arch.hvm)
+        return -ENOMEM;
+    v->arch.hvm->apic_base = 0xfee00000ULL | (1ULL << 11) | (v->vcpu_id ? 0 : 1ULL << 8);
+    return hvm_funcs->vcpu_initialise(v);
+}
+
+void hvm_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
+{
+    memcpy(&v->arch.user_regs, frame, offsetof(struct cpu_user_regs, es));
+    vcpu_fpu_save(v);
+}
+
+void hvm_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
+{
+    memcpy(frame, &v->arch.user_regs, offsetof(struct cpu_user_regs, es));
+    /* The host runs on idle_pg_table while an HVM vCPU is current; VMRUN keeps it. */
+    __asm__ __volatile__("mov %0, %%cr3" :: "r"(idle_pg_table_pa) : "memory");
+    vcpu_fpu_restore(v);
+    update_vcpu_system_time(&v->vcpu_info->time);
+}
+
+void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
+                bool in, uint64_t next_rip)
+{
+    if (in) {
+        uint64_t mask = bytes == 4 ? 0xffffffffULL : (1ULL << (bytes * 8)) - 1;
+        /* A 32-bit IN zero-extends into RAX; 8/16-bit ones keep the upper bits. */
+        frame->rax = bytes == 4 ? mask : (frame->rax & ~mask) | mask;
+    }
+    frame->rip = next_rip;
+}
+
+/* The frame's register n (0-15: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15). */
+static uint64_t *frame_reg(struct cpu_user_regs *f, unsigned int n)
+{
+    uint64_t *const regs[16] = {
+        &f->rax, &f->rcx, &f->rdx, &f->rbx, &f->rsp, &f->rbp, &f->rsi, &f->rdi,
+        &f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13, &f->r14, &f->r15,
+    };
+    return regs[n & 15];
+}
+
+/* A load from nothing reads all ones: write them into the destination as the CPU would. */
+static void load_all_ones(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in)
+{
+    uint64_t *r = frame_reg(frame, (unsigned int)in->reg);
+    uint64_t ones = in->bytes == 8 ? ~0ULL : (1ULL << (in->bytes * 8)) - 1;
+
+    if (in->high_byte)
+        *r = (*r & ~0xff00ULL) | 0xff00ULL;
+    else if (in->dest_bytes >= 4)
+        *r = ones;                      /* 32-bit destinations zero-extend */
+    else {
+        uint64_t mask = (1ULL << (in->dest_bytes * 8)) - 1;
+        *r = (*r & ~mask) | ones;
+    }
+}
+
+bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch)
+{
+    struct vcpu *v = current;
+    enum p2m_type t;
+    uint8_t insn[HVM_INSN_MAX];
+    struct hvm_mmio_insn in;
+    int rc = -EOPNOTSUPP;
+
+    p2m_get_entry(&v->domain->arch.hvm->p2m, gpa >> PAGE_SHIFT, &t);
+    if (t == p2m_invalid && !fetch) {
+        /* CS base 0: 64-bit code, or PVH's flat 32-bit code. */
+        size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)frame->rip, sizeof(insn));
+        rc = hvm_decode_mmio(insn, got, hvm_funcs->long_mode_code(v), &in);
+    }
+    if (!rc && in.write != write)
+        rc = -EINVAL;                   /* the instruction is not the one that faulted */
+    if (rc) {
+        printk("d%uv%d: nested page fault at gpa %#lx (%s%s), rip %#lx: cannot complete (%d)\n",
+               v->domain->domain_id, v->vcpu_id, (unsigned long)gpa,
+               write ? "write" : "read", fetch ? ", fetch" : "", (unsigned long)frame->rip, rc);
+        domain_crash(v->domain, "unhandled nested page fault");
+        return false;
+    }
+    if (!in.write)
+        load_all_ones(frame, &in);
+    frame->rip += in.len;
+    return true;
+}

@@ -1,0 +1,86 @@
+/*
+ * Hypercalls from HVM guests (Xen 4.17 arch/x86/hvm/hypercall.c semantics):
+ * VMMCALL with the number in RAX; a 64-bit caller's arguments in RDI, RSI,
+ * RDX, R10, R8 (the PV registers), result in RAX. A caller at CPL > 0 gets
+ * -EPERM. Continuations (-ERESTART) leave RIP on the VMMCALL so the guest
+ * executes it again with the arguments hypercall_set_arg() rewrote.
+ *
+ * Which hypercalls an HVM guest may make is this file's table (Xen's
+ * hypercall-defs.c "hvm64" column, less what is not built for HVM yet);
+ * memory_op is narrowed further to the subcommands that work on an HVM
+ * domain today. 32-bit callers (compat arguments) are not served yet:
+ * -ENOSYS.
+ *
+ * The hypercall page: the guest writes its guest-physical address to the
+ * MSR CPUID leaf 0x40000002 names (0x40000000); each 32-byte stub is
+ * "mov $nr, %eax; vmmcall; ret".
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/hypercall.h>
+#include <xenia/memory_op.h>
+#include <xenia/sched.h>
+#include <xen/memory.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/hvm/hvm.h>
+
+/* Hypercalls an HVM guest may make (bit n: __HYPERVISOR_n). */
+static const uint64_t hvm_allowed =
+    (1ULL << __HYPERVISOR_set_timer_op) | (1ULL << __HYPERVISOR_memory_op) |
+    (1ULL << __HYPERVISOR_xen_version) | (1ULL << __HYPERVISOR_console_io) |
+    (1ULL << __HYPERVISOR_sched_op) | (1ULL << __HYPERVISOR_hvm_op);
+
+/* memory_op subcommands that work on an HVM domain today. */
+static bool hvm_memory_op_allowed(unsigned long cmd)
+{
+    switch (cmd & MEMOP_CMD_MASK) {
+    case XENMEM_memory_map:
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len)
+{
+    struct vcpu *v = current;
+    unsigned long nr = frame->rax;
+    long rc;
+
+    if (hvm_funcs->get_cpl(v)) {
+        rc = -EPERM;
+    } else if (!hvm_funcs->long_mode_code(v)) {
+        rc = -ENOSYS;                   /* compat callers: not yet */
+    } else if (nr >= 64 || !(hvm_allowed & (1ULL << nr)) ||
+               (nr == __HYPERVISOR_memory_op && !hvm_memory_op_allowed(frame->rdi))) {
+        rc = -ENOSYS;
+    } else {
+        const unsigned long args[5] = { frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8 };
+        rc = hypercall_dispatch(nr, args);
+        if (rc == -ERESTART)
+            return;                     /* VMMCALL again, arguments updated */
+    }
+    frame->rax = (unsigned long)rc;
+    frame->rip += insn_len;
+}
+
+int hvm_write_hypercall_page(struct domain *d, unsigned long gfn)
+{
+    uint64_t gpa = (uint64_t)gfn << PAGE_SHIFT;
+    uint8_t stub[32];
+
+    for (unsigned int i = 0; i < PAGE_SIZE / sizeof(stub); i++) {
+        memset(stub, 0xcc, sizeof(stub));   /* int3 after each stub */
+        stub[0] = 0xb8;                 /* mov $i, %eax */
+        stub[1] = (uint8_t)i;
+        stub[2] = stub[3] = stub[4] = 0;
+        stub[5] = 0x0f; stub[6] = 0x01; stub[7] = 0xd9;    /* vmmcall */
+        stub[8] = 0xc3;                 /* ret */
+        if (hvm_copy_to_guest_phys(d, gpa + i * sizeof(stub), stub, sizeof(stub)))
+            return -EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,362 @@
+/*
+ * The AMD SVM back end of the HVM core (see <asm/hvm/hvm.h>): detection,
+ * per-pCPU enabling, the VMCB of each vCPU, VM entry and #VMEXIT dispatch.
+ * Hardware facts from AMD's APM vol. 2 ch. 15 (<asm/hvm/svm_vmcb.h>).
+ *
+ * Per pCPU: EFER.SVME, a host save area (MSR_VM_HSAVE_PA) and a page the
+ * host's VMSAVE state goes to before each VMRUN. Per vCPU: one VMCB.
+ * Shared by every vCPU: the MSR permission map (all MSRs intercepted but
+ * the ones VMLOAD/VMSAVE switch) and the I/O permission map (all ports).
+ *
+ * ASIDs: every vCPU runs with ASID 1 and a full TLB flush on each VMRUN
+ * (TLB_CONTROL = 1): correct, not fast; per-pCPU ASID generations later.
+ * Without NRIP save (QEMU's TCG has none) instruction lengths are known
+ * per exit: CPUID, RDMSR/WRMSR 2 bytes, VMMCALL 3, HLT 1; IOIO gives the
+ * next RIP in EXITINFO2.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/mm.h>
+#include <xenia/percpu.h>
+#include <xenia/sched.h>
+#include <asm/current.h>
+#include <asm/msr.h>
+#include <asm/page.h>
+#include <asm/smp.h>
+#include <asm/x86_defns.h>
+#include <asm/hvm/hvm.h>
+#include "svm.h"
+
+/* The GPR offsets entry.S uses (Xen's struct cpu_user_regs). */
+BUILD_BUG_ON(offsetof(struct cpu_user_regs, rbx) != 40);
+BUILD_BUG_ON(offsetof(struct cpu_user_regs, r8) != 72);
+BUILD_BUG_ON(offsetof(struct cpu_user_regs, rdi) != 112);
+
+static DEFINE_PER_CPU(bool, svm_enabled);
+static DEFINE_PER_CPU(paddr_t, svm_hsave_pa);        /* MSR_VM_HSAVE_PA's page */
+static DEFINE_PER_CPU(paddr_t, svm_host_vmsave_pa);  /* the host's VMSAVE state */
+static paddr_t msrpm_pa, iopm_pa;
+
+static struct svm_vcpu *svm(const struct vcpu *v)
+{
+    return v->arch.hvm->vendor;
+}
+
+/* MSRs whose state VMLOAD/VMSAVE carry: the guest reads and writes them directly. */
+static const uint32_t passthrough_msrs[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_SHADOW_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
+    MSR_SYSCALL_MASK, 0x174, 0x175, 0x176,      /* SYSENTER_CS/ESP/EIP */
+};
+
+/* Clear an MSR's read and write intercept bits (APM 15.11: 2 bits per MSR, 3 ranges). */
+static void msrpm_allow(uint8_t *pm, uint32_t msr)
+{
+    uint32_t base;
+
+    if (msr < 0x2000)
+        base = 0;
+    else if (msr >= 0xc0000000 && msr < 0xc0002000)
+        base = 0x800, msr -= 0xc0000000;
+    else if (msr >= 0xc0010000 && msr < 0xc0012000)
+        base = 0x1000, msr -= 0xc0010000;
+    else
+        return;
+    pm[base + msr / 4] &= (uint8_t)~(3u << ((msr % 4) * 2));
+}
+
+/*
+ * Enable SVM on this pCPU with the pages svm_probe() set aside for it (no
+ * allocation: this runs with interrupts off before a pCPU's first VMRUN).
+ */
+static int svm_cpu_up(void)
+{
+    if (this_cpu(svm_enabled))
+        return 0;
+    if (!this_cpu(svm_hsave_pa) || !this_cpu(svm_host_vmsave_pa))
+        return -ENOMEM;
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, this_cpu(svm_hsave_pa));
+    this_cpu(svm_enabled) = true;
+    return 0;
+}
+
+static void seg(struct svm_segment *s, uint16_t attrib, uint32_t limit)
+{
+    *s = (struct svm_segment){ .sel = 0, .attrib = attrib, .limit = limit, .base = 0 };
+}
+
+static void svm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
+{
+    struct vmcb *vmcb = svm(v)->vmcb;
+    struct cpu_user_regs *r = &v->arch.user_regs;
+
+    /* PVH (docs/misc/pvh.pandoc): flat 4 GiB code and data, paging off. */
+    seg(&vmcb->cs, 0xc9b, ~0u);
+    seg(&vmcb->ds, 0xc93, ~0u);
+    seg(&vmcb->es, 0xc93, ~0u);
+    seg(&vmcb->ss, 0xc93, ~0u);
+    seg(&vmcb->fs, 0xc93, ~0u);
+    seg(&vmcb->gs, 0xc93, ~0u);
+    seg(&vmcb->tr, 0x8b, 0x67);
+    seg(&vmcb->ldtr, 0x82, 0);
+    seg(&vmcb->gdtr, 0, 0);
+    seg(&vmcb->idtr, 0, 0);
+    vmcb->cpl = 0;
+    vmcb->cr0 = HVM_CR0_PE | HVM_CR0_ET;
+    vmcb->cr3 = 0;
+    vmcb->cr4 = 0;
+    vmcb->efer = EFER_SVME;         /* the guest sees 0 (hvm->guest_efer) */
+    v->arch.hvm->guest_efer = 0;
+    vmcb->dr6 = 0xffff0ff0;
+    vmcb->dr7 = 0x400;
+    vmcb->g_pat = 0x0007040600070406ULL;
+    v->arch.hvm->msr_pat = vmcb->g_pat;
+    memset(r, 0, sizeof(*r));
+    r->rip = b->eip;
+    r->rbx = b->ebx;
+    r->rflags = 0x2;
+}
+
+static int svm_vcpu_initialise(struct vcpu *v)
+{
+    struct svm_vcpu *s = xzalloc_bytes(sizeof(*s));
+    struct vmcb *vmcb = alloc_xenheap_page();
+
+    if (!s || !vmcb)
+        return -ENOMEM;          /* leaked with the failed domain build (dom0: panics) */
+    s->vmcb = vmcb;
+    s->vmcb_pa = __pa(vmcb);
+    s->asid = 1;
+    v->arch.hvm->vendor = s;
+
+    vmcb->intercepts1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI |
+                        SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD |
+                        SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
+                        SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_TASK_SWITCH |
+                        SVM_INTERCEPT_SHUTDOWN;
+    vmcb->intercepts2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+                        SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+                        SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV;
+    vmcb->iopm_base_pa = iopm_pa;
+    vmcb->msrpm_base_pa = msrpm_pa;
+    vmcb->asid = s->asid;
+    vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
+    vmcb->vintr = SVM_VINTR_MASKING;
+    vmcb->np_enable = 1;
+    vmcb->n_cr3 = (uint64_t)v->domain->arch.hvm->p2m.root_mfn << PAGE_SHIFT;
+    return 0;
+}
+
+static void svm_get_paging(const struct vcpu *v, uint64_t *cr0, uint64_t *cr3,
+                           uint64_t *cr4, uint64_t *efer)
+{
+    const struct vmcb *vmcb = svm(v)->vmcb;
+
+    *cr0 = vmcb->cr0;
+    *cr3 = vmcb->cr3;
+    *cr4 = vmcb->cr4;
+    *efer = vmcb->efer;
+}
+
+static unsigned int svm_get_cpl(const struct vcpu *v)
+{
+    return svm(v)->vmcb->cpl;
+}
+
+static bool svm_long_mode_code(const struct vcpu *v)
+{
+    const struct vmcb *vmcb = svm(v)->vmcb;
+
+    return (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));   /* CS.L */
+}
+
+static void svm_inject_exception(struct vcpu *v, unsigned int vector, int ec)
+{
+    uint64_t ev = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID;
+
+    if (ec >= 0)
+        ev |= SVM_EVENT_EV | ((uint64_t)(uint32_t)ec << 32);
+    svm(v)->vmcb->eventinj = ev;
+}
+
+static void svm_set_efer(struct vcpu *v, uint64_t efer)
+{
+    struct vmcb *vmcb = svm(v)->vmcb;
+
+    v->arch.hvm->guest_efer = efer & ~(uint64_t)EFER_LMA;
+    /* LMA is the hardware's to set (CR0.PG with LME); SVME must stay on for VMRUN. */
+    vmcb->efer = (efer & ~(uint64_t)EFER_LMA) | (vmcb->efer & EFER_LMA) | EFER_SVME;
+}
+
+/*
+ * svm_vmenter_prepare(): called by entry.S with IF = 0 right before VMRUN:
+ * the frame's rip/rsp/rflags/rax into the VMCB, the host's VMSAVE state
+ * saved. Returns the VMCB's physical address.
+ */
+paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame);
+paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame)
+{
+    struct vcpu *v = current;
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *vmcb = s->vmcb;
+
+    hvm_cpu_up();
+    vmcb->rip = frame->rip;
+    vmcb->rsp = frame->rsp;
+    vmcb->rflags = frame->rflags | 0x2;
+    vmcb->rax = frame->rax;
+    vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
+    __asm__ __volatile__("vmsave %%rax" :: "a"(this_cpu(svm_host_vmsave_pa)) : "memory");
+    return s->vmcb_pa;
+}
+
+static void svm_crash(struct vcpu *v, const char *why)
+{
+    const struct vmcb *vmcb = svm(v)->vmcb;
+
+    printk("d%uv%d: %s: exit %#lx info1 %#lx info2 %#lx rip %#lx cr0 %#lx efer %#lx\n",
+           v->domain->domain_id, v->vcpu_id, why, (unsigned long)vmcb->exitcode,
+           (unsigned long)vmcb->exitinfo1, (unsigned long)vmcb->exitinfo2,
+           (unsigned long)vmcb->rip, (unsigned long)vmcb->cr0, (unsigned long)vmcb->efer);
+    domain_crash(v->domain, why);
+}
+
+static void svm_handle_ioio(struct cpu_user_regs *frame, const struct vmcb *vmcb)
+{
+    uint32_t info = (uint32_t)vmcb->exitinfo1;
+    unsigned int bytes = (info >> SVM_IOIO_SZ_SHIFT) & 7;
+
+    if (info & SVM_IOIO_STR) {
+        svm_crash(current, "string port I/O is not emulated yet");
+        return;
+    }
+    hvm_portio(frame, info >> SVM_IOIO_PORT_SHIFT, bytes == 4 ? 4 : bytes == 2 ? 2 : 1,
+               info & SVM_IOIO_IN, vmcb->exitinfo2);
+}
+
+static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmcb *vmcb)
+{
+    switch (vmcb->exitcode) {
+    case SVM_EXIT_INTR:
+    case SVM_EXIT_NMI:
+    case SVM_EXIT_SMI:
+        break;                          /* taken by the host at STGI */
+    case SVM_EXIT_CPUID:
+        hvm_cpuid(frame, 2);
+        break;
+    case SVM_EXIT_MSR:
+        if ((vmcb->exitinfo1 ? hvm_msr_write(frame, 2) : hvm_msr_read(frame, 2)) < 0)
+            svm_inject_exception(v, 13, 0);
+        break;
+    case SVM_EXIT_VMMCALL:
+        hvm_hypercall(frame, 3);
+        break;
+    case SVM_EXIT_HLT:
+        frame->rip += 1;
+        if (frame->rflags & X86_EFLAGS_IF)
+            vcpu_block();
+        else
+            svm_crash(v, "HLT with interrupts off");
+        break;
+    case SVM_EXIT_IOIO:
+        svm_handle_ioio(frame, vmcb);
+        break;
+    case SVM_EXIT_NPF:
+        hvm_nested_page_fault(frame, vmcb->exitinfo2, vmcb->exitinfo1 & SVM_NPF_WRITE,
+                              vmcb->exitinfo1 & SVM_NPF_FETCH);
+        break;
+    case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
+    case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA: case SVM_EXIT_XSETBV:
+        svm_inject_exception(v, 6, -1);  /* #UD: no nested SVM, no XSAVE */
+        break;
+    case SVM_EXIT_INVD:
+        frame->rip += 2;
+        break;
+    case SVM_EXIT_SHUTDOWN:
+        svm_crash(v, "triple fault");
+        break;
+    case SVM_EXIT_INVALID:
+        svm_crash(v, "VMRUN refused the VMCB");
+        break;
+    default:
+        svm_crash(v, "unhandled #VMEXIT");
+        break;
+    }
+}
+
+/*
+ * svm_vmexit_handler(): called by entry.S after VMSAVE of the guest's
+ * state, GIF = 0. Reloads the host's state, lets interrupts in, brings
+ * the VMCB's rip/rsp/rflags/rax into the frame, handles the exit.
+ */
+void svm_vmexit_handler(struct cpu_user_regs *frame);
+void svm_vmexit_handler(struct cpu_user_regs *frame)
+{
+    struct vcpu *v = current;
+    struct vmcb *vmcb = svm(v)->vmcb;
+
+    __asm__ __volatile__("vmload %%rax" :: "a"(this_cpu(svm_host_vmsave_pa)) : "memory");
+    __asm__ __volatile__("stgi" ::: "memory");
+    frame->rip = vmcb->rip;
+    frame->rsp = vmcb->rsp;
+    frame->rflags = vmcb->rflags;
+    frame->rax = vmcb->rax;
+    frame->cs = 0;                      /* ring 0 in the frame: never an IDT return to it */
+    vmcb->eventinj = 0;
+    /* An event the exit interrupted is delivered again at the next entry. */
+    if (vmcb->exitintinfo & SVM_EVENT_VALID)
+        vmcb->eventinj = vmcb->exitintinfo;
+    svm_dispatch(v, frame, vmcb);
+}
+
+extern const char svm_vmentry[];
+
+static const struct hvm_function_table svm_funcs = {
+    .name = "SVM",
+    .vmentry = svm_vmentry,
+    .cpu_up = svm_cpu_up,
+    .vcpu_initialise = svm_vcpu_initialise,
+    .set_boot_state = svm_set_boot_state,
+    .get_paging = svm_get_paging,
+    .get_cpl = svm_get_cpl,
+    .long_mode_code = svm_long_mode_code,
+    .inject_exception = svm_inject_exception,
+    .set_efer = svm_set_efer,
+};
+
+const struct hvm_function_table *svm_probe(void)
+{
+    struct cpuid_regs r = cpuid(0x80000000);
+    uint8_t *msrpm, *iopm;
+
+    if (r.eax < 0x8000000a || !(cpuid(0x80000001).ecx & CPUID_80000001_ECX_SVM))
+        return NULL;
+    if (!(cpuid(0x8000000a).edx & CPUID_8000000A_EDX_NP)) {
+        printk("HVM: SVM without nested paging: not used\n");
+        return NULL;
+    }
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+        printk("HVM: SVM disabled by the firmware\n");
+        return NULL;
+    }
+    msrpm = alloc_xenheap_pages(1);
+    iopm = alloc_xenheap_pages(2);      /* 4 pages; the map is 3 */
+    if (!msrpm || !iopm)
+        return NULL;
+    memset(msrpm, 0xff, SVM_MSRPM_BYTES);
+    memset(iopm, 0xff, 4 * PAGE_SIZE);
+    for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+        msrpm_allow(msrpm, passthrough_msrs[i]);
+    msrpm_pa = __pa(msrpm);
+    iopm_pa = __pa(iopm);
+    unsigned int cpu;
+    for_each_cpu(cpu, &cpu_online_map) {
+        void *hsave = alloc_xenheap_page(), *host = alloc_xenheap_page();
+        if (!hsave || !host)
+            return NULL;
+        per_cpu(svm_hsave_pa, cpu) = __pa(hsave);
+        per_cpu(svm_host_vmsave_pa, cpu) = __pa(host);
+    }
+    printk("HVM: SVM with nested paging, %u ASIDs\n", cpuid(0x8000000a).ebx);
+    return &svm_funcs;
+}

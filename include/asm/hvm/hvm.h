@@ -1,0 +1,167 @@
+/*
+ * The vendor-neutral HVM core (arch/x86/hvm/): what an HVM domain and vCPU
+ * are, and the interface a hardware back end (svm/, vmx/) implements.
+ *
+ * An HVM vCPU's general-purpose registers live where a PV vCPU's do: in
+ * the pCPU's cpu_info frame while it runs (struct cpu_user_regs, all of
+ * rax..r15, rip, rsp, rflags), in v->arch.user_regs otherwise. The back end
+ * copies rip/rsp/rflags/rax between that frame and its control structure
+ * (the VMCB) at each #VMEXIT and VM entry, so the common exit handlers
+ * (CPUID, MSRs, hypercalls, I/O) work on the frame only. Everything else
+ * (control registers, segments, EFER, pending events) stays in the back
+ * end's structure and is reached through struct hvm_function_table.
+ *
+ * Today: dom0 built as PVH (dom0=pvh) on AMD SVM with nested paging; the
+ * VMX back end reports -EOPNOTSUPP.
+ */
+#ifndef ASM_HVM_HVM_H
+#define ASM_HVM_HVM_H
+
+#include <xenia/types.h>
+#include <xenia/spinlock.h>
+#include <xen/xen.h>
+#include <xen/hvm/params.h>
+#include <asm/e820.h>
+#include <asm/hvm/p2m.h>
+
+struct vcpu;
+struct domain;
+
+/* Control-register bits the HVM core reads in guest state. */
+#define HVM_CR0_PE      (1UL << 0)
+#define HVM_CR0_ET      (1UL << 4)
+#define HVM_CR0_WP      (1UL << 16)
+#define HVM_CR0_PG      (1UL << 31)
+#define HVM_CR4_PAE     (1UL << 5)
+
+/* d->arch.hvm: an HVM domain (NULL for PV). */
+struct hvm_domain {
+    spinlock_t p2m_lock;            /* p2m_set_entry(); outside d->page_alloc_lock */
+    struct p2m_table p2m;
+    uint64_t params[HVM_NR_PARAMS]; /* HVMOP_set_param/get_param */
+};
+
+/* v->arch.hvm: an HVM vCPU (NULL for PV). */
+struct hvm_vcpu {
+    void *vendor;                   /* back end's state (struct svm_vcpu) */
+    uint64_t guest_efer;            /* EFER as the guest sees it (MSR_EFER) */
+    uint64_t msr_pat;
+    uint64_t apic_base;             /* MSR_APIC_BASE as the guest sees it */
+};
+
+/* What a vCPU starts with (Xen's vcpu_hvm_context VCPU_HVM_MODE_32B subset). */
+struct hvm_boot_state {
+    uint32_t eip, ebx;              /* PVH: entry point, start_info's address */
+};
+
+/*
+ * The back end's interface (Xen's struct hvm_function_table). All
+ * functions run on the pCPU that runs v (or with v not running).
+ */
+struct hvm_function_table {
+    const char *name;
+    /*
+     * VM entry (assembly, jumped to from ret_to_guest with %rsp = the
+     * cpu_info frame, IF = 0): runs the current vCPU, handles its exit and
+     * jumps back to ret_to_guest.
+     */
+    const void *vmentry;
+    /* Enable the extension on this pCPU; 0 or -EOPNOTSUPP/-ENOMEM. */
+    int (*cpu_up)(void);
+    /* Allocate v's control structure; 0 or -ENOMEM. */
+    int (*vcpu_initialise)(struct vcpu *v);
+    /* Flat 32-bit protected mode, paging off, at s->eip with EBX = s->ebx. */
+    void (*set_boot_state)(struct vcpu *v, const struct hvm_boot_state *s);
+    /* Guest paging state for linear-address walks. */
+    void (*get_paging)(const struct vcpu *v, uint64_t *cr0, uint64_t *cr3,
+                       uint64_t *cr4, uint64_t *efer);
+    unsigned int (*get_cpl)(const struct vcpu *v);
+    bool (*long_mode_code)(const struct vcpu *v);   /* CS.L with EFER.LMA */
+    /* Queue a hardware exception for the next entry (ec < 0: none). */
+    void (*inject_exception)(struct vcpu *v, unsigned int vector, int ec);
+    /* A guest write of MSR_EFER (validated by the caller). */
+    void (*set_efer)(struct vcpu *v, uint64_t efer);
+};
+
+extern const struct hvm_function_table *hvm_funcs;  /* NULL: no HVM on this machine */
+extern const void *hvm_vmentry_target;              /* hvm_funcs->vmentry, for entry.S */
+
+const struct hvm_function_table *svm_probe(void);   /* svm/svm.c: NULL without SVM+NPT */
+const struct hvm_function_table *vmx_probe(void);   /* vmx/vmx.c: always NULL today */
+
+static inline bool is_hvm_domain(const struct domain *d);
+static inline bool is_hvm_vcpu(const struct vcpu *v);
+
+/*
+ * hvm_init(): find a back end (SVM, then VMX) on the boot CPU. Returns
+ * true when HVM guests can run (hvm_funcs set). Boot CPU, once.
+ */
+bool hvm_init(void);
+/* hvm_cpu_up(): enable the back end on this pCPU if not yet done; panics on failure. */
+void hvm_cpu_up(void);
+
+/*
+ * hvm_domain_initialise(): make the new domain d (no vCPUs yet) an HVM
+ * domain: empty P2M, params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM.
+ */
+int hvm_domain_initialise(struct domain *d);
+/* hvm_vcpu_initialise(): v of an HVM domain: back-end state. 0, -ENOMEM. */
+int hvm_vcpu_initialise(struct vcpu *v);
+
+/* Context switch hooks (common/schedule.c through arch_context_*). */
+void hvm_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
+void hvm_context_restore(struct vcpu *v, struct cpu_user_regs *frame);
+
+/*
+ * Exit handlers shared by the back ends. Each works on the cpu_info frame
+ * of the current vCPU and advances frame->rip itself when the instruction
+ * completes (insn_len bytes). Return 0, or -1 when the back end should
+ * inject #GP(0) (MSRs) / #UD (hypercalls from a non-64-bit mode do not).
+ */
+void hvm_cpuid(struct cpu_user_regs *frame, unsigned int insn_len);
+int hvm_msr_read(struct cpu_user_regs *frame, unsigned int insn_len);
+int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len);
+void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
+/* Port I/O: IN reads all ones, OUT is dropped (no device models yet). */
+void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
+                bool in, uint64_t next_rip);
+/*
+ * hvm_nested_page_fault(): the current vCPU's access to gpa (write: a
+ * store, fetch: an instruction fetch) found no usable P2M entry. Where the
+ * P2M has nothing (Xen's p2m_mmio_dm without an ioreq server), the
+ * instruction at frame->rip is decoded (<asm/hvm/emulate.h>) and completed
+ * as Xen completes it: a load reads all ones, a store is dropped; RIP moves
+ * on. Returns true if completed; false if the domain was crashed (a fetch,
+ * a present entry, an instruction that is not a plain load/store).
+ */
+bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch);
+
+/* arch/x86/hvm/guest_copy.c: HVM guest memory through the P2M and the guest's page tables. */
+/*
+ * hvm_copy_to/from_guest_phys(): bytes at guest-physical gpa. Only RAM and
+ * shared hypervisor frames are reached. Returns bytes NOT copied.
+ */
+size_t hvm_copy_to_guest_phys(struct domain *d, uint64_t gpa, const void *src, size_t bytes);
+size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_t bytes);
+/*
+ * hvm_copy_to/from_guest_linear(): bytes at linear address va of the
+ * current vCPU, translated by its page tables as a supervisor access
+ * (writes need RW when CR0.WP). Returns bytes NOT copied.
+ */
+size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
+size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
+size_t hvm_clear_guest_linear(void *va, size_t bytes);
+
+/* arch/x86/hvm/hvm_op.c: hvm_write_hypercall_page(): fill the guest frame gfn with VMMCALL stubs. */
+int hvm_write_hypercall_page(struct domain *d, unsigned long gfn);
+/* arch/x86/hvm/dom0_build.c */
+struct domain *construct_dom0_pvh(const void *kernel, size_t kernel_bytes,
+                                  const void *initrd, size_t initrd_bytes,
+                                  const char *cmdline);
+extern bool opt_dom0_pvh;
+
+#include <xenia/sched.h>
+static inline bool is_hvm_domain(const struct domain *d) { return d->arch.hvm != NULL; }
+static inline bool is_hvm_vcpu(const struct vcpu *v) { return v->arch.hvm != NULL; }
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * pvh_lib.c: the PVH test runtime in C (see pvh.h).
+ */
+#include "pvh.h"
+#include <xen/sched.h>
+
+const struct hvm_start_info *start_info;
+uint32_t xen_cpuid_base;
+struct trap_record last_trap;
+static unsigned int checks_total, checks_failed;
+static bool have_hypercalls;
+
+extern const uint64_t __ex_table_start[], __ex_table_end[];
+extern const char pvh_exc_stubs[];
+
+/* Debug output before the hypercall page exists: QEMU's port 0xe9 is not
+ * there on every machine, so print nothing; failures then show as "no result". */
+static void console_write(const char *s, size_t n)
+{
+    if ( have_hypercalls )
+        HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+}
+
+void printk(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+bool check_at(bool ok, const char *file, int line, const char *what)
+{
+    checks_total++;
+    if ( !ok )
+    {
+        checks_failed++;
+        printk("%s:%d: check failed: %s\n", file, line, what);
+    }
+    return ok;
+}
+
+bool expect_eq_at(long got, long want, const char *file, int line, const char *what)
+{
+    checks_total++;
+    if ( got != want )
+    {
+        checks_failed++;
+        printk("%s:%d: check failed: %s: got %ld (%#lx), expected %ld (%#lx)\n",
+               file, line, what, got, got, want, want);
+    }
+    return got == want;
+}
+
+static void __attribute__((noreturn)) shutdown(unsigned int reason)
+{
+    struct sched_shutdown sd = { .reason = reason };
+
+    for ( ;; )
+    {
+        if ( have_hypercalls )
+            HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+        asm volatile ("cli; hlt");
+    }
+}
+
+void test_finish(void)
+{
+    if ( checks_failed == 0 )
+    {
+        printk("XENIA-TEST: %s PASS (%u checks)\n", test_name, checks_total);
+        shutdown(SHUTDOWN_poweroff);
+    }
+    printk("XENIA-TEST: %s FAIL (%u of %u checks failed)\n", test_name,
+           checks_failed, checks_total);
+    shutdown(SHUTDOWN_crash);
+}
+
+void test_abort(const char *why)
+{
+    printk("%s: aborted: %s\n", test_name, why);
+    checks_total++;
+    checks_failed++;
+    test_finish();
+}
+
+/* Called by pvh_head.S for every exception: fix up or abort. */
+void pvh_trap(struct pvh_frame *f);
+void pvh_trap(struct pvh_frame *f)
+{
+    const uint64_t *e;
+    uint64_t cr2;
+
+    asm volatile ("mov %%cr2, %0" : "=r" (cr2));
+    for ( e = __ex_table_start; e < __ex_table_end; e += 2 )
+    {
+        if ( f->rip != e[0] && !(f->rip == e[1] && f->vector == 3) )
+            continue;
+        last_trap.count++;
+        last_trap.vector = f->vector;
+        last_trap.error_code = f->error_code;
+        last_trap.rip = f->rip;
+        last_trap.cr2 = cr2;
+        f->rip = e[1];
+        return;
+    }
+    printk("unexpected exception: vector %lu error %#lx rip %#lx cr2 %#lx\n",
+           f->vector, f->error_code, f->rip, cr2);
+    test_abort("unexpected exception");
+}
+
+/* 32 interrupt gates to pvh_head.S's stubs, 16 bytes apart, CS 0x08. */
+static void install_idt(void)
+{
+    static uint64_t idt[64] __attribute__((aligned(16)));
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } desc;
+    unsigned int v;
+
+    for ( v = 0; v < 32; v++ )
+    {
+        uint64_t a = (uint64_t)pvh_exc_stubs + v * 16;
+
+        idt[2 * v] = (a & 0xffff) | (0x08UL << 16) | (0x8eUL << 40) |
+                     ((a >> 16 & 0xffff) << 48);
+        idt[2 * v + 1] = a >> 32;
+    }
+    desc.limit = sizeof(idt) - 1;
+    desc.base = (uint64_t)idt;
+    asm volatile ("lidt %0" :: "m" (desc));
+}
+
+/*
+ * Xen's leaves: the signature "XenVMMXenVMM" at 0x40000000 + n * 0x100
+ * (n < 256), leaf +2 gives the number of hypercall pages (eax) and the
+ * MSR (ebx) whose write of a page's guest-physical address fills it.
+ */
+static bool setup_hypercall_page(void)
+{
+    uint32_t base, a, b, c, d;
+
+    for ( base = 0x40000000; base < 0x40010000; base += 0x100 )
+    {
+        cpuid(base, &a, &b, &c, &d);
+        if ( b == 0x566e6558 && c == 0x65584d4d && d == 0x4d4d566e && a >= base + 2 )
+        {
+            xen_cpuid_base = base;
+            cpuid(base + 2, &a, &b, &c, &d);
+            if ( a < 1 )
+                return false;
+            wrmsr(b, (uint64_t)hypercall_page);
+            return true;
+        }
+    }
+    return false;
+}
+
+void pvh_start(uint32_t start_info_pa);
+void pvh_start(uint32_t start_info_pa)
+{
+    start_info = (const struct hvm_start_info *)(uint64_t)start_info_pa;
+    install_idt();
+    if ( !setup_hypercall_page() )
+        shutdown(SHUTDOWN_crash);           /* silent: no way to print */
+    have_hypercalls = true;
+    printk("%s: PVH test guest, start_info at %#x\n", test_name, start_info_pa);
+    test_main();
+    test_finish();
+}
