@@ -34,7 +34,7 @@ LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run run-initramfs deb test bench stress deps clean unit guests
+.PHONY: all run run-initramfs deb test bench stress sched deps clean unit guests
 all: $(BUILD)/xenia
 
 $(BUILD)/include/xen:
@@ -100,6 +100,9 @@ bench: deps all
 
 stress: deps all
 	bash scripts/stress-toolstack.sh
+
+sched: deps all
+	bash scripts/sched-credit2.sh
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms* $(BUILD)/symbols* $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests

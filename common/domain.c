@@ -60,6 +60,7 @@ int domain_create(domid_t domid, bool privileged, unsigned int max_vcpus, struct
     spin_lock_init(&d->lock);
     spin_lock_init(&d->page_alloc_lock);
     INIT_LIST_HEAD(&d->page_list);
+    sched_init_domain(d);
 
     int rc = -ENOMEM;
     d->shared_info = alloc_xenheap_page();
@@ -106,10 +107,9 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cp
     v->domain = d;
     v->processor = (int)cpu;
     v->pause_flags = VPF_down;
-    v->move_to = -1;
     v->cpu_hard_affinity = cpu_online_map;
     v->vcpu_info = &d->shared_info->vcpu_info[vcpu_id];
-    INIT_LIST_HEAD(&v->runq_elem);
+    sched_init_vcpu(v);
     v->runstate.state = RUNSTATE_offline;
 
     vcpu_timers_init(v);

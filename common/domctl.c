@@ -38,9 +38,6 @@ struct domctl_entry {
     bool no_domain;             /* createdomain, getdomaininfo: no lookup */
 };
 
-/* Xen 4.17 defaults reported for the credit schedulers. */
-#define CREDIT_DEFAULT_WEIGHT   256
-#define CREDIT2_DEFAULT_CAP     0
 #define XENIA_PV_ADDRESS_SIZE   64
 
 static const uint32_t cdf_supported = XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_oos_off |
@@ -288,6 +285,8 @@ static long dc_getvcpuinfo(struct xen_domctl *op, struct domain *d, bool *copyba
     i->blocked = !!(v->pause_flags & VPF_blocked);
     i->running = v->is_running;
     i->cpu_time = v->runstate.time[RUNSTATE_running];
+    if (v->runstate.state == RUNSTATE_running)     /* and the run in progress, as Xen */
+        i->cpu_time += NOW() - v->runstate.state_entry_time;
     i->cpu = (uint32_t)v->processor;
     *copyback = true;
     return 0;
@@ -334,34 +333,45 @@ static int bitmap_to_guest(struct xenctl_bitmap *b, const cpumask_t *m)
 }
 
 /*
- * XEN_DOMCTL_{set,get}vcpuaffinity: hard affinity is enforced (the vCPU
- * moves off pCPUs it may not use: sched_set_hard_affinity()); soft
- * affinity is accepted and reported as every online pCPU. Set reports
- * back the effective hard affinity (the mask's online pCPUs), as Xen.
- * -EINVAL (no such vCPU, no flag, no online pCPU in the mask), -EFAULT.
+ * XEN_DOMCTL_{set,get}vcpuaffinity (`xl vcpu-pin D V HARD [SOFT]`): hard
+ * affinity is enforced (the vCPU leaves pCPUs it may not use), soft
+ * affinity is where the scheduler prefers to wake it (sched_set_affinity()).
+ * Set reports back what the scheduler uses, as Xen 4.17: hard = the
+ * mask's online pCPUs, soft = soft & online & hard; get reports the soft
+ * mask as set. -EINVAL (vCPU id beyond max_vcpus, no flag, no online pCPU
+ * in the hard mask), -ESRCH (vCPU not created), -EFAULT.
  */
 static long dc_vcpuaffinity(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
     struct xen_domctl_vcpuaffinity *a = &op->u.vcpuaffinity;
-    cpumask_t hard;
+    cpumask_t hard, soft, eff;
     int rc;
 
-    if (a->vcpu >= d->max_vcpus || !d->vcpu[a->vcpu])
+    if (a->vcpu >= d->max_vcpus)
         return -EINVAL;
+    if (!d->vcpu[a->vcpu])
+        return -ESRCH;
     if (!(a->flags & (XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT)))
         return -EINVAL;
     struct vcpu *v = d->vcpu[a->vcpu];
-    if (op->cmd == XEN_DOMCTL_setvcpuaffinity && (a->flags & XEN_VCPUAFFINITY_HARD)) {
-        if ((rc = bitmap_from_guest(&a->cpumap_hard, &hard)) ||
-            (rc = sched_set_hard_affinity(v, &hard)))
+    bool set = op->cmd == XEN_DOMCTL_setvcpuaffinity;
+    if (set) {
+        bool want_hard = a->flags & XEN_VCPUAFFINITY_HARD, want_soft = a->flags & XEN_VCPUAFFINITY_SOFT;
+        if ((want_hard && (rc = bitmap_from_guest(&a->cpumap_hard, &hard))) ||
+            (want_soft && (rc = bitmap_from_guest(&a->cpumap_soft, &soft))) ||
+            (rc = sched_set_affinity(v, want_hard ? &hard : NULL, want_soft ? &soft : NULL)))
             return rc;
     }
     if ((a->flags & XEN_VCPUAFFINITY_HARD) && (rc = bitmap_to_guest(&a->cpumap_hard,
                                                                     &v->cpu_hard_affinity)))
         return rc;
-    if ((a->flags & XEN_VCPUAFFINITY_SOFT) && (rc = bitmap_to_guest(&a->cpumap_soft,
-                                                                    &cpu_online_map)))
-        return rc;
+    if (a->flags & XEN_VCPUAFFINITY_SOFT) {
+        eff = v->cpu_soft_affinity;
+        if (set)
+            cpumask_and(&eff, &eff, &v->cpu_hard_affinity);   /* hard is online-only */
+        if ((rc = bitmap_to_guest(&a->cpumap_soft, &eff)))
+            return rc;
+    }
     return 0;
 }
 
@@ -369,19 +379,17 @@ static long dc_scheduler_op(struct xen_domctl *op, struct domain *d, bool *copyb
 {
     struct xen_domctl_scheduler_op *s = &op->u.scheduler_op;
 
-    if (s->sched_id != XEN_SCHEDULER_CREDIT2 && s->sched_id != XEN_SCHEDULER_CREDIT)
+    unsigned int weight, cap;
+
+    if (s->sched_id != XEN_SCHEDULER_CREDIT2)
         return -EINVAL;
     if (s->cmd == XEN_DOMCTL_SCHEDOP_putinfo)
-        return 0;
+        return sched_set_params(d, s->u.credit2.weight, s->u.credit2.cap);
     if (s->cmd != XEN_DOMCTL_SCHEDOP_getinfo)
         return -EINVAL;
-    if (s->sched_id == XEN_SCHEDULER_CREDIT2) {
-        s->u.credit2.weight = CREDIT_DEFAULT_WEIGHT;
-        s->u.credit2.cap = CREDIT2_DEFAULT_CAP;
-    } else {
-        s->u.credit.weight = CREDIT_DEFAULT_WEIGHT;
-        s->u.credit.cap = 0;
-    }
+    sched_get_params(d, &weight, &cap);
+    s->u.credit2.weight = (uint16_t)weight;
+    s->u.credit2.cap = (uint16_t)cap;
     *copyback = true;
     return 0;
 }

@@ -115,7 +115,7 @@ long do_sched_op(hc_arg_t cmd, hc_arg_t arg)
 
     switch (cmd) {
     case SCHEDOP_yield:
-        raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
+        vcpu_yield();
         return 0;
     case SCHEDOP_block:
         v->vcpu_info->evtchn_upcall_mask = 0;       /* block enables events */

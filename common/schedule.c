@@ -1,9 +1,12 @@
 /*
- * The scheduler: one round-robin run queue per pCPU. A vCPU runs on the
- * pCPU it was created on until its hard affinity (XEN_DOMCTL_setvcpuaffinity,
- * `xl vcpu-pin`) excludes that pCPU: it then moves to the first pCPU the
- * affinity allows, once its state is saved. Time slices of SCHED_SLICE_NS
- * end with a SOFTIRQ_SCHEDULE raised by the slice timer.
+ * The scheduler's mechanism: run-queue locking, the slice timer, waking
+ * and switching vCPUs. What runs next and for how long is credit2's policy
+ * (common/sched_credit2.c): weights and caps as `xl sched-credit2` sets
+ * them, hard affinity enforced (`xl vcpu-pin`), soft affinity preferred
+ * when a vCPU wakes. One run queue serves every pCPU (Xen credit2's
+ * runqueue=socket on a one-socket machine), so a vCPU runs wherever an
+ * allowed pCPU is free: waking it asks an idle pCPU first, else preempts
+ * the pCPU whose vCPU is owed least, if the waker is owed more.
  *
  * Each pCPU runs guests from one stack: a vCPU's registers live in the
  * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
@@ -11,18 +14,20 @@
  * the hypervisor never blocks with a live stack. An idle pCPU halts in that
  * same function until a vCPU becomes runnable.
  *
- * Locking: each pCPU's run queue has its own lock (irqsave); a vCPU is on
- * at most one run queue, that of v->processor, which changes only under
- * that queue's lock (lock_rq() re-checks it). v->is_running stays true
- * until the pCPU that ran v has saved its state and loaded another CR3:
- * whoever waits for it to clear (vcpu_wait_descheduled(), a migration) then
- * sees the saved state, and may free v's page tables. An idle pCPU runs on
- * idle_pg_table.
+ * Locking: the run queue's lock (irqsave) guards the queue, every vCPU's
+ * virtual time and v->processor, and every domain's weight and cap. A vCPU is
+ * queued only while it is runnable and not running: a pCPU that switches
+ * away from a runnable vCPU queues it again once its state is saved and
+ * CR3 holds the next vCPU's (or idle) page tables (context_saved()), so
+ * another pCPU never picks up half-saved registers. v->is_running stays
+ * true until then: whoever waits for it to clear (vcpu_wait_descheduled())
+ * then sees the saved state and may free v's page tables.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
 #include <xenia/errno.h>
 #include <xenia/sched.h>
+#include <xenia/sched_credit2.h>
 #include <xenia/softirq.h>
 #include <xenia/time.h>
 #include <asm/current.h>
@@ -30,21 +35,13 @@
 #include <asm/hvm/hvm.h>
 #include <asm/smp.h>
 
-#define SCHED_SLICE_NS   (30 * 1000 * 1000)
-
-struct runqueue {
-    spinlock_t lock;
-    struct list_head queue;             /* runnable vCPUs, not the running one */
-    struct timer slice_timer;
+struct sched_pcpu {
+    struct sched_runqueue *rq;          /* where this pCPU takes its work from */
+    struct timer slice_timer;           /* ends the running vCPU's slice */
 };
 
-static DEFINE_PER_CPU(struct runqueue, runqueues);
-
-bool vcpu_runnable(const struct vcpu *v)
-{
-    return !v->pause_flags && !v->pause_count && !v->domain->pause_count &&
-           !v->domain->is_shutting_down;
-}
+static struct sched_runqueue runqueue;   /* every pCPU's */
+static DEFINE_PER_CPU(struct sched_pcpu, sched_pcpus);
 
 static void slice_expired(void *data)
 {
@@ -53,10 +50,26 @@ static void slice_expired(void *data)
 
 void scheduler_init_cpu(unsigned int cpu)
 {
-    struct runqueue *rq = &per_cpu(runqueues, cpu);
-    spin_lock_init(&rq->lock);
-    INIT_LIST_HEAD(&rq->queue);
-    init_timer(&rq->slice_timer, slice_expired, NULL, cpu);
+    struct sched_pcpu *ps = &per_cpu(sched_pcpus, cpu);
+
+    if (cpu == 0) {
+        spin_lock_init(&runqueue.lock);
+        INIT_LIST_HEAD(&runqueue.runnable);
+    }
+    ps->rq = &runqueue;
+    cpumask_set_cpu(cpu, &runqueue.cpus);
+    init_timer(&ps->slice_timer, slice_expired, NULL, cpu);
+}
+
+void sched_init_domain(struct domain *d)
+{
+    credit2_init_domain(&d->sched);
+}
+
+void sched_init_vcpu(struct vcpu *v)
+{
+    v->cpu_soft_affinity = cpu_online_map;
+    credit2_init_vcpu(per_cpu(sched_pcpus, (unsigned int)v->processor).rq, v);
 }
 
 static void runstate_change(struct vcpu *v, int state)
@@ -68,11 +81,11 @@ static void runstate_change(struct vcpu *v, int state)
 }
 
 /* The run queue of v->processor, locked; v->processor cannot change while it is held. */
-static struct runqueue *lock_rq(struct vcpu *v, unsigned long *flags)
+static struct sched_runqueue *lock_rq(struct vcpu *v, unsigned long *flags)
 {
     for (;;) {
         unsigned int cpu = (unsigned int)ACCESS_ONCE(v->processor);
-        struct runqueue *rq = &per_cpu(runqueues, cpu);
+        struct sched_runqueue *rq = per_cpu(sched_pcpus, cpu).rq;
         spin_lock_irqsave(&rq->lock, *flags);
         if (likely((unsigned int)v->processor == cpu))
             return rq;
@@ -83,14 +96,17 @@ static struct runqueue *lock_rq(struct vcpu *v, unsigned long *flags)
 void vcpu_wake(struct vcpu *v)
 {
     unsigned long flags;
-    struct runqueue *rq = lock_rq(v, &flags);
+    struct sched_runqueue *rq = lock_rq(v, &flags);
+    int target = -1;
 
-    if (vcpu_runnable(v) && !v->is_running && list_empty(&v->runq_elem)) {
-        list_add_tail(&v->runq_elem, &rq->queue);
+    if (vcpu_runnable(v) && !v->is_running && list_empty(&v->sched.runq_elem)) {
+        credit2_queue(rq, v, v->runstate.state != RUNSTATE_runnable);   /* slept, or only preempted */
         runstate_change(v, RUNSTATE_runnable);
-        raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
+        target = credit2_wake_target(rq, v);
     }
     spin_unlock_irqrestore(&rq->lock, flags);
+    if (target >= 0)
+        raise_softirq((unsigned int)target, SOFTIRQ_SCHEDULE);
 }
 
 void vcpu_block(void)
@@ -102,6 +118,12 @@ void vcpu_block(void)
         __atomic_and_fetch(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
         return;
     }
+    raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_yield(void)
+{
+    current->sched.yielded = true;
     raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
 }
 
@@ -122,14 +144,14 @@ void vcpu_wait_descheduled(struct vcpu *v)
     unsigned long flags;
 
     /*
-     * A pCPU that picked v before its pause count (or its domain's) was
+     * Any pCPU that picked v before its pause count (or its domain's) was
      * raised did so under the run-queue lock and set is_running there:
      * taking the lock once makes that visible; a pick after it sees the
      * pause and skips v. Without this, a pick racing with the pause could
      * set is_running after we looked, and v would run while its owner
-     * tears it down.
+     * tears it down (a freed L4 in a running pCPU's CR3).
      */
-    struct runqueue *rq = lock_rq(v, &flags);
+    struct sched_runqueue *rq = lock_rq(v, &flags);
     int cpu = v->is_running ? v->processor : -1;
     spin_unlock_irqrestore(&rq->lock, flags);
     if (cpu >= 0)
@@ -158,44 +180,96 @@ void sched_remove_vcpu(struct vcpu *v)
 
     ASSERT(v->pause_count > 0);
     vcpu_wait_descheduled(v);
-    struct runqueue *rq = lock_rq(v, &flags);
-    if (!list_empty(&v->runq_elem))
-        list_del(&v->runq_elem);
+    struct sched_runqueue *rq = lock_rq(v, &flags);
+    if (!list_empty(&v->sched.runq_elem))
+        list_del(&v->sched.runq_elem);
     spin_unlock_irqrestore(&rq->lock, flags);
 }
 
-/* Off its run queue and onto cpu's: v paused, not running (state saved). */
-static void move_vcpu(struct vcpu *v, unsigned int cpu)
+int sched_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *soft)
 {
     unsigned long flags;
-    struct runqueue *rq = lock_rq(v, &flags);
+    int running_on = -1, target = -1;
+    cpumask_t m;
 
-    if (!list_empty(&v->runq_elem))
-        list_del(&v->runq_elem);
-    v->processor = (int)cpu;
+    if (hard) {
+        m = cpumask_online(hard);
+        if (cpumask_empty(&m))
+            return -EINVAL;
+    }
+    struct sched_runqueue *rq = lock_rq(v, &flags);
+    if (soft)
+        v->cpu_soft_affinity = *soft;
+    if (hard) {
+        v->cpu_hard_affinity = m;
+        if (!cpumask_test_cpu((unsigned int)v->processor, &m)) {
+            if (v->is_running)
+                running_on = v->processor;      /* leaves at its next decision */
+            else
+                v->processor = (int)cpumask_next(-1, &m);   /* same run queue */
+        }
+        if (!list_empty(&v->sched.runq_elem))
+            target = credit2_wake_target(rq, v);
+    }
     spin_unlock_irqrestore(&rq->lock, flags);
+    if (running_on >= 0)
+        raise_softirq((unsigned int)running_on, SOFTIRQ_SCHEDULE);
+    if (target >= 0)
+        raise_softirq((unsigned int)target, SOFTIRQ_SCHEDULE);
+    return 0;
 }
 
-int sched_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
+void sched_get_params(struct domain *d, unsigned int *weight, unsigned int *cap)
 {
-    cpumask_t m = cpumask_online(mask);
+    unsigned long flags;
 
-    if (cpumask_empty(&m))
+    spin_lock_irqsave(&runqueue.lock, flags);
+    *weight = d->sched.weight;
+    *cap = d->sched.cap;
+    spin_unlock_irqrestore(&runqueue.lock, flags);
+}
+
+int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap)
+{
+    unsigned long flags;
+    struct vcpu *v;
+    cpumask_t kick;
+
+    unsigned int nr_vcpus = 0;
+
+    for_each_vcpu(d, v)
+        nr_vcpus++;
+    if (weight > CREDIT2_MAX_WEIGHT || cap > 100 * nr_vcpus)
         return -EINVAL;
-    v->cpu_hard_affinity = m;
-    if (cpumask_test_cpu((unsigned int)v->processor, &m))
-        return 0;
-    unsigned int target = cpumask_next(-1, &m);
-    vcpu_pause(v);
-    if (v == current) {
-        /* Running here: it moves itself once switched out (schedule()). */
-        v->move_to = (int)target;
-        raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);
-    } else {
-        move_vcpu(v, target);
+    cpumask_clear(&kick);
+    spin_lock_irqsave(&runqueue.lock, flags);
+    if (weight)
+        d->sched.weight = weight;
+    if (cap != d->sched.cap) {
+        credit2_set_cap(d, cap, NOW());
+        for_each_vcpu(d, v)
+            if (v->is_running)
+                cpumask_set_cpu((unsigned int)v->processor, &kick);
     }
-    vcpu_unpause(v);
+    spin_unlock_irqrestore(&runqueue.lock, flags);
+    unsigned int cpu;
+    for_each_cpu(cpu, &kick)
+        raise_softirq(cpu, SOFTIRQ_SCHEDULE);
     return 0;
+}
+
+unsigned int sched_ratelimit(void)
+{
+    return ACCESS_ONCE(credit2_ratelimit_us);
+}
+
+void sched_set_ratelimit(unsigned int us)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&runqueue.lock, flags);
+    credit2_ratelimit_us = us;
+    spin_unlock_irqrestore(&runqueue.lock, flags);
 }
 
 void raise_softirq_schedule(unsigned int cpu)
@@ -204,59 +278,77 @@ void raise_softirq_schedule(unsigned int cpu)
 }
 
 /*
- * Pick the next vCPU for this pCPU, or NULL to idle. Interrupts are off.
- * prev stops counting as running inside the same run-queue critical
- * section that decided not to keep it is cleared only once its state is
- * saved (context_saved()), which then re-checks for a wake-up it missed;
- * until then no other pCPU can pick prev up.
- */
-static struct vcpu *pick_next(struct runqueue *rq, struct vcpu *prev)
-{
-    struct vcpu *next = NULL;
-
-    spin_lock(&rq->lock);
-    if (prev && vcpu_runnable(prev) && prev->move_to < 0 && list_empty(&prev->runq_elem))
-        list_add_tail(&prev->runq_elem, &rq->queue);
-    while (!list_empty(&rq->queue) && !next) {
-        next = list_first_entry(&rq->queue, struct vcpu, runq_elem);
-        list_del(&next->runq_elem);
-        if (!vcpu_runnable(next))
-            next = NULL;            /* paused or blocked since it was queued */
-    }
-    if (next)
-        next->is_running = true;
-    spin_unlock(&rq->lock);
-    return next;
-}
-
-/*
  * prev's state is saved: it is no longer running. A wake-up that saw it
- * still running did not queue it, so look again; a pending move happens
- * now.
+ * still running did not queue it, and a runnable prev that lost its pCPU
+ * was not queued either: queue it now (vcpu_wake() checks).
  */
 static void context_saved(struct vcpu *prev)
 {
-    int to = prev->move_to;
-
     __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
-    if (to >= 0) {
-        prev->move_to = -1;
-        move_vcpu(prev, (unsigned int)to);
-    }
     if (vcpu_runnable(prev))
         vcpu_wake(prev);
 }
 
 /*
- * schedule(): choose what runs next on this pCPU and switch to it.
- * Returns the vCPU now current, or NULL if nothing is runnable.
+ * A vCPU runnable but not run for STARVED_NS says so on the console, with
+ * what each pCPU runs and the virtual times involved (once per wait):
+ * scheduling bugs explain themselves. Called with the run queue locked.
+ */
+#define STARVED_NS  (2000 * 1000 * 1000LL)
+static void report_starved(struct sched_runqueue *rq, s_time_t now)
+{
+    struct vcpu *v;
+    unsigned int cpu;
+
+    list_for_each_entry(v, &rq->runnable, sched.runq_elem) {
+        s_time_t waited = now - v->runstate.state_entry_time;
+        if (v->runstate.state != RUNSTATE_runnable || waited < STARVED_NS || v->sched.reported)
+            continue;
+        v->sched.reported = true;
+        printk("sched: d%uv%d runnable for %ld ms, vtime %ld past min; running:", v->domain->domain_id,
+               v->vcpu_id, (long)(waited / 1000000), (long)(v->sched.vtime - rq->min_vtime));
+        for_each_cpu(cpu, &cpu_online_map) {
+            const struct vcpu *r = rq->running[cpu];
+            if (r)
+                printk(" CPU%u d%uv%d(%ld)", cpu, r->domain->domain_id, r->vcpu_id,
+                       (long)(r->sched.vtime - rq->min_vtime));
+            else
+                printk(" CPU%u idle", cpu);
+        }
+        printk("\n");
+    }
+}
+
+/*
+ * schedule(): charge what ran, choose what runs next on this pCPU (credit2_
+ * pick()) and switch to it. Interrupts are off. Returns the vCPU now
+ * current, or NULL if nothing is runnable.
  */
 static struct vcpu *schedule(struct cpu_user_regs *frame)
 {
     unsigned int cpu = smp_processor_id();
-    struct runqueue *rq = &per_cpu(runqueues, cpu);
-    struct vcpu *prev = current;
-    struct vcpu *next = pick_next(rq, prev);
+    struct sched_pcpu *ps = &this_cpu(sched_pcpus);
+    struct sched_runqueue *rq = ps->rq;
+    struct vcpu *prev = current, *next;
+    s_time_t now = NOW(), slice;
+
+    spin_lock(&rq->lock);
+    if (prev)
+        credit2_burn(rq, prev, now);
+    next = credit2_pick(rq, cpu, prev, prev && vcpu_runnable(prev), now, &slice);
+    if (prev && prev != next)
+        credit2_put_budget(prev);
+    report_starved(rq, now);
+    if (next) {
+        next->is_running = true;
+        next->sched.reported = false;
+        next->processor = (int)cpu;
+        cpumask_clear_cpu(cpu, &rq->idlers);
+    } else {
+        cpumask_set_cpu(cpu, &rq->idlers);
+    }
+    rq->running[cpu] = next;
+    spin_unlock(&rq->lock);
 
     if (prev && prev != next) {
         if (is_hvm_vcpu(prev))
@@ -279,15 +371,16 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     }
     /*
      * Only now, with CR3 off prev's page tables, may prev be seen as not
-     * running: a pauser (domain_kill) or the guest itself (unpin on another
-     * pCPU) may then free or reuse its L4, which this pCPU would otherwise
-     * still walk on a TLB miss (a triple fault when the L4 is overwritten).
+     * running: a pauser (domain_kill) or prev itself, picked up by another
+     * pCPU, may then free or reuse its old L4, which this pCPU would
+     * otherwise still walk on a TLB miss (a triple fault once overwritten).
      */
     if (prev && prev != next)
         context_saved(prev);
-    if (!next)
-        return NULL;
-    set_timer(&rq->slice_timer, NOW() + SCHED_SLICE_NS);
+    if (slice)
+        set_timer(&ps->slice_timer, now + slice);
+    else
+        stop_timer(&ps->slice_timer);
     return next;
 }
 
@@ -322,26 +415,28 @@ bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
     }
 }
 
-/* sched_dump(): each online pCPU's running vCPU and run queue (debug key 'r'). */
+/* sched_dump(): each online pCPU's running vCPU and the run queue, vtime in ns past min_vtime (debug key 'r'). */
 void sched_dump(void)
 {
     unsigned int cpu;
 
-    for_each_cpu(cpu, &cpu_online_map) {
-        struct runqueue *rq = &per_cpu(runqueues, cpu);
-        const struct cpu_info *ci = cpu_info_of(cpu);
-        const struct vcpu *cur = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
-        const struct vcpu *v;
-        unsigned long flags;
+    struct sched_runqueue *rq = &runqueue;
+    const struct vcpu *v;
+    unsigned long flags;
 
-        spin_lock_irqsave(&rq->lock, flags);
-        if (cur)
-            printk("CPU%u: running d%uv%d; queued:", cpu, cur->domain->domain_id, cur->vcpu_id);
+    spin_lock_irqsave(&rq->lock, flags);
+    printk("Credit2 run queue: ratelimit %u us\n", credit2_ratelimit_us);
+    for_each_cpu(cpu, &cpu_online_map) {
+        v = rq->running[cpu];
+        if (v)
+            printk("CPU%u: running d%uv%d vtime=%ld\n", cpu, v->domain->domain_id, v->vcpu_id,
+                   (long)(v->sched.vtime - rq->min_vtime));
         else
-            printk("CPU%u: idle; queued:", cpu);
-        list_for_each_entry(v, &rq->queue, runq_elem)
-            printk(" d%uv%d", v->domain->domain_id, v->vcpu_id);
-        printk("\n");
-        spin_unlock_irqrestore(&rq->lock, flags);
+            printk("CPU%u: idle\n", cpu);
     }
+    printk("queued:");
+    list_for_each_entry(v, &rq->runnable, sched.runq_elem)
+        printk(" d%uv%d(%ld)", v->domain->domain_id, v->vcpu_id, (long)(v->sched.vtime - rq->min_vtime));
+    printk("\n");
+    spin_unlock_irqrestore(&rq->lock, flags);
 }

@@ -302,7 +302,36 @@ static long sc_debug_keys(struct xen_sysctl *op, bool *copyback)
     return 0;
 }
 
+/*
+ * XEN_SYSCTL_scheduler_op: credit2's global parameter, the context-switch
+ * rate limit (`xl sched-credit2 -s -r US`): putinfo sets it (0 turns it
+ * off, else XEN_SYSCTL_SCHED_RATELIMIT_MIN..MAX us), both report it.
+ * -EINVAL (bad command, another scheduler, ratelimit out of range),
+ * -ESRCH (no such cpupool: only pool 0 exists), as Xen 4.17.
+ */
+static long sc_scheduler_op(struct xen_sysctl *op, bool *copyback)
+{
+    struct xen_sysctl_scheduler_op *s = &op->u.scheduler_op;
+
+    if (s->cmd != XEN_SYSCTL_SCHEDOP_putinfo && s->cmd != XEN_SYSCTL_SCHEDOP_getinfo)
+        return -EINVAL;
+    if (s->cpupool_id != 0)
+        return -ESRCH;
+    if (s->sched_id != XEN_SCHEDULER_CREDIT2)
+        return -EINVAL;
+    if (s->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
+        uint32_t us = s->u.sched_credit2.ratelimit_us;
+        if (us && (us > XEN_SYSCTL_SCHED_RATELIMIT_MAX || us < XEN_SYSCTL_SCHED_RATELIMIT_MIN))
+            return -EINVAL;
+        sched_set_ratelimit(us);
+    }
+    s->u.sched_credit2.ratelimit_us = sched_ratelimit();
+    *copyback = true;
+    return 0;
+}
+
 static const sysctl_fn_t sysctl_table[] = {
+    [XEN_SYSCTL_scheduler_op] = sc_scheduler_op,
     [XEN_SYSCTL_debug_keys] = sc_debug_keys,
     [XEN_SYSCTL_readconsole] = sc_readconsole,
     [XEN_SYSCTL_physinfo] = sc_physinfo,

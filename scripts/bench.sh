@@ -13,7 +13,8 @@
 #   XENIA_BENCH_TOOLSTACK_RUNS=1        toolstack runs per hypervisor (one
 #                                       Xen 4.17 run is ~4 min under TCG;
 #                                       0 skips them)
-# Then dom0's disk throughput (scripts/bench-devices.sh: virtio-blk and
+# Then the credit2 scheduler (scripts/sched-credit2.sh; XENIA_BENCH_SCHED=0
+# skips it). Then dom0's disk throughput (scripts/bench-devices.sh: virtio-blk and
 # AHCI, 256 MiB O_DIRECT each way):
 #   XENIA_BENCH_DEVICES_RUNS=1          runs per hypervisor (0 skips them)
 # Then the Debian host from disk (scripts/bench-host.sh):
@@ -85,6 +86,11 @@ truns=${XENIA_BENCH_TOOLSTACK_RUNS:-1}
 if [ "$truns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$truns bash scripts/bench-toolstack.sh
+fi
+# The credit2 scheduler through xl (scripts/sched-credit2.sh): about 6 min a hypervisor.
+if [ "${XENIA_BENCH_SCHED:-1}" = 1 ]; then
+    echo
+    bash scripts/sched-credit2.sh
 fi
 druns=${XENIA_BENCH_DEVICES_RUNS:-1}
 if [ "$druns" -gt 0 ]; then

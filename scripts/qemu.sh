@@ -3,6 +3,8 @@
 # Boots a multiboot hypervisor the way ../shared/REFERENCE.md describes
 # (TCG, qemu64+svm, 2 CPUs, 1 GiB), serial on stdio. QEMU's exit status is
 # the machine's: 0 after ACPI power-off, (code << 1) | 1 via isa-debug-exit.
+# XENIA_QEMU_ARGS: more QEMU arguments, e.g. "-d cpu_reset -D reset.log" to
+# see the registers of a triple fault (which -no-reboot turns into exit 0).
 set -euo pipefail
 hv=$1; hvargs=$2; mods=$3; shift 3
 monitor=none
@@ -12,4 +14,4 @@ exec qemu-system-x86_64 -accel tcg -cpu "${XENIA_QEMU_CPU:-qemu64,+svm}" \
     -nographic -no-reboot -serial stdio \
     -monitor "$monitor" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel "$hv" -append "$hvargs" -initrd "$mods" "$@"
+    -kernel "$hv" -append "$hvargs" -initrd "$mods" ${XENIA_QEMU_ARGS:-} "$@"

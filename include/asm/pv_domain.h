@@ -18,7 +18,7 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
 /*
  * pv_switch_to_idle(): this pCPU has saved its vCPU and has nothing to run:
  * CR3 goes to idle_pg_table, so no guest page table stays loaded (and
- * walked) here while its owner frees or reuses it.
+ * walked) here while its owner frees it.
  */
 void pv_switch_to_idle(void);
 /* pv_context_restore(): load v's state into this pCPU and frame. */

@@ -59,6 +59,14 @@ static inline unsigned int cpumask_weight(const cpumask_t *m)
     return n;
 }
 
+/* cpumask_and(): dst = a & b (plain). */
+static inline void cpumask_and(cpumask_t *dst, const cpumask_t *a, const cpumask_t *b)
+{
+    for (unsigned int i = 0; i < CPUMASK_WORDS; i++)
+        dst->bits[i] = __atomic_load_n(&a->bits[i], __ATOMIC_ACQUIRE) &
+                       __atomic_load_n(&b->bits[i], __ATOMIC_ACQUIRE);
+}
+
 /* cpumask_next(): first cpu > prev in m, or NR_CPUS. Start with prev = -1. */
 static inline unsigned int cpumask_next(int prev, const cpumask_t *m)
 {

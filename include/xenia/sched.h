@@ -26,13 +26,34 @@
 
 struct grant_table;
 
+/*
+ * A vCPU's scheduler state (common/sched_credit2.c), under its run queue's
+ * lock. Times are ns of system time.
+ */
+struct sched_vcpu {
+    struct list_head runq_elem;      /* on its run queue's list (least vtime first) while queued */
+    uint64_t vtime;                  /* ns of weight-256 CPU time run: grows 256/weight ns per ns (wraps) */
+    s_time_t budget;                 /* ns of its domain's cap budget held while it runs (0 otherwise) */
+    s_time_t start;                  /* when its current run was last accounted */
+    bool yielded;                    /* SCHEDOP_yield: another runnable vCPU goes first once */
+    bool reported;                   /* said on the console that it waits too long (schedule.c) */
+};
+
+/* A domain's credit2 parameters (XEN_DOMCTL_SCHEDOP_*, `xl sched-credit2`), under the run queue lock. */
+struct sched_domain {
+    unsigned int weight;             /* 1..65535, default 256: CPU share relative to other domains */
+    unsigned int cap;                /* % of one pCPU for the whole domain, 0 = no cap */
+    s_time_t pool;                   /* ns of cap budget left this period (negative: overrun debt) */
+    s_time_t next_refill;            /* system time (ns) when the pool is refilled */
+};
+
 #define MAX_VIRT_CPUS_XENIA  XEN_LEGACY_MAX_VCPUS   /* 32, vcpu_info in shared_info */
 
 struct vcpu {
     int vcpu_id;
     int processor;                   /* pCPU it runs on / last ran on (changes under its run-queue lock) */
-    int move_to;                     /* pCPU to move to once switched out, or -1 */
     cpumask_t cpu_hard_affinity;     /* pCPUs it may run on (xl vcpu-pin) */
+    cpumask_t cpu_soft_affinity;     /* pCPUs it prefers when one is idle (xl vcpu-pin HARD SOFT) */
     struct domain *domain;
     struct vcpu_info *vcpu_info;         /* in shared_info, or registered by VCPUOP_register_vcpu_info */
 
@@ -41,7 +62,7 @@ struct vcpu {
     bool is_running;
     unsigned long pause_flags;       /* VPF_*: blocked, down */
     int pause_count;                 /* vcpu_pause() nesting */
-    struct list_head runq_elem;
+    struct sched_vcpu sched;         /* virtual time, cap budget, run-queue link */
     uint64_t runstate_entry_time;    /* ns */
     struct vcpu_runstate_info runstate;
 
@@ -99,6 +120,8 @@ struct domain {
 
     /* grant table (common/grant_table.c, <xenia/grant_table.h>) */
     struct grant_table *grant_table;
+
+    struct sched_domain sched;       /* weight and cap (common/sched_credit2.c) */
 
     struct arch_domain arch;
 };
@@ -170,34 +193,54 @@ void domain_crash(struct domain *d, const char *why);
 /* hardware_domain_shutdown(): dom0 went down: power off, restart, or fail (crash). */
 void __noreturn hardware_domain_shutdown(unsigned int reason);
 
-/* scheduler (common/schedule.c) */
-void scheduler_init(void);
+/* scheduler (common/schedule.c, policy in common/sched_credit2.c) */
+void sched_init_domain(struct domain *d);      /* weight 256, no cap */
+void sched_init_vcpu(struct vcpu *v);          /* level with the run queue, soft affinity all pCPUs; before it runs */
 void vcpu_wake(struct vcpu *v);                /* make runnable if not blocked/paused */
 void vcpu_block(void);                         /* current vCPU waits for an event */
+void vcpu_yield(void);                         /* SCHEDOP_yield: another runnable vCPU goes first */
 void vcpu_unblock(struct vcpu *v);             /* end a block/poll and make runnable */
 void vcpu_pause(struct vcpu *v);               /* and wait until it is off its pCPU */
 /*
  * vcpu_wait_descheduled(): v (or its domain) is paused: wait until no pCPU
- * runs it, including one that picked it just before the pause, and that
- * pCPU has left v's page tables. Takes v's run-queue lock once; not for the
- * caller's own vCPU.
+ * runs it, including one that picked it just before the pause. Takes the
+ * run-queue lock once; not for the caller's own vCPU.
  */
 void vcpu_wait_descheduled(struct vcpu *v);
 void vcpu_pause_nosync(struct vcpu *v);        /* stop it at its next exit */
 void vcpu_unpause(struct vcpu *v);
-bool vcpu_runnable(const struct vcpu *v);
+/* vcpu_runnable(): not blocked, down or paused, its domain neither paused nor shutting down. */
+static inline bool vcpu_runnable(const struct vcpu *v)
+{
+    return !v->pause_flags && !v->pause_count && !v->domain->pause_count &&
+           !v->domain->is_shutting_down;
+}
 void raise_softirq_schedule(unsigned int cpu); /* ask cpu to reschedule */
 /* sched_remove_vcpu(): take a paused vCPU off its run queue for good (domain destruction). */
 void sched_remove_vcpu(struct vcpu *v);
 void scheduler_init_cpu(unsigned int cpu);     /* run queue + slice timer of cpu */
 void sched_dump(void);                         /* run queues (debug key 'r'); takes their locks */
 /*
- * sched_set_hard_affinity(): v may run only on the online pCPUs of mask
- * (XEN_DOMCTL_setvcpuaffinity); if its pCPU is not one of them it moves to
- * the first that is (at once if it is not running, at its next switch-out
- * if it is the caller). 0, or -EINVAL (no online pCPU in mask). Pauses v.
+ * sched_set_affinity(): XEN_DOMCTL_setvcpuaffinity. hard (if not NULL): v
+ * may run only on its online pCPUs; running elsewhere, v leaves at that
+ * pCPU's next decision (asked at once); not running, it is shown on the
+ * first allowed pCPU. soft (if not NULL): pCPUs preferred when v wakes.
+ * 0, or -EINVAL (no online pCPU in hard; nothing changed). Takes the run
+ * queue lock; any context.
  */
-int sched_set_hard_affinity(struct vcpu *v, const cpumask_t *mask);
+int sched_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *soft);
+/*
+ * sched_get_params()/sched_set_params(): a domain's credit2 weight and cap
+ * (XEN_DOMCTL_SCHEDOP_getinfo/putinfo, `xl sched-credit2 -d D -w W -c C`).
+ * Set: weight 0 keeps the weight; cap in % of one pCPU, 0 removes it.
+ * -EINVAL: weight above 65535, cap above 100 x the vCPUs created (as Xen
+ * 4.17). Take the run queue lock.
+ */
+void sched_get_params(struct domain *d, unsigned int *weight, unsigned int *cap);
+int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap);
+/* sched_ratelimit()/sched_set_ratelimit(): credit2's shortest run, us (0: off). Caller validates. */
+unsigned int sched_ratelimit(void);
+void sched_set_ratelimit(unsigned int us);
 void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
 void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
 

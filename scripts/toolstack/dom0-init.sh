@@ -76,6 +76,10 @@ case $cmdline in
     sync
     poweroff -f   # ACPI S5 via the hypervisor: QEMU exits 0
     ;;
+*" xenia.toolstack=sched "*)   # scripts/sched-credit2.sh
+    sh /usr/share/xenia/sched.sh
+    poweroff -f
+    ;;
 esac
 
 cat > /etc/profile <<'EOF'

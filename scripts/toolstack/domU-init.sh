@@ -28,8 +28,12 @@ tick_forever() {
 }
 # xenia.stay=1 (the lifecycle checks: xl pause/shutdown/reboot/destroy of
 # a running domU): no workload, no power-off of its own, ticks.
+# xenia.burn=1 (scripts/toolstack/sched.sh): CPU-bound forever.
 case " $(cat /proc/cmdline) " in
 *" xenia.stay=1 "*) tick_forever ;;
+*" xenia.burn=1 "*)
+    echo "XENIA-DOMU: burning"
+    while :; do :; done ;;
 esac
 # xenia.pvio=ROLE: a part in dom0's PV disk/network checks
 # (scripts/toolstack/pv-io.sh, which passes the sizes too); the roles are

@@ -2,6 +2,7 @@
  * domctl: the toolstack's interface, called directly by this dom0.
  * Interface-version checks, getdomaininfo (dom0, missing domains, a new
  * domain), physinfo, readconsole, createdomain errors, pause/unpause, and
+ * the credit2 scheduler interface (weight, cap, rate limit, affinity), and
  * 50 create -> max_vcpus -> max_mem -> populate_physmap -> destroy cycles
  * after which the host's free page count must return exactly to where it
  * was ("destroying a domain frees every page it held").
@@ -325,6 +326,117 @@ static void test_cycles(void)
     check(got + CYCLES > base && got < base + CYCLES, "free_pages drift < 1 page per cycle");
 }
 
+static long sched_op(domid_t dom, uint32_t sched_id, uint32_t cmd, uint16_t weight, uint16_t cap)
+{
+    memset(&dc, 0, sizeof(dc));
+    dc.u.scheduler_op.sched_id = sched_id;
+    dc.u.scheduler_op.cmd = cmd;
+    dc.u.scheduler_op.u.credit2.weight = weight;
+    dc.u.scheduler_op.u.credit2.cap = cap;
+    return domctl(XEN_DOMCTL_scheduler_op, dom);
+}
+
+static long sched_global(uint32_t pool, uint32_t sched_id, uint32_t cmd, uint32_t ratelimit_us)
+{
+    memset(&sc, 0, sizeof(sc));
+    sc.u.scheduler_op.cpupool_id = pool;
+    sc.u.scheduler_op.sched_id = sched_id;
+    sc.u.scheduler_op.cmd = cmd;
+    sc.u.scheduler_op.u.sched_credit2.ratelimit_us = ratelimit_us;
+    return sysctl(XEN_SYSCTL_scheduler_op);
+}
+
+static uint8_t affinity_hard, affinity_soft;
+
+static long vcpu_affinity(uint32_t cmd, domid_t dom, uint32_t vcpu, uint32_t flags)
+{
+    memset(&dc, 0, sizeof(dc));
+    dc.u.vcpuaffinity.vcpu = vcpu;
+    dc.u.vcpuaffinity.flags = flags;
+    set_xen_guest_handle(dc.u.vcpuaffinity.cpumap_hard.bitmap, &affinity_hard);
+    dc.u.vcpuaffinity.cpumap_hard.nr_bits = 8;
+    set_xen_guest_handle(dc.u.vcpuaffinity.cpumap_soft.bitmap, &affinity_soft);
+    dc.u.vcpuaffinity.cpumap_soft.nr_bits = 8;
+    return domctl(cmd, dom);
+}
+
+/*
+ * The credit2 interface `xl sched-credit2` and `xl vcpu-pin` drive: weight
+ * and cap per domain (weight 0 keeps it, cap 0 removes it, a cap above 100
+ * per vCPU refused), the global rate limit, affinity masks as reported.
+ */
+static void test_scheduler(void)
+{
+    long dom = create(0, 0, 2);
+
+    if (!check(dom > 0, "createdomain for the scheduler checks"))
+        return;
+    domid_t d = (domid_t)dom;
+    expect_eq(vcpu_affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD), -XEN_ESRCH,
+              "getvcpuaffinity before max_vcpus: no vCPU yet");
+    memset(&dc, 0, sizeof(dc));
+    dc.u.max_vcpus.max = 2;
+    expect_eq(domctl(XEN_DOMCTL_max_vcpus, d), 0, "max_vcpus 2");
+
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0), 0, "credit2 getinfo");
+    expect_eq(dc.u.scheduler_op.u.credit2.weight, 256, "default weight 256");
+    expect_eq(dc.u.scheduler_op.u.credit2.cap, 0, "default: no cap");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 512, 150), 0,
+              "putinfo weight 512 cap 150");
+    sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0);
+    expect_eq(dc.u.scheduler_op.u.credit2.weight, 512, "weight reads back");
+    expect_eq(dc.u.scheduler_op.u.credit2.cap, 150, "cap reads back");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 0, 0), 0,
+              "putinfo weight 0 cap 0");
+    sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0);
+    expect_eq(dc.u.scheduler_op.u.credit2.weight, 512, "weight 0 keeps the weight");
+    expect_eq(dc.u.scheduler_op.u.credit2.cap, 0, "cap 0 removes the cap");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 0, 201), -XEN_EINVAL,
+              "cap above 100 per vCPU");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 0, 200), 0,
+              "cap of 100 per vCPU");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0), -XEN_EINVAL,
+              "credit1 parameters (not the scheduler in use)");
+    expect_eq(sched_op(d, XEN_SCHEDULER_CREDIT2, 7, 0, 0), -XEN_EINVAL, "unknown SCHEDOP");
+
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_getinfo, 0), 0,
+              "sysctl scheduler_op getinfo");
+    uint32_t rl = sc.u.scheduler_op.u.sched_credit2.ratelimit_us;
+    expect_eq(rl, 1000, "default ratelimit 1000 us");
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_putinfo, 99), -XEN_EINVAL,
+              "ratelimit below the minimum");
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_putinfo, 500001), -XEN_EINVAL,
+              "ratelimit above the maximum");
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_putinfo, 2000), 0,
+              "ratelimit 2000 us");
+    sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_getinfo, 0);
+    expect_eq(sc.u.scheduler_op.u.sched_credit2.ratelimit_us, 2000, "ratelimit reads back");
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_putinfo, rl), 0,
+              "ratelimit restored");
+    expect_eq(sched_global(5, XEN_SCHEDULER_CREDIT2, XEN_SYSCTL_SCHEDOP_getinfo, 0), -XEN_ESRCH,
+              "sysctl scheduler_op, no cpupool 5");
+    expect_eq(sched_global(0, XEN_SCHEDULER_CREDIT, XEN_SYSCTL_SCHEDOP_getinfo, 0), -XEN_EINVAL,
+              "sysctl scheduler_op, credit1");
+
+    expect_eq(vcpu_affinity(XEN_DOMCTL_getvcpuaffinity, d, 5, XEN_VCPUAFFINITY_HARD), -XEN_EINVAL,
+              "getvcpuaffinity, vCPU beyond max_vcpus");
+    affinity_hard = 0x2;
+    affinity_soft = 0x3;
+    expect_eq(vcpu_affinity(XEN_DOMCTL_setvcpuaffinity, d, 1,
+                            XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT), 0, "pin vCPU 1: hard 1, soft 0-1");
+    expect_eq(affinity_hard, 0x2, "effective hard affinity: pCPU 1");
+    expect_eq(affinity_soft, 0x2, "effective soft affinity: soft & hard");
+    affinity_hard = affinity_soft = 0;
+    expect_eq(vcpu_affinity(XEN_DOMCTL_getvcpuaffinity, d, 1,
+                            XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT), 0, "get vCPU 1's affinity");
+    expect_eq(affinity_hard, 0x2, "hard affinity reads back");
+    expect_eq(affinity_soft, 0x3, "soft affinity reads back as set");
+    affinity_hard = 0x4;
+    expect_eq(vcpu_affinity(XEN_DOMCTL_setvcpuaffinity, d, 1, XEN_VCPUAFFINITY_HARD), -XEN_EINVAL,
+              "hard affinity with no online pCPU");
+    expect_eq(destroy(d), 0, "destroy");
+}
+
 void test_main(void)
 {
     test_versions_and_pointers();
@@ -333,5 +445,6 @@ void test_main(void)
     test_readconsole();
     test_create_errors();
     test_hypercall_init();
+    test_scheduler();
     test_cycles();
 }

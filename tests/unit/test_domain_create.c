@@ -97,6 +97,8 @@ void hardware_domain_shutdown(unsigned int reason) { fail(); abort(); }
 void send_guest_global_virq(struct domain *d, uint32_t virq) { }
 void vcpu_pause_nosync(struct vcpu *v) { fail(); }
 void vcpu_timers_init(struct vcpu *v) { }
+void sched_init_domain(struct domain *d) { }
+void sched_init_vcpu(struct vcpu *v) { }
 int pv_vcpu_init(struct vcpu *v) { return 0; }
 
 static int setup(void **state)
