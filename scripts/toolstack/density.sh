@@ -127,7 +127,8 @@ for k in $kind_list; do
         d=dens-$k-$n
         t0=$(now); create_kind $k $d; rc=$?; t1=$(now)
         if [ $rc != 0 ]; then
-            why="xl create $((n + 1)) failed: $(grep -v '^$' /tmp/create-$d.out | tail -n 1 | cut -c1-120)"
+            why="xl create $((n + 1)) failed: $(grep -v '^$' /tmp/create-$d.out | grep -m1 -i 'error' | cut -c1-160)"
+            grep -v '^$' /tmp/create-$d.out | tail -n 8 | sed "s/^/XENIA-XL[$d]: /"
             xl destroy $d 2>/dev/null
             break
         fi
