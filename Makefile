@@ -34,7 +34,7 @@ LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 HV_SRCS := $(sort $(shell find arch common drivers -name '*.c' -o -name '*.S' | grep -v '\.lds\.S$$'))
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run run-initramfs deb test bench stress sched deps clean unit guests
+.PHONY: all run run-initramfs deb test bench stress sched density soak deps clean unit guests
 all: $(BUILD)/xenia
 
 $(BUILD)/include/xen:
@@ -103,6 +103,14 @@ stress: deps all
 
 sched: deps all
 	bash scripts/sched-credit2.sh
+
+# Issue 8's density figures (Xenia and Xen 4.17 side by side) and the soak
+# (1000 create/destroy cycles, 30 min of the hostile fuzzer): not in make test.
+density: deps all
+	bash scripts/bench-density.sh
+
+soak: deps all
+	bash scripts/soak.sh
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/xenia $(BUILD)/xenia-syms* $(BUILD)/symbols* $(BUILD)/xenia.lds $(BUILD)/tests $(BUILD)/guests

@@ -112,7 +112,8 @@ static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *
     grant_table_set_max_version(d, XEN_DOMCTL_GRANT_version(c->grant_opts));   /* checked above */
     d->ssidref = c->ssidref;
     memcpy(d->handle, c->handle, sizeof(d->handle));
-    if (c->max_evtchn_port && c->max_evtchn_port < d->evtchn.max_port)
+    /* Xen 4.17 (evtchn_init): ports 0..max_evtchn_port; 0 leaves only the reserved port 0. */
+    if (c->max_evtchn_port < d->evtchn.max_port)
         d->evtchn.max_port = c->max_evtchn_port + 1;
     op->domain = dom;
     *copyback = true;

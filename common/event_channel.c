@@ -634,34 +634,57 @@ static unsigned int valid_ports(struct domain *d)
     return __atomic_load_n(&d->evtchn.valid, __ATOMIC_RELAXED);
 }
 
+/* evtchn_reset(): a preemption check every this many ports closed (Xen: 64). */
+#define RESET_PREEMPT_EVERY 64
+
 /*
  * EVTCHNOP_reset / EVTCHNOP_reset_cont on d (already looked up and
  * permitted): close every port, then return d to the 2-level ABI if it
  * used FIFO (control blocks and event array forgotten, their frame
  * references dropped), under either ABI and for any target domain, as
- * Xen 4.17 does. Another domain must be paused (else -EINVAL). -EAGAIN if
- * a port was bound again while the reset ran (d stays on its ABI). The
- * reset never stops half-way here, so reset_cont (resuming one) answers
- * -EBUSY as Xen does when no reset is in progress.
+ * Xen 4.17 does. Another domain must be paused (else -EINVAL).
+ * Preemptible, as Xen's: every RESET_PREEMPT_EVERY ports a pending
+ * softirq or event for the caller stops the loop with -ERESTART, the next
+ * port kept in d->evtchn.reset_next (under d's event lock); the caller
+ * makes the guest re-issue the call as EVTCHNOP_reset_cont, which goes on
+ * from there. A reset while one is in progress, or reset_cont while none
+ * is, is -EBUSY (Xen). -EAGAIN if a port was bound again while the reset
+ * ran (d stays on its ABI).
  */
 static int evtchn_reset(struct domain *d, bool resuming)
 {
+    struct evtchn_domain *ed = &d->evtchn;
     struct evtchn_fifo_domain *fifo = NULL;
     unsigned long flags;
+    evtchn_port_t port;
     int rc = 0;
 
     if (d != current->domain && !d->pause_count)
         return -EINVAL;
-    if (resuming)
+    spin_lock_irqsave(&ed->lock, flags);
+    port = resuming ? ed->reset_next : !ed->reset_next;    /* 0: -EBUSY */
+    if (port > ed->reset_next)
+        ed->reset_next = port;                              /* a reset starts at port 1 */
+    spin_unlock_irqrestore(&ed->lock, flags);
+    if (!port)
         return -EBUSY;
-    for (evtchn_port_t port = 1; port < valid_ports(d) && active_ports(d); port++)
+
+    for (; port < valid_ports(d) && active_ports(d); port++) {
         evtchn_close(d, port);
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    if (d->evtchn.active)
+        if (!(port % RESET_PREEMPT_EVERY) && hypercall_preempt_check()) {
+            spin_lock_irqsave(&ed->lock, flags);
+            ed->reset_next = port + 1;
+            spin_unlock_irqrestore(&ed->lock, flags);
+            return -ERESTART;
+        }
+    }
+    spin_lock_irqsave(&ed->lock, flags);
+    ed->reset_next = 0;
+    if (ed->active)
         rc = -EAGAIN;
     else
         fifo = evtchn_fifo_detach(d);
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    spin_unlock_irqrestore(&ed->lock, flags);
     evtchn_fifo_release(fifo);
     return rc;
 }
@@ -797,6 +820,8 @@ static long op_reset(XEN_GUEST_HANDLE_PARAM(void) arg, bool resuming)
         return -ESRCH;
     rc = may_target(current->domain, d) ? evtchn_reset(d, resuming) : -EPERM;
     domain_put(d);
+    if (rc == -ERESTART)        /* the guest re-issues it as reset_cont, same arg */
+        hypercall_set_arg(0, EVTCHNOP_reset_cont);
     return rc;
 }
 

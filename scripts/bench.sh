@@ -19,6 +19,11 @@
 #   XENIA_BENCH_DEVICES_RUNS=1          runs per hypervisor (0 skips them)
 # Then the Debian host from disk (scripts/bench-host.sh):
 #   XENIA_BENCH_HOST_RUNS=1             runs per hypervisor (0 skips them)
+# Then issue 8's figures: event-channel round trips 2-level vs FIFO
+# (scripts/bench-evtchn.sh) and density (scripts/bench-density.sh: small
+# domUs alive at once per GiB, mean xl create, create/destroy cycles):
+#   XENIA_BENCH_EVTCHN_RUNS=3           runs per hypervisor (0 skips them)
+#   XENIA_BENCH_DENSITY_RUNS=1          runs per hypervisor (0 skips them)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -103,4 +108,14 @@ hruns=${XENIA_BENCH_HOST_RUNS:-1}
 if [ "$hruns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$hruns bash scripts/bench-host.sh
+fi
+eruns=${XENIA_BENCH_EVTCHN_RUNS:-3}
+if [ "$eruns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$eruns bash scripts/bench-evtchn.sh
+fi
+nruns=${XENIA_BENCH_DENSITY_RUNS:-1}
+if [ "$nruns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$nruns bash scripts/bench-density.sh
 fi

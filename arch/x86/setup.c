@@ -108,6 +108,7 @@ void __noreturn start_xenia(uint32_t mb_magic, uint32_t mbi_pa)
                                        nr_mods > 1 ? __va(mods[1].mod_start) : NULL,
                                        nr_mods > 1 ? mods[1].mod_end - mods[1].mod_start : 0,
                                        dom0_cmdline);
+    discard_boot_modules(mbi, mbi_pa);
     printk("Starting dom0 (%u vCPUs)\n", d0->max_vcpus);
     console_input_start();
     watchdog_init();

@@ -32,6 +32,17 @@ unsigned int multiboot_reserved_ranges(const struct multiboot_info *mbi, paddr_t
                                        struct mem_range *out, unsigned int max);
 
 /*
+ * discard_boot_modules(): once dom0 is built from them (it has its own
+ * copies of the kernel and initrd), give the boot modules' frames to the
+ * heap, as Xen's discard_initial_images() does: whole pages of RAM that
+ * no other reserved range (multiboot data, strings, another module)
+ * shares. Call once, boot CPU, after construct_dom0() and before anything
+ * else allocates; the modules' contents are gone afterwards (their
+ * strings stay). Prints how much was freed.
+ */
+void discard_boot_modules(const struct multiboot_info *mbi, paddr_t mbi_pa);
+
+/*
  * boot_alloc_frames(): before the heap exists, nr_frames contiguous
  * frames below limit (bytes) from RAM that is neither reserved nor
  * already handed out; returns the physical address (bytes) or 0 when no

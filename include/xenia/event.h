@@ -122,6 +122,7 @@ struct evtchn_domain {
     unsigned int max_port;          /* the domain's limit: highest port allowed + 1 */
     unsigned int active;            /* ports in use (not free, not reserved) */
     unsigned int first_free;        /* no free port below it (find_free_port()'s hint) */
+    unsigned int reset_next;        /* EVTCHNOP_reset in progress: next port to close (Xen's next_evtchn), 0: none */
     bool dead;                      /* evtchn_domain_destroy() ran: no new ports */
     spinlock_t fifo_lock;           /* guards fifo and what it points to */
     struct evtchn_fifo_domain *fifo; /* FIFO ABI state (event_fifo.c), NULL on 2-level */

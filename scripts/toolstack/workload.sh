@@ -16,6 +16,8 @@ clog=/var/log/xen/console
 #   xenia.toolstack.pvmib=N       MiB per PV disk pass and network stream (64)
 #   xenia.toolstack.only=pv-io    only xl info and the PV disk/network checks
 #                                 (while working on them; the rest report nothing)
+#   xenia.toolstack.only=density  only xl info and scripts/toolstack/density.sh
+#                                 (scripts/bench-density.sh, scripts/soak.sh)
 cycles=5
 lifecycle=1
 domu_args=
@@ -121,6 +123,12 @@ if [ "$only" = pv-io ]; then
     progress=$!
     . /usr/share/xenia/pv-io.sh
     kill $progress 2>/dev/null
+    echo "XENIA-TOOLSTACK: workload done"
+    exit 0
+fi
+
+if [ "$only" = density ]; then
+    . /usr/share/xenia/density.sh
     echo "XENIA-TOOLSTACK: workload done"
     exit 0
 fi

@@ -2,7 +2,8 @@
  * domctl: the toolstack's interface, called directly by this dom0.
  * Interface-version checks, getdomaininfo (dom0, missing domains, a new
  * domain), physinfo, readconsole, createdomain errors, pause/unpause, and
- * the credit2 scheduler interface (weight, cap, rate limit, affinity), and
+ * the credit2 scheduler interface (weight, cap, rate limit, affinity),
+ * createdomain's max_evtchn_port (0 leaves no port to bind, 2 two), and
  * 50 create -> max_vcpus -> max_mem -> populate_physmap -> destroy cycles
  * after which the host's free page count must return exactly to where it
  * was ("destroying a domain frees every page it held").
@@ -13,6 +14,7 @@
 #include <xen/sysctl.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
+#include <xen/event_channel.h>
 
 const char test_name[] = "domctl";
 
@@ -53,13 +55,15 @@ static uint64_t free_pages(void)
     return sc.u.physinfo.free_pages;
 }
 
+static uint32_t max_evtchn_port = 1023;    /* create()'s */
+
 /* createdomain: a PV domain with id want (0: pick). Returns the id or -errno. */
 static long create(domid_t want, uint32_t flags, uint32_t vcpus)
 {
     memset(&dc, 0, sizeof(dc));
     dc.u.createdomain.flags = flags;
     dc.u.createdomain.max_vcpus = vcpus;
-    dc.u.createdomain.max_evtchn_port = 1023;
+    dc.u.createdomain.max_evtchn_port = max_evtchn_port;
     dc.u.createdomain.max_grant_frames = 4;
     dc.u.createdomain.max_maptrack_frames = 128;
     dc.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
@@ -435,6 +439,41 @@ static void test_scheduler(void)
     expect_eq(vcpu_affinity(XEN_DOMCTL_setvcpuaffinity, d, 1, XEN_VCPUAFFINITY_HARD), -XEN_EINVAL,
               "hard affinity with no online pCPU");
     expect_eq(destroy(d), 0, "destroy");
+/* An unbound port of dom for dom0: the port or -errno. */
+static long alloc_unbound(domid_t dom)
+{
+    struct evtchn_alloc_unbound a = { .dom = dom, .remote_dom = 0 };
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a);
+
+    return rc ? rc : (long)a.port;
+}
+
+/*
+ * max_evtchn_port is the highest port the domain may have (Xen 4.17's
+ * evtchn_init/evtchn_allocate_port): 0 leaves only the reserved port 0,
+ * so nothing can be bound; 2 allows ports 1 and 2.
+ */
+static void test_max_evtchn_port(void)
+{
+    long dom;
+
+    max_evtchn_port = 0;
+    dom = create(0, 0, 1);
+    check(dom > 0, "create with max_evtchn_port 0");
+    if (dom > 0) {
+        expect_eq(alloc_unbound((domid_t)dom), -XEN_ENOSPC, "max_evtchn_port 0: no port");
+        expect_eq(destroy((domid_t)dom), 0, "destroy");
+    }
+    max_evtchn_port = 2;
+    dom = create(0, 0, 1);
+    check(dom > 0, "create with max_evtchn_port 2");
+    if (dom > 0) {
+        expect_eq(alloc_unbound((domid_t)dom), 1, "max_evtchn_port 2: port 1");
+        expect_eq(alloc_unbound((domid_t)dom), 2, "max_evtchn_port 2: port 2");
+        expect_eq(alloc_unbound((domid_t)dom), -XEN_ENOSPC, "max_evtchn_port 2: no third");
+        expect_eq(destroy((domid_t)dom), 0, "destroy");
+    }
+    max_evtchn_port = 1023;
 }
 
 void test_main(void)
@@ -447,4 +486,5 @@ void test_main(void)
     test_hypercall_init();
     test_scheduler();
     test_cycles();
+    test_max_evtchn_port();     /* after: its domains are freed late on Xen */
 }

@@ -92,6 +92,24 @@ void vcpu_wake(struct vcpu *v)
     wakes++;
 }
 
+/* ---- fake continuations: a reset is preempted at its checks while fake_preempt ---- */
+
+static bool fake_preempt;
+static unsigned int preempt_checks;
+static unsigned long fake_hc_arg0;
+
+bool hypercall_preempt_check(void)
+{
+    preempt_checks++;
+    return fake_preempt;
+}
+
+void hypercall_set_arg(unsigned int index, unsigned long value)
+{
+    assert_int_equal(index, 0);
+    fake_hc_arg0 = value;
+}
+
 #define NDOMS 3
 static struct domain *doms[NDOMS];      /* dom0 (privileged), dom1, dom2 */
 
@@ -735,6 +753,45 @@ static void test_reset(void **state)
     d1->pause_count = 0;
 }
 
+/*
+ * A reset preempted at its first check (port 64) keeps its place, makes
+ * the guest re-issue the call as reset_cont, refuses a second reset
+ * meanwhile (-EBUSY), and finishes from there; resumed while preempted at
+ * every check, it closes 64 ports a call.
+ */
+static void test_reset_preempted(void **state)
+{
+    struct domain *d1 = doms[1];
+    int first = -1, last = -1;
+
+    as(d1);
+    for (int i = 0; i < 300; i++) {
+        last = alloc_unbound(DOMID_SELF, 0);
+        if (first < 0)
+            first = last;
+    }
+    assert_true(first > 0 && last >= 300);
+    fake_preempt = true;
+    fake_hc_arg0 = 0;
+    assert_int_equal(reset(DOMID_SELF, false), -ERESTART);
+    assert_int_equal(fake_hc_arg0, EVTCHNOP_reset_cont);
+    assert_int_equal(d1->evtchn.reset_next, 65);
+    assert_int_equal(status_of(DOMID_SELF, 64), EVTCHNSTAT_closed);
+    assert_int_equal(status_of(DOMID_SELF, 65), EVTCHNSTAT_unbound);
+    assert_int_equal(status_of(DOMID_SELF, last), EVTCHNSTAT_unbound);
+    assert_int_equal(reset(DOMID_SELF, false), -EBUSY);         /* one is in progress */
+    assert_int_equal(reset(DOMID_SELF, true), -ERESTART);       /* 65..128 */
+    assert_int_equal(d1->evtchn.reset_next, 129);
+    assert_int_equal(status_of(DOMID_SELF, 129), EVTCHNSTAT_unbound);
+    fake_preempt = false;
+    assert_int_equal(reset(DOMID_SELF, true), 0);
+    assert_int_equal(d1->evtchn.reset_next, 0);
+    assert_int_equal(d1->evtchn.active, 0);
+    assert_int_equal(status_of(DOMID_SELF, last), EVTCHNSTAT_closed);
+    assert_int_equal(reset(DOMID_SELF, true), -EBUSY);          /* none in progress */
+    assert_true(preempt_checks > 0);
+}
+
 static void test_destroy(void **state)
 {
     struct domain *d1 = doms[1];
@@ -968,6 +1025,7 @@ int main(void)
         T(test_status_states_and_errors),
         T(test_bind_vcpu),
         T(test_reset),
+        T(test_reset_preempted),
         T(test_destroy),
         T(test_destroy_both_ends_concurrently),
         T(test_copy_out_failure_undoes),

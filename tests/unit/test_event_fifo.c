@@ -68,6 +68,8 @@ void vcpu_mark_events_pending(struct vcpu *v)
 }
 
 void vcpu_wake(struct vcpu *v) { }
+bool hypercall_preempt_check(void) { return false; }        /* resets run to the end */
+void hypercall_set_arg(unsigned int index, unsigned long value) { fail_msg("no continuation"); }
 int pirq_bind(struct domain *d, int pirq, evtchn_port_t port) { return -EINVAL; }
 void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port) { }
 

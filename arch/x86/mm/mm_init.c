@@ -91,8 +91,9 @@ static paddr_t string_end(uint32_t pa)
     return pa + strlen(__va(pa)) + 1;
 }
 
-unsigned int multiboot_reserved_ranges(const struct multiboot_info *mbi, paddr_t mbi_pa,
-                                       struct mem_range *out, unsigned int max)
+/* multiboot_reserved_ranges() without module skip's contents (skip >= mods_count: all). */
+static unsigned int reserved_ranges(const struct multiboot_info *mbi, paddr_t mbi_pa,
+                                    struct mem_range *out, unsigned int max, uint32_t skip)
 {
     unsigned int n = 0;
 
@@ -108,11 +109,65 @@ unsigned int multiboot_reserved_ranges(const struct multiboot_info *mbi, paddr_t
     const struct multiboot_module *mods = __va(mbi->mods_addr);
     reserve(out, &n, max, mbi->mods_addr, mbi->mods_addr + mbi->mods_count * sizeof(*mods));
     for (uint32_t i = 0; i < mbi->mods_count; i++) {
-        reserve(out, &n, max, mods[i].mod_start, mods[i].mod_end);
+        if (i != skip)
+            reserve(out, &n, max, mods[i].mod_start, mods[i].mod_end);
         if (mods[i].string)
             reserve(out, &n, max, mods[i].string, string_end(mods[i].string));
     }
     return n;
+}
+
+unsigned int multiboot_reserved_ranges(const struct multiboot_info *mbi, paddr_t mbi_pa,
+                                       struct mem_range *out, unsigned int max)
+{
+    return reserved_ranges(mbi, mbi_pa, out, max, UINT32_MAX);
+}
+
+/* May frame pfn of a boot module go to the heap: RAM, below max_page, in no range of keep[]? */
+static bool module_frame_free(unsigned long pfn, const struct mem_range *keep, unsigned int n)
+{
+    paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
+    bool ram = false;
+
+    if (pfn >= max_page)
+        return false;
+    for (unsigned int i = 0; i < e820.nr_map; i++)
+        ram |= e820.map[i].type == E820_RAM && pa >= e820.map[i].addr &&
+               pa + PAGE_SIZE <= e820.map[i].addr + e820.map[i].size;
+    for (unsigned int i = 0; ram && i < n; i++)
+        if (pa < keep[i].end && keep[i].start < pa + PAGE_SIZE)
+            return false;
+    return ram;
+}
+
+/* discard_boot_modules(): see mm_init.h. */
+void discard_boot_modules(const struct multiboot_info *mbi, paddr_t mbi_pa)
+{
+    struct mem_range keep[64];
+    unsigned long freed = 0;
+
+    if (!(mbi->flags & MBI_MODULES))
+        return;
+    const struct multiboot_module *mods = __va(mbi->mods_addr);
+    for (uint32_t i = 0; i < mbi->mods_count; i++) {
+        unsigned int n = reserved_ranges(mbi, mbi_pa, keep, ARRAY_SIZE(keep), i);
+        unsigned long pfn = ROUNDUP((paddr_t)mods[i].mod_start, PAGE_SIZE) >> PAGE_SHIFT;
+        unsigned long end = ROUNDDOWN((paddr_t)mods[i].mod_end, PAGE_SIZE) >> PAGE_SHIFT;
+
+        while (pfn < end) {
+            unsigned long first = pfn;
+
+            while (pfn < end && module_frame_free(pfn, keep, n))
+                pfn++;
+            if (pfn > first) {
+                init_heap_pages(_mfn(first), pfn - first);
+                freed += pfn - first;
+            } else {
+                pfn++;
+            }
+        }
+    }
+    printk("Freed %lu kB of boot modules\n", freed << (PAGE_SHIFT - 10));
 }
 
 /* Allocate, check and free a few blocks: the heap must come back exactly. */

@@ -1,0 +1,49 @@
+/*
+ * domu_alive: the small domU of the density runs (scripts/toolstack/density.sh,
+ * 16 MiB): it stays alive and answers, printing "XENIA-DOMU-ALIVE tick N"
+ * on its PV console once a second (SCHEDOP_poll with a 1 s timeout on a
+ * port never raised: the vCPU sleeps between ticks, as an idle guest
+ * does). With "stay" on its command line it ticks until destroyed;
+ * without (scripts/toolstack/domu-guests.sh runs it as a test), three
+ * ticks, each poll returning 0 no sooner than its timeout.
+ */
+#include "test.h"
+#include <xen/event_channel.h>
+#include <xen/sched.h>
+
+const char test_name[] = "domu_alive";
+
+#define TICK_NS 1000000000ULL
+
+static bool stay(void)
+{
+    const char *p = (const char *)start_info->cmd_line;
+
+    for (; *p; p++)
+        if (!strncmp(p, "stay", 4))
+            return true;
+    return false;
+}
+
+void test_main(void)
+{
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    struct sched_poll poll = { .nr_ports = 1 };
+    bool forever = stay();
+
+    check(!(start_info->flags & SIF_INITDOMAIN), "run as a domU (no SIF_INITDOMAIN)");
+    expect_eq(HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au), 0, "alloc_unbound");
+    set_xen_guest_handle(poll.ports, &au.port);
+    for (unsigned long n = 1; forever || n <= 3; n++) {
+        uint64_t t0 = xen_now();
+        long rc;
+
+        poll.timeout = t0 + TICK_NS;
+        rc = HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+        printk("XENIA-DOMU-ALIVE tick %lu\n", n);
+        if (!forever) {
+            expect_eq(rc, 0, "SCHEDOP_poll times out");
+            check(xen_now() >= t0 + TICK_NS, "not before its timeout");
+        }
+    }
+}
