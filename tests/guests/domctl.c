@@ -439,6 +439,8 @@ static void test_scheduler(void)
     expect_eq(vcpu_affinity(XEN_DOMCTL_setvcpuaffinity, d, 1, XEN_VCPUAFFINITY_HARD), -XEN_EINVAL,
               "hard affinity with no online pCPU");
     expect_eq(destroy(d), 0, "destroy");
+}
+
 /* An unbound port of dom for dom0: the port or -errno. */
 static long alloc_unbound(domid_t dom)
 {
