@@ -79,6 +79,7 @@ int hvm_domain_initialise(struct domain *d)
     if (!h)
         return -ENOMEM;
     spin_lock_init(&h->p2m_lock);
+    h->shared_info_gfn = HVM_GFN_NONE;
     if (p2m_init(&h->p2m, &hvm_p2m_ops, d))
         return -ENOMEM;                  /* h leaked: only dom0's build uses this today */
     d->arch.hvm = h;

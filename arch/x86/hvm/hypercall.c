@@ -38,6 +38,7 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
     case XENMEM_memory_map:
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
+    case XENMEM_add_to_physmap:
         return true;
     default:
         return false;

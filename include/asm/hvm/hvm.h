@@ -39,7 +39,9 @@ struct hvm_domain {
     spinlock_t p2m_lock;            /* p2m_set_entry(); outside d->page_alloc_lock */
     struct p2m_table p2m;
     uint64_t params[HVM_NR_PARAMS]; /* HVMOP_set_param/get_param */
+    unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
 };
+#define HVM_GFN_NONE    (~0UL)
 
 /* v->arch.hvm: an HVM vCPU (NULL for PV). */
 struct hvm_vcpu {
@@ -151,6 +153,18 @@ size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_
 size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
 size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
 size_t hvm_clear_guest_linear(void *va, size_t bytes);
+
+/*
+ * hvm_add_to_physmap() (arch/x86/hvm/physmap.c): XENMEM_add_to_physmap of
+ * one frame for the HVM domain d (the caller has done Xen's lookup and
+ * permission checks): space XENMAPSPACE_*, idx within it, gfn where.
+ * Takes d's p2m lock, then (freeing RAM the GFN held) its page_alloc_lock.
+ * Returns 0, -EINVAL (INVALID_GFN, a GFN above P2M_MAX_GFN, idx or space
+ * with no frame), -EPERM (the GFN holds passed-through MMIO), -ENOMEM
+ * (P2M tables), -ENOSYS (grant table and gmfn spaces: not built yet).
+ */
+int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
+                       unsigned long gfn);
 
 /* arch/x86/hvm/hvm_op.c: hvm_write_hypercall_page(): fill the guest frame gfn with VMMCALL stubs. */
 int hvm_write_hypercall_page(struct domain *d, unsigned long gfn);
