@@ -34,6 +34,7 @@
 #include <xenia/sched.h>
 #include <xen/memory.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 
 /* Xen 4.17 x86 defaults: CONFIG_DOMU_MAX_ORDER, CTLDOM (= PAGEALLOC) max. */
 #define DOMU_MAX_ORDER      9
@@ -185,7 +186,7 @@ static void populate_physmap(struct memop_args *a)
  * frame mfn. 0, -EINVAL (not a frame / hypervisor-shared frame), -ENXIO
  * (not d's).
  */
-static int guest_remove_page(struct domain *d, unsigned long mfn)
+int guest_remove_page(struct domain *d, unsigned long mfn)
 {
     if (!mfn_valid(_mfn(mfn)))
         return -EINVAL;
@@ -311,11 +312,18 @@ static long reservation_query(unsigned int op, hc_arg_t arg)
     return ret;
 }
 
-/* XENMEM_add_to_physmap(_batch), remove_from_physmap: translated guests only. */
+/*
+ * XENMEM_add_to_physmap(_batch), remove_from_physmap: translated guests
+ * only (PV: -EACCES). For an HVM domain add_to_physmap goes to
+ * hvm_add_to_physmap() after Xen's XSM_TARGET check; the batch and
+ * remove_from_physmap are not built for HVM yet (-ENOSYS).
+ */
 static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
 {
     struct domain *d;
     domid_t domid;
+    unsigned int x_space = 0;
+    unsigned long x_idx = 0, x_gpfn = 0;
     long rc;
 
     if (op == XENMEM_add_to_physmap) {
@@ -327,6 +335,9 @@ static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
         if (x.space == XENMAPSPACE_gmfn_foreign)
             return -ENOSYS;
         domid = x.domid;
+        x_space = x.space;
+        x_idx = x.idx;
+        x_gpfn = x.gpfn;
     } else if (op == XENMEM_add_to_physmap_batch) {
         struct xen_add_to_physmap_batch x;
         if (start != (uint16_t)start)
@@ -351,6 +362,14 @@ static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
     if (!d)
         return -ESRCH;
     rc = -EACCES;                       /* PV: !paging_mode_translate() */
+    if (is_hvm_domain(d)) {
+        if (d != current->domain && !current->domain->is_privileged)
+            rc = -EPERM;                /* xsm_add_to_physmap(XSM_TARGET) */
+        else if (op == XENMEM_add_to_physmap)
+            rc = hvm_add_to_physmap(d, x_space, x_idx, x_gpfn);
+        else
+            rc = -ENOSYS;
+    }
     rcu_unlock_domain(d);
     return rc;
 }

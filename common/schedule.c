@@ -113,8 +113,11 @@ void vcpu_block(void)
 {
     struct vcpu *v = current;
     __atomic_or_fetch(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
-    /* An event that arrived before the flag was set must not be lost. */
-    if (v->vcpu_info->evtchn_upcall_pending) {
+    /*
+     * An event that arrived before the flag was set must not be lost. HVM:
+     * Xen's hvm_local_events_need_delivery() (a vector it can take now).
+     */
+    if (is_hvm_vcpu(v) ? hvm_local_events_need_delivery(v) : v->vcpu_info->evtchn_upcall_pending) {
         __atomic_and_fetch(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
         return;
     }

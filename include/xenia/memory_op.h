@@ -31,6 +31,15 @@ struct domain;
  */
 int memop_domain_lookup(domid_t domid, struct domain **out);
 
+/*
+ * guest_remove_page(): drop d's allocation reference on its frame mfn
+ * (XENMEM_decrease_reservation's step; the HVM physmap frees the RAM a
+ * GFN held with it). No lock held by the caller but possibly the p2m
+ * lock; takes page_alloc_lock when the frame is freed. 0, -EINVAL (not a
+ * frame, or a hypervisor-shared frame), -ENXIO (not d's).
+ */
+int guest_remove_page(struct domain *d, unsigned long mfn);
+
 /* memop_max_order(): the largest extent order d may ask for (Xen's max_order()). */
 unsigned int memop_max_order(const struct domain *d);
 

@@ -28,6 +28,13 @@
 #include <xen/physdev.h>
 #include <asm/current.h>
 #include "host_stubs.h"
+#include <asm/hvm/hvm.h>
+
+/* No HVM domain in these tests: common/memory.c's HVM branch is never taken. */
+int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx, unsigned long gfn)
+{
+    return -ENOSYS;
+}
 
 /* ---- fakes: current, domains ---- */
 

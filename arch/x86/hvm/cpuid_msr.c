@@ -4,12 +4,14 @@
  *
  * CPUID: the PV policy (arch/x86/pv/emul_cpuid.c: what Xenia can
  * context-switch), with what an HVM guest owns itself added back: PSE,
- * PGE, PSE36 (its own paging), the initial APIC ID = vCPU id; Xen's leaf
+ * PGE, PSE36 (its own paging), the initial APIC ID = vCPU id, APIC and
+ * x2APIC (the emulated local APIC, arch/x86/hvm/vlapic.c); Xen's leaf
  * 0x40000004 says the vCPU id is in EBX; leaf 0x40000002 ECX carries no PV
  * MMU flag. SVM/VMX stay hidden (no nested virtualisation).
  *
  * MSRs: the hypercall-page MSR (0x40000000), EFER (SVME never visible),
- * PAT, APIC_BASE (read; xAPIC at 0xfee00000), TSC, MTRR capability and
+ * PAT, APIC_BASE (xAPIC at 0xfee00000 fixed; enable and x2APIC mode
+ * switch as the hardware allows), the x2APIC registers (0x800-0x8ff), TSC, MTRR capability and
  * default type (none), MISC_ENABLE; FS/GS bases and the syscall MSRs are
  * the guest's own (not intercepted). Anything else: #GP(0), as Xen does
  * for an MSR it does not know.
@@ -23,6 +25,7 @@
 #include <asm/page.h>
 #include <asm/pv_emulate.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/vlapic.h>
 
 #define MSR_HYPERCALL_PAGE   0x40000000u
 #define MSR_IA32_TSC         0x00000010u
@@ -41,6 +44,8 @@ void hvm_cpuid(struct cpu_user_regs *frame, unsigned int insn_len)
         struct cpuid_regs hw = cpuid(1);
         res[3] |= hw.edx & ((1u << 3) | (1u << 13) | (1u << 17));   /* PSE PGE PSE36 */
         res[1] = (res[1] & 0x00ffffffu) | ((uint32_t)v->vcpu_id << 25);
+        res[3] |= 1u << 9;                                          /* APIC: emulated */
+        res[2] |= 1u << 21;                                         /* x2APIC: Xen offers it */
     } else if (leaf == 0x80000001) {
         struct cpuid_regs hw = cpuid(0x80000001);
         res[3] |= hw.edx & ((1u << 3) | (1u << 13) | (1u << 17));
@@ -78,7 +83,9 @@ int hvm_msr_read(struct cpu_user_regs *frame, unsigned int insn_len)
     case MSR_MTRRdefType:     val = 0; break;
     case MSR_IA32_MISC_ENABLE: val = 1; break;   /* fast strings */
     default:
-        return -1;
+        if (vlapic_msr_read(v, (uint32_t)frame->rcx, &val))
+            return -1;
+        break;
     }
     frame->rax = (uint32_t)val;
     frame->rdx = val >> 32;
@@ -114,8 +121,20 @@ int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len)
     case MSR_MTRRdefType:
     case MSR_IA32_MISC_ENABLE:
         break;                          /* ignored */
+    case MSR_APIC_BASE: {
+        uint64_t old = v->arch.hvm->apic_base, keep = 0xfee00000ULL | (1ULL << 8);
+        /* Only enable/EXTD change; x2APIC needs the APIC enabled; x2APIC -> xAPIC only via off. */
+        if ((val & ~(APIC_BASE_ENABLE | APIC_BASE_EXTD)) != (old & keep) ||
+            ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_ENABLE)) ||
+            ((old & APIC_BASE_EXTD) && (val & APIC_BASE_ENABLE) && !(val & APIC_BASE_EXTD)))
+            return -1;
+        v->arch.hvm->apic_base = val;
+        break;
+    }
     default:
-        return -1;
+        if (vlapic_msr_write(v, (uint32_t)frame->rcx, val))
+            return -1;
+        break;
     }
     frame->rip += insn_len;
     return 0;

@@ -16,6 +16,7 @@
 #include <asm/pv_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/emulate.h>
+#include <asm/hvm/vlapic.h>
 
 const struct hvm_function_table *hvm_funcs;
 const void *hvm_vmentry_target;
@@ -79,6 +80,7 @@ int hvm_domain_initialise(struct domain *d)
     if (!h)
         return -ENOMEM;
     spin_lock_init(&h->p2m_lock);
+    h->shared_info_gfn = HVM_GFN_NONE;
     if (p2m_init(&h->p2m, &hvm_p2m_ops, d))
         return -ENOMEM;                  /* h leaked: only dom0's build uses this today */
     d->arch.hvm = h;
@@ -92,6 +94,8 @@ int hvm_vcpu_initialise(struct vcpu *v)
     if (!v->arch.hvm)
         return -ENOMEM;
     v->arch.hvm->apic_base = 0xfee00000ULL | (1ULL << 11) | (v->vcpu_id ? 0 : 1ULL << 8);
+    if (vlapic_init(v))
+        return -ENOMEM;
     return hvm_funcs->vcpu_initialise(v);
 }
 
@@ -131,20 +135,26 @@ static uint64_t *frame_reg(struct cpu_user_regs *f, unsigned int n)
     return regs[n & 15];
 }
 
-/* A load from nothing reads all ones: write them into the destination as the CPU would. */
-static void load_all_ones(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in)
+/* A load of val (in->bytes wide): write it into the destination as the CPU would. */
+static void load_value(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in, uint64_t val)
 {
     uint64_t *r = frame_reg(frame, (unsigned int)in->reg);
-    uint64_t ones = in->bytes == 8 ? ~0ULL : (1ULL << (in->bytes * 8)) - 1;
+    uint64_t v = in->bytes == 8 ? val : val & ((1ULL << (in->bytes * 8)) - 1);
 
     if (in->high_byte)
-        *r = (*r & ~0xff00ULL) | 0xff00ULL;
+        *r = (*r & ~0xff00ULL) | ((v & 0xff) << 8);
     else if (in->dest_bytes >= 4)
-        *r = ones;                      /* 32-bit destinations zero-extend */
+        *r = v;                         /* 32-bit destinations zero-extend */
     else {
         uint64_t mask = (1ULL << (in->dest_bytes * 8)) - 1;
-        *r = (*r & ~mask) | ones;
+        *r = (*r & ~mask) | v;
     }
+}
+
+/* A load from nothing reads all ones. */
+static void load_all_ones(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in)
+{
+    load_value(frame, in, ~0ULL);
 }
 
 bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch)
@@ -156,6 +166,8 @@ bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write
     int rc = -EOPNOTSUPP;
 
     p2m_get_entry(&v->domain->arch.hvm->p2m, gpa >> PAGE_SHIFT, &t);
+    bool apic = t == p2m_invalid && (v->arch.hvm->apic_base & APIC_BASE_ENABLE) &&
+                !vlapic_x2apic_mode(v) && (gpa >> PAGE_SHIFT) == APIC_DEFAULT_PA >> PAGE_SHIFT;
     if (t == p2m_invalid && !fetch) {
         /* CS base 0: 64-bit code, or PVH's flat 32-bit code. */
         size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)frame->rip, sizeof(insn));
@@ -170,7 +182,11 @@ bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write
         domain_crash(v->domain, "unhandled nested page fault");
         return false;
     }
-    if (!in.write)
+    if (apic && in.write && in.reg >= 0 && !in.high_byte && in.bytes == 4)
+        vlapic_mmio_write(v, gpa & (PAGE_SIZE - 1), (uint32_t)*frame_reg(frame, (unsigned int)in.reg));
+    else if (apic && !in.write)
+        load_value(frame, &in, vlapic_mmio_read(v, gpa & (PAGE_SIZE - 1)));
+    else if (!in.write)
         load_all_ones(frame, &in);
     frame->rip += in.len;
     return true;

@@ -1,7 +1,8 @@
 /*
  * HYPERVISOR_hvm_op (Xen 4.17 arch/x86/hvm/hvm.c do_hvm_op, <xen/hvm/hvm_op.h>):
- * HVMOP_set_param and HVMOP_get_param on struct xen_hvm_param. Other
- * subcommands: -ENOSYS (not built yet).
+ * HVMOP_set_param and HVMOP_get_param on struct xen_hvm_param,
+ * HVMOP_set_evtchn_upcall_vector (arch/x86/hvm/irq.c). Other subcommands:
+ * -ENOSYS (not built yet).
  *
  * Order of checks as Xen's: the argument is copied in (-EFAULT), the index
  * checked (-EINVAL past HVM_NR_PARAMS), the domain looked up (-ESRCH; only
@@ -9,8 +10,9 @@
  * (-EINVAL); a guest may set only the params Xen lets a guest set itself
  * (hvm_allow_set_param: CALLBACK_IRQ and a few others) and read only the
  * ones Xen lets it read (hvm_allow_get_param), else -EPERM. Params are
- * stored per domain under d->lock. Setting CALLBACK_IRQ records the
- * callback; delivering events through it is not built yet.
+ * stored per domain under d->lock. Setting CALLBACK_IRQ also sets the
+ * callback via (hvm_set_callback_via(): events are delivered through a
+ * vector type; GSI and PCI INTx types deliver nothing yet).
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -87,6 +89,8 @@ static long hvmop_param(unsigned long op, unsigned long arg)
     else
         a.value = d->arch.hvm->params[a.index];
     spin_unlock(&d->lock);
+    if (op == HVMOP_set_param && a.index == HVM_PARAM_CALLBACK_IRQ)
+        hvm_set_callback_via(d, a.value);
     if (op == HVMOP_get_param && raw_copy_to_guest((void *)arg, &a, sizeof(a)))
         rc = -EFAULT;
  out:
@@ -100,6 +104,8 @@ long do_hvm_op(hc_arg_t op, hc_arg_t arg)
     case HVMOP_set_param:
     case HVMOP_get_param:
         return hvmop_param(op, arg);
+    case HVMOP_set_evtchn_upcall_vector:
+        return hvmop_set_evtchn_upcall_vector(arg);
     default:
         return -ENOSYS;
     }

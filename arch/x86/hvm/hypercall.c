@@ -7,8 +7,8 @@
  *
  * Which hypercalls an HVM guest may make is this file's table (Xen's
  * hypercall-defs.c "hvm64" column, less what is not built for HVM yet);
- * memory_op is narrowed further to the subcommands that work on an HVM
- * domain today. 32-bit callers (compat arguments) are not served yet:
+ * memory_op, event_channel_op and vcpu_op are narrowed further to the
+ * subcommands that work on an HVM domain today. 32-bit callers (compat arguments) are not served yet:
  * -ENOSYS.
  *
  * The hypercall page: the guest writes its guest-physical address to the
@@ -21,6 +21,8 @@
 #include <xenia/memory_op.h>
 #include <xenia/sched.h>
 #include <xen/memory.h>
+#include <xen/event_channel.h>
+#include <xen/vcpu.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/hvm/hvm.h>
@@ -29,7 +31,8 @@
 static const uint64_t hvm_allowed =
     (1ULL << __HYPERVISOR_set_timer_op) | (1ULL << __HYPERVISOR_memory_op) |
     (1ULL << __HYPERVISOR_xen_version) | (1ULL << __HYPERVISOR_console_io) |
-    (1ULL << __HYPERVISOR_sched_op) | (1ULL << __HYPERVISOR_hvm_op);
+    (1ULL << __HYPERVISOR_sched_op) | (1ULL << __HYPERVISOR_hvm_op) |
+    (1ULL << __HYPERVISOR_event_channel_op) | (1ULL << __HYPERVISOR_vcpu_op);
 
 /* memory_op subcommands that work on an HVM domain today. */
 static bool hvm_memory_op_allowed(unsigned long cmd)
@@ -38,6 +41,44 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
     case XENMEM_memory_map:
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
+    case XENMEM_add_to_physmap:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * event_channel_op subcommands that work on an HVM domain today: all but
+ * the FIFO ABI's (its control blocks are named by frame number, not
+ * translated through the P2M yet).
+ */
+static bool hvm_evtchn_op_allowed(unsigned long cmd)
+{
+    switch (cmd) {
+    case EVTCHNOP_init_control:
+    case EVTCHNOP_expand_array:
+    case EVTCHNOP_set_priority:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/*
+ * vcpu_op subcommands that work on an HVM vCPU today: the timers and
+ * state queries (register_vcpu_info, the runstate and time areas name
+ * guest frames or addresses written outside a hypercall: not yet).
+ */
+static bool hvm_vcpu_op_allowed(unsigned long cmd)
+{
+    switch (cmd) {
+    case VCPUOP_is_up:
+    case VCPUOP_get_runstate_info:
+    case VCPUOP_set_periodic_timer:
+    case VCPUOP_stop_periodic_timer:
+    case VCPUOP_set_singleshot_timer:
+    case VCPUOP_stop_singleshot_timer:
         return true;
     default:
         return false;
@@ -55,7 +96,9 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len)
     } else if (!hvm_funcs->long_mode_code(v)) {
         rc = -ENOSYS;                   /* compat callers: not yet */
     } else if (nr >= 64 || !(hvm_allowed & (1ULL << nr)) ||
-               (nr == __HYPERVISOR_memory_op && !hvm_memory_op_allowed(frame->rdi))) {
+               (nr == __HYPERVISOR_memory_op && !hvm_memory_op_allowed(frame->rdi)) ||
+               (nr == __HYPERVISOR_event_channel_op && !hvm_evtchn_op_allowed(frame->rdi)) ||
+               (nr == __HYPERVISOR_vcpu_op && !hvm_vcpu_op_allowed(frame->rdi))) {
         rc = -ENOSYS;
     } else {
         const unsigned long args[5] = { frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8 };

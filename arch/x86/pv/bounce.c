@@ -14,6 +14,7 @@
 #include <xenia/param.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 #include <asm/pv_domain.h>
 #include <asm/pv_bounce.h>
 #include <asm/smp.h>
@@ -128,6 +129,10 @@ void vcpu_mark_events_pending(struct vcpu *v)
 {
     if (__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
         return;
+    if (is_hvm_vcpu(v)) {
+        hvm_assert_evtchn_irq(v);       /* upcall vector or callback vector */
+        return;
+    }
     vcpu_unblock(v);
     if (v->is_running && v->processor != (int)smp_processor_id())
         smp_send_event_check((unsigned int)v->processor);

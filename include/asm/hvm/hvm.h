@@ -39,7 +39,10 @@ struct hvm_domain {
     spinlock_t p2m_lock;            /* p2m_set_entry(); outside d->page_alloc_lock */
     struct p2m_table p2m;
     uint64_t params[HVM_NR_PARAMS]; /* HVMOP_set_param/get_param */
+    unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
+    uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
 };
+#define HVM_GFN_NONE    (~0UL)
 
 /* v->arch.hvm: an HVM vCPU (NULL for PV). */
 struct hvm_vcpu {
@@ -47,6 +50,8 @@ struct hvm_vcpu {
     uint64_t guest_efer;            /* EFER as the guest sees it (MSR_EFER) */
     uint64_t msr_pat;
     uint64_t apic_base;             /* MSR_APIC_BASE as the guest sees it */
+    uint8_t evtchn_upcall_vector;   /* HVMOP_set_evtchn_upcall_vector, 0: none */
+    struct vlapic *vlapic;          /* the emulated local APIC (vlapic.c) */
 };
 
 /* What a vCPU starts with (Xen's vcpu_hvm_context VCPU_HVM_MODE_32B subset). */
@@ -81,6 +86,8 @@ struct hvm_function_table {
     void (*inject_exception)(struct vcpu *v, unsigned int vector, int ec);
     /* A guest write of MSR_EFER (validated by the caller). */
     void (*set_efer)(struct vcpu *v, uint64_t efer);
+    /* An STI or MOV SS interrupt shadow is active (blocks interrupts). */
+    bool (*interrupt_shadow)(const struct vcpu *v);
 };
 
 extern const struct hvm_function_table *hvm_funcs;  /* NULL: no HVM on this machine */
@@ -151,6 +158,45 @@ size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_
 size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
 size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
 size_t hvm_clear_guest_linear(void *va, size_t bytes);
+
+/*
+ * hvm_add_to_physmap() (arch/x86/hvm/physmap.c): XENMEM_add_to_physmap of
+ * one frame for the HVM domain d (the caller has done Xen's lookup and
+ * permission checks): space XENMAPSPACE_*, idx within it, gfn where.
+ * Takes d's p2m lock, then (freeing RAM the GFN held) its page_alloc_lock.
+ * Returns 0, -EINVAL (INVALID_GFN, a GFN above P2M_MAX_GFN, idx or space
+ * with no frame), -EPERM (the GFN holds passed-through MMIO), -ENOMEM
+ * (P2M tables), -ENOSYS (grant table and gmfn spaces: not built yet).
+ */
+int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
+                       unsigned long gfn);
+
+/* arch/x86/hvm/irq.c: events to HVM vCPUs (<asm/hvm/intr.h> has the entry decision). */
+/*
+ * hvm_set_callback_via(): HVM_PARAM_CALLBACK_IRQ was set to via (Xen's
+ * hvm_set_callback_via()): a HVM_PARAM_CALLBACK_TYPE_VECTOR via makes its
+ * low byte the domain's callback vector; other types change nothing (PVH
+ * has no emulated PIC/IO-APIC, as on Xen). Every vCPU is then asserted.
+ */
+void hvm_set_callback_via(struct domain *d, uint64_t via);
+/*
+ * hvm_assert_evtchn_irq(): v's upcall_pending was set: raise its upcall
+ * vector in its local APIC, or (callback vector) kick it so its next VM
+ * entry delivers. Any context, no locks held; v any vCPU.
+ */
+void hvm_assert_evtchn_irq(struct vcpu *v);
+/*
+ * hvm_pending_vector(): the vector v would take next (callback vector
+ * first, then the local APIC's), -1 if none; *from_lapic says whether it
+ * must be acknowledged in the APIC (vlapic_ack()). v current or not running.
+ */
+int hvm_pending_vector(struct vcpu *v, bool *from_lapic);
+/* hvm_local_events_need_delivery(): current v has a vector it can take now (IF, no shadow). */
+bool hvm_local_events_need_delivery(struct vcpu *v);
+/* HVMOP_set_evtchn_upcall_vector: 0, -EINVAL (not HVM, vector < 0x10), -EFAULT, -ENOENT (vcpu). */
+long hvmop_set_evtchn_upcall_vector(unsigned long arg);
+/* vcpu_kick(): wake v and, if it runs on another pCPU, make it exit (event check IPI). */
+void hvm_vcpu_kick(struct vcpu *v);
 
 /* arch/x86/hvm/hvm_op.c: hvm_write_hypercall_page(): fill the guest frame gfn with VMMCALL stubs. */
 int hvm_write_hypercall_page(struct domain *d, unsigned long gfn);

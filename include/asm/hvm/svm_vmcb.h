@@ -24,6 +24,7 @@
 #define SVM_INTERCEPT_NMI        (1u << 1)
 #define SVM_INTERCEPT_SMI        (1u << 2)
 #define SVM_INTERCEPT_INIT       (1u << 3)
+#define SVM_INTERCEPT_VINTR      (1u << 4)
 #define SVM_INTERCEPT_CPUID      (1u << 18)
 #define SVM_INTERCEPT_INVD       (1u << 22)
 #define SVM_INTERCEPT_HLT        (1u << 24)
@@ -48,6 +49,7 @@
 #define SVM_EXIT_NMI             0x061
 #define SVM_EXIT_SMI             0x062
 #define SVM_EXIT_INIT            0x063
+#define SVM_EXIT_VINTR           0x064
 #define SVM_EXIT_CPUID           0x072
 #define SVM_EXIT_INVD            0x076
 #define SVM_EXIT_HLT             0x078
@@ -88,7 +90,12 @@
 #define SVM_EVENT_TYPE_SOFTINT   (4u << 8)
 
 /* VMCB V_INTR (offset 0x060) bits. */
+#define SVM_VINTR_IRQ            (1ULL << 8)     /* V_IRQ: a virtual interrupt is pending */
+#define SVM_VINTR_PRIO_SHIFT     16              /* V_INTR_PRIO, bits 16-19 */
+#define SVM_VINTR_IGN_TPR        (1ULL << 20)
 #define SVM_VINTR_MASKING        (1ULL << 24)
+/* INTERRUPT_SHADOW (offset 0x068) bit 0: the guest is in an STI/MOV SS shadow. */
+#define SVM_INTERRUPT_SHADOW     (1ULL << 0)
 
 /* TLB_CONTROL */
 #define SVM_TLB_FLUSH_NONE       0

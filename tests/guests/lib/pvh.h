@@ -41,6 +41,13 @@ struct trap_record {
     uint64_t vector, error_code, rip, cr2;
 };
 
+/*
+ * Interrupt handlers (vectors 32-255) run with interrupts off on the
+ * interrupt's frame; a vector without one aborts the test.
+ */
+typedef void (*pvh_irq_handler_t)(struct pvh_frame *f);
+void pvh_set_irq_handler(unsigned int vector, pvh_irq_handler_t fn);
+
 extern const char test_name[];
 void test_main(void);
 
@@ -85,6 +92,27 @@ static inline void wrmsr(uint32_t msr, uint64_t val)
 }
 
 #define HYPERVISOR_hvm_op(cmd, arg)  HC(__HYPERVISOR_hvm_op, cmd, arg, 0, 0, 0)
+
+/* System time (ns) from a vcpu_time_info (pvclock): version protocol, TSC scaled. */
+static inline uint64_t pvclock_read(const volatile struct vcpu_time_info *t)
+{
+    uint32_t ver, lo, hi;
+    uint64_t delta, ns;
+
+    do {
+        ver = t->version;
+        asm volatile ("" ::: "memory");
+        asm volatile ("rdtsc" : "=a" (lo), "=d" (hi));
+        delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
+        if ( t->tsc_shift < 0 )
+            delta >>= -t->tsc_shift;
+        else
+            delta <<= t->tsc_shift;
+        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+        asm volatile ("" ::: "memory");
+    } while ( (ver & 1) || ver != t->version );
+    return ns;
+}
 
 /*
  * Run an instruction that must fault: on an exception at label 1 the trap

@@ -76,12 +76,13 @@ entry64:
     call  pvh_start
     ud2
 
-/* Exception stubs: push vector (and a 0 error code where the CPU gives none). */
+/* Exception and interrupt stubs, 16 bytes apart: push vector (and a 0
+ * error code where the CPU gives none: every vector from 32 on). */
     .p2align 4
     .globl pvh_exc_stubs
 pvh_exc_stubs:
     .set v, 0
-    .rept 32
+    .rept 256
     .p2align 4
     .if (v == 8) || (v == 10) || (v == 11) || (v == 12) || (v == 13) || (v == 14) || (v == 17) || (v == 21)
     .else

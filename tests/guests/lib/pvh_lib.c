@@ -88,12 +88,31 @@ void test_abort(const char *why)
     test_finish();
 }
 
-/* Called by pvh_head.S for every exception: fix up or abort. */
+static pvh_irq_handler_t irq_handlers[256];
+
+void pvh_set_irq_handler(unsigned int vector, pvh_irq_handler_t fn)
+{
+    if ( vector >= 32 && vector < 256 )
+        irq_handlers[vector] = fn;
+}
+
+/* Called by pvh_head.S for every exception and interrupt: fix up, handle or abort. */
 void pvh_trap(struct pvh_frame *f);
 void pvh_trap(struct pvh_frame *f)
 {
     const uint64_t *e;
     uint64_t cr2;
+
+    if ( f->vector >= 32 )
+    {
+        if ( irq_handlers[f->vector] )
+        {
+            irq_handlers[f->vector](f);
+            return;
+        }
+        printk("unexpected interrupt: vector %lu rip %#lx\n", f->vector, f->rip);
+        test_abort("unexpected interrupt");
+    }
 
     asm volatile ("mov %%cr2, %0" : "=r" (cr2));
     for ( e = __ex_table_start; e < __ex_table_end; e += 2 )
@@ -113,14 +132,14 @@ void pvh_trap(struct pvh_frame *f)
     test_abort("unexpected exception");
 }
 
-/* 32 interrupt gates to pvh_head.S's stubs, 16 bytes apart, CS 0x08. */
+/* 256 interrupt gates to pvh_head.S's stubs, 16 bytes apart, CS 0x08. */
 static void install_idt(void)
 {
-    static uint64_t idt[64] __attribute__((aligned(16)));
+    static uint64_t idt[512] __attribute__((aligned(16)));
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } desc;
     unsigned int v;
 
-    for ( v = 0; v < 32; v++ )
+    for ( v = 0; v < 256; v++ )
     {
         uint64_t a = (uint64_t)pvh_exc_stubs + v * 16;
 

@@ -25,6 +25,8 @@
 #include <asm/smp.h>
 #include <asm/x86_defns.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/intr.h>
+#include <asm/hvm/vlapic.h>
 #include "svm.h"
 
 /* The GPR offsets entry.S uses (Xen's struct cpu_user_regs). */
@@ -188,6 +190,50 @@ static void svm_set_efer(struct vcpu *v, uint64_t efer)
     vmcb->efer = (efer & ~(uint64_t)EFER_LMA) | (vmcb->efer & EFER_LMA) | EFER_SVME;
 }
 
+static bool svm_interrupt_shadow(const struct vcpu *v)
+{
+    return svm(v)->vmcb->interrupt_shadow & SVM_INTERRUPT_SHADOW;
+}
+
+/* Ask for a #VMEXIT (VINTR) as soon as the guest can take an interrupt, or stop asking. */
+static void svm_intr_window(struct vmcb *vmcb, bool want)
+{
+    if (want) {
+        vmcb->vintr |= SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfULL << SVM_VINTR_PRIO_SHIFT);
+        vmcb->intercepts1 |= SVM_INTERCEPT_VINTR;
+    } else {
+        vmcb->vintr &= ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfULL << SVM_VINTR_PRIO_SHIFT));
+        vmcb->intercepts1 &= ~SVM_INTERCEPT_VINTR;
+    }
+}
+
+/*
+ * Xen's svm_intr_assist(): before VM entry, inject the vector the vCPU
+ * should take (callback vector, local APIC) if it can take it now, else
+ * open an interrupt window so the guest exits when it can.
+ */
+static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb, const struct cpu_user_regs *frame)
+{
+    bool lapic;
+    int vec = hvm_pending_vector(v, &lapic);
+
+    switch (hvm_intr_decide(vec, frame->rflags, vmcb->interrupt_shadow & SVM_INTERRUPT_SHADOW,
+                            vmcb->eventinj & SVM_EVENT_VALID)) {
+    case HVM_INTR_NONE:
+        svm_intr_window(vmcb, false);
+        break;
+    case HVM_INTR_WINDOW:
+        svm_intr_window(vmcb, true);
+        break;
+    case HVM_INTR_INJECT:
+        if (lapic)
+            vlapic_ack(v, (uint8_t)vec);
+        vmcb->eventinj = (uint32_t)vec | SVM_EVENT_TYPE_INTR | SVM_EVENT_VALID;
+        svm_intr_window(vmcb, false);
+        break;
+    }
+}
+
 /*
  * svm_vmenter_prepare(): called by entry.S with IF = 0 right before VMRUN:
  * the frame's rip/rsp/rflags/rax into the VMCB, the host's VMSAVE state
@@ -206,6 +252,7 @@ paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame)
     vmcb->rflags = frame->rflags | 0x2;
     vmcb->rax = frame->rax;
     vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
+    svm_intr_assist(v, vmcb, frame);
     __asm__ __volatile__("vmsave %%rax" :: "a"(this_cpu(svm_host_vmsave_pa)) : "memory");
     return s->vmcb_pa;
 }
@@ -251,8 +298,12 @@ static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmc
     case SVM_EXIT_VMMCALL:
         hvm_hypercall(frame, 3);
         break;
+    case SVM_EXIT_VINTR:
+        svm_intr_window(vmcb, false);   /* the window is open: the next entry injects */
+        break;
     case SVM_EXIT_HLT:
         frame->rip += 1;
+        vmcb->interrupt_shadow = 0;     /* past the instruction: an STI shadow is over */
         if (frame->rflags & X86_EFLAGS_IF)
             vcpu_block();
         else
@@ -306,7 +357,10 @@ void svm_vmexit_handler(struct cpu_user_regs *frame)
     /* An event the exit interrupted is delivered again at the next entry. */
     if (vmcb->exitintinfo & SVM_EVENT_VALID)
         vmcb->eventinj = vmcb->exitintinfo;
+    uint64_t rip = frame->rip;
     svm_dispatch(v, frame, vmcb);
+    if (frame->rip != rip)
+        vmcb->interrupt_shadow = 0;     /* an emulated instruction completed (Xen's __update_guest_eip) */
 }
 
 extern const char svm_vmentry[];
@@ -322,6 +376,7 @@ static const struct hvm_function_table svm_funcs = {
     .long_mode_code = svm_long_mode_code,
     .inject_exception = svm_inject_exception,
     .set_efer = svm_set_efer,
+    .interrupt_shadow = svm_interrupt_shadow,
 };
 
 const struct hvm_function_table *svm_probe(void)

@@ -1,0 +1,91 @@
+/*
+ * XENMEM_add_to_physmap for HVM domains (Xen 4.17 xenmem_add_to_physmap_one()
+ * semantics): put a hypervisor frame of the domain into its P2M at a GFN
+ * of its choosing.
+ *
+ * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info). What the GFN
+ * held before goes first: the domain's own RAM there is freed (its
+ * reservation drops by one frame, as on Xen), a shared frame is only
+ * unhooked; a shared_info already mapped at another GFN leaves that GFN
+ * (which then holds nothing: loads read all ones). Not yet: grant-table
+ * frames, XENMAPSPACE_gmfn(_range) (-ENOSYS).
+ *
+ * P2M changes need no TLB shootdown today: every VMRUN flushes the whole
+ * TLB (svm.c) and the HVM domain has one vCPU, which is the caller.
+ */
+#include <xenia/lib.h>
+#include <xenia/errno.h>
+#include <xenia/memory_op.h>
+#include <xenia/mm.h>
+#include <xenia/sched.h>
+#include <xen/memory.h>
+#include <asm/page.h>
+#include <asm/hvm/hvm.h>
+
+/*
+ * Empty gfn's slot, h->p2m_lock held: RAM of d is freed (the frame
+ * returned in *free_mfn for the caller to release after the lock), a
+ * shared frame unhooked. 0, or -EPERM for passed-through MMIO (Xen's answer).
+ */
+static int clear_slot(struct hvm_domain *h, unsigned long gfn, unsigned long *free_mfn)
+{
+    enum p2m_type t;
+    unsigned long mfn = p2m_get_entry(&h->p2m, gfn, &t);
+
+    *free_mfn = P2M_INVALID_MFN;
+    switch (t) {
+    case p2m_invalid:
+        return 0;
+    case p2m_mmio_direct:
+        return -EPERM;
+    case p2m_ram_rw:
+        *free_mfn = mfn;
+        break;
+    case p2m_xenheap_rw:
+        break;
+    }
+    if (h->shared_info_gfn == gfn)
+        h->shared_info_gfn = HVM_GFN_NONE;
+    return p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
+}
+
+static int map_shared_info(struct domain *d, unsigned long gfn)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    unsigned long mfn = virt_to_mfn(d->shared_info), old_mfn;
+    int rc;
+
+    spin_lock(&h->p2m_lock);
+    rc = clear_slot(h, gfn, &old_mfn);
+    if (!rc && h->shared_info_gfn != HVM_GFN_NONE && h->shared_info_gfn != gfn)
+        rc = p2m_set_entry(&h->p2m, h->shared_info_gfn, 0, p2m_invalid);
+    if (!rc)
+        rc = p2m_set_entry(&h->p2m, gfn, mfn, p2m_xenheap_rw);
+    if (!rc) {
+        h->shared_info_gfn = gfn;
+        set_gpfn_from_mfn(mfn, gfn);
+    }
+    spin_unlock(&h->p2m_lock);
+    if (old_mfn != P2M_INVALID_MFN)
+        guest_remove_page(d, old_mfn);   /* d's RAM frame, out of the P2M now */
+    return rc;
+}
+
+int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
+                       unsigned long gfn)
+{
+    if (gfn == ~0UL)
+        return -EINVAL;                 /* INVALID_GFN */
+    switch (space) {
+    case XENMAPSPACE_shared_info:
+        if (idx != 0 || gfn > P2M_MAX_GFN)
+            return -EINVAL;
+        return map_shared_info(d, gfn);
+    case XENMAPSPACE_grant_table:
+    case XENMAPSPACE_gmfn:
+    case XENMAPSPACE_gmfn_range:
+        return -ENOSYS;                 /* not built for HVM yet */
+    default:
+        return -EINVAL;                 /* Xen: no frame for this space */
+    }
+}
