@@ -17,8 +17,10 @@
 #                                     firmware's ACPI tables (FACP, APIC, DSDT
 #                                     under /sys/firmware/acpi/tables)
 #   system/host-uefi-xl-info          xl info: Xen 4.17 interface, free memory
+#   system/host-uefi-reboot-persists  a file written before `systemctl reboot`
+#                                     is there after OVMF and GRUB boot again
 #   system/host-uefi-poweroff-exit-0  systemctl poweroff ends QEMU with 0
-# One boot; XENIA_HOST_BOOT_TIMEOUT (1200 s) bounds each wait (TCG on a
+# Two boots; XENIA_HOST_BOOT_TIMEOUT (1200 s) bounds each wait (TCG on a
 # loaded machine: a boot takes minutes).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,18 +29,9 @@ cd "$top"
 hv=${XENIA_HV:-build/xenia}
 variant=xenia
 case "$hv" in *xen-4.17*) variant=xen ;; esac
-checks=(ssh running firmware xl-info poweroff-exit-0)
-declare -A verdict=()
-pass() { verdict[$1]="PASS: system/host-uefi-$1"; [ -z "${2:-}" ] || verdict[$1]+=$'\n'"    $2"; }
-fail() { verdict[$1]="FAIL: system/host-uefi-$1 ($2)"; }
-report() {
-    for n in "${checks[@]}"; do
-        echo "${verdict[$n]:-FAIL: system/host-uefi-$n (not reached: ${1:-an earlier step failed})}"
-    done
-    [ -z "${log:-}" ] || [ -z "${1:-}" ] || { tr -cd '\11\12\40-\176' < "$log" | grep -v '^\s*$' |
-        tail -n 20 | sed 's/^/    /'; }
-    exit 0
-}
+checks=(ssh running firmware xl-info reboot-persists poweroff-exit-0)
+prefix=system/host-uefi
+. scripts/host/lib.sh
 mkdir -p build/host
 img=build/host/$variant-efi.img
 if ! bash scripts/host/mkimage.sh --efi "$variant" "$img" > build/host/mkimage-$variant-efi.log 2>&1; then
@@ -46,57 +39,29 @@ if ! bash scripts/host/mkimage.sh --efi "$variant" "$img" > build/host/mkimage-$
     report "scripts/host/mkimage.sh --efi failed, see build/host/mkimage-$variant-efi.log"
 fi
 key=${XENIA_CACHE:-/var/cache/xenia}/host-ssh-key
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 log=build/host/console-$variant-efi.log
 boot_timeout=${XENIA_HOST_BOOT_TIMEOUT:-1200}
 uefi_qemu_args "build/host/OVMF_VARS-$variant.fd"
 
-timeout $((boot_timeout * 2)) qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -smp 2 -m 2048 \
+timeout $((boot_timeout * 3)) qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -smp 2 -m 2048 \
     "${uefi_args[@]}" -display none -serial "file:$log" -monitor none \
     -drive "file=$img,if=virtio,format=raw,cache=unsafe" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" -device e1000,netdev=n0 \
     < /dev/null > build/host/qemu-$variant-efi.log 2>&1 &
 qemu=$!
 
-on_host() { # on_host COMMAND: run in dom0 over ssh; T seconds bound (120)
-    timeout "${T:-120}" ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=20 \
-        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        root@127.0.0.1 "$@"
-}
-
 start=$SECONDS
-deadline=$((SECONDS + boot_timeout))
-until T=40 on_host true 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ] || ! kill -0 "$qemu" 2>/dev/null; then
-        kill "$qemu" 2>/dev/null; report "no ssh within ${boot_timeout}s of QEMU start"
-    fi
-    sleep 5
-done
+wait_ssh || { kill "$qemu" 2>/dev/null; report "no ssh within ${boot_timeout}s of QEMU start"; }
 pass ssh "ssh after $((SECONDS - start)) s"
 
-state=$(T=600 on_host systemctl is-system-running --wait 2>&1)
-if [ "$state" = running ]; then pass running
-else fail running "is-system-running: $state; failed units: $(on_host systemctl --failed --no-legend | tr '\n' ' ')"; fi
+check_running running
 
 fw=$(on_host 'test -d /sys/firmware/efi && echo efi-dir; dmesg | grep -m1 -o "efi: EFI v[0-9.]*"; for t in FACP APIC DSDT; do test -e /sys/firmware/acpi/tables/$t && echo $t; done' 2>&1 | tr '\n' ' ')
 if [[ $fw == "efi-dir efi: EFI v"*" FACP APIC DSDT " ]]; then pass firmware "$fw"
 else fail firmware "got: $fw"; fi
 
-info=$(on_host xl info 2>&1)
-if grep -q '^xen_major *: 4$' <<< "$info" && grep -q '^xen_minor *: 17$' <<< "$info" &&
-   grep -q '^free_memory *: [0-9]' <<< "$info"; then
-    pass xl-info "$(grep -E '^(xen_version|free_memory|nr_cpus)' <<< "$info" | tr -s ' ' | tr '\n' ' ')"
-else fail xl-info "$(echo $info | head -c 300)"; fi
-
-on_host 'systemctl poweroff' > /dev/null 2>&1
-deadline=$((SECONDS + boot_timeout))
-while kill -0 "$qemu" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 2; done
-if kill -0 "$qemu" 2>/dev/null; then
-    kill "$qemu"; fail poweroff-exit-0 "QEMU still running ${boot_timeout}s after poweroff"
-else
-    status=0; wait "$qemu" || status=$?
-    if [ "$status" = 0 ]; then pass poweroff-exit-0 "all in $((SECONDS - start)) s"
-    else fail poweroff-exit-0 "QEMU status $status"; fi
-fi
-for n in "${checks[@]}"; do [[ ${verdict[$n]:-FAIL} == PASS* ]] || report "see $log"; done
-report
+check_xl_info xl-info
+check_reboot_persists reboot-persists
+check_poweroff poweroff-exit-0
+report_end

@@ -33,17 +33,8 @@ variant=xenia
 case "$hv" in *xen-4.17*) variant=xen ;; esac
 checks=(ssh running console-login xen-services xl-list xl-info disk-interrupts nic-interrupts domu-console
         reboot-persists poweroff-exit-0)
-declare -A verdict=()
-pass() { verdict[$1]="PASS: system/host-$1"; [ -z "${2:-}" ] || verdict[$1]+=$'\n'"    $2"; }
-fail() { verdict[$1]="FAIL: system/host-$1 ($2)"; }
-report() {
-    for n in "${checks[@]}"; do
-        echo "${verdict[$n]:-FAIL: system/host-$n (not reached: ${1:-an earlier step failed})}"
-    done
-    [ -z "${log:-}" ] || [ -z "${1:-}" ] || { tr -cd '\11\12\40-\176' < "$log" | grep -v '^\s*$' |
-        tail -n 20 | sed 's/^/    /'; }
-    exit 0
-}
+prefix=system/host
+. scripts/host/lib.sh
 mkdir -p build/host
 img=build/host/$variant.img
 if ! bash scripts/host/mkimage.sh "$variant" "$img" > build/host/mkimage-$variant.log 2>&1; then
@@ -51,7 +42,7 @@ if ! bash scripts/host/mkimage.sh "$variant" "$img" > build/host/mkimage-$varian
     report "scripts/host/mkimage.sh failed, see build/host/mkimage-$variant.log"
 fi
 key=${XENIA_CACHE:-/var/cache/xenia}/host-ssh-key
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 log=build/host/console-$variant.log
 boot_timeout=${XENIA_HOST_BOOT_TIMEOUT:-1200}
 
@@ -64,28 +55,11 @@ timeout $((boot_timeout * 3)) qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -sm
     < /dev/null > build/host/qemu-$variant.log 2>&1 &
 qemu=$!
 
-on_host() { # on_host COMMAND: run in dom0 over ssh; 60 s bound per command unless told
-    timeout "${T:-120}" ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=20 \
-        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        root@127.0.0.1 "$@"
-}
-wait_ssh() { # wait_ssh: until sshd answers (or QEMU ends / the boot timeout passes)
-    local deadline=$((SECONDS + boot_timeout))
-    while [ $SECONDS -lt $deadline ] && kill -0 "$qemu" 2>/dev/null; do
-        T=40 on_host true 2>/dev/null && return 0
-        sleep 5
-    done
-    return 1
-}
-
 start=$SECONDS
 wait_ssh || { kill "$qemu" 2>/dev/null; report "no ssh within ${boot_timeout}s of QEMU start"; }
 pass ssh "first boot: ssh after $((SECONDS - start)) s"
-boot1=$(on_host cat /proc/sys/kernel/random/boot_id)
 
-state=$(T=600 on_host systemctl is-system-running --wait 2>&1)
-if [ "$state" = running ]; then pass running
-else fail running "is-system-running: $state; failed units: $(on_host systemctl --failed --no-legend | tr '\n' ' ')"; fi
+check_running running
 
 for _ in $(seq 1 60); do grep -aq 'xenia-host login:' "$log" && break; sleep 2; done
 if grep -aq 'xenia-host login:' "$log"; then pass console-login
@@ -99,11 +73,7 @@ list=$(on_host xl list 2>&1)
 if grep -q '^Domain-0 *0 ' <<< "$list"; then pass xl-list
 else fail xl-list "$(echo $list)"; fi
 
-info=$(on_host xl info 2>&1)
-if grep -q '^xen_major *: 4$' <<< "$info" && grep -q '^xen_minor *: 17$' <<< "$info" &&
-   grep -q '^free_memory *: [0-9]' <<< "$info"; then
-    pass xl-info "$(grep -E '^(xen_version|free_memory|nr_cpus)' <<< "$info" | tr -s ' ' | tr '\n' ' ')"
-else fail xl-info "$(echo $info | head -c 300)"; fi
+check_xl_info xl-info
 
 # Interrupt counts: the disk's lines are named after its virtio device, the
 # NIC's after eth0; the sum over CPUs before and after some I/O.
@@ -128,29 +98,6 @@ domu=$(T=300 on_host -tt 'xl create -c /etc/xen/xenia-busybox.cfg' 2>&1 | tr -d 
 if grep -q 'XENIA-DOMU: hello from the busybox guest' <<< "$domu"; then pass domu-console
 else fail domu-console "$(tail -n 5 <<< "$domu" | tr '\n' ' ')"; fi
 
-token=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-on_host "echo $token > /root/xenia-reboot-token && sync"
-on_host 'systemctl reboot' > /dev/null 2>&1
-# Wait for the old system to go away (its boot_id stops answering), then back.
-deadline=$((SECONDS + boot_timeout))
-while [ $SECONDS -lt $deadline ]; do
-    b=$(T=30 on_host cat /proc/sys/kernel/random/boot_id 2>/dev/null)
-    [ -n "$b" ] && [ "$b" != "$boot1" ] && break
-    kill -0 "$qemu" 2>/dev/null || break
-    sleep 5
-done
-got=$(on_host cat /root/xenia-reboot-token 2>/dev/null)
-if [ "$got" = "$token" ]; then pass reboot-persists "back after $((SECONDS - start)) s in all"
-else fail reboot-persists "after reboot: '${got}' (QEMU running: $(kill -0 "$qemu" 2>/dev/null && echo yes || echo no))"; fi
-
-on_host 'systemctl poweroff' > /dev/null 2>&1
-deadline=$((SECONDS + boot_timeout))
-while kill -0 "$qemu" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 2; done
-if kill -0 "$qemu" 2>/dev/null; then
-    kill "$qemu"; fail poweroff-exit-0 "QEMU still running ${boot_timeout}s after poweroff"
-else
-    status=0; wait "$qemu" || status=$?
-    if [ "$status" = 0 ]; then pass poweroff-exit-0; else fail poweroff-exit-0 "QEMU status $status"; fi
-fi
-for n in "${checks[@]}"; do [[ ${verdict[$n]:-FAIL} == PASS* ]] || report "see $log"; done
-report
+check_reboot_persists reboot-persists
+check_poweroff poweroff-exit-0
+report_end
