@@ -73,8 +73,10 @@ struct hvm_function_table {
     const void *vmentry;
     /* Enable the extension on this pCPU; 0 or -EOPNOTSUPP/-ENOMEM. */
     int (*cpu_up)(void);
-    /* Allocate v's control structure; 0 or -ENOMEM. */
+    /* Allocate v's control structure; 0 or -ENOMEM (nothing left allocated). */
     int (*vcpu_initialise)(struct vcpu *v);
+    /* Free what vcpu_initialise() allocated; v never runs again. */
+    void (*vcpu_destroy)(struct vcpu *v);
     /* Flat 32-bit protected mode, paging off, at s->eip with EBX = s->ebx. */
     void (*set_boot_state)(struct vcpu *v, const struct hvm_boot_state *s);
     /* Guest paging state for linear-address walks. */
@@ -107,13 +109,41 @@ bool hvm_init(void);
 /* hvm_cpu_up(): enable the back end on this pCPU if not yet done; panics on failure. */
 void hvm_cpu_up(void);
 
+/* arch/x86/hvm/domain.c: HVM domains and vCPUs, creation and destruction. */
 /*
  * hvm_domain_initialise(): make the new domain d (no vCPUs yet) an HVM
- * domain: empty P2M, params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM.
+ * domain: struct hvm_domain, an empty P2M (one xen-heap root table),
+ * params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM (nothing left
+ * allocated). Domain creation context, d not yet running.
  */
 int hvm_domain_initialise(struct domain *d);
-/* hvm_vcpu_initialise(): v of an HVM domain: back-end state. 0, -ENOMEM. */
+/*
+ * hvm_vcpu_initialise(): v (vcpu_create()d, of an HVM domain) gets struct
+ * hvm_vcpu, its local APIC and the back end's VMCB. 0, -ENOMEM (nothing
+ * left allocated, v->arch.hvm NULL).
+ */
 int hvm_vcpu_initialise(struct vcpu *v);
+/*
+ * hvm_vcpu_kill(): domain_kill() step 1 for an HVM vCPU (paused, off its
+ * pCPU): kill its local APIC timer; waits out a callback running on
+ * another pCPU. No locks held.
+ */
+void hvm_vcpu_kill(struct vcpu *v);
+/*
+ * hvm_vcpu_destroy(): domain_free(): free everything
+ * hvm_vcpu_initialise() allocated (APIC, VMCB, struct hvm_vcpu);
+ * v->arch.hvm is NULL after. Nothing may run v or reach it any more.
+ */
+void hvm_vcpu_destroy(struct vcpu *v);
+/*
+ * hvm_domain_destroy(): domain_free(), after every vCPU's
+ * hvm_vcpu_destroy(): free every P2M table (root included) and struct
+ * hvm_domain; d->arch.hvm is NULL after. The RAM the P2M mapped went
+ * back in domain_kill() (d->page_list).
+ */
+void hvm_domain_destroy(struct domain *d);
+/* hvm.c: the P2M's table memory: xen-heap frames through the direct map. */
+extern const struct p2m_ops hvm_p2m_ops;
 
 /* Context switch hooks (common/schedule.c through arch_context_*). */
 void hvm_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
