@@ -83,6 +83,9 @@ void hvm_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     __asm__ __volatile__("mov %0, %%cr3" :: "r"(idle_pg_table_pa) : "memory");
     vcpu_fpu_restore(v);
     update_vcpu_system_time(&v->vcpu_info->time);
+    /* v is current: its linear addresses translate through its own page tables. */
+    vcpu_update_time_area(v);
+    vcpu_update_runstate_area(v);
 }
 
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,

@@ -89,3 +89,17 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
         return -EINVAL;                 /* Xen: no frame for this space */
     }
 }
+
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    enum p2m_type t;
+    unsigned long m;
+
+    if (!is_hvm_domain(d) || gfn > P2M_MAX_GFN)
+        return -EINVAL;
+    m = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
+    if (t != p2m_ram_rw)
+        return -EINVAL;
+    *mfn = m;
+    return 0;
+}

@@ -201,6 +201,15 @@ size_t hvm_clear_guest_linear(void *va, size_t bytes);
 int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
                        unsigned long gfn);
 
+/*
+ * hvm_gfn_to_ram_mfn(): the machine frame of the HVM domain d's own RAM at
+ * gfn (Xen's get_page_from_gfn() lookup, without the reference): 0 and
+ * *mfn, or -EINVAL (d not HVM, nothing there, MMIO, a shared hypervisor
+ * frame). No lock: the caller takes its page reference with get_page*(pg,
+ * d), which fails if the frame left d since.
+ */
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
+
 /* arch/x86/hvm/irq.c: events to HVM vCPUs (<asm/hvm/intr.h> has the entry decision). */
 /*
  * hvm_set_callback_via(): HVM_PARAM_CALLBACK_IRQ was set to via (Xen's
