@@ -41,6 +41,8 @@ int hvm_domain_initialise(struct domain *d)
         return -ENOMEM;
     spin_lock_init(&h->p2m_lock);
     h->shared_info_gfn = HVM_GFN_NONE;
+    for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
+        h->gnttab_gfn[i] = HVM_GFN_NONE;
     if (p2m_init(&h->p2m, &hvm_p2m_ops, d)) {
         xfree_bytes(h, sizeof(*h));
         return -ENOMEM;

@@ -3,12 +3,15 @@
  * semantics): put a hypervisor frame of the domain into its P2M at a GFN
  * of its choosing.
  *
- * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info). What the GFN
- * held before goes first: the domain's own RAM there is freed (its
+ * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info) and
+ * XENMAPSPACE_grant_table (shared frame idx, the table grown to hold it;
+ * each frame's GFN kept in struct hvm_domain as Xen's
+ * gnttab_set_frame_gfn()). What the GFN held before goes first: the domain's own RAM there is freed (its
  * reservation drops by one frame, as on Xen), a shared frame is only
  * unhooked; a shared_info already mapped at another GFN leaves that GFN
- * (which then holds nothing: loads read all ones). Not yet: grant-table
- * frames, XENMAPSPACE_gmfn(_range) (-ENOSYS).
+ * (which then holds nothing: loads read all ones); so does a grant frame.
+ * Not yet: grant status frames (version 2), XENMAPSPACE_gmfn(_range)
+ * (-ENOSYS).
  *
  * P2M changes need no TLB shootdown today: every VMRUN flushes the whole
  * TLB (svm.c) and the HVM domain has one vCPU, which is the caller.
@@ -46,23 +49,33 @@ static int clear_slot(struct hvm_domain *h, unsigned long gfn, unsigned long *fr
     }
     if (h->shared_info_gfn == gfn)
         h->shared_info_gfn = HVM_GFN_NONE;
+    for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
+        if (h->gnttab_gfn[i] == gfn)
+            h->gnttab_gfn[i] = HVM_GFN_NONE;
     return p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
 }
 
-static int map_shared_info(struct domain *d, unsigned long gfn)
+/*
+ * Map the hypervisor frame mfn of d at gfn; *where records the GFN it is
+ * mapped at (HVM_GFN_NONE: nowhere), and the frame leaves that GFN first.
+ */
+static int map_xen_frame(struct domain *d, unsigned long mfn, unsigned long *where,
+                         unsigned long gfn)
 {
     struct hvm_domain *h = d->arch.hvm;
-    unsigned long mfn = virt_to_mfn(d->shared_info), old_mfn;
+    unsigned long old_mfn;
     int rc;
 
     spin_lock(&h->p2m_lock);
     rc = clear_slot(h, gfn, &old_mfn);
-    if (!rc && h->shared_info_gfn != HVM_GFN_NONE && h->shared_info_gfn != gfn)
-        rc = p2m_set_entry(&h->p2m, h->shared_info_gfn, 0, p2m_invalid);
+    if (!rc && *where != HVM_GFN_NONE && *where != gfn) {
+        rc = p2m_set_entry(&h->p2m, *where, 0, p2m_invalid);   /* removal: cannot fail */
+        *where = HVM_GFN_NONE;
+    }
     if (!rc)
         rc = p2m_set_entry(&h->p2m, gfn, mfn, p2m_xenheap_rw);
     if (!rc) {
-        h->shared_info_gfn = gfn;
+        *where = gfn;
         set_gpfn_from_mfn(mfn, gfn);
     }
     spin_unlock(&h->p2m_lock);
@@ -80,8 +93,16 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
     case XENMAPSPACE_shared_info:
         if (idx != 0 || gfn > P2M_MAX_GFN)
             return -EINVAL;
-        return map_shared_info(d, gfn);
-    case XENMAPSPACE_grant_table:
+        return map_xen_frame(d, virt_to_mfn(d->shared_info), &d->arch.hvm->shared_info_gfn, gfn);
+    case XENMAPSPACE_grant_table: {
+        unsigned long mfn;
+        int rc = gnttab_shared_frame_mfn(d, idx, &mfn);
+        if (rc)
+            return rc;
+        if (gfn > P2M_MAX_GFN)
+            return -EINVAL;
+        return map_xen_frame(d, mfn, &d->arch.hvm->gnttab_gfn[idx], gfn);
+    }
     case XENMAPSPACE_gmfn:
     case XENMAPSPACE_gmfn_range:
         return -ENOSYS;                 /* not built for HVM yet */

@@ -23,6 +23,7 @@
 #include <xen/hvm/params.h>
 #include <asm/e820.h>
 #include <asm/hvm/p2m.h>
+#include <xenia/grant_table.h>
 
 struct vcpu;
 struct domain;
@@ -40,6 +41,7 @@ struct hvm_domain {
     struct p2m_table p2m;
     uint64_t params[HVM_NR_PARAMS]; /* HVMOP_set_param/get_param */
     unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
+    unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
 };
 #define HVM_GFN_NONE    (~0UL)
@@ -194,9 +196,12 @@ size_t hvm_clear_guest_linear(void *va, size_t bytes);
  * one frame for the HVM domain d (the caller has done Xen's lookup and
  * permission checks): space XENMAPSPACE_*, idx within it, gfn where.
  * Takes d's p2m lock, then (freeing RAM the GFN held) its page_alloc_lock.
+ * Spaces: shared_info (idx 0), grant_table (shared frame idx, version 1
+ * and 2; the table grows to idx + 1 frames). A frame already mapped at
+ * another GFN moves.
  * Returns 0, -EINVAL (INVALID_GFN, a GFN above P2M_MAX_GFN, idx or space
  * with no frame), -EPERM (the GFN holds passed-through MMIO), -ENOMEM
- * (P2M tables), -ENOSYS (grant table and gmfn spaces: not built yet).
+ * (P2M tables), -ENOSYS (grant status frames, gmfn spaces: not built yet).
  */
 int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
                        unsigned long gfn);
