@@ -42,6 +42,8 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_add_to_physmap:
+    case XENMEM_populate_physmap:
+    case XENMEM_decrease_reservation:
         return true;
     default:
         return false;

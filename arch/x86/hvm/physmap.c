@@ -124,3 +124,55 @@ int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
     *mfn = m;
     return 0;
 }
+
+int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    unsigned long n = 1UL << order, j;
+    enum p2m_type t;
+    int rc = 0;
+
+    if (gfn > P2M_MAX_GFN || n - 1 > P2M_MAX_GFN - gfn)
+        return -EINVAL;
+    spin_lock(&h->p2m_lock);
+    for (j = 0; j < n; j++) {           /* all or nothing: only RAM or holes may be replaced */
+        p2m_get_entry(&h->p2m, gfn + j, &t);
+        if (t != p2m_invalid && t != p2m_ram_rw) {
+            rc = -EBUSY;
+            goto out;
+        }
+    }
+    for (j = 0; j < n && !rc; j++) {
+        unsigned long old = p2m_get_entry(&h->p2m, gfn + j, &t);
+        rc = p2m_set_entry(&h->p2m, gfn + j, mfn + j, p2m_ram_rw);
+        if (!rc) {
+            if (t == p2m_ram_rw)
+                set_gpfn_from_mfn(old, INVALID_M2P_ENTRY);  /* Xen: unhooked, still d's */
+            set_gpfn_from_mfn(mfn + j, gfn + j);
+        }
+    }
+    while (rc && j-- > 1)               /* -ENOMEM part-way: undo what was mapped */
+        p2m_set_entry(&h->p2m, gfn + j - 1, 0, p2m_invalid);
+out:
+    spin_unlock(&h->p2m_lock);
+    return rc;
+}
+
+int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    enum p2m_type t;
+    unsigned long mfn;
+    int rc = -ENOENT;
+
+    if (gfn > P2M_MAX_GFN)
+        return -ENOENT;
+    spin_lock(&h->p2m_lock);
+    mfn = p2m_get_entry(&h->p2m, gfn, &t);
+    if (t == p2m_ram_rw)
+        rc = p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
+    spin_unlock(&h->p2m_lock);
+    if (!rc)
+        guest_remove_page(d, mfn);      /* out of the P2M: d's allocation reference goes */
+    return rc;
+}

@@ -215,6 +215,25 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
  */
 int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
 
+/*
+ * hvm_physmap_add_ram(): XENMEM_populate_physmap for the HVM domain d: map
+ * its fresh frames mfn .. mfn + 2^order - 1 (already d's) at gfn onwards.
+ * RAM already at one of the GFNs is unhooked and stays d's until
+ * destruction, as on Xen. Takes d's p2m lock. Returns 0, -EINVAL (GFNs past
+ * P2M_MAX_GFN), -EBUSY (a GFN holds a hypervisor frame or MMIO; nothing
+ * changed), -ENOMEM (P2M tables; nothing left mapped).
+ */
+int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order);
+/*
+ * hvm_physmap_remove_ram(): XENMEM_decrease_reservation of one GFN of the
+ * HVM domain d (Xen's guest_remove_page() for translated domains): its RAM
+ * leaves the P2M (loads there read all ones after) and d's allocation
+ * reference on the frame is dropped. Takes d's p2m lock, then
+ * page_alloc_lock. Returns 0, or -ENOENT (no RAM at gfn: a hole, MMIO, a
+ * hypervisor frame).
+ */
+int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn);
+
 /* arch/x86/hvm/irq.c: events to HVM vCPUs (<asm/hvm/intr.h> has the entry decision). */
 /*
  * hvm_set_callback_via(): HVM_PARAM_CALLBACK_IRQ was set to via (Xen's
