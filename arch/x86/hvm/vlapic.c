@@ -83,6 +83,20 @@ int vlapic_init(struct vcpu *v)
     return 0;
 }
 
+void vlapic_kill(struct vcpu *v)
+{
+    kill_timer(&vlapic(v)->timer);
+}
+
+void vlapic_destroy(struct vcpu *v)
+{
+    struct vlapic *l = vlapic(v);
+
+    kill_timer(&l->timer);
+    v->arch.hvm->vlapic = NULL;
+    xfree_bytes(l, sizeof(*l));
+}
+
 void vlapic_set_irq(struct vcpu *v, uint8_t vec)
 {
     struct vlapic *l = vlapic(v);

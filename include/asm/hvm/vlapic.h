@@ -91,6 +91,13 @@ static inline uint32_t vlapic_current_count(uint32_t initial, unsigned int divis
 
 /* vlapic_init(): v's APIC at reset (xAPIC, software-disabled, LVTs masked). 0 or -ENOMEM. */
 int vlapic_init(struct vcpu *v);
+/*
+ * vlapic_kill(): stop v's APIC timer for good (domain destruction): no
+ * callback runs or is queued after it returns. No locks held.
+ */
+void vlapic_kill(struct vcpu *v);
+/* vlapic_destroy(): vlapic_kill() and free v's APIC; v->arch.hvm->vlapic is NULL after. */
+void vlapic_destroy(struct vcpu *v);
 /* vlapic_set_irq(): request fixed edge vector vec (16-255) on v and kick it. Any context. */
 void vlapic_set_irq(struct vcpu *v, uint8_t vec);
 /* vlapic_pending_vector(): the highest requested vector above PPR, -1 if none or disabled. */
