@@ -106,6 +106,12 @@ uint64_t read_pte(const void *va, int level);
 uint64_t read_tsc(void);
 /* Xen system time in ns, read from vcpu 0's pvclock. */
 uint64_t xen_now(void);
+/*
+ * Xen fires a timer up to its timer_slop (50 us by default) before the
+ * deadline, and a vCPU that moved to another pCPU reads that pCPU's time
+ * record: "not before the deadline" checks allow this much.
+ */
+#define XEN_TIMER_SLOP_NS 50000ULL
 
 /*
  * A secondary vCPU's first context for VCPUOP_initialise: kernel mode on
