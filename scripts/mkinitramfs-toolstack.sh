@@ -76,7 +76,10 @@ ln -s /run/lock "$stage/var/lock"
 
 # Binaries, at Debian's paths (xl finds libxl-save-helper etc. there).
 bins=(usr/lib/xen-4.17/bin/{xl,oxenstored,xenstored,xen-init-dom0,xenconsoled,xenconsole,libxl-save-helper,xenstore-control}
-      usr/bin/xenstore usr/bin/xenstore-{ls,read,write,list,rm,exists,chmod,watch})
+      usr/bin/xenstore usr/bin/xenstore-{ls,read,write,list,rm,exists,chmod,watch}
+      # qemu-system-xen's QEMU, at the path libxl starts it from: the
+      # qdisk backend of PV guests (scripts/toolstack/qdisk.sh).
+      usr/libexec/xen-qemu-system-i386)
 # libgcc_s.so.1: glibc dlopens it at run time; no DT_NEEDED names it.
 libs=(lib/x86_64-linux-gnu/libgcc_s.so.1)
 for f in "${bins[@]}"; do
@@ -84,6 +87,9 @@ for f in "${bins[@]}"; do
     mkdir -p "$stage/$(dirname "$f")"; cp "$root/$f" "$stage/$f"
 done
 cp "$root"/etc/xen/{xl.conf,oxenstored.conf} "$stage/etc/xen/"
+# QEMU reads its keymap even for libxl's "-vnc none" (qemu-system-data).
+mkdir -p "$stage/usr/share/qemu/keymaps"
+cp "$root/usr/share/qemu/keymaps/en-us" "$stage/usr/share/qemu/keymaps/"
 
 # Shared libraries: DT_NEEDED closure, looked up in the unpacked packages'
 # library directories (the loader's default search path in dom0 too).
@@ -144,7 +150,7 @@ cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
 mkdir -p "$stage/etc/xen/scripts"
 cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/scripts/"
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
-cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh "$stage/usr/share/xenia/"
+cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/qdisk.sh "$stage/usr/share/xenia/"
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2
@@ -154,6 +160,8 @@ for elf in build/guests/domu_*.elf; do
     cp "$elf" "$stage/usr/share/xenia/guests/"
     printf 'name = "%s"\ntype = "pv"\nkernel = "/usr/share/xenia/guests/%s.elf"\nmemory = 32\nvcpus = 1\non_poweroff = "destroy"\non_crash = "destroy"\n' \
         "$g" "$g" > "$stage/etc/xen/guests/$g.cfg"
+    # tests/guests/NAME.xl: more of the guest's config (its devices).
+    [ ! -e "tests/guests/$g.xl" ] || cat "tests/guests/$g.xl" >> "$stage/etc/xen/guests/$g.cfg"
 done
 cp scripts/toolstack/domu-guests.sh "$stage/usr/share/xenia/domu-guests.sh"
 cp scripts/toolstack/dom0-init.sh "$stage/init"

@@ -6,13 +6,20 @@
 # /usr/share/xenia/guests/ with /etc/xen/guests/domu_NAME.cfg. Each guest
 # prints through its PV console ring (xenconsoled's log) and ends with
 # "XENIA-TEST: NAME PASS|FAIL ...", then powers off (pass) or crashes.
-# One line per guest, parsed by tests/system/toolstack.sh:
+# A guest's tests/guests/NAME.xl may give it devices: a disk on
+# /dev/xenia-scratch (a link to a 1 MiB loop device set up here, served by
+# dom0's blkback). After each guest dom0 must still answer (xl list), or
+# the guest fails. One line per guest, parsed by tests/system/toolstack.sh:
 #     XENIA-CHECK domu-guest-NAME PASS|FAIL detail
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 set -u
 clog=/var/log/xen/console
 xl() { timeout 60 /usr/lib/xen-4.17/bin/xl "$@"; }
 secs() { read -r t _ < /proc/uptime; echo "${t%.*}"; }
+
+truncate -s 1048576 /tmp/xenia-scratch.img
+scratch=$(losetup -f 2>/dev/null) && losetup "$scratch" /tmp/xenia-scratch.img 2>/dev/null &&
+    ln -sf "$scratch" /dev/xenia-scratch
 
 for cfg in /etc/xen/guests/domu_*.cfg; do
     [ -e "$cfg" ] || { echo "XENIA-CHECK domu-guest-none FAIL no guest configs in /etc/xen/guests"; break; }
@@ -37,6 +44,8 @@ for cfg in /etc/xen/guests/domu_*.cfg; do
     *) ok=1 ;;
     esac
     [ $ok = 0 ] && [ $rc = 0 ] && [ "$reason" = 0 ] || ok=1
+    xl list > /dev/null 2>&1; alive=$?
+    [ $alive = 0 ] || { ok=1; detail="$detail,dom0-xl-list-after=rc$alive"; }
     if [ $ok = 0 ]; then
         echo "XENIA-CHECK domu-guest-$n PASS $detail"
     else
@@ -47,3 +56,5 @@ for cfg in /etc/xen/guests/domu_*.cfg; do
     fi
     xl destroy "$n" > /dev/null 2>&1 || :
 done
+[ -z "${scratch:-}" ] || losetup -d "$scratch" 2>/dev/null
+rm -f /dev/xenia-scratch /tmp/xenia-scratch.img

@@ -18,6 +18,9 @@
 #            dom0 (port 5005); dom0 destroys the domU
 #   reuse    xvdb: N MiB read back (a's data), then the hot-plug sequence:
 #            xvdc, then eth0, attached and detached by dom0's xl meanwhile
+#   qdisk-w  xvdb (QEMU's qdisk, scripts/toolstack/qdisk.sh): N MiB written
+#            with O_DIRECT, read back ("qdisk written")
+#   qdisk-r  xvdb: N MiB read back ("qdisk read")
 
 pvio_arg() { # pvio_arg NAME DEFAULT: xenia.pvio.NAME=VALUE from the command line
     for a in $(cat /proc/cmdline); do
@@ -118,4 +121,15 @@ reuse)
     echo "XENIA-DOMU: eth0 used"
     pvio_wait 120 no_net eth0; check hotplug-eth0-gone $? "gone=$(yesno no_net eth0)"
     echo "XENIA-DOMU: eth0 gone" ;;
+qdisk-w)
+    pvio_wait 60 is_blk xvdb; b=$?
+    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdb "$mib")
+    check qdisk-write $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    echo "XENIA-DOMU: qdisk written" ;;
+qdisk-r)
+    pvio_wait 60 is_blk xvdb; b=$?
+    got=$(disk_read xvdb "$mib")
+    [ $b = 0 ]; check qdisk-read $? "xvdb=$(yesno [ $b = 0 ]),md5=$got"
+    echo "XENIA-DOMU: qdisk read" ;;
 esac

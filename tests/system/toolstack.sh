@@ -29,6 +29,8 @@ checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
 # PV disks and NICs (scripts/toolstack/pv-io.sh).
 checks+=(pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
          pv-block-hotplug pv-net-hotplug)
+# The disk served by Debian's qemu-system-xen (scripts/toolstack/qdisk.sh).
+checks+=(qdisk-disk qdisk-recreate)
 # Lifecycle of running domUs (workload.sh section 6: xl info/dmesg/list/
 # vcpu-list, pause/unpause, destroy, reboot, shutdown).
 checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
