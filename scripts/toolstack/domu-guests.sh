@@ -8,8 +8,8 @@
 # "XENIA-TEST: NAME PASS|FAIL ...", then powers off (pass) or crashes.
 # A guest's tests/guests/NAME.xl may give it devices: a disk on
 # /dev/xenia-scratch (a link to a 1 MiB loop device set up here, served by
-# dom0's blkback). After each guest dom0 must still answer (xl list), or
-# the guest fails. One line per guest, parsed by tests/system/toolstack.sh:
+# dom0's blkback), a vif on the bridge xenbr0 (dom0's netback). After
+# each guest dom0 must still answer (xl list), or the guest fails. One line per guest, parsed by tests/system/toolstack.sh:
 #     XENIA-CHECK domu-guest-NAME PASS|FAIL detail
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 set -u
@@ -17,6 +17,9 @@ clog=/var/log/xen/console
 xl() { timeout 60 /usr/lib/xen-4.17/bin/xl "$@"; }
 secs() { read -r t _ < /proc/uptime; echo "${t%.*}"; }
 
+# (xenbr0: pv-io.sh's bridge, made here when it runs alone.)
+[ -e /sys/class/net/xenbr0 ] || { brctl addbr xenbr0 2>/dev/null; ip addr add 169.254.77.1/24 dev xenbr0 2>/dev/null; }
+ip link set xenbr0 up 2>/dev/null
 truncate -s 1048576 /tmp/xenia-scratch.img
 scratch=$(losetup -f 2>/dev/null) && losetup "$scratch" /tmp/xenia-scratch.img 2>/dev/null &&
     ln -sf "$scratch" /dev/xenia-scratch
@@ -27,7 +30,8 @@ for cfg in /etc/xen/guests/domu_*.cfg; do
     read -r t0 _ < /proc/uptime
     # Foreground: xl returns once the domain is gone, saying why it ended
     # ("Domain N has shut down, reason code R": 0 poweroff, 2 crash).
-    xl create -F "$cfg" > "/tmp/create-$n.out" 2>&1
+    # (300 s: the hostile frontends wait on dom0's backends, slow under load.)
+    timeout 300 /usr/lib/xen-4.17/bin/xl create -F "$cfg" > "/tmp/create-$n.out" 2>&1
     rc=$?
     read -r t1 _ < /proc/uptime
     reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/tmp/create-$n.out" | head -n1)

@@ -17,15 +17,8 @@
  * given (Linux's blkback halts the ring). Then Closing/Closed and power
  * off; the runner checks dom0 still answers (xl list).
  */
-#include "test.h"
+#include "xenbus.h"
 #include <xen/event_channel.h>
-#include <xen/grant_table.h>
-#include <xen/sched.h>
-#include <xen/io/xs_wire.h>
-#include <xen/io/xenbus.h>
-#define xen_mb()  asm volatile ("mfence" ::: "memory")
-#define xen_rmb() asm volatile ("lfence" ::: "memory")
-#define xen_wmb() asm volatile ("sfence" ::: "memory")
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
 
@@ -33,19 +26,10 @@ const char test_name[] = "domu_blkfault";
 
 #define VDEV "51728"                 /* xvdb */
 #define FE "device/vbd/" VDEV        /* relative to /local/domain/<us> */
-#define PTE_FLAGS (_PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_RW)
-/* Bounds on hangs only (the host may be loaded): 10 ms steps. */
-#define XS_WAIT_STEPS   12000        /* 120 s for a backend state */
-#define RSP_WAIT_STEPS  6000         /* 60 s for a response */
-
-static uint8_t win_gnttab[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t ring_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t data_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t ind_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static grant_entry_v1_t *gnt = (grant_entry_v1_t *)win_gnttab;
-static volatile struct xenstore_domain_interface *xs;
-static evtchn_port_t timer_port;
 static blkif_front_ring_t front;
 static evtchn_port_t ring_port;
 static char backend[128];
@@ -55,178 +39,11 @@ static unsigned int backend_id;
 enum { REF_RING = 8, REF_DATA, REF_RO, REF_OTHERDOM, REF_NOTOURS, REF_IND, REF_EMPTY,
        REF_BADRING = 20 };
 
-static void sleep_10ms(void)
-{
-    uint64_t end = xen_now() + 10000000;
-
-    HYPERVISOR_set_timer_op(end);
-    while ( xen_now() < end )
-    {
-        HYPERVISOR_sched_op(SCHEDOP_block, 0);
-        events_disable();
-    }
-}
-
-static void notify(evtchn_port_t port)
-{
-    struct evtchn_send s = { .port = port };
-
-    HYPERVISOR_event_channel_op(EVTCHNOP_send, &s);
-}
-
-/* --- xenstore: one request at a time over the ring (xs_wire.h) --- */
-
-static void xs_put(const void *p, unsigned int n)
-{
-    const char *s = p;
-
-    while ( n )
-    {
-        XENSTORE_RING_IDX prod = xs->req_prod;
-
-        if ( prod - xs->req_cons >= XENSTORE_RING_SIZE )
-        {
-            notify(start_info->store_evtchn);
-            sleep_10ms();
-            continue;
-        }
-        xs->req[MASK_XENSTORE_IDX(prod)] = *s++;
-        xen_wmb();
-        xs->req_prod = prod + 1;
-        n--;
-    }
-    notify(start_info->store_evtchn);
-}
-
-static bool xs_get(void *p, unsigned int n)
-{
-    char *d = p;
-    unsigned int steps = 0;
-
-    while ( n )
-    {
-        XENSTORE_RING_IDX cons = xs->rsp_cons;
-
-        if ( xs->rsp_prod == cons )
-        {
-            if ( ++steps > RSP_WAIT_STEPS )
-                return false;
-            sleep_10ms();
-            continue;
-        }
-        xen_rmb();
-        *d++ = xs->rsp[MASK_XENSTORE_IDX(cons)];
-        xen_mb();
-        xs->rsp_cons = cons + 1;
-        n--;
-    }
-    notify(start_info->store_evtchn);
-    return true;
-}
-
-/*
- * One request: TYPE with the given payload parts; the reply's body into
- * out (NUL-terminated, truncated to size). Returns the reply's type
- * (XS_ERROR for an error) or -1 if xenstored never answered.
- */
-static int xs_call(uint32_t type, const char *a, const char *b, unsigned int blen,
-                   char *out, unsigned int size)
-{
-    static uint32_t req_id;
-    struct xsd_sockmsg m = { .type = type, .req_id = ++req_id };
-    unsigned int alen = strlen(a) + 1, i;
-    char c;
-
-    m.len = alen + blen;
-    xs_put(&m, sizeof(m));
-    xs_put(a, alen);
-    if ( blen )
-        xs_put(b, blen);
-    for ( ;; )
-    {
-        if ( !xs_get(&m, sizeof(m)) )
-            return -1;
-        if ( m.type != XS_WATCH_EVENT )
-            break;
-        for ( i = 0; i < m.len; i++ )   /* (we set no watch: skip) */
-            xs_get(&c, 1);
-    }
-    for ( i = 0; i < m.len; i++ )
-    {
-        xs_get(&c, 1);
-        if ( out && i + 1 < size )
-            out[i] = c;
-    }
-    if ( out && size )
-        out[m.len < size ? m.len : size - 1] = 0;
-    return m.type;
-}
-
-static bool xs_write(const char *path, const char *val)
-{
-    return xs_call(XS_WRITE, path, val, strlen(val), NULL, 0) == XS_WRITE;
-}
-
-static bool xs_read(const char *path, char *out, unsigned int size)
-{
-    return xs_call(XS_READ, path, NULL, 0, out, size) == XS_READ;
-}
-
-static int xs_read_int(const char *path)
-{
-    char buf[32];
-    int v = 0;
-    unsigned int i;
-
-    if ( !xs_read(path, buf, sizeof(buf)) )
-        return -1;
-    for ( i = 0; buf[i] >= '0' && buf[i] <= '9'; i++ )
-        v = v * 10 + (buf[i] - '0');
-    return v;
-}
-
-static int backend_state(void)
-{
-    char p[160];
-
-    snprintf(p, sizeof(p), "%s/state", backend);
-    return xs_read_int(p);
-}
-
-/* Wait until the backend's state is one of want_a/want_b; returns it (or the last seen). */
-static int wait_backend(int want_a, int want_b)
-{
-    unsigned int i;
-    int s = -1;
-
-    for ( i = 0; i < XS_WAIT_STEPS; i++ )
-    {
-        s = backend_state();
-        if ( s == want_a || s == want_b )
-            break;
-        sleep_10ms();
-    }
-    return s;
-}
-
-static bool set_state(int state)
-{
-    char v[4];
-
-    snprintf(v, sizeof(v), "%d", state);
-    return xs_write(FE "/state", v);
-}
-
-/* --- grants and the ring --- */
-
+static int wait_backend(int a, int b) { return xb_wait_state(backend, a, b); }
+static bool set_state(int state) { return xb_set_state(FE, state); }
 static void grant(grant_ref_t ref, domid_t dom, unsigned long mfn, uint16_t flags)
 {
-    gnt[ref].flags = 0;
-    barrier();
-    gnt[ref].domid = dom;
-    gnt[ref].frame = (uint32_t)mfn;
-    xen_wmb();
-    gnt[ref].flags = flags;
+    xb_grant(ref, dom, mfn, flags);
 }
 
 /* Publish ring-ref/event-channel/protocol and go Initialised. */
@@ -260,9 +77,9 @@ static int push_wait(uint64_t id)
     int notify_;
 
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify_);
-    notify(ring_port);   /* (always: a fault test does not trust the backend's hint) */
+    xb_notify(ring_port);   /* (always: a fault test does not trust the backend's hint) */
     (void)notify_;
-    for ( steps = 0; steps < RSP_WAIT_STEPS; steps++ )
+    for ( steps = 0; steps < XB_RSP_STEPS; steps++ )
     {
         while ( RING_HAS_UNCONSUMED_RESPONSES(&front) )
         {
@@ -275,7 +92,7 @@ static int push_wait(uint64_t id)
                 return st;
             printk("  unexpected response id %lx status %d\n", (unsigned long)rid, st);
         }
-        sleep_10ms();
+        xb_sleep_10ms();
     }
     return 99;
 }
@@ -327,31 +144,14 @@ static bool pattern_ok(uint8_t seed)
 
 void test_main(void)
 {
-    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
-    xen_pfn_t gframe = 0;
-    struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
     struct evtchn_alloc_unbound au = { .dom = DOMID_SELF };
     blkif_sring_t *sring = (blkif_sring_t *)ring_page;
-    unsigned long pfn;
     int s, i;
     RING_IDX before;
 
     check(!(start_info->flags & SIF_INITDOMAIN), "run as a domU");
-    pfn = machine_to_phys_mapping[start_info->store_mfn];
-    if ( !check(start_info->store_mfn && pfn < start_info->nr_pages, "a xenstore ring") )
+    if ( !xb_init() )
         return;
-    xs = (struct xenstore_domain_interface *)(0x400000 + (pfn << PAGE_SHIFT));
-
-    expect_eq(HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &bv), 0, "bind VIRQ_TIMER");
-    timer_port = bv.port;
-    evtchn_unmask(timer_port);
-
-    /* Our grant table's frame 0, mapped over win_gnttab. */
-    set_xen_guest_handle(st.frame_list, &gframe);
-    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1), 0, "setup_table");
-    expect_eq(HYPERVISOR_update_va_mapping((unsigned long)win_gnttab,
-                                           ((uint64_t)gframe << PAGE_SHIFT) | PTE_FLAGS, UVMF_INVLPG),
-              0, "map grant frame 0");
 
     /* The frontend directory libxl made, and the backend's. */
     if ( !check(xs_read(FE "/backend", backend, sizeof(backend)), "read " FE "/backend") )
@@ -446,9 +246,9 @@ void test_main(void)
     front.req_prod_pvt += 1000;
     xen_wmb();
     sring->req_prod = front.req_prod_pvt;
-    notify(ring_port);
+    xb_notify(ring_port);
     for ( i = 0; i < 200; i++ )   /* 2 s for a broken backend to show itself */
-        sleep_10ms();
+        xb_sleep_10ms();
     printk("  rsp_prod %u -> %u after a producer 1000 ahead\n", before, sring->rsp_prod);
     check(sring->rsp_prod - before <= RING_SIZE(&front),
           "no responses for slots beyond the ring");
