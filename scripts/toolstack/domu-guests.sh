@@ -50,6 +50,8 @@ for cfg in /etc/xen/guests/domu_*.cfg; do
     [ $ok = 0 ] && [ $rc = 0 ] && [ "$reason" = 0 ] || ok=1
     xl list > /dev/null 2>&1; alive=$?
     [ $alive = 0 ] || { ok=1; detail="$detail,dom0-xl-list-after=rc$alive"; }
+    # The guest's own indented notes (figures, not checks), into dom0's console.
+    tr -d '\r' < "$clog/guest-$n.log" 2>/dev/null | grep '^  ' | head -n 10 | sed "s/^/XENIA-GUEST[$n]:/"
     if [ $ok = 0 ]; then
         echo "XENIA-CHECK domu-guest-$n PASS $detail"
     else

@@ -73,13 +73,13 @@ static blkif_request_t *next_req(void)
 /* Push what was queued and wait for the response to id; its status, or 99 if none came. */
 static int push_wait(uint64_t id)
 {
-    unsigned int steps;
+    uint64_t end;
     int notify_;
 
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify_);
     xb_notify(ring_port);   /* (always: a fault test does not trust the backend's hint) */
     (void)notify_;
-    for ( steps = 0; steps < XB_RSP_STEPS; steps++ )
+    for ( end = xen_now() + XB_RSP_NS; xen_now() < end; )
     {
         while ( RING_HAS_UNCONSUMED_RESPONSES(&front) )
         {
@@ -148,6 +148,7 @@ void test_main(void)
     blkif_sring_t *sring = (blkif_sring_t *)ring_page;
     int s, i;
     RING_IDX before;
+    uint64_t end;
 
     check(!(start_info->flags & SIF_INITDOMAIN), "run as a domU");
     if ( !xb_init() )
@@ -161,10 +162,17 @@ void test_main(void)
     au.remote_dom = backend_id;
     expect_eq(HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au), 0, "alloc_unbound for the backend");
     ring_port = au.port;
+    {
+        char p[160];
+
+        snprintf(p, sizeof(p), "%s/state", backend);
+        printk("  phase 0: backend state %d, waiting for InitWait\n", xs_read_int(p));
+    }
     s = wait_backend(XenbusStateInitWait, XenbusStateInitWait);
     if ( !expect_eq(s, XenbusStateInitWait, "backend InitWait") )
         return;
 
+    printk("  phase 1: a ring-ref granting nothing\n");
     /* 1. A ring-ref that grants nothing: the backend cannot map it, says so, closes. */
     grant(REF_BADRING, 0, 0, 0);
     check(publish(REF_BADRING), "publish a ring-ref granting nothing");
@@ -179,6 +187,7 @@ void test_main(void)
     if ( !expect_eq(s, XenbusStateInitWait, "backend InitWait again (reconnect)") )
         return;
 
+    printk("  phase 2: a real ring\n");
     /* 2. A real ring. */
     SHARED_RING_INIT(sring);
     FRONT_RING_INIT(&front, sring, PAGE_SIZE);
@@ -203,6 +212,7 @@ void test_main(void)
     expect_eq(rw(BLKIF_OP_READ, 3, REF_DATA, 0, 0, 1, 2), BLKIF_RSP_OKAY, "valid read");
     check(pattern_ok(0x5a), "read back what was written");
 
+    printk("  phase 3: hostile requests\n");
     /* 3. Hostile requests: each an error response. */
     expect_eq(rw(BLKIF_OP_READ, 0, 0x7fffffff, 0, 7, 1, 10), BLKIF_RSP_ERROR, "gref beyond the table");
     expect_eq(rw(BLKIF_OP_READ, 0, REF_EMPTY, 0, 7, 1, 11), BLKIF_RSP_ERROR, "gref not granted");
@@ -247,12 +257,13 @@ void test_main(void)
     xen_wmb();
     sring->req_prod = front.req_prod_pvt;
     xb_notify(ring_port);
-    for ( i = 0; i < 200; i++ )   /* 2 s for a broken backend to show itself */
+    for ( end = xen_now() + 2000000000ULL; xen_now() < end; )   /* 2 s for a broken backend to show itself */
         xb_sleep_10ms();
     printk("  rsp_prod %u -> %u after a producer 1000 ahead\n", before, sring->rsp_prod);
     check(sring->rsp_prod - before <= RING_SIZE(&front),
           "no responses for slots beyond the ring");
 
+    printk("  phase 6: closing\n");
     /* 6. Go away cleanly. */
     set_state(XenbusStateClosing);
     s = wait_backend(XenbusStateClosing, XenbusStateClosed);

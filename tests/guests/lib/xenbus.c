@@ -79,7 +79,7 @@ static void xs_put(const void *p, unsigned int n)
 static bool xs_get(void *p, unsigned int n)
 {
     char *d = p;
-    unsigned int steps = 0;
+    uint64_t end = xen_now() + XB_RSP_NS;
 
     while ( n )
     {
@@ -87,7 +87,7 @@ static bool xs_get(void *p, unsigned int n)
 
         if ( xs->rsp_prod == cons )
         {
-            if ( ++steps > XB_RSP_STEPS )
+            if ( xen_now() > end )
                 return false;
             xb_sleep_10ms();
             continue;
@@ -177,14 +177,14 @@ void xb_grant(grant_ref_t ref, domid_t dom, unsigned long mfn, uint16_t flags)
 int xb_wait_state(const char *dir, int a, int b)
 {
     char p[160];
-    unsigned int i;
-    int s = -1;
+    uint64_t end = xen_now() + XB_STATE_NS;
+    int s;
 
     snprintf(p, sizeof(p), "%s/state", dir);
-    for ( i = 0; i < XB_STATE_STEPS; i++ )
+    for ( ;; )
     {
         s = xs_read_int(p);
-        if ( s == a || s == b )
+        if ( s == a || s == b || xen_now() > end )
             break;
         xb_sleep_10ms();
     }

@@ -16,9 +16,9 @@
 #define xen_rmb() asm volatile ("lfence" ::: "memory")
 #define xen_wmb() asm volatile ("sfence" ::: "memory")
 
-/* Bounds on hangs only (the host may be loaded), in 10 ms steps. */
-#define XB_STATE_STEPS 12000   /* 120 s for a backend state */
-#define XB_RSP_STEPS   6000    /* 60 s for a response */
+/* Bounds on hangs only (the host may be loaded), in ns of Xen system time. */
+#define XB_STATE_NS 120000000000ULL   /* 120 s for a backend state */
+#define XB_RSP_NS    60000000000ULL   /* 60 s for a response */
 
 /* Our grant table's frame 0 (entries 0..511), mapped by xb_init(). */
 extern grant_entry_v1_t *xb_gnt;
@@ -40,7 +40,7 @@ bool xs_read(const char *path, char *out, unsigned int size);
 int xs_read_int(const char *path);
 /* Fill grant entry ref (v1): domid, frame, then flags last. */
 void xb_grant(grant_ref_t ref, domid_t dom, unsigned long mfn, uint16_t flags);
-/* Wait until DIR/state is a or b (XB_STATE_STEPS at most); returns the last state read. */
+/* Wait until DIR/state is a or b (XB_STATE_NS at most); returns the last state read. */
 int xb_wait_state(const char *dir, int a, int b);
 /* Write DIR/state. */
 bool xb_set_state(const char *dir, int state);
