@@ -33,6 +33,14 @@ for cfg in /etc/xen/guests/domu_*.cfg; do
     # (300 s: the hostile frontends wait on dom0's backends, slow under load.)
     timeout 300 /usr/lib/xen-4.17/bin/xl create -F "$cfg" > "/tmp/create-$n.out" 2>&1
     rc=$?
+    if [ $rc = 143 ] || [ $rc = 124 ]; then
+        # Hung: the hypervisor's view of it (debug keys q, e) before it goes.
+        id=$(xl domid "$n" 2>/dev/null)
+        xl debug-keys q > /dev/null 2>&1; xl debug-keys e > /dev/null 2>&1
+        xl dmesg 2>/dev/null | awk -v id="$id" '/General information for domain / { f = index($0, "domain " id ":") > 0 }
+            /Event channel information for domain / { f = index($0, "domain " id ":") > 0 }
+            /pressed -> / { f = 0 } f' | tail -n 40 | sed "s/^/XENIA-XL-LOG[$n]: /"
+    fi
     read -r t1 _ < /proc/uptime
     reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/tmp/create-$n.out" | head -n1)
     # xenconsoled has consumed the ring before the guest shut down (the

@@ -12,16 +12,21 @@ grant_entry_v1_t *xb_gnt;
 static uint8_t win_gnttab[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static volatile struct xenstore_domain_interface *xs;
 
+/*
+ * The single-shot timer is armed again before every block: our pvclock
+ * reading may lag Xen's NOW() a little, and a timer that has fired is not
+ * armed any more (Xen stops the periodic timer of a blocked vCPU), so a
+ * block after it would never end.
+ */
 void xb_sleep_10ms(void)
 {
     uint64_t end = xen_now() + 10000000;
 
-    HYPERVISOR_set_timer_op(end);
-    while ( xen_now() < end )
-    {
+    do {
+        HYPERVISOR_set_timer_op(end);
         HYPERVISOR_sched_op(SCHEDOP_block, 0);
         events_disable();
-    }
+    } while ( xen_now() < end );
 }
 
 void xb_notify(evtchn_port_t port)
@@ -54,26 +59,31 @@ bool xb_init(void)
     return true;
 }
 
+/* Copy n bytes into the request ring, as much at a time as there is room, then one producer update. */
 static void xs_put(const void *p, unsigned int n)
 {
     const char *s = p;
 
     while ( n )
     {
-        XENSTORE_RING_IDX prod = xs->req_prod;
+        XENSTORE_RING_IDX prod = xs->req_prod, cons = xs->req_cons;
+        unsigned int room = XENSTORE_RING_SIZE - (prod - cons), i;
 
-        if ( prod - xs->req_cons >= XENSTORE_RING_SIZE )
+        xen_mb();
+        if ( !room )
         {
             xb_notify(start_info->store_evtchn);
             xb_sleep_10ms();
             continue;
         }
-        xs->req[MASK_XENSTORE_IDX(prod)] = *s++;
-        xen_wmb();
-        xs->req_prod = prod + 1;
-        n--;
+        for ( i = 0; i < room && i < n; i++ )
+            xs->req[MASK_XENSTORE_IDX(prod + i)] = s[i];
+        xen_wmb();   /* the bytes before the index */
+        xs->req_prod = prod + i;
+        s += i;
+        n -= i;
+        xb_notify(start_info->store_evtchn);
     }
-    xb_notify(start_info->store_evtchn);
 }
 
 static bool xs_get(void *p, unsigned int n)
@@ -115,11 +125,17 @@ static int xs_call(uint32_t type, const char *a, const char *b, unsigned int ble
     unsigned int alen = strlen(a) + 1, i;
     char c;
 
+    static char msg[sizeof(m) + XENSTORE_PAYLOAD_MAX];
+
     m.len = alen + blen;
-    xs_put(&m, sizeof(m));
-    xs_put(a, alen);
+    if ( m.len > XENSTORE_PAYLOAD_MAX )
+        return -1;
+    /* The whole message at once: xenstored never sees a header without its payload. */
+    memcpy(msg, &m, sizeof(m));
+    memcpy(msg + sizeof(m), a, alen);
     if ( blen )
-        xs_put(b, blen);
+        memcpy(msg + sizeof(m) + alen, b, blen);
+    xs_put(msg, sizeof(m) + m.len);
     for ( ;; )
     {
         if ( !xs_get(&m, sizeof(m)) )
