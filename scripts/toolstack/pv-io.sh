@@ -267,4 +267,3 @@ pv_io_section() {
     losetup -d "$lo" 2>/dev/null; losetup -d "$lo2" 2>/dev/null
     rm -f /tmp/diskA.img /tmp/diskB.img /tmp/send /tmp/zeros /tmp/sink /tmp/want.md5
 }
-pv_io_section

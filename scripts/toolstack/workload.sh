@@ -18,6 +18,9 @@ clog=/var/log/xen/console
 #                                 (while working on them; the rest report nothing)
 #   xenia.toolstack.only=density  only xl info and scripts/toolstack/density.sh
 #                                 (scripts/bench-density.sh, scripts/soak.sh)
+#   xenia.toolstack.only=qdisk    only xl info and QEMU's qdisk (qdisk.sh)
+#   xenia.toolstack.only=guests   only xl info and the domu_* test guests
+#   xenia.toolstack.only=drvdom   only xl info and the driver domain (drvdom.sh)
 cycles=5
 lifecycle=1
 domu_args=
@@ -35,7 +38,7 @@ for a in $(cat /proc/cmdline); do
 done
 # Section 5b's and 6's checks (also named when xl info fails and everything is skipped).
 pv_checks="pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
-    pv-block-hotplug pv-net-hotplug"
+    pv-block-hotplug pv-net-hotplug qdisk-disk qdisk-recreate drvdom-disk drvdom-net drvdom-destroy"
 lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
     xl-destroy xl-reboot xl-shutdown"
 
@@ -112,7 +115,7 @@ if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
     exit 0
 fi
 
-if [ "$only" = pv-io ]; then
+if [ -n "$only" ]; then
     # Every 30 s, each domU console's last line: where a slow run is.
     (while :; do
         sleep 30
@@ -121,14 +124,15 @@ if [ "$only" = pv-io ]; then
         done
     done) &
     progress=$!
-    . /usr/share/xenia/pv-io.sh
+    . /usr/share/xenia/pv-io.sh   # (defines pv_io_section and helpers)
+    case $only in
+    pv-io) pv_io_section ;;
+    qdisk) . /usr/share/xenia/qdisk.sh ;;
+    guests) sh /usr/share/xenia/domu-guests.sh ;;
+    drvdom) . /usr/share/xenia/drvdom.sh ;;
+    density) . /usr/share/xenia/density.sh ;;
+    esac
     kill $progress 2>/dev/null
-    echo "XENIA-TOOLSTACK: workload done"
-    exit 0
-fi
-
-if [ "$only" = density ]; then
-    . /usr/share/xenia/density.sh
     echo "XENIA-TOOLSTACK: workload done"
     exit 0
 fi
@@ -231,8 +235,13 @@ check two-domus $? "listed-together=$both,free_memory=${f}MiB(before ${free0}MiB
 time_of two-domus-to-userspace "$(elapsed "$t0" "$t1")"
 time_of two-domus-total "$(elapsed "$t0" "$t2")"
 
-# 5b. PV disks and NICs (dom0's blkback and netback): scripts/toolstack/pv-io.sh.
+# 5b. PV disks and NICs (dom0's blkback and netback): scripts/toolstack/pv-io.sh;
+#     the disk served by QEMU's qdisk: scripts/toolstack/qdisk.sh; a driver
+#     domain serving another domU: scripts/toolstack/drvdom.sh.
 . /usr/share/xenia/pv-io.sh
+pv_io_section
+. /usr/share/xenia/qdisk.sh
+. /usr/share/xenia/drvdom.sh
 
 # 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
 #    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
