@@ -29,7 +29,8 @@ modules="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
 modules="$modules loop xen-blkback bridge xen-netback"
 
 [ -x "$deb/busybox" ] && [ -e "$deb/modules" ] || bash scripts/fetch-debian.sh
-[ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] || bash scripts/fetch-toolstack.sh
+[ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] &&
+    [ -e "$root/usr/libexec/xen-qemu-system-i386" ] || bash scripts/fetch-toolstack.sh   # (QEMU: the qdisk backend)
 command -v cpio >/dev/null && command -v readelf >/dev/null || bash scripts/deps.sh
 
 stage=$(mktemp -d build/initrd-toolstack.XXXXXX)
