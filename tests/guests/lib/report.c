@@ -11,14 +11,6 @@
 #include <xen/sched.h>
 #include "report.h"
 
-extern const char test_name[];
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-bool check_at(bool ok, const char *file, int line, const char *what);
-bool expect_eq_at(long got, long want, const char *file, int line, const char *what);
-void test_finish(void) __attribute__((noreturn));
-void test_abort(const char *why) __attribute__((noreturn));
-
 static unsigned int checks_total, checks_failed;
 
 void printk(const char *fmt, ...)
