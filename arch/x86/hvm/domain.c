@@ -58,7 +58,7 @@ int hvm_vcpu_initialise(struct vcpu *v)
 
     if (!hv)
         return -ENOMEM;
-    hv->apic_base = APIC_DEFAULT_PA | APIC_BASE_ENABLE | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+    hv->apic_base = APIC_DEFAULT_PADDR | APIC_BASE_ENABLE | (v->vcpu_id ? 0 : APIC_BASE_BSP);
     v->arch.hvm = hv;
     if (vlapic_init(v))
         goto fail;

@@ -141,7 +141,7 @@ bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write
 
     p2m_get_entry(&v->domain->arch.hvm->p2m, gpa >> PAGE_SHIFT, &t);
     bool apic = t == p2m_invalid && (v->arch.hvm->apic_base & APIC_BASE_ENABLE) &&
-                !vlapic_x2apic_mode(v) && (gpa >> PAGE_SHIFT) == APIC_DEFAULT_PA >> PAGE_SHIFT;
+                !vlapic_x2apic_mode(v) && (gpa >> PAGE_SHIFT) == APIC_DEFAULT_PADDR >> PAGE_SHIFT;
     if (t == p2m_invalid && !fetch) {
         /* CS base 0: 64-bit code, or PVH's flat 32-bit code. */
         size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)frame->rip, sizeof(insn));
