@@ -28,7 +28,7 @@ drvdom_section() {
     bytes=$((pv_mib * 1048576))
     want=$(yes xenia-pv-io | head -c $bytes | pv_md5)
     D=xenia-drvdom; C=xenia-drv-client
-    free0=$(free_mem); w0=$(dom0_warnings)
+    mark0=$(mem_mark); w0=$(dom0_warnings)
     t0=$(now)
     xl_dev create "$cfg" "name=\"$D\"" 'ramdisk="/usr/share/xenia/drvdom-initrd.cpio"' \
         "extra=\"console=hvc0 xenia.drv.mib=$pv_mib\"" 'driver_domain=1' 'memory=192' \
@@ -79,12 +79,12 @@ drvdom_section() {
     xl_dev destroy $C > /tmp/destroy-$C.out 2>&1; dc=$?
     [ $dc = 0 ] || sed "s/^/XENIA-XL[destroy $C]: /" /tmp/destroy-$C.out | tail -n 5
     wait_for 60 gone $C; gc=$?
-    f=$(free_mem_back_to "$free0")
+    f=$(free_mem_back_to "$mark0")
     ok=1
     [ $done_ = 0 ] && [ $dd_ = 0 ] && [ $g = 0 ] && [ $alive = 0 ] && [ $listed = 0 ] && [ $xlok = 0 ] &&
-        [ "$w0" = "$w1" ] && [ $dc = 0 ] && [ $gc = 0 ] && [ "$f" = "$free0" ] && ok=0
+        [ "$w0" = "$w1" ] && [ $dc = 0 ] && [ $gc = 0 ] && [ "$f" = "${mark0%% *}" ] && ok=0
     [ $ok = 0 ] || domu_tail $C
-    check drvdom-destroy $ok "client-ran=$((1 - done_)),destroy-drvdom=$dd_,drvdom-gone=$((1 - g)),client-ticks=$c1->$c2,client-listed=$((1 - listed)),dom0-xl-list=$xlok,dom0-warnings=$w0->$w1,destroy-client=$dc,client-gone=$((1 - gc)),free_memory=${f}MiB(before ${free0}MiB)"
+    check drvdom-destroy $ok "client-ran=$((1 - done_)),destroy-drvdom=$dd_,drvdom-gone=$((1 - g)),client-ticks=$c1->$c2,client-listed=$((1 - listed)),dom0-xl-list=$xlok,dom0-warnings=$w0->$w1,destroy-client=$dc,client-gone=$((1 - gc)),free_pages=${f}(before ${mark0%% *})"
     time_of drvdom "$(elapsed "$t0" "$(now)")"
     running $D && xl destroy $D > /dev/null 2>&1
     running $C && xl destroy $C > /dev/null 2>&1

@@ -1,7 +1,7 @@
 # qdisk.sh: the PV disk served by Debian's qemu-system-xen (QEMU's qdisk
 # backend, xen-block) instead of dom0's blkback; sourced by
 # scripts/toolstack/workload.sh (busybox sh; its helpers: xl, xs, check,
-# now, elapsed, time_of, wait_for, console_has, gone, free_mem,
+# now, elapsed, time_of, wait_for, console_has, gone, mem_mark,
 # free_mem_back_to, domu_tail, $cfg, $clog, $slow, $pv_mib) after pv-io.sh
 # (whose pv_create, pv_line, pv_shut, pv_md5 it uses). libxl starts QEMU
 # (/usr/libexec/xen-qemu-system-i386 -M xenpv) for a PV domU with a qdisk
@@ -37,7 +37,7 @@ qdisk_section() {
     img=/tmp/qdisk.img
     want=$(yes xenia-pv-io | head -c $bytes | pv_md5)
     rm -f $img; truncate -s $bytes $img
-    free0=$(free_mem)
+    mark0=$(mem_mark)
 
     d=xenia-qdisk-w
     t0=$(now)
@@ -69,12 +69,12 @@ qdisk_section() {
     line=$(pv_line $d qdisk-read)
     pv_shut $d; sh=$?
     [ -n "$id" ] && wait_for 60 qd_no_qemu "$id"; qg=$?
-    f=$(free_mem_back_to "$free0")
+    f=$(free_mem_back_to "$mark0")
     ok=1
     case $line in PASS*) [ $rc = 0 ] && [ $done_ = 0 ] && [ -n "$pids" ] && [ "$(pv_md5_in "$line")" = "$want" ] &&
-        [ $sh = 0 ] && [ $qg = 0 ] && [ "$f" = "$free0" ] && ok=0 ;; esac
+        [ $sh = 0 ] && [ $qg = 0 ] && [ "$f" = "${mark0%% *}" ] && ok=0 ;; esac
     [ $ok = 0 ] || { domu_tail $d; qd_log $d; }
-    check qdisk-recreate $ok "create=$rc,qemu-pids=${pids:-none},domU:${line:-none},want=$want,shutdown-clean=$((1 - sh)),qemu-gone=$((1 - qg)),free_memory=${f}MiB(before ${free0}MiB)"
+    check qdisk-recreate $ok "create=$rc,qemu-pids=${pids:-none},domU:${line:-none},want=$want,shutdown-clean=$((1 - sh)),qemu-gone=$((1 - qg)),free_pages=${f}(before ${mark0%% *})"
     time_of qdisk "$(elapsed "$t0" "$(now)")"
     rm -f $img
 }
