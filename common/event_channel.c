@@ -701,11 +701,25 @@ static int copy_out(XEN_GUEST_HANDLE_PARAM(void) arg, const void *op, size_t siz
     return raw_copy_to_guest(arg.p, op, size) ? -EFAULT : 0;
 }
 
+/*
+ * Give the guest the port just bound in d: copy op (size bytes) back to
+ * arg. If that fails the guest never learns the port, so it is closed
+ * again and the answer is -EFAULT.
+ */
+static long copy_out_bound(XEN_GUEST_HANDLE_PARAM(void) arg, const void *op, size_t size,
+                           struct domain *d, evtchn_port_t port)
+{
+    if (!copy_out(arg, op, size))
+        return 0;
+    evtchn_close(d, port);
+    return -EFAULT;
+}
+
 static long op_alloc_unbound(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct evtchn_alloc_unbound op;
     struct domain *d;
-    int rc;
+    long rc;
 
     if (copy_in(&op, arg, sizeof(op)))
         return -EFAULT;
@@ -713,10 +727,8 @@ static long op_alloc_unbound(XEN_GUEST_HANDLE_PARAM(void) arg)
     if (!d)
         return -ESRCH;
     rc = evtchn_alloc_unbound(d, &op);
-    if (!rc && copy_out(arg, &op, sizeof(op))) {
-        evtchn_close(d, op.port);       /* undo */
-        rc = -EFAULT;
-    }
+    if (!rc)
+        rc = copy_out_bound(arg, &op, sizeof(op), d, op.port);
     domain_put(d);
     return rc;
 }
@@ -737,57 +749,25 @@ static long op_bind_interdomain(XEN_GUEST_HANDLE_PARAM(void) arg)
     if (port < 0)
         return port;
     op.local_port = (evtchn_port_t)port;
-    if (copy_out(arg, &op, sizeof(op))) {
-        evtchn_close(ld, op.local_port);    /* undo: the peer is unbound again */
-        return -EFAULT;
-    }
-    return 0;
+    return copy_out_bound(arg, &op, sizeof(op), ld, op.local_port);    /* the peer is unbound again */
 }
 
-static long op_bind_virq(XEN_GUEST_HANDLE_PARAM(void) arg)
-{
-    struct evtchn_bind_virq op;
-    int rc;
-
-    if (copy_in(&op, arg, sizeof(op)))
-        return -EFAULT;
-    rc = evtchn_bind_virq(&op);
-    if (!rc && copy_out(arg, &op, sizeof(op))) {
-        evtchn_close(current->domain, op.port);
-        rc = -EFAULT;
-    }
-    return rc;
+/* op_bind_virq, op_bind_ipi, op_bind_pirq: bind a port of the caller's, give it back. */
+#define LOCAL_BIND_OP(name)                                                     \
+static long op_##name(XEN_GUEST_HANDLE_PARAM(void) arg)                         \
+{                                                                               \
+    struct evtchn_##name op;                                                    \
+    int rc;                                                                     \
+                                                                                \
+    if (copy_in(&op, arg, sizeof(op)))                                          \
+        return -EFAULT;                                                         \
+    rc = evtchn_##name(&op);                                                    \
+    return rc ? rc : copy_out_bound(arg, &op, sizeof(op), current->domain, op.port); \
 }
-
-static long op_bind_ipi(XEN_GUEST_HANDLE_PARAM(void) arg)
-{
-    struct evtchn_bind_ipi op;
-    int rc;
-
-    if (copy_in(&op, arg, sizeof(op)))
-        return -EFAULT;
-    rc = evtchn_bind_ipi(&op);
-    if (!rc && copy_out(arg, &op, sizeof(op))) {
-        evtchn_close(current->domain, op.port);
-        rc = -EFAULT;
-    }
-    return rc;
-}
-
-static long op_bind_pirq(XEN_GUEST_HANDLE_PARAM(void) arg)
-{
-    struct evtchn_bind_pirq op;
-    int rc;
-
-    if (copy_in(&op, arg, sizeof(op)))
-        return -EFAULT;
-    rc = evtchn_bind_pirq(&op);
-    if (!rc && copy_out(arg, &op, sizeof(op))) {
-        evtchn_close(current->domain, op.port);
-        rc = -EFAULT;
-    }
-    return rc;
-}
+LOCAL_BIND_OP(bind_virq)
+LOCAL_BIND_OP(bind_ipi)
+LOCAL_BIND_OP(bind_pirq)
+#undef LOCAL_BIND_OP
 
 static long op_status(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
