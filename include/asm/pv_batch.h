@@ -46,8 +46,8 @@ static inline bool pv_batch_enter(hc_arg_t list, hc_arg_t count, hc_arg_t arg4, 
 
 /*
  * pv_batch_resume(): strip the continuation flag from *count and read the
- * earlier rounds' total from pdone into *before (0 for a first call).
- * Returns 0 or -EFAULT (pdone unreadable).
+ * earlier rounds' total from pdone into *before (0 for a first call, and
+ * 0 when pdone is unreadable: Xen 4.17 ignores that). Returns 0.
  */
 static inline int pv_batch_resume(unsigned int *count, hc_arg_t pdone, unsigned int *before)
 {
@@ -56,7 +56,7 @@ static inline int pv_batch_resume(unsigned int *count, hc_arg_t pdone, unsigned 
         return 0;
     *count &= ~MMU_UPDATE_PREEMPTED;
     if (pdone && raw_copy_from_guest(before, (void *)pdone, sizeof(*before)))
-        return -EFAULT;
+        *before = 0;
     return 0;
 }
 
@@ -76,17 +76,17 @@ static inline bool pv_batch_preempt(unsigned int done)
  * pv_batch_finish(): write before + done to pdone; after -ERESTART, point the
  * guest's list/count arguments at the rest; with current's old_guest_table
  * still pending, turn the result into a continuation that returns it (see
- * above). Returns the call's result: rc, or -EFAULT when pdone cannot be
- * written (and rc was a success or restart), or -ERESTART.
+ * above). Returns the call's result: rc, or -ERESTART. A pdone that cannot
+ * be written changes nothing (Xen 4.17's copy_to_guest() result is ignored).
  */
 static inline long pv_batch_finish(long rc, hc_arg_t list, size_t item_bytes, unsigned int count,
                                    unsigned int done, unsigned int before, hc_arg_t pdone)
 {
     unsigned int total = before + done;
 
-    if (pdone && raw_copy_to_guest((void *)pdone, &total, sizeof(total)))
-        rc = rc && rc != -ERESTART ? rc : -EFAULT;
-    else if (rc == -ERESTART) {
+    if (pdone)
+        (void)raw_copy_to_guest((void *)pdone, &total, sizeof(total));  /* Xen ignores a failure */
+    if (rc == -ERESTART) {
         hypercall_set_arg(0, list + done * item_bytes);
         hypercall_set_arg(1, (count - done) | MMU_UPDATE_PREEMPTED);
         return rc;

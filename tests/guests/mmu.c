@@ -4,7 +4,7 @@
  * our own frames; MMUEXT pins and unpins L1-L4 tables; and Xen 4.17's
  * refusals: writable mappings of page tables and self-mapping tables
  * (-EBUSY), frames we do not own (-EBUSY), hypervisor slots (-EINVAL),
- * bad pointers (-EFAULT) and commands (-ENOSYS).
+ * bad pointers (-EFAULT) and commands (-ENOSYS), and when pdone is written.
  */
 #include "test.h"
 #include <xen/memory.h>
@@ -172,6 +172,22 @@ static void refusals(void)
 
     expect_eq(HYPERVISOR_mmu_update(0x10000000UL, 1, 0, DOMID_SELF), -XEN_EFAULT,
               "mmu_update, unmapped request list");
+
+    /*
+     * pdone (Xen 4.17's do_mmu_update): untouched when the page tables'
+     * owner (foreigndom bits 16+) does not exist, 0 when the pages' owner
+     * (bits 0-15) does not; one that cannot be written is no error.
+     */
+    struct mmu_update same = { .ptr = wpte, .val = pte(virt_to_mfn(window), _PAGE_RW) };
+    unsigned int done = 0x5a5a;
+    expect_eq(HYPERVISOR_mmu_update(&same, 1, &done, (0x1ec1U << 16) | DOMID_SELF), -XEN_ESRCH,
+              "mmu_update, page tables of no domain");
+    check(ACCESS_ONCE(done) == 0x5a5a, "pdone untouched");
+    expect_eq(HYPERVISOR_mmu_update(&same, 1, &done, 0x1ec0), -XEN_ESRCH,
+              "mmu_update, pages of no domain");
+    check(ACCESS_ONCE(done) == 0, "pdone 0");
+    expect_eq(HYPERVISOR_mmu_update(&same, 1, 0x10000000UL, DOMID_SELF), 0,
+              "mmu_update, unwritable pdone");
     expect_eq(HYPERVISOR_mmuext_op(HYPERVISOR_VIRT_START, 1, 0, DOMID_SELF), -XEN_EFAULT,
               "mmuext_op, hypervisor-range list");
     expect_eq(HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF), -XEN_ENOSYS, "mmuext_op 99");

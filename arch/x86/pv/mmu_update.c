@@ -168,11 +168,8 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
 {
     struct pt_ctx ctx;
     struct mmu_update req;
-    int rc = check_pt_owner(foreigndom >> 16);
+    int rc = pv_get_pg_owner(foreigndom & 0xffff, &ctx);
 
-    if (rc)
-        return rc;
-    rc = pv_get_pg_owner(foreigndom & 0xffff, &ctx);
     if (rc)
         return rc;
     ctx.preemptible = true;
@@ -200,7 +197,10 @@ static int run_batch(const struct mmu_update *ureqs, unsigned int count,
  * owner's or is a descriptor page; -ENOSYS unknown command; -EFAULT
  * unreadable request), or -EFAULT (ureqs not guest memory), -ESRCH /
  * -EPERM (foreigndom). *pdone gets the number of requests done, except
- * when ureqs itself is rejected. Count is truncated to 32 bits as in Xen.
+ * when ureqs itself is rejected or the page tables' owner (foreigndom
+ * bits 16+) does not exist (-ESRCH), as Xen 4.17 returns before writing
+ * it; a pdone that cannot be written is ignored, as by Xen. Count is
+ * truncated to 32 bits as in Xen.
  * -ERESTART: continued (see the file comment).
  * Flushes: none; the guest flushes (mmuext_op / update_va_mapping flags)
  * - but see TODO in the report: Xen flushes all dirty CPUs after L2-L4
@@ -218,6 +218,10 @@ long do_mmu_update(hc_arg_t ureqs, hc_arg_t count, hc_arg_t pdone, hc_arg_t fore
         return -EFAULT;
     if (!guest_range_ok(ureqs, (size_t)n * sizeof(*reqs)))
         return -EFAULT;
-    long rc = run_batch(reqs, n, (unsigned int)foreigndom, &done);
+    long rc = check_pt_owner((unsigned int)foreigndom >> 16);
+    if (rc == -ESRCH)
+        return rc;                      /* Xen 4.17: before its out: path, pdone untouched */
+    if (!rc)
+        rc = run_batch(reqs, n, (unsigned int)foreigndom, &done);
     return pv_batch_finish(rc, ureqs, sizeof(*reqs), n, done, before, pdone);
 }
