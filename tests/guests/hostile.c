@@ -1,14 +1,18 @@
 /*
  * hostile: 20000 hypercalls with random and boundary arguments, every
- * number 0..63. Pointer-like arguments are never valid guest memory, so
- * nothing may corrupt the guest; the few calls that would stop or blind
+ * number 0..63. Pointer-like arguments are never our own memory (those
+ * that would be point into scratch pages, keep_off_self()), so nothing
+ * may corrupt the guest; the few calls that would stop or blind
  * it are steered (iret is skipped; sched_op/vcpu_op never block, shut
  * down or down vCPU 0; the trap table, callbacks and debug registers are
  * reinstalled after calls that may reset them). Pass: the guest reaches
  * its end and the hypervisor still answers correctly.
  * For a soak (scripts/soak.sh), the guest's command line may say
  * seconds=N (keep going until N seconds of Xen system time have passed,
- * whatever the count) and seed=N (another random stream; printed).
+ * whatever the count) and seed=N (another random stream; printed). To
+ * compare two hypervisors on one stream: iterations=N (stop after N, when
+ * seconds= is not given) and trace=N (print every call, its arguments and
+ * its result from iteration N on).
  */
 #include "test.h"
 #include <xen/sched.h>
@@ -51,9 +55,39 @@ static unsigned long arg(void)
     }
 }
 
+/*
+ * Our own memory: the image, P2M, start info, page tables and stack from
+ * 0x400000 (the 64 MiB window covers all of it). A random 32-bit argument
+ * can land there, and a hypercall would then write its output over our
+ * code or data (Xen 4.17 does: mmu_update's pdone) or update_va_mapping
+ * would unmap or remap our pages: the guest, not the hypervisor, would be
+ * broken. Such arguments point into scratch instead, pages we never use,
+ * and update_va_mapping there may only unmap (a mapping of one of our
+ * frames at scratch would let later writes through it reach that frame).
+ */
+#define SELF_START  0x400000UL
+#define SELF_END    (SELF_START + (64UL << 20))
+static char scratch[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static void keep_off_self(unsigned int nr, unsigned long *a)
+{
+    unsigned int j;
+
+    for ( j = 0; j < 5; j++ )
+    {
+        if ( a[j] < SELF_START || a[j] >= SELF_END )
+            continue;
+        a[j] = (unsigned long)scratch + (a[j] & (sizeof(scratch) - 1));
+        if ( j == 0 && (nr == __HYPERVISOR_update_va_mapping ||
+                        nr == __HYPERVISOR_update_va_mapping_otherdomain) )
+            a[1] &= ~1UL;                   /* _PAGE_PRESENT: unmap only */
+    }
+}
+
 /* May this call stop or blind the guest? Then change or skip it. */
 static bool steer(unsigned int nr, unsigned long *a)
 {
+    keep_off_self(nr, a);
     switch ( nr )
     {
     case __HYPERVISOR_iret:
@@ -122,19 +156,26 @@ void test_main(void)
     unsigned long calls = 0, ok = 0, a[5];
     unsigned int i, nr, j;
     uint64_t seconds = cmdline_num("seconds", 0), end = xen_now() + seconds * 1000000000ULL;
+    uint64_t iterations = cmdline_num("iterations", ITERATIONS);
+    uint64_t trace = cmdline_num("trace", ~0ULL);
     long rc;
 
     seed = cmdline_num("seed", seed) ?: 1;
     if ( seconds )
         printk("hostile: %lu seconds, seed %lu\n", (unsigned long)seconds, (unsigned long)seed);
-    for ( i = 0; seconds ? xen_now() < end : i < ITERATIONS; i++ )
+    for ( i = 0; seconds ? xen_now() < end : i < iterations; i++ )
     {
         nr = i % 64;
         for ( j = 0; j < 5; j++ )
             a[j] = arg();
         if ( !steer(nr, a) )
             continue;
+        if ( i >= trace )
+            printk("hostile: call %u nr %u (%lx %lx %lx %lx %lx)\n",
+                   i, nr, a[0], a[1], a[2], a[3], a[4]);
         rc = hypercall(nr, a[0], a[1], a[2], a[3], a[4]);
+        if ( i >= trace )
+            printk("hostile: call %u rc %ld\n", i, rc);
         calls++;
         ok += rc >= 0;
         repair(nr);
