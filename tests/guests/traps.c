@@ -1,7 +1,8 @@
 /*
  * traps: exceptions bounce to the guest's trap table with Xen 4.17's
  * vector, error code and (for #PF) cr2 in vcpu_info arch.cr2; the
- * handler returns through HYPERVISOR_iret; bad trap tables fail.
+ * handler returns through HYPERVISOR_iret; bad trap tables fail; the
+ * debug-register hypercalls' errors.
  */
 #include "test.h"
 
@@ -15,11 +16,36 @@ static void expect_trap(unsigned int before, uint64_t vec, uint64_t err, const c
     expect_eq(last_trap.error_code, err, what);
 }
 
+/*
+ * HYPERVISOR_set/get_debugreg's errors (Xen 4.17's set_debugreg() and
+ * x86emul_read_dr()): the register number is an int, -ENODEV for none,
+ * -EPERM for a DR0-3 address outside the guest or DR7.GD, -EINVAL for the
+ * upper half of DR7.
+ */
+static void debugregs(void)
+{
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 0x100000000UL, 0x400000, 0, 0, 0), 0,
+              "set_debugreg: register 0 in the argument's low half");
+    expect_eq(HC(__HYPERVISOR_get_debugreg, 0, 0, 0, 0, 0), 0x400000, "get_debugreg 0");
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 0, 0, 0, 0, 0), 0, "DR0 back to 0");
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 9, 0, 0, 0, 0), -XEN_ENODEV, "set_debugreg 9");
+    expect_eq(HC(__HYPERVISOR_get_debugreg, 8, 0, 0, 0, 0), -XEN_ENODEV, "get_debugreg 8");
+    expect_eq(HC(__HYPERVISOR_get_debugreg, 0xffffffffUL, 0, 0, 0, 0), -XEN_ENODEV,
+              "get_debugreg -1");
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 0, 0xffff830000000000UL, 0, 0, 0), -XEN_EPERM,
+              "DR0 in the hypervisor's range");
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 7, 1UL << 32, 0, 0, 0), -XEN_EINVAL,
+              "DR7 upper half");
+    expect_eq(HC(__HYPERVISOR_set_debugreg, 7, 0x2000, 0, 0, 0), -XEN_EPERM, "DR7.GD");
+}
+
 void test_main(void)
 {
     unsigned int n;
     unsigned long zero = 0, v = 1;
     volatile uint64_t *ro = (volatile uint64_t *)start_info->pt_base;
+
+    debugregs();
 
     n = last_trap.count;
     EXPECT_FAULT("ud2", ::: "memory");

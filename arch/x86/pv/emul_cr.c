@@ -158,25 +158,26 @@ static bool dr7_ok(const struct vcpu *v, unsigned long val)
     return true;
 }
 
-static bool write_dr(struct vcpu *v, unsigned int dr, unsigned long val)
+/* write_dr(): 0, or Xen 4.17's set_debugreg() errors: -EPERM (a DR0-3 address outside the guest, DR7.GD, I/O breakpoints without CR4.DE), -EINVAL (upper half of DR6/DR7). */
+static int write_dr(struct vcpu *v, unsigned int dr, unsigned long val)
 {
     if (dr < 4) {
         if (!emul_canonical(val) || !guest_range_ok(val, 1))
-            return false;
+            return -EPERM;
         v->arch.debugreg[dr] = val;
-        return true;
+        return 0;
     }
     if (val != (uint32_t)val)
-        return false;           /* upper halves of DR6/DR7 are reserved */
+        return -EINVAL;         /* upper halves of DR6/DR7 are reserved */
     if (dr == 6) {
         v->arch.debugreg[6] = (val & ~DR6_RESERVED_ZERO) | DR6_RESERVED_ONE;
-        return true;
+        return 0;
     }
     val = (val & ~DR7_RESERVED_ZERO) | DR7_RESERVED_ONE;
     if (!dr7_ok(v, val))
-        return false;
+        return -EPERM;
     v->arch.debugreg[7] = val;
-    return true;
+    return 0;
 }
 
 static unsigned long read_dr(const struct vcpu *v, unsigned int dr)
@@ -199,27 +200,32 @@ enum emul_rc emul_mov_dr(struct cpu_user_regs *regs, const struct emul_insn *in)
         return EMUL_FAIL;
     if (in->opcode == 0x23)
         return write_dr(v, (unsigned int)dr, in->long_mode ? *gpr : (uint32_t)*gpr)
-               ? EMUL_DONE : EMUL_FAIL;
+               ? EMUL_FAIL : EMUL_DONE;
     *gpr = read_dr(v, (unsigned int)dr);
     return EMUL_DONE;
 }
 
-/* HYPERVISOR_set_debugreg (xen.h): DR0-7 of the current vCPU; 0 or -EINVAL. */
+/*
+ * HYPERVISOR_set_debugreg (xen.h): DR0-7 of the current vCPU. reg is an
+ * int, as Xen's (the upper half of the argument is ignored). 0, -ENODEV (no
+ * such register: beyond 7, or DR4/DR5 with CR4.DE), or write_dr()'s
+ * -EPERM / -EINVAL.
+ */
 long do_set_debugreg(hc_arg_t reg, hc_arg_t value)
 {
     struct vcpu *v = current;
-    int dr = reg < 8 ? dr_alias(v, (unsigned int)reg) : -1;
+    unsigned int r = (unsigned int)(int)reg;
+    int dr = r < 8 ? dr_alias(v, r) : -1;
 
-    if (dr < 0 || !write_dr(v, (unsigned int)dr, value))
-        return -EINVAL;
-    return 0;
+    return dr < 0 ? -ENODEV : write_dr(v, (unsigned int)dr, value);
 }
 
-/* HYPERVISOR_get_debugreg (xen.h): the value of DRreg, or -EINVAL for a bad register. */
+/* HYPERVISOR_get_debugreg (xen.h): the value of DRreg (reg an int, as Xen's), or -ENODEV for no such register. */
 long do_get_debugreg(hc_arg_t reg)
 {
     struct vcpu *v = current;
-    int dr = reg < 8 ? dr_alias(v, (unsigned int)reg) : -1;
+    unsigned int r = (unsigned int)(int)reg;
+    int dr = r < 8 ? dr_alias(v, r) : -1;
 
-    return dr < 0 ? -EINVAL : (long)read_dr(v, (unsigned int)dr);
+    return dr < 0 ? -ENODEV : (long)read_dr(v, (unsigned int)dr);
 }
