@@ -18,8 +18,10 @@
  *      them devalidate (put_page_type() cascades), so every frame nothing
  *      else maps returns to the heap;
  *   5. DOMDYING_dead, VIRQ_DOM_EXC to dom0, drop the domain's own ref.
+ * HVM vCPUs also lose their emulated APIC timer in step 1 (hvm_vcpu_kill()).
  * domain_free() (the last rcu_unlock_domain()) frees vCPU structs, xsave
- * areas, shared_info and the domain struct.
+ * areas, HVM state (APIC, VMCB, every P2M table: arch/x86/hvm/domain.c),
+ * shared_info and the domain struct.
  *
  * A frame another domain still maps (dom0's foreign mappings, grants)
  * stays owned by the dead domain until that mapping goes, as on Xen.
@@ -42,6 +44,7 @@
 #include <asm/page.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
+#include <asm/hvm/hvm.h>
 #include <xen/xen.h>
 
 /* arch/x86/pv/descriptor.c: drop v's GDT frame references (no header yet). */
@@ -58,6 +61,8 @@ static void vcpu_quiesce(struct vcpu *v)
     kill_timer(&v->poll_timer);
     kill_timer(&v->periodic_timer);
     v->periodic_period = 0;
+    if (is_hvm_vcpu(v))
+        hvm_vcpu_kill(v);               /* the emulated local APIC's timer */
 }
 
 /* Step 3 for one vCPU: the references its architectural state holds. */
@@ -237,9 +242,11 @@ void domain_free(struct domain *d)
         if (!v)
             continue;
         d->vcpu[i] = NULL;
+        hvm_vcpu_destroy(v);            /* HVM: APIC, VMCB; nothing for PV */
         xfree_bytes(v->arch.xsave_area, XSAVE_AREA_ALLOC_BYTES);
         xfree_bytes(v, sizeof(*v));
     }
+    hvm_domain_destroy(d);              /* HVM: the P2M's tables; nothing for PV */
     domain_free_shared_info(d);
     xfree_bytes(d, sizeof(*d));
 }

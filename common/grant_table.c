@@ -38,6 +38,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/grant_table.h>
+#include <xen/memory.h>
 #include "grant_table_internal.h"
 #include <asm/current.h>
 #include <asm/page.h>
@@ -124,6 +125,24 @@ int grant_table_domain_init(struct domain *d)
         return -ENOMEM;
     }
     return 0;
+}
+
+int gnttab_shared_frame_mfn(struct domain *d, unsigned long idx, unsigned long *mfn)
+{
+    struct grant_table *gt = d->grant_table;
+    int rc = 0;
+
+    spin_lock(&gt->lock);
+    if (gt->gt_version == 2 && (idx & XENMAPIDX_grant_table_status))
+        rc = -ENOSYS;                   /* status frames for translated domains: not yet */
+    else if (idx >= gt->max_grant_frames)
+        rc = -EINVAL;
+    else if (idx >= gt->nr_grant_frames && grow_table(d, (unsigned int)idx + 1))
+        rc = -EINVAL;                   /* Xen: the table did not grow */
+    else
+        *mfn = gt_virt_to_mfn(gt->shared[idx]);
+    spin_unlock(&gt->lock);
+    return rc;
 }
 
 /* ---- maptrack ---- */

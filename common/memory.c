@@ -12,6 +12,11 @@
  *                         its last mapping/type reference goes, as in Xen
  *                         (a frame still mapped or typed stays owned until
  *                         then, and no longer counts as "allocated").
+ * HVM domains are translated (common/memory.c hands the P2M side to
+ * arch/x86/hvm/physmap.c): populate_physmap maps the new frames at the
+ * GFNs and writes nothing back; decrease_reservation takes GFNs, each of
+ * which must hold RAM (else the extent fails, Xen's -ENOENT); the GFN then
+ * reads all ones. increase_reservation and PoD: not for HVM yet.
  * These three never return an error: they return how many extents were
  * done (Xen's rule), stopping at the first extent that fails.
  *
@@ -152,12 +157,20 @@ static void increase_reservation(struct memop_args *a)
 static bool populate_one(struct memop_args *a, unsigned int i, xen_pfn_t gpfn)
 {
     if (a->pod)                          /* PV: PoD is a no-op, but not on oneself */
-        return a->d != current->domain;
+        return a->d != current->domain && !is_hvm_domain(a->d);   /* HVM: no PoD yet */
 
     struct page_info *pg = alloc_extent(a);
     if (!pg)
         return false;
     unsigned long mfn = mfn_x(page_to_mfn(pg));
+    if (is_hvm_domain(a->d)) {
+        /* Translated: into the P2M; the extent list is not written (Xen). */
+        if (!hvm_physmap_add_ram(a->d, gpfn, mfn, a->order))
+            return true;
+        for (unsigned long j = 0; j < (1UL << a->order); j++)
+            guest_remove_page(a->d, mfn + j);   /* never mapped: freed */
+        return false;
+    }
     for (unsigned long j = 0; j < (1UL << a->order); j++)
         set_gpfn_from_mfn(mfn + j, gpfn + j);
     return put_extent(a, i, mfn);
@@ -220,7 +233,8 @@ static void decrease_reservation(struct memop_args *a)
             break;
         unsigned long j;
         for (j = 0; j < (1UL << a->order); j++)
-            if (guest_remove_page(a->d, gmfn + j))
+            if (is_hvm_domain(a->d) ? hvm_physmap_remove_ram(a->d, gmfn + j)
+                                    : guest_remove_page(a->d, gmfn + j))
                 break;
         if (j < (1UL << a->order))
             break;

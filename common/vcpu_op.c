@@ -16,6 +16,7 @@
 #include <asm/page.h>
 #include <asm/pv_context.h>
 #include <asm/smp.h>
+#include <asm/hvm/hvm.h>
 
 #define MIN_PERIOD_NS   1000000         /* 1 ms: shorter periodic timers are refused */
 
@@ -69,11 +70,15 @@ static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
     /* Only the calling vCPU or one that is down: a running one reads its vcpu_info. */
     if (v != current && !(v->pause_flags & VPF_down))
         return -EINVAL;
-    mfn_t mfn = _mfn(info.mfn);
+    /* HVM: info.mfn is a GFN, through the P2M to the domain's own RAM (Xen: -EINVAL). */
+    unsigned long frame = info.mfn;
+    if (is_hvm_domain(v->domain) && hvm_gfn_to_ram_mfn(v->domain, info.mfn, &frame))
+        return -EINVAL;
+    mfn_t mfn = _mfn(frame);
     if (!mfn_valid(mfn) || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_writable_page))
         return -EINVAL;
 
-    struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(info.mfn) + info.offset);
+    struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(frame) + info.offset);
     memcpy(new, v->vcpu_info, sizeof(*new));
     v->vcpu_info = new;
     v->vcpu_info_registered = true;
@@ -166,7 +171,9 @@ long do_vcpu_op(hc_arg_t cmd, hc_arg_t vcpuid, hc_arg_t arg)
         struct vcpu_register_runstate_memory_area area;
         if (raw_copy_from_guest(&area, (void *)arg, sizeof(area)))
             return -EFAULT;
-        if (area.addr.p && !guest_range_ok(area.addr.p, sizeof(struct vcpu_runstate_info)))
+        /* HVM: any linear address (Xen's guest_handle_okay() is true for HVM). */
+        if (area.addr.p && !is_hvm_vcpu(v) &&
+            !guest_range_ok(area.addr.p, sizeof(struct vcpu_runstate_info)))
             return -EINVAL;
         v->runstate_guest = area.addr.p;
         if (v == current)
@@ -178,7 +185,8 @@ long do_vcpu_op(hc_arg_t cmd, hc_arg_t vcpuid, hc_arg_t arg)
         struct vcpu_register_time_memory_area area;
         if (raw_copy_from_guest(&area, (void *)arg, sizeof(area)))
             return -EFAULT;
-        if (area.addr.p && !guest_range_ok(area.addr.p, sizeof(struct vcpu_time_info)))
+        if (area.addr.p && !is_hvm_vcpu(v) &&
+            !guest_range_ok(area.addr.p, sizeof(struct vcpu_time_info)))
             return -EFAULT;
         v->time_area_guest = area.addr.p;
         if (v == current)

@@ -6,7 +6,8 @@
 #                                         (LZ4 bzImage, PV domU capable)
 # The package set is xen-utils-4.17 (xl, xenconsoled, xen-init-dom0,
 # oxenstored), xen-utils-common, xenstore-utils (C xenstored,
-# xenstore-ls/read/write) and, resolved with apt-cache depends, every lib*
+# xenstore-ls/read/write), qemu-system-xen (the QEMU libxl starts for a
+# qdisk backend) with qemu-system-data (its keymaps) and, resolved with apt-cache depends, every lib*
 # package they pull in (libxen*, glibc, libyajl2, zlib, ...): binaries are
 # never copied from the host, so what dom0 runs is exactly Debian's.
 # scripts/mkinitramfs-toolstack.sh picks the files it needs out of root/.
@@ -37,7 +38,7 @@ fetch() { # fetch PACKAGE: download and unpack into root/ once
 # (python3, udev, ucf, lsb-base, sysvinit-utils) are not needed by a busybox
 # dom0 that starts the daemons itself. libgcc-s1: glibc dlopens
 # libgcc_s.so.1 and xl aborts without it; no DT_NEEDED, ldd never lists it.
-roots=(xen-utils-4.17 xen-utils-common xenstore-utils libgcc-s1)
+roots=(xen-utils-4.17 xen-utils-common xenstore-utils libgcc-s1 qemu-system-xen qemu-system-data)
 key="roots: ${roots[*]}; follow: lib* zlib*"
 if [ "$(head -n1 closure.txt 2>/dev/null)" != "$key" ]; then
     declare -A seen=()

@@ -29,7 +29,8 @@ modules="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
 modules="$modules loop xen-blkback bridge xen-netback"
 
 [ -x "$deb/busybox" ] && [ -e "$deb/modules" ] || bash scripts/fetch-debian.sh
-[ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] || bash scripts/fetch-toolstack.sh
+[ -x "$root/usr/lib/xen-4.17/bin/xl" ] && [ -e "$ts/domU-vmlinuz" ] &&
+    [ -e "$root/usr/libexec/xen-qemu-system-i386" ] || bash scripts/fetch-toolstack.sh   # (QEMU: the qdisk backend)
 command -v cpio >/dev/null && command -v readelf >/dev/null || bash scripts/deps.sh
 
 stage=$(mktemp -d build/initrd-toolstack.XXXXXX)
@@ -50,6 +51,69 @@ cpio_of() { # cpio_of DIR OUT: newc, owned by root, no mknod needed
     mv "$2.$$.tmp" "$2"
 }
 
+# Shared libraries: DT_NEEDED closure, looked up in the unpacked packages'
+# library directories (the loader's default search path in the guest too).
+libdirs=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu)
+find_lib() { # find_lib SONAME: path relative to root, or fail
+    local d
+    for d in "${libdirs[@]}"; do
+        [ -e "$root/$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+install_elfs() { # install_elfs DEST FILE...: FILEs (relative to root/) at the
+    # same paths under DEST, with every shared library they need and the loader
+    local dest=$1 f so rel; shift
+    local -A have=()
+    # libgcc_s.so.1: glibc dlopens it at run time; no DT_NEEDED names it.
+    local libs=(lib/x86_64-linux-gnu/libgcc_s.so.1)
+    for f in "$@"; do
+        [ -e "$root/$f" ] || { echo "mkinitramfs-toolstack: no $f in $root" >&2; exit 1; }
+        mkdir -p "$dest/$(dirname "$f")"; cp "$root/$f" "$dest/$f"
+    done
+    local queue=("$@" "${libs[@]}")
+    while [ ${#queue[@]} -gt 0 ]; do
+        f=${queue[0]}; queue=("${queue[@]:1}")
+        for so in $(readelf -d "$root/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+            [ -n "${have[$so]:-}" ] && continue
+            rel=$(find_lib "$so") || {
+                echo "mkinitramfs-toolstack: $f needs $so, in no package of $ts (add it to scripts/fetch-toolstack.sh)" >&2
+                exit 1; }
+            have[$so]=$rel; queue+=("$rel")
+        done
+    done
+    for rel in "${have[@]}" "${libs[@]}"; do
+        mkdir -p "$dest/$(dirname "$rel")"
+        cp -L "$root/$rel" "$dest/$rel"   # the soname link's target, as the soname
+    done
+    # The dynamic loader, at the path every binary's PT_INTERP names.
+    mkdir -p "$dest/lib64" "$dest/lib/x86_64-linux-gnu"
+    cp -L "$root/lib64/ld-linux-x86-64.so.2" "$dest/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    ln -sfn ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$dest/lib64/ld-linux-x86-64.so.2"
+}
+# Kernel modules, decompressed if need be, ordered so that every module
+# follows what its .modinfo "depends=" names (no depmod/kmod on the host).
+place_modules() { # place_modules KDIR DEST NAME...: DEST/lib/modules/*.ko + load order
+    local kdir=$1 dest=$2 m; shift 2
+    local -A placed=()
+    mkdir -p "$dest/lib/modules"
+    : > "$dest/lib/modules/load"
+    place_module() { # place_module NAME: its dependencies first, then itself
+        local m=$1 ko dep
+        [ -n "${placed[$m]:-}" ] && return 0
+        placed[$m]=1
+        ko=$(find "$kdir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "${m//-/_}.ko" \) | head -n1)
+        [ -n "$ko" ] || { echo "mkinitramfs-toolstack: no module $m in $kdir" >&2; exit 1; }
+        case $ko in *.xz) xz -dc "$ko" > "$dest/lib/modules/$m.ko" ;; *) cp "$ko" "$dest/lib/modules/$m.ko" ;; esac
+        for dep in $(objcopy -O binary --only-section=.modinfo "$dest/lib/modules/$m.ko" /dev/stdout |
+                     tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+            place_module "$dep"
+        done
+        echo "$m" >> "$dest/lib/modules/load"
+    }
+    for m in "$@"; do place_module "$m"; done
+}
+
 # --- the domU's initramfs -------------------------------------------------
 domu=$stage/domU
 busybox_tree "$domu"
@@ -68,6 +132,25 @@ done
 cpio_of "$domu" "$domu_out"
 rm -rf "$domu"
 
+# --- the driver domain's initramfs -----------------------------------------
+# A domU that serves other domUs (scripts/toolstack/drvdom.sh): the cloud
+# kernel's blkback, netback and bridge, Debian's xl for `xl devd` (which
+# runs the backends' hotplug scripts there), xenstore-* for the scripts.
+drv=$stage/drvdom
+busybox_tree "$drv"
+mkdir -p "$drv"/{var/lib/xen,var/log/xen,etc/xen/scripts,usr/share/xenia}
+ln -s /run "$drv/var/run"
+install_elfs "$drv" usr/lib/xen-4.17/bin/xl usr/bin/xenstore usr/bin/xenstore-{read,write,rm,exists,list,ls}
+cp "$root/etc/xen/xl.conf" "$drv/etc/xen/"
+cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$drv/etc/xen/scripts/"
+chmod 755 "$drv/etc/xen/scripts/block-phy" "$drv/etc/xen/scripts/vif-bridge-bb"
+place_modules "$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)" "$drv" \
+    xen-evtchn xen-privcmd xenfs xen-gntdev loop xen-blkback bridge xen-netback
+cp scripts/toolstack/drvdom-init.sh "$drv/init"
+chmod 755 "$drv/init"
+cpio_of "$drv" build/drvdom-initrd.cpio
+rm -rf "$drv"
+
 # --- dom0 ----------------------------------------------------------------
 busybox_tree "$stage"
 mkdir -p "$stage"/{lib/modules,var/lib/xen,var/log/xen,usr/share/xenia,etc/xen}
@@ -76,76 +159,30 @@ ln -s /run/lock "$stage/var/lock"
 
 # Binaries, at Debian's paths (xl finds libxl-save-helper etc. there).
 bins=(usr/lib/xen-4.17/bin/{xl,oxenstored,xenstored,xen-init-dom0,xenconsoled,xenconsole,libxl-save-helper,xenstore-control}
-      usr/bin/xenstore usr/bin/xenstore-{ls,read,write,list,rm,exists,chmod,watch})
-# libgcc_s.so.1: glibc dlopens it at run time; no DT_NEEDED names it.
-libs=(lib/x86_64-linux-gnu/libgcc_s.so.1)
-for f in "${bins[@]}"; do
-    [ -e "$root/$f" ] || { echo "mkinitramfs-toolstack: no $f in $root" >&2; exit 1; }
-    mkdir -p "$stage/$(dirname "$f")"; cp "$root/$f" "$stage/$f"
-done
+      usr/bin/xenstore usr/bin/xenstore-{ls,read,write,list,rm,exists,chmod,watch}
+      # qemu-system-xen's QEMU, at the path libxl starts it from: the
+      # qdisk backend of PV guests (scripts/toolstack/qdisk.sh).
+      usr/libexec/xen-qemu-system-i386)
+install_elfs "$stage" "${bins[@]}"
 cp "$root"/etc/xen/{xl.conf,oxenstored.conf} "$stage/etc/xen/"
+# QEMU reads its keymap even for libxl's "-vnc none" (qemu-system-data).
+mkdir -p "$stage/usr/share/qemu/keymaps"
+cp "$root/usr/share/qemu/keymaps/en-us" "$stage/usr/share/qemu/keymaps/"
 
-# Shared libraries: DT_NEEDED closure, looked up in the unpacked packages'
-# library directories (the loader's default search path in dom0 too).
-libdirs=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu)
-declare -A have=()
-find_lib() { # find_lib SONAME: path relative to root, or fail
-    local d
-    for d in "${libdirs[@]}"; do
-        [ -e "$root/$d/$1" ] && { echo "$d/$1"; return 0; }
-    done
-    return 1
-}
-queue=("${bins[@]}" "${libs[@]}")
-while [ ${#queue[@]} -gt 0 ]; do
-    f=${queue[0]}; queue=("${queue[@]:1}")
-    for so in $(readelf -d "$root/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-        [ -n "${have[$so]:-}" ] && continue
-        rel=$(find_lib "$so") || {
-            echo "mkinitramfs-toolstack: $f needs $so, in no package of $ts (add it to scripts/fetch-toolstack.sh)" >&2
-            exit 1; }
-        have[$so]=$rel; queue+=("$rel")
-    done
-done
-for rel in "${have[@]}" "${libs[@]}"; do
-    mkdir -p "$stage/$(dirname "$rel")"
-    cp -L "$root/$rel" "$stage/$rel"   # the soname link's target, as the soname
-done
-# The dynamic loader, at the path every binary's PT_INTERP names.
-mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu"
-cp -L "$root/lib64/ld-linux-x86-64.so.2" "$stage/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
-ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
-
-# Kernel modules, decompressed if need be, ordered so that every module
-# follows what its .modinfo "depends=" names (no depmod/kmod on the host).
-kdir=$(readlink -f "$deb/modules")
-declare -A placed=()
-: > "$stage/lib/modules/load"
-place_module() { # place_module NAME: its dependencies first, then itself
-    local m=$1 ko dep
-    [ -n "${placed[$m]:-}" ] && return 0
-    placed[$m]=1
-    ko=$(find "$kdir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "${m//-/_}.ko" \) | head -n1)
-    [ -n "$ko" ] || { echo "mkinitramfs-toolstack: no module $m in $kdir" >&2; exit 1; }
-    case $ko in *.xz) xz -dc "$ko" > "$stage/lib/modules/$m.ko" ;; *) cp "$ko" "$stage/lib/modules/$m.ko" ;; esac
-    for dep in $(objcopy -O binary --only-section=.modinfo "$stage/lib/modules/$m.ko" /dev/stdout |
-                 tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
-        place_module "$dep"
-    done
-    echo "$m" >> "$stage/lib/modules/load"
-}
-for m in $modules; do place_module "$m"; done
+place_modules "$(readlink -f "$deb/modules")" "$stage" $modules
 
 # The domU: kernel, initramfs, config; the workload; /init.
 cp -L "$ts/domU-vmlinuz" "$stage/usr/share/xenia/domU-vmlinuz"
 cp "$domu_out" "$stage/usr/share/xenia/domU-initrd.cpio"
+cp build/drvdom-initrd.cpio "$stage/usr/share/xenia/drvdom-initrd.cpio"
 cp scripts/toolstack/guest.cfg "$stage/etc/xen/guest.cfg"
 # Block and vif hotplug scripts busybox can run (Debian's need bash).
 mkdir -p "$stage/etc/xen/scripts"
 cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/scripts/"
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/sched.sh \
-    scripts/toolstack/density.sh "$stage/usr/share/xenia/"
+    scripts/toolstack/density.sh scripts/toolstack/qdisk.sh scripts/toolstack/drvdom.sh \
+    "$stage/usr/share/xenia/"
 # The hypervisor's page-exact free memory (density.sh): static, Debian's libxen-dev headers.
 mkdir -p build/include
 [ -e build/include/xen ] || ln -sfn /usr/include/xen build/include/xen
@@ -160,6 +197,8 @@ for elf in build/guests/domu_*.elf; do
     cp "$elf" "$stage/usr/share/xenia/guests/"
     printf 'name = "%s"\ntype = "pv"\nkernel = "/usr/share/xenia/guests/%s.elf"\nmemory = 32\nvcpus = 1\non_poweroff = "destroy"\non_crash = "destroy"\n' \
         "$g" "$g" > "$stage/etc/xen/guests/$g.cfg"
+    # tests/guests/NAME.xl: more of the guest's config (its devices).
+    [ ! -e "tests/guests/$g.xl" ] || cat "tests/guests/$g.xl" >> "$stage/etc/xen/guests/$g.cfg"
 done
 cp scripts/toolstack/domu-guests.sh "$stage/usr/share/xenia/domu-guests.sh"
 cp scripts/toolstack/dom0-init.sh "$stage/init"

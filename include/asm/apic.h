@@ -13,12 +13,18 @@
 #define APIC_ID         0x020
 #define APIC_LVR        0x030
 #define APIC_TPR        0x080
+#define APIC_ARBPRI     0x090
+#define APIC_PROCPRI    0x0a0
 #define APIC_EOI        0x0b0
 #define APIC_LDR        0x0d0
 #define APIC_DFR        0x0e0
 #define APIC_SVR        0x0f0
 #define  APIC_SVR_ENABLE        (1u << 8)
+#define APIC_ISR        0x100           /* 8 registers, 0x10 apart */
+#define APIC_TMR        0x180
+#define APIC_IRR        0x200
 #define APIC_ESR        0x280
+#define APIC_CMCI       0x2f0
 #define APIC_ICR        0x300
 #define APIC_ICR2       0x310
 #define  APIC_DM_FIXED          0x000
@@ -40,6 +46,7 @@
 #define APIC_TMICT      0x380
 #define APIC_TMCCT      0x390
 #define APIC_TDCR       0x3e0
+#define APIC_SELF_IPI   0x3f0           /* x2APIC only */
 #define  APIC_TDR_DIV_1         0xb
 
 #define APIC_DEFAULT_PADDR      0xfee00000UL

@@ -34,6 +34,16 @@ unsigned long dom0_nr_pages(void);
 /* dom0_mem_max_pages(): XENMEM_maximum_reservation for dom0 of nr_pages (dom0_mem=max:, else unlimited). */
 unsigned int dom0_mem_max_pages(unsigned long nr_pages);
 
+/*
+ * dom0_alloc_memory(): give d nr_pages frames (4 KiB each), allocated in the
+ * largest blocks the heap has; map(ctx, pfn, mfn) records each, pfn 0 to
+ * nr_pages - 1 in order (the PV and PVH builders fill their P2M and the
+ * M2P). Boot CPU. Returns 0, -ENOMEM, or map's error (frames allocated so
+ * far stay d's, freed with it).
+ */
+int dom0_alloc_memory(struct domain *d, unsigned long nr_pages,
+                      int (*map)(void *ctx, unsigned long pfn, unsigned long mfn), void *ctx);
+
 /* time_init_domain(): wallclock in d's shared_info (wc_sec/wc_nsec, version protocol). */
 void time_init_domain(struct domain *d);
 

@@ -151,6 +151,19 @@ int grant_table_set_max_version(struct domain *d, unsigned int version);
 void grant_table_domain_destroy(struct domain *d);
 
 /*
+ * gnttab_shared_frame_mfn(): XENMEM_add_to_physmap's XENMAPSPACE_grant_table
+ * for a translated (HVM) domain d (Xen 4.17 gnttab_get_shared_frame_mfn()):
+ * the machine frame of shared frame idx, growing the table to idx + 1
+ * frames first when idx is past its end. The frame stays d's table's
+ * (freed by grant_table_domain_destroy()); shared frames never shrink, so
+ * the caller may map it for d's lifetime. Takes gt->lock. Returns 0 and
+ * *mfn, -EINVAL (idx at or past max_grant_frames, which includes
+ * XENMAPIDX_grant_table_status under version 1; or the table could not
+ * grow), -ENOSYS (a status frame under version 2: not built yet).
+ */
+int gnttab_shared_frame_mfn(struct domain *d, unsigned long idx, unsigned long *mfn);
+
+/*
  * gnttab_dump(): debug key 'g' for one domain (Xen 4.17's
  * gnttab_usage_print): "  N frames (M max), K maptrack frames (L max)"
  * and one line per pinned active entry, to the console and its ring.

@@ -41,7 +41,6 @@ alive_cfg=/tmp/density-alive.cfg
 printf 'type = "pv"\nkernel = "/usr/share/xenia/guests/domu_alive.elf"\nmemory = %s\nvcpus = 1\nextra = "stay"\non_crash = "preserve"\n' \
     "$alive_mib" > $alive_cfg
 
-free_pages() { /usr/share/xenia/physinfo | sed -n 's/.*free_pages=\([0-9]*\).*/\1/p'; }
 total_pages() { /usr/share/xenia/physinfo | sed -n 's/.*total_pages=\([0-9]*\).*/\1/p'; }
 # Free pages once they stop changing (1 s unchanged; 60 s at most).
 settled_free() {

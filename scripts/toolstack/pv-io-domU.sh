@@ -18,6 +18,14 @@
 #            dom0 (port 5005); dom0 destroys the domU
 #   reuse    xvdb: N MiB read back (a's data), then the hot-plug sequence:
 #            xvdc, then eth0, attached and detached by dom0's xl meanwhile
+#   qdisk-w  xvdb (QEMU's qdisk, scripts/toolstack/qdisk.sh): N MiB written
+#            with O_DIRECT, read back ("qdisk written")
+#   qdisk-r  xvdb: N MiB read back ("qdisk read")
+#   drvc     the driver domain's client (scripts/toolstack/drvdom.sh): xvdb
+#            and eth0 served by the driver domain (169.254.78.1): N MiB
+#            written with O_DIRECT and read back, ping, N MiB fetched from
+#            its port 5010 ("drvc done"); then reads of xvdb and pings for
+#            ever while dom0 destroys the driver domain
 
 pvio_arg() { # pvio_arg NAME DEFAULT: xenia.pvio.NAME=VALUE from the command line
     for a in $(cat /proc/cmdline); do
@@ -118,4 +126,27 @@ reuse)
     echo "XENIA-DOMU: eth0 used"
     pvio_wait 120 no_net eth0; check hotplug-eth0-gone $? "gone=$(yesno no_net eth0)"
     echo "XENIA-DOMU: eth0 gone" ;;
+qdisk-w)
+    pvio_wait 60 is_blk xvdb; b=$?
+    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdb "$mib")
+    check qdisk-write $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    echo "XENIA-DOMU: qdisk written" ;;
+qdisk-r)
+    pvio_wait 60 is_blk xvdb; b=$?
+    got=$(disk_read xvdb "$mib")
+    [ $b = 0 ]; check qdisk-read $? "xvdb=$(yesno [ $b = 0 ]),md5=$got"
+    echo "XENIA-DOMU: qdisk read" ;;
+drvc)
+    pvio_wait 60 is_blk xvdb; b=$?
+    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdb "$mib")
+    check drvc-disk $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    net_up "$ip"; n=$?
+    ping_until 169.254.78.1 60; p=$?
+    got=$(nc -w 30 169.254.78.1 5010 < /dev/null 2>/dev/null | md5_of)
+    check drvc-net $((n | p)) "eth0=$(yesno is_net eth0),ping-drvdom=$(yesno [ $p = 0 ]),md5=$got"
+    echo "XENIA-DOMU: drvc done"
+    (while :; do dd if=/dev/xvdb of=/dev/null bs=1M count=4 iflag=direct; ping -c 1 -W 1 169.254.78.1; done) \
+        > /dev/null 2>&1 & ;;
 esac

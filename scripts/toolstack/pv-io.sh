@@ -1,6 +1,6 @@
 # pv-io.sh: PV disk and network checks of the toolstack workload, sourced
 # by scripts/toolstack/workload.sh (busybox sh; its helpers: xl, xs, check,
-# now, elapsed, time_of, wait_for, console_has, gone, free_mem,
+# now, elapsed, time_of, wait_for, console_has, gone, mem_mark,
 # free_mem_back_to, domu_tail, $cfg, $clog, $slow). Dom0's blkback serves
 # loop devices, its netback joins a bridge (xenbr0, link-local addresses:
 # nothing leaves the emulated machine); busybox hotplug scripts
@@ -72,15 +72,6 @@ hv_free_kb() {
         /(Xen|DMA|Dom) heap: [0-9]+kB free/ { v = $0; sub(/.*heap: /, "", v); sub(/kB.*/, "", v); s += v }
         END { if (seen) print s }'
 }
-# Dom0's grant-table frames and maptrack frames ("F M"), from debug key g:
-# the hypervisor allocates dom0 maptrack frames as its backends map more
-# grants at once and keeps them while dom0 lives (Xen and Xenia alike).
-dom0_gnttab() {
-    xl debug-keys g > /dev/null 2>&1 || return 1
-    xl dmesg 2>/dev/null | awk '/grant-table for remote d0 / { w = 1; next }
-        w && /maptrack frames/ { v = $0; sub(/.*\(XEN\) */, "", v); split(v, f, " "); r = f[1] " " f[5]; w = 0 }
-        END { print r }'
-}
 # Is DOMID in the hypervisor's domain list (dying domains too), debug key q?
 hv_has_domain() {
     xl debug-keys q > /dev/null 2>&1
@@ -121,7 +112,7 @@ pv_io_section() {
     # 1. a and b together.
     a=xenia-pv-a; b=xenia-pv-b
     t0=$(now); tpv=$t0
-    kb0=$(hv_free_kb); gt0=$(dom0_gnttab); w0=$(dom0_warnings); free1=$(free_mem)
+    kb0=$(hv_free_kb); gt0=$(dom0_gnttab); w0=$(dom0_warnings)
     pv_create $a a 169.254.77.2 "disk=['$phy']" "vif=['$vif']"; ra=$?
     pv_create $b b 169.254.77.3 "disk=['$phy2']" "vif=['$vif']"; rb=$?
     ida=$(xl domid $a 2>/dev/null); idb=$(xl domid $b 2>/dev/null)
@@ -216,7 +207,7 @@ pv_io_section() {
 
     # 3. A new domU on disk A; disk B (b's) and a NIC hot-plugged into it.
     d=xenia-pv-reuse
-    t0=$(now); free1=$(free_mem)
+    t0=$(now); mark1=$(mem_mark)
     pv_create $d reuse 169.254.77.4 "disk=['$phy']"; rc=$?
     id=$(xl domid $d 2>/dev/null)
     wait_for 900 console_has $d "XENIA-DOMU: hotplug ready"; up=$?
@@ -255,16 +246,17 @@ pv_io_section() {
     wait_for 300 console_has $d "XENIA-DOMU: eth0 gone"; gone_=$?
     wait_for 30 pv_nofile /sys/class/net/vif$id.0; ni=$?
     pv_shut $d; sh=$?
-    f=$(free_mem_back_to "$free1")
+    f=$(free_mem_back_to "$mark1")
+    # What the hypervisor said of this domain's destruction, shown on failure.
+    xl dmesg 2>/dev/null | grep -E "domain $id: " | sed "s/^/XENIA-XL[pv-net-hotplug]: /"
     ok=1
     case $nl in PASS*) [ $na = 0 ] && [ $used = 0 ] && [ $p = 0 ] && [ $nd = 0 ] && [ $gone_ = 0 ] &&
-        [ $ni = 0 ] && [ $sh = 0 ] && [ "$f" = "$free1" ] && ok=0 ;; esac
+        [ $ni = 0 ] && [ $sh = 0 ] && [ "$f" = "${mark1%% *}" ] && ok=0 ;; esac
     [ $ok = 0 ] || domu_tail $d
-    check pv-net-hotplug $ok "attach=$na,domU:${nl:-none},dom0-ping=$((1 - p)),detach=$nd,gone-in-domU=$((1 - gone_)),vif-gone-in-dom0=$((1 - ni)),shutdown-clean=$((1 - sh)),free_memory=${f}MiB(before ${free1}MiB)"
+    check pv-net-hotplug $ok "attach=$na,domU:${nl:-none},dom0-ping=$((1 - p)),detach=$nd,gone-in-domU=$((1 - gone_)),vif-gone-in-dom0=$((1 - ni)),shutdown-clean=$((1 - sh)),free_pages=${f}(before ${mark1%% *}, dom0 $(dom0_footprint) now)"
     time_of pv-reuse-hotplug "$(elapsed "$t0" "$(now)")"
     time_of pv-io "$(elapsed "$tpv" "$(now)")"
 
     losetup -d "$lo" 2>/dev/null; losetup -d "$lo2" 2>/dev/null
     rm -f /tmp/diskA.img /tmp/diskB.img /tmp/send /tmp/zeros /tmp/sink /tmp/want.md5
 }
-pv_io_section

@@ -18,6 +18,9 @@ clog=/var/log/xen/console
 #                                 (while working on them; the rest report nothing)
 #   xenia.toolstack.only=density  only xl info and scripts/toolstack/density.sh
 #                                 (scripts/bench-density.sh, scripts/soak.sh)
+#   xenia.toolstack.only=qdisk    only xl info and QEMU's qdisk (qdisk.sh)
+#   xenia.toolstack.only=guests   only xl info and the domu_* test guests
+#   xenia.toolstack.only=drvdom   only xl info and the driver domain (drvdom.sh)
 cycles=5
 lifecycle=1
 domu_args=
@@ -35,7 +38,7 @@ for a in $(cat /proc/cmdline); do
 done
 # Section 5b's and 6's checks (also named when xl info fails and everything is skipped).
 pv_checks="pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
-    pv-block-hotplug pv-net-hotplug"
+    pv-block-hotplug pv-net-hotplug qdisk-disk qdisk-recreate drvdom-disk drvdom-net drvdom-destroy"
 lifecycle_checks="xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
     xl-destroy xl-reboot xl-shutdown"
 
@@ -56,17 +59,42 @@ check() { # check NAME OK(0/1) DETAIL
 }
 time_of() { echo "XENIA-TIME $1 $2"; }
 free_mem() { xl info 2>/dev/null | awk '$1 == "free_memory" { print $3 }'; }
+# Page-exact free pages (XEN_SYSCTL_physinfo; xl info rounds to MiB).
+free_pages() { /usr/share/xenia/physinfo | sed -n 's/.*free_pages=\([0-9]*\).*/\1/p'; }
 # (Diagnostics, XENIA-XL*/XENIA-DOMU-LOG lines, come before the check line
 # they explain: tests/system/toolstack.sh shows them with that check.)
-# Domain freeing is asynchronous (xl destroy returns before Xen has
-# relinquished every page): poll until free_memory is back to $1, 20 s at
-# most; prints the last value seen.
+# Dom0's grant-table frames and maptrack frames ("F M"), from debug key g:
+# the hypervisor allocates dom0 maptrack frames as its backends map more
+# grants at once and keeps them while dom0 lives (Xen and Xenia alike).
+dom0_gnttab() {
+    xl debug-keys g > /dev/null 2>&1 || return 1
+    xl dmesg 2>/dev/null | awk '/grant-table for remote d0 / { w = 1; next }
+        w && /maptrack frames/ { v = $0; sub(/.*\(XEN\) */, "", v); split(v, f, " "); r = f[1] " " f[5]; w = 0 }
+        END { print r }'
+}
+# Dom0's current size (kB, Linux's balloon driver).
+dom0_kb() { cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null; }
+# Pages dom0 holds: its own (balloon driver) plus the grant-table and
+# maptrack frames the hypervisor grew for it. They stay with dom0, so the
+# hypervisor's free pages + this are constant once a domU is fully freed.
+dom0_footprint() {
+    echo "$(dom0_gnttab) $(dom0_kb)" | awk '{ print $1 + $2 + int($3 / 4) }'
+}
+# A memory mark, "FREE_PAGES DOM0_FOOTPRINT", for free_mem_back_to.
+mem_mark() { echo "$(free_pages) $(dom0_footprint)"; }
+# Domain freeing is asynchronous (xl destroy returns before the hypervisor
+# has relinquished every page): poll until the free pages, plus whatever
+# dom0 has taken since MARK (maptrack frames its backends grew, balloon),
+# are back to MARK's, 120 s at most. Prints that corrected count (pages):
+# the caller compares it with ${MARK%% *}. Page-exact, where xl info's
+# free_memory (MiB) flips on a single maptrack frame at a MiB boundary.
 free_mem_back_to() {
-    end=$(($(secs) + 20))
+    set -- $1
+    end=$(($(secs) + 120))     # a bound only: backends release late on a loaded host
     while :; do
-        f=$(free_mem)
+        f=$(( $(free_pages) + $(dom0_footprint) - $2 ))
         [ "$f" = "$1" ] || [ $(secs) -ge $end ] && break
-        sleep 0.2
+        sleep 0.5
     done
     echo "$f"
 }
@@ -97,6 +125,7 @@ domu_tail() { # on failure: the domU's console and xl's log, prefixed
 # 1. xl info: the hypervisor's physinfo/version through libxl.
 t0=$(now); out=$(xl info 2>&1); rc=$?; t1=$(now)
 free0=$(echo "$out" | awk '$1 == "free_memory" { print $3 }')
+mark0=$(mem_mark)
 ver=$(echo "$out" | awk '$1 == "xen_major" { M = $3 } $1 == "xen_minor" { m = $3 } END { print M "." m }')
 [ $rc = 0 ] && [ -n "$free0" ] && [ "$ver" = 4.17 ]
 check xl-info $? "rc=$rc,xen=$ver,free_memory=${free0}MiB,total_memory=$(echo "$out" | awk '$1 == "total_memory" { print $3 }')MiB"
@@ -112,7 +141,7 @@ if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
     exit 0
 fi
 
-if [ "$only" = pv-io ]; then
+if [ -n "$only" ]; then
     # Every 30 s, each domU console's last line: where a slow run is.
     (while :; do
         sleep 30
@@ -121,14 +150,15 @@ if [ "$only" = pv-io ]; then
         done
     done) &
     progress=$!
-    . /usr/share/xenia/pv-io.sh
+    . /usr/share/xenia/pv-io.sh   # (defines pv_io_section and helpers)
+    case $only in
+    pv-io) pv_io_section ;;
+    qdisk) . /usr/share/xenia/qdisk.sh ;;
+    guests) sh /usr/share/xenia/domu-guests.sh ;;
+    drvdom) . /usr/share/xenia/drvdom.sh ;;
+    density) . /usr/share/xenia/density.sh ;;
+    esac
     kill $progress 2>/dev/null
-    echo "XENIA-TOOLSTACK: workload done"
-    exit 0
-fi
-
-if [ "$only" = density ]; then
-    . /usr/share/xenia/density.sh
     echo "XENIA-TOOLSTACK: workload done"
     exit 0
 fi
@@ -179,10 +209,10 @@ doms=$(xs list /local/domain 2>/dev/null | tr '\n' ' ')
 [ $tree_ok = 0 ] && [ $after != 0 ] && [ "$vm_after" != 0 ] && [ "$doms" = "0 " ]
 check xenstore-tree $? "running=$lines-nodes,vm=$vm,after:/local/domain=[${doms% }]"
 # Only meaningful if the domU existed: a failed create frees nothing.
-f=$(free_mem_back_to "$free0")
-[ -n "$domid" ] && [ "$f" = "$free0" ]
+f=$(free_mem_back_to "$mark0")
+[ -n "$domid" ] && [ "$f" = "${mark0%% *}" ]
 ok=$?; [ -n "$domid" ] && who="domid=$domid" || who="domU never created"
-check domu-free-memory $ok "$who,before=${free0}MiB,after=${f}MiB"
+check domu-free-memory $ok "$who,free_pages=${f}(before ${mark0%% *})"
 
 # 4. Create/destroy cycles (no waiting for the domU to boot: destroy of a
 #    domain mid-boot); free_memory must come back exactly after each.
@@ -193,8 +223,8 @@ while [ $i -le "$cycles" ]; do
     tc=$(now)
     # A failed create ends the loop: the next ones would fail the same way.
     if create $n; then xl destroy $n || fails=$((fails + 1)); else fails=$((fails + 1)); break; fi
-    f=$(free_mem_back_to "$free0")
-    [ "$f" = "$free0" ] || { leak="${leak}cycle$i:${f}MiB "; free0=$f; }
+    f=$(free_mem_back_to "$mark0")
+    [ "$f" = "${mark0%% *}" ] || { leak="${leak}cycle$i:${f}-pages "; mark0=$(mem_mark); }
     running $n && fails=$((fails + 1))
     each="$each $(elapsed "$tc" "$(now)")"
     i=$((i + 1))
@@ -203,7 +233,7 @@ t1=$(now)
 # Every cycle's own time, for scripts/bench-toolstack.sh's median.
 echo "XENIA-TIMES create-destroy-cycle$each"
 [ $fails = 0 ] && [ -z "$leak" ]
-check create-destroy-free-memory $? "cycles=$cycles,failed=$fails,free_memory=${free0}MiB${leak:+,changed:${leak% }}"
+check create-destroy-free-memory $? "cycles=$cycles,failed=$fails,free_pages=${mark0%% *}${leak:+,changed:${leak% }}"
 time_of create-destroy-cycles-$cycles "$(elapsed "$t0" "$t1")"
 time_of create-destroy-cycle "$(awk -v a="$t0" -v b="$t1" -v n="$cycles" 'BEGIN { printf "%.2f", (b - a) / n }')"
 
@@ -225,14 +255,19 @@ for d in $pair; do
     fi
 done
 t2=$(now)
-f=$(free_mem_back_to "$free0")
-[ $ok = 0 ] && [ "$f" = "$free0" ]
-check two-domus $? "listed-together=$both,free_memory=${f}MiB(before ${free0}MiB)"
+f=$(free_mem_back_to "$mark0")
+[ $ok = 0 ] && [ "$f" = "${mark0%% *}" ]
+check two-domus $? "listed-together=$both,free_pages=${f}(before ${mark0%% *})"
 time_of two-domus-to-userspace "$(elapsed "$t0" "$t1")"
 time_of two-domus-total "$(elapsed "$t0" "$t2")"
 
-# 5b. PV disks and NICs (dom0's blkback and netback): scripts/toolstack/pv-io.sh.
+# 5b. PV disks and NICs (dom0's blkback and netback): scripts/toolstack/pv-io.sh;
+#     the disk served by QEMU's qdisk: scripts/toolstack/qdisk.sh; a driver
+#     domain serving another domU: scripts/toolstack/drvdom.sh.
 . /usr/share/xenia/pv-io.sh
+pv_io_section
+. /usr/share/xenia/qdisk.sh
+. /usr/share/xenia/drvdom.sh
 
 # 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
 #    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
@@ -280,7 +315,7 @@ lifecycle_section() {
     # One running domU: xl list's columns, xl vcpu-list, pause/unpause,
     # then xl destroy while it runs.
     d=xenia-life-1
-    free1=$(free_mem)
+    mark1=$(mem_mark)
     stay $d && wait_for $slow console_has $d "XENIA-DOMU: tick"
     up=$?; [ $up = 0 ] || domu_tail $d
     row=$(xl list 2>/dev/null | awk -v n="$d" '$1 == n')
@@ -325,9 +360,9 @@ lifecycle_section() {
 
     t0=$(now); xl destroy $d; rc=$?
     wait_for 20 gone $d; g=$?
-    f=$(free_mem_back_to "$free1")
-    [ $up = 0 ] && [ $rc = 0 ] && [ $g = 0 ] && [ "$f" = "$free1" ]
-    check xl-destroy $? "up=$up,rc=$rc,gone=$([ $g = 0 ] && echo yes || echo no),free_memory=${f}MiB(before ${free1}MiB)"
+    f=$(free_mem_back_to "$mark1")
+    [ $up = 0 ] && [ $rc = 0 ] && [ $g = 0 ] && [ "$f" = "${mark1%% *}" ]
+    check xl-destroy $? "up=$up,rc=$rc,gone=$([ $g = 0 ] && echo yes || echo no),free_pages=${f}(before ${mark1%% *})"
     time_of xl-destroy-running "$(elapsed "$t0" "$(now)")"
 
     # xl reboot: Linux gets control/shutdown = "reboot" and restarts; xl's
@@ -349,10 +384,10 @@ lifecycle_section() {
     t0=$(now); xl shutdown $d; rc=$?
     wait_for $slow gone $d; g=$?
     console_has $d "XENIA-DOMU: poweroff requested"; req=$?
-    f=$(free_mem_back_to "$free1")
-    [ -n "$id2" ] && [ $rc = 0 ] && [ $g = 0 ] && [ $req = 0 ] && [ "$f" = "$free1" ]
+    f=$(free_mem_back_to "$mark1")
+    [ -n "$id2" ] && [ $rc = 0 ] && [ $g = 0 ] && [ $req = 0 ] && [ "$f" = "${mark1%% *}" ]
     ok=$?; [ $ok = 0 ] || domu_tail $d
-    check xl-shutdown $ok "rc=$rc,poweroff-requested=$([ $req = 0 ] && echo yes || echo no),gone=$([ $g = 0 ] && echo yes || echo no),free_memory=${f}MiB(before ${free1}MiB)"
+    check xl-shutdown $ok "rc=$rc,poweroff-requested=$([ $req = 0 ] && echo yes || echo no),gone=$([ $g = 0 ] && echo yes || echo no),free_pages=${f}(before ${mark1%% *})"
     time_of xl-shutdown $(elapsed "$t0" "$(now)")
     running $d && xl destroy $d 2>/dev/null
 }

@@ -5,7 +5,8 @@
  * port never raised: the vCPU sleeps between ticks, as an idle guest
  * does). With "stay" on its command line it ticks until destroyed;
  * without (scripts/toolstack/domu-guests.sh runs it as a test), three
- * ticks, each poll returning 0 no sooner than its timeout.
+ * ticks, each poll returning 0 no sooner than its timeout (less Xen's
+ * timer slop) unless an event was marked pending for the vCPU.
  */
 #include "test.h"
 #include <xen/event_channel.h>
@@ -35,15 +36,28 @@ void test_main(void)
     expect_eq(HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au), 0, "alloc_unbound");
     set_xen_guest_handle(poll.ports, &au.port);
     for (unsigned long n = 1; forever || n <= 3; n++) {
-        uint64_t t0 = xen_now();
+        uint64_t deadline = xen_now() + TICK_NS, t1;
+        bool early;
         long rc;
 
-        poll.timeout = t0 + TICK_NS;
-        rc = HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+        /*
+         * Xen ends a poll early, with 0, when any event is marked pending
+         * for the vCPU (e.g. xenconsoled's notification after it read the
+         * last tick): poll again until the deadline. A poll may end early
+         * only so.
+         */
+        do {
+            poll.timeout = deadline;
+            rc = HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+            t1 = xen_now();
+            early = t1 + XEN_TIMER_SLOP_NS < deadline;
+            if (!forever && early && !check(shared->vcpu_info[0].evtchn_upcall_pending,
+                                            "a poll ends before its timeout only for an event"))
+                printk("poll returned %lu ns before its timeout\n", (unsigned long)(deadline - t1));
+            if (!forever)
+                expect_eq(rc, 0, "SCHEDOP_poll times out (or an event ends it)");
+            shared->vcpu_info[0].evtchn_upcall_pending = 0;
+        } while (early && rc == 0);
         printk("XENIA-DOMU-ALIVE tick %lu\n", n);
-        if (!forever) {
-            expect_eq(rc, 0, "SCHEDOP_poll times out");
-            check(xen_now() >= t0 + TICK_NS, "not before its timeout");
-        }
     }
 }

@@ -11,7 +11,7 @@
 #   XENIA_TOOLSTACK_PVMIB=16   MiB per PV disk pass and network stream (64: issue 9's size)
 #   XENIA_QEMU_MEM=1024        QEMU's RAM (MiB): dom0 512 + two 128 MiB domUs
 #   XENIA_BOOT_TIMEOUT=150     seconds to dom0 userspace
-#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 2400 + 10/cycle: a hang bound)
+#   XENIA_RUN_TIMEOUT          seconds for the whole run (default 3000 + 10/cycle: a hang bound)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -29,6 +29,10 @@ checks=(xl-info xl-list-dom0 domu-userspace domu-workload-poweroff xenstore-tree
 # PV disks and NICs (scripts/toolstack/pv-io.sh).
 checks+=(pv-disk pv-disk-features pv-net pv-net-domu-domu pv-destroy-under-io pv-disk-reuse
          pv-block-hotplug pv-net-hotplug)
+# The disk served by Debian's qemu-system-xen (scripts/toolstack/qdisk.sh).
+checks+=(qdisk-disk qdisk-recreate)
+# A driver domain's blkback/netback serving another domU (scripts/toolstack/drvdom.sh).
+checks+=(drvdom-disk drvdom-net drvdom-destroy)
 # Lifecycle of running domUs (workload.sh section 6: xl info/dmesg/list/
 # vcpu-list, pause/unpause, destroy, reboot, shutdown).
 checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
@@ -57,7 +61,7 @@ log=$logs/dom0.log
 start=$SECONDS
 result=$(XENIA_INITRD=$initrd \
     XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.cycles=$cycles xenia.toolstack.pvmib=$pvmib ${XENIA_DOM0_ARGS:-}" \
-    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((2400 + 10 * cycles))} \
+    XENIA_RUN_TIMEOUT=${XENIA_RUN_TIMEOUT:-$((3000 + 10 * cycles))} \
     XENIA_HV_ARGS="$watchdog ${XENIA_HV_ARGS:-}" bash scripts/dom0-workload.sh "$hv" "$log")
 status=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<< "$result")
 up=$(sed -n 's/.*userspace=\([^ ]*\).*/\1/p' <<< "$result")

@@ -35,6 +35,14 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx, 
 {
     return -ENOSYS;
 }
+int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order)
+{
+    return -ENOSYS;
+}
+int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
+{
+    return -ENOSYS;
+}
 
 /* ---- fakes: current, domains ---- */
 

@@ -66,34 +66,27 @@ static unsigned long pfn_to_gfn(unsigned long pfn)
     return pfn < LOW_RAM_END_GFN ? pfn : pfn - LOW_RAM_END_GFN + HIGH_RAM_START_GFN;
 }
 
+/* A PVH dom0's pfn (0..nr_pages-1, RAM below and above the hole) at its GFN, P2M and M2P. */
+static int map_pvh_frame(void *ctx, unsigned long pfn, unsigned long mfn)
+{
+    struct hvm_domain *h = ctx;
+    unsigned long gfn = pfn_to_gfn(pfn);
+
+    spin_lock(&h->p2m_lock);
+    int rc = p2m_set_entry(&h->p2m, gfn, mfn, p2m_ram_rw);
+    spin_unlock(&h->p2m_lock);
+    if (!rc)
+        set_gpfn_from_mfn(mfn, gfn);
+    return rc;
+}
+
 /* dom0's RAM, mapped in its P2M (and the M2P, as for every domain frame). */
 static int populate_p2m(struct pvh_builder *b)
 {
-    struct hvm_domain *h = b->d->arch.hvm;
-    unsigned long pfn = 0;
-    unsigned int order = MAX_ORDER;
+    int rc = dom0_alloc_memory(b->d, b->nr_pages, map_pvh_frame, b->d->arch.hvm);
 
-    while (pfn < b->nr_pages) {
-        while ((1UL << order) > b->nr_pages - pfn)
-            order--;
-        struct page_info *pg = alloc_domheap_pages(b->d, order, 0);
-        if (!pg) {
-            if (order == 0)
-                return -ENOMEM;
-            order--;
-            continue;
-        }
-        unsigned long mfn = mfn_x(page_to_mfn(pg));
-        for (unsigned long i = 0; i < (1UL << order); i++, pfn++) {
-            unsigned long gfn = pfn_to_gfn(pfn);
-            spin_lock(&h->p2m_lock);
-            int rc = p2m_set_entry(&h->p2m, gfn, mfn + i, p2m_ram_rw);
-            spin_unlock(&h->p2m_lock);
-            if (rc)
-                return rc;
-            set_gpfn_from_mfn(mfn + i, gfn);
-        }
-    }
+    if (rc)
+        return rc;
     b->ram_end = (uint64_t)(pfn_to_gfn(b->nr_pages - 1) + 1) << PAGE_SHIFT;
     return 0;
 }

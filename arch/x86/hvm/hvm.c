@@ -68,36 +68,7 @@ static void *p2m_map(void *ctx, unsigned long mfn)
     return mfn_to_virt(mfn);
 }
 
-static const struct p2m_ops hvm_p2m_ops = { p2m_alloc_table, p2m_free_table, p2m_map };
-
-int hvm_domain_initialise(struct domain *d)
-{
-    struct hvm_domain *h;
-
-    if (!hvm_funcs)
-        return -EOPNOTSUPP;
-    h = xzalloc_bytes(sizeof(*h));
-    if (!h)
-        return -ENOMEM;
-    spin_lock_init(&h->p2m_lock);
-    h->shared_info_gfn = HVM_GFN_NONE;
-    if (p2m_init(&h->p2m, &hvm_p2m_ops, d))
-        return -ENOMEM;                  /* h leaked: only dom0's build uses this today */
-    d->arch.hvm = h;
-    d->arch.is_pv = false;
-    return 0;
-}
-
-int hvm_vcpu_initialise(struct vcpu *v)
-{
-    v->arch.hvm = xzalloc_bytes(sizeof(*v->arch.hvm));
-    if (!v->arch.hvm)
-        return -ENOMEM;
-    v->arch.hvm->apic_base = 0xfee00000ULL | (1ULL << 11) | (v->vcpu_id ? 0 : 1ULL << 8);
-    if (vlapic_init(v))
-        return -ENOMEM;
-    return hvm_funcs->vcpu_initialise(v);
-}
+const struct p2m_ops hvm_p2m_ops = { p2m_alloc_table, p2m_free_table, p2m_map };
 
 void hvm_context_save(struct vcpu *v, const struct cpu_user_regs *frame)
 {
@@ -112,6 +83,9 @@ void hvm_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     __asm__ __volatile__("mov %0, %%cr3" :: "r"(idle_pg_table_pa) : "memory");
     vcpu_fpu_restore(v);
     update_vcpu_system_time(&v->vcpu_info->time);
+    /* v is current: its linear addresses translate through its own page tables. */
+    vcpu_update_time_area(v);
+    vcpu_update_runstate_area(v);
 }
 
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
@@ -167,7 +141,7 @@ bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write
 
     p2m_get_entry(&v->domain->arch.hvm->p2m, gpa >> PAGE_SHIFT, &t);
     bool apic = t == p2m_invalid && (v->arch.hvm->apic_base & APIC_BASE_ENABLE) &&
-                !vlapic_x2apic_mode(v) && (gpa >> PAGE_SHIFT) == APIC_DEFAULT_PA >> PAGE_SHIFT;
+                !vlapic_x2apic_mode(v) && (gpa >> PAGE_SHIFT) == APIC_DEFAULT_PADDR >> PAGE_SHIFT;
     if (t == p2m_invalid && !fetch) {
         /* CS base 0: 64-bit code, or PVH's flat 32-bit code. */
         size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)frame->rip, sizeof(insn));

@@ -42,6 +42,8 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_add_to_physmap:
+    case XENMEM_populate_physmap:
+    case XENMEM_decrease_reservation:
         return true;
     default:
         return false;
@@ -66,9 +68,10 @@ static bool hvm_evtchn_op_allowed(unsigned long cmd)
 }
 
 /*
- * vcpu_op subcommands that work on an HVM vCPU today: the timers and
- * state queries (register_vcpu_info, the runstate and time areas name
- * guest frames or addresses written outside a hypercall: not yet).
+ * vcpu_op subcommands that work on an HVM vCPU today: the timers, state
+ * queries, register_vcpu_info (a GFN through the P2M), the runstate and
+ * time areas (linear addresses, written at each switch to the vCPU in
+ * hvm_context_restore()). Not yet: initialise/up/down (HVM vCPU context).
  */
 static bool hvm_vcpu_op_allowed(unsigned long cmd)
 {
@@ -79,6 +82,9 @@ static bool hvm_vcpu_op_allowed(unsigned long cmd)
     case VCPUOP_stop_periodic_timer:
     case VCPUOP_set_singleshot_timer:
     case VCPUOP_stop_singleshot_timer:
+    case VCPUOP_register_vcpu_info:
+    case VCPUOP_register_runstate_memory_area:
+    case VCPUOP_register_vcpu_time_memory_area:
         return true;
     default:
         return false;

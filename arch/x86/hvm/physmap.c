@@ -3,12 +3,15 @@
  * semantics): put a hypervisor frame of the domain into its P2M at a GFN
  * of its choosing.
  *
- * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info). What the GFN
- * held before goes first: the domain's own RAM there is freed (its
+ * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info) and
+ * XENMAPSPACE_grant_table (shared frame idx, the table grown to hold it;
+ * each frame's GFN kept in struct hvm_domain as Xen's
+ * gnttab_set_frame_gfn()). What the GFN held before goes first: the domain's own RAM there is freed (its
  * reservation drops by one frame, as on Xen), a shared frame is only
  * unhooked; a shared_info already mapped at another GFN leaves that GFN
- * (which then holds nothing: loads read all ones). Not yet: grant-table
- * frames, XENMAPSPACE_gmfn(_range) (-ENOSYS).
+ * (which then holds nothing: loads read all ones); so does a grant frame.
+ * Not yet: grant status frames (version 2), XENMAPSPACE_gmfn(_range)
+ * (-ENOSYS).
  *
  * P2M changes need no TLB shootdown today: every VMRUN flushes the whole
  * TLB (svm.c) and the HVM domain has one vCPU, which is the caller.
@@ -46,23 +49,33 @@ static int clear_slot(struct hvm_domain *h, unsigned long gfn, unsigned long *fr
     }
     if (h->shared_info_gfn == gfn)
         h->shared_info_gfn = HVM_GFN_NONE;
+    for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
+        if (h->gnttab_gfn[i] == gfn)
+            h->gnttab_gfn[i] = HVM_GFN_NONE;
     return p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
 }
 
-static int map_shared_info(struct domain *d, unsigned long gfn)
+/*
+ * Map the hypervisor frame mfn of d at gfn; *where records the GFN it is
+ * mapped at (HVM_GFN_NONE: nowhere), and the frame leaves that GFN first.
+ */
+static int map_xen_frame(struct domain *d, unsigned long mfn, unsigned long *where,
+                         unsigned long gfn)
 {
     struct hvm_domain *h = d->arch.hvm;
-    unsigned long mfn = virt_to_mfn(d->shared_info), old_mfn;
+    unsigned long old_mfn;
     int rc;
 
     spin_lock(&h->p2m_lock);
     rc = clear_slot(h, gfn, &old_mfn);
-    if (!rc && h->shared_info_gfn != HVM_GFN_NONE && h->shared_info_gfn != gfn)
-        rc = p2m_set_entry(&h->p2m, h->shared_info_gfn, 0, p2m_invalid);
+    if (!rc && *where != HVM_GFN_NONE && *where != gfn) {
+        rc = p2m_set_entry(&h->p2m, *where, 0, p2m_invalid);   /* removal: cannot fail */
+        *where = HVM_GFN_NONE;
+    }
     if (!rc)
         rc = p2m_set_entry(&h->p2m, gfn, mfn, p2m_xenheap_rw);
     if (!rc) {
-        h->shared_info_gfn = gfn;
+        *where = gfn;
         set_gpfn_from_mfn(mfn, gfn);
     }
     spin_unlock(&h->p2m_lock);
@@ -80,12 +93,86 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
     case XENMAPSPACE_shared_info:
         if (idx != 0 || gfn > P2M_MAX_GFN)
             return -EINVAL;
-        return map_shared_info(d, gfn);
-    case XENMAPSPACE_grant_table:
+        return map_xen_frame(d, virt_to_mfn(d->shared_info), &d->arch.hvm->shared_info_gfn, gfn);
+    case XENMAPSPACE_grant_table: {
+        unsigned long mfn;
+        int rc = gnttab_shared_frame_mfn(d, idx, &mfn);
+        if (rc)
+            return rc;
+        if (gfn > P2M_MAX_GFN)
+            return -EINVAL;
+        return map_xen_frame(d, mfn, &d->arch.hvm->gnttab_gfn[idx], gfn);
+    }
     case XENMAPSPACE_gmfn:
     case XENMAPSPACE_gmfn_range:
         return -ENOSYS;                 /* not built for HVM yet */
     default:
         return -EINVAL;                 /* Xen: no frame for this space */
     }
+}
+
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    enum p2m_type t;
+    unsigned long m;
+
+    if (!is_hvm_domain(d) || gfn > P2M_MAX_GFN)
+        return -EINVAL;
+    m = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
+    if (t != p2m_ram_rw)
+        return -EINVAL;
+    *mfn = m;
+    return 0;
+}
+
+int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    unsigned long n = 1UL << order, j;
+    enum p2m_type t;
+    int rc = 0;
+
+    if (gfn > P2M_MAX_GFN || n - 1 > P2M_MAX_GFN - gfn)
+        return -EINVAL;
+    spin_lock(&h->p2m_lock);
+    for (j = 0; j < n; j++) {           /* all or nothing: only RAM or holes may be replaced */
+        p2m_get_entry(&h->p2m, gfn + j, &t);
+        if (t != p2m_invalid && t != p2m_ram_rw) {
+            rc = -EBUSY;
+            goto out;
+        }
+    }
+    for (j = 0; j < n && !rc; j++) {
+        unsigned long old = p2m_get_entry(&h->p2m, gfn + j, &t);
+        rc = p2m_set_entry(&h->p2m, gfn + j, mfn + j, p2m_ram_rw);
+        if (!rc) {
+            if (t == p2m_ram_rw)
+                set_gpfn_from_mfn(old, INVALID_M2P_ENTRY);  /* Xen: unhooked, still d's */
+            set_gpfn_from_mfn(mfn + j, gfn + j);
+        }
+    }
+    while (rc && j-- > 1)               /* -ENOMEM part-way: undo what was mapped */
+        p2m_set_entry(&h->p2m, gfn + j - 1, 0, p2m_invalid);
+out:
+    spin_unlock(&h->p2m_lock);
+    return rc;
+}
+
+int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    enum p2m_type t;
+    unsigned long mfn;
+    int rc = -ENOENT;
+
+    if (gfn > P2M_MAX_GFN)
+        return -ENOENT;
+    spin_lock(&h->p2m_lock);
+    mfn = p2m_get_entry(&h->p2m, gfn, &t);
+    if (t == p2m_ram_rw)
+        rc = p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
+    spin_unlock(&h->p2m_lock);
+    if (!rc)
+        guest_remove_page(d, mfn);      /* out of the P2M: d's allocation reference goes */
+    return rc;
 }

@@ -49,7 +49,7 @@ static int highest_bit(const uint32_t *map)
 
 static uint32_t ppr(const struct vlapic *l)
 {
-    uint32_t tpr = REG(l, APIC_TASKPRI) & 0xff;
+    uint32_t tpr = REG(l, APIC_TPR) & 0xff;
     int isr = highest_bit(l->isr);
     uint32_t isrv = isr < 0 ? 0 : (uint32_t)isr & 0xf0;
 
@@ -58,7 +58,7 @@ static uint32_t ppr(const struct vlapic *l)
 
 static bool sw_enabled(const struct vcpu *v, const struct vlapic *l)
 {
-    return (v->arch.hvm->apic_base & APIC_BASE_ENABLE) && (REG(l, APIC_SPIV) & APIC_SPIV_ENABLED);
+    return (v->arch.hvm->apic_base & APIC_BASE_ENABLE) && (REG(l, APIC_SVR) & APIC_SVR_ENABLE);
 }
 
 static void timer_fn(void *data);
@@ -74,13 +74,27 @@ int vlapic_init(struct vcpu *v)
     REG(l, APIC_ID) = (uint32_t)v->vcpu_id * 2 << 24;   /* Xen: APIC ID = 2 x vCPU id */
     REG(l, APIC_LVR) = VLAPIC_VERSION;
     REG(l, APIC_DFR) = 0xffffffffu;
-    REG(l, APIC_SPIV) = 0xff;
+    REG(l, APIC_SVR) = 0xff;
     for (unsigned int off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
         REG(l, off) = APIC_LVT_MASKED;
     REG(l, APIC_CMCI) = APIC_LVT_MASKED;
     init_timer(&l->timer, timer_fn, l, (unsigned int)(v->processor < 0 ? 0 : v->processor));
     v->arch.hvm->vlapic = l;
     return 0;
+}
+
+void vlapic_kill(struct vcpu *v)
+{
+    kill_timer(&vlapic(v)->timer);
+}
+
+void vlapic_destroy(struct vcpu *v)
+{
+    struct vlapic *l = vlapic(v);
+
+    kill_timer(&l->timer);
+    v->arch.hvm->vlapic = NULL;
+    xfree_bytes(l, sizeof(*l));
 }
 
 void vlapic_set_irq(struct vcpu *v, uint8_t vec)
@@ -220,7 +234,7 @@ static int reg_write(struct vcpu *v, struct vlapic *l, unsigned int off, uint32_
         if (!x2apic)
             REG(l, off) = val & 0xff000000u;
         break;
-    case APIC_TASKPRI:
+    case APIC_TPR:
         REG(l, off) = val & 0xff;
         break;
     case APIC_EOI:
@@ -234,9 +248,9 @@ static int reg_write(struct vcpu *v, struct vlapic *l, unsigned int off, uint32_
         if (!x2apic)
             REG(l, off) = val | 0x0fffffffu;
         break;
-    case APIC_SPIV:
+    case APIC_SVR:
         REG(l, off) = val & 0x13ff;
-        if (!(val & APIC_SPIV_ENABLED))
+        if (!(val & APIC_SVR_ENABLE))
             for (unsigned int o = APIC_LVTT; o <= APIC_LVTERR; o += 0x10)
                 REG(l, o) |= APIC_LVT_MASKED;
         break;
@@ -253,13 +267,13 @@ static int reg_write(struct vcpu *v, struct vlapic *l, unsigned int off, uint32_
             REG(l, off) = val & 0xff000000u;
         break;
     case APIC_LVTT:
-        if (!(REG(l, APIC_SPIV) & APIC_SPIV_ENABLED))
+        if (!(REG(l, APIC_SVR) & APIC_SVR_ENABLE))
             val |= APIC_LVT_MASKED;
         REG(l, off) = val & (0xff | APIC_LVT_MASKED | APIC_LVT_TIMER_MODE);
         break;
     case APIC_LVTTHMR: case APIC_LVTPC: case APIC_LVT0: case APIC_LVT1: case APIC_LVTERR:
     case APIC_CMCI:
-        if (!(REG(l, APIC_SPIV) & APIC_SPIV_ENABLED))
+        if (!(REG(l, APIC_SVR) & APIC_SVR_ENABLE))
             val |= APIC_LVT_MASKED;
         REG(l, off) = val & 0x1f7ff;
         break;
@@ -320,7 +334,7 @@ static bool x2apic_reg(unsigned int off, bool write)
         return !write;
     case APIC_EOI: case APIC_SELF_IPI:
         return write;
-    case APIC_TASKPRI: case APIC_SPIV: case APIC_ESR: case APIC_ICR: case APIC_LVTT:
+    case APIC_TPR: case APIC_SVR: case APIC_ESR: case APIC_ICR: case APIC_LVTT:
     case APIC_LVTTHMR: case APIC_LVTPC: case APIC_LVT0: case APIC_LVT1: case APIC_LVTERR:
     case APIC_CMCI: case APIC_TMICT: case APIC_TDCR:
         return true;

@@ -226,20 +226,16 @@ unsigned int dom0_mem_max_pages(unsigned long nr_pages)
         (unsigned int)MIN(MAX(opt_dom0_mem_max >> PAGE_SHIFT, nr_pages), (unsigned long)~0U) : ~0U;
 }
 
-/* Allocate all of dom0's frames in large blocks; fill P2M and M2P. */
-static int allocate_memory(struct dom0_builder *b)
+int dom0_alloc_memory(struct domain *d, unsigned long nr_pages,
+                      int (*map)(void *ctx, unsigned long pfn, unsigned long mfn), void *ctx)
 {
     unsigned long pfn = 0;
     unsigned int order = MAX_ORDER;
 
-    b->d->max_pages = b->nr_pages;
-    b->p2m = xzalloc_bytes(b->nr_pages * sizeof(unsigned long));
-    if (!b->p2m)
-        return -ENOMEM;
-    while (pfn < b->nr_pages) {
-        while ((1UL << order) > b->nr_pages - pfn)
+    while (pfn < nr_pages) {
+        while ((1UL << order) > nr_pages - pfn)
             order--;
-        struct page_info *pg = alloc_domheap_pages(b->d, order, 0);
+        struct page_info *pg = alloc_domheap_pages(d, order, 0);
         if (!pg) {
             if (order == 0)
                 return -ENOMEM;
@@ -248,11 +244,32 @@ static int allocate_memory(struct dom0_builder *b)
         }
         unsigned long mfn = mfn_x(page_to_mfn(pg));
         for (unsigned long i = 0; i < (1UL << order); i++, pfn++) {
-            b->p2m[pfn] = mfn + i;
-            set_gpfn_from_mfn(mfn + i, pfn);
+            int rc = map(ctx, pfn, mfn + i);
+            if (rc)
+                return rc;
         }
     }
     return 0;
+}
+
+/* A PV dom0's pfn -> mfn in the builder's P2M and the M2P. */
+static int map_pv_frame(void *ctx, unsigned long pfn, unsigned long mfn)
+{
+    struct dom0_builder *b = ctx;
+
+    b->p2m[pfn] = mfn;
+    set_gpfn_from_mfn(mfn, pfn);
+    return 0;
+}
+
+/* Allocate all of dom0's frames in large blocks; fill P2M and M2P. */
+static int allocate_memory(struct dom0_builder *b)
+{
+    b->d->max_pages = b->nr_pages;
+    b->p2m = xzalloc_bytes(b->nr_pages * sizeof(unsigned long));
+    if (!b->p2m)
+        return -ENOMEM;
+    return dom0_alloc_memory(b->d, b->nr_pages, map_pv_frame, b);
 }
 
 static void *pfn_to_virt(const struct dom0_builder *b, unsigned long pfn)

@@ -23,6 +23,7 @@
 #include <xen/hvm/params.h>
 #include <asm/e820.h>
 #include <asm/hvm/p2m.h>
+#include <xenia/grant_table.h>
 
 struct vcpu;
 struct domain;
@@ -40,6 +41,7 @@ struct hvm_domain {
     struct p2m_table p2m;
     uint64_t params[HVM_NR_PARAMS]; /* HVMOP_set_param/get_param */
     unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
+    unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
 };
 #define HVM_GFN_NONE    (~0UL)
@@ -73,8 +75,10 @@ struct hvm_function_table {
     const void *vmentry;
     /* Enable the extension on this pCPU; 0 or -EOPNOTSUPP/-ENOMEM. */
     int (*cpu_up)(void);
-    /* Allocate v's control structure; 0 or -ENOMEM. */
+    /* Allocate v's control structure; 0 or -ENOMEM (nothing left allocated). */
     int (*vcpu_initialise)(struct vcpu *v);
+    /* Free what vcpu_initialise() allocated; v never runs again. */
+    void (*vcpu_destroy)(struct vcpu *v);
     /* Flat 32-bit protected mode, paging off, at s->eip with EBX = s->ebx. */
     void (*set_boot_state)(struct vcpu *v, const struct hvm_boot_state *s);
     /* Guest paging state for linear-address walks. */
@@ -107,13 +111,41 @@ bool hvm_init(void);
 /* hvm_cpu_up(): enable the back end on this pCPU if not yet done; panics on failure. */
 void hvm_cpu_up(void);
 
+/* arch/x86/hvm/domain.c: HVM domains and vCPUs, creation and destruction. */
 /*
  * hvm_domain_initialise(): make the new domain d (no vCPUs yet) an HVM
- * domain: empty P2M, params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM.
+ * domain: struct hvm_domain, an empty P2M (one xen-heap root table),
+ * params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM (nothing left
+ * allocated). Domain creation context, d not yet running.
  */
 int hvm_domain_initialise(struct domain *d);
-/* hvm_vcpu_initialise(): v of an HVM domain: back-end state. 0, -ENOMEM. */
+/*
+ * hvm_vcpu_initialise(): v (vcpu_create()d, of an HVM domain) gets struct
+ * hvm_vcpu, its local APIC and the back end's VMCB. 0, -ENOMEM (nothing
+ * left allocated, v->arch.hvm NULL).
+ */
 int hvm_vcpu_initialise(struct vcpu *v);
+/*
+ * hvm_vcpu_kill(): domain_kill() step 1 for an HVM vCPU (paused, off its
+ * pCPU): kill its local APIC timer; waits out a callback running on
+ * another pCPU. No locks held.
+ */
+void hvm_vcpu_kill(struct vcpu *v);
+/*
+ * hvm_vcpu_destroy(): domain_free(): free everything
+ * hvm_vcpu_initialise() allocated (APIC, VMCB, struct hvm_vcpu);
+ * v->arch.hvm is NULL after. Nothing may run v or reach it any more.
+ */
+void hvm_vcpu_destroy(struct vcpu *v);
+/*
+ * hvm_domain_destroy(): domain_free(), after every vCPU's
+ * hvm_vcpu_destroy(): free every P2M table (root included) and struct
+ * hvm_domain; d->arch.hvm is NULL after. The RAM the P2M mapped went
+ * back in domain_kill() (d->page_list).
+ */
+void hvm_domain_destroy(struct domain *d);
+/* hvm.c: the P2M's table memory: xen-heap frames through the direct map. */
+extern const struct p2m_ops hvm_p2m_ops;
 
 /* Context switch hooks (common/schedule.c through arch_context_*). */
 void hvm_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
@@ -164,12 +196,43 @@ size_t hvm_clear_guest_linear(void *va, size_t bytes);
  * one frame for the HVM domain d (the caller has done Xen's lookup and
  * permission checks): space XENMAPSPACE_*, idx within it, gfn where.
  * Takes d's p2m lock, then (freeing RAM the GFN held) its page_alloc_lock.
+ * Spaces: shared_info (idx 0), grant_table (shared frame idx, version 1
+ * and 2; the table grows to idx + 1 frames). A frame already mapped at
+ * another GFN moves.
  * Returns 0, -EINVAL (INVALID_GFN, a GFN above P2M_MAX_GFN, idx or space
  * with no frame), -EPERM (the GFN holds passed-through MMIO), -ENOMEM
- * (P2M tables), -ENOSYS (grant table and gmfn spaces: not built yet).
+ * (P2M tables), -ENOSYS (grant status frames, gmfn spaces: not built yet).
  */
 int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
                        unsigned long gfn);
+
+/*
+ * hvm_gfn_to_ram_mfn(): the machine frame of the HVM domain d's own RAM at
+ * gfn (Xen's get_page_from_gfn() lookup, without the reference): 0 and
+ * *mfn, or -EINVAL (d not HVM, nothing there, MMIO, a shared hypervisor
+ * frame). No lock: the caller takes its page reference with get_page*(pg,
+ * d), which fails if the frame left d since.
+ */
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
+
+/*
+ * hvm_physmap_add_ram(): XENMEM_populate_physmap for the HVM domain d: map
+ * its fresh frames mfn .. mfn + 2^order - 1 (already d's) at gfn onwards.
+ * RAM already at one of the GFNs is unhooked and stays d's until
+ * destruction, as on Xen. Takes d's p2m lock. Returns 0, -EINVAL (GFNs past
+ * P2M_MAX_GFN), -EBUSY (a GFN holds a hypervisor frame or MMIO; nothing
+ * changed), -ENOMEM (P2M tables; nothing left mapped).
+ */
+int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order);
+/*
+ * hvm_physmap_remove_ram(): XENMEM_decrease_reservation of one GFN of the
+ * HVM domain d (Xen's guest_remove_page() for translated domains): its RAM
+ * leaves the P2M (loads there read all ones after) and d's allocation
+ * reference on the frame is dropped. Takes d's p2m lock, then
+ * page_alloc_lock. Returns 0, or -ENOENT (no RAM at gfn: a hole, MMIO, a
+ * hypervisor frame).
+ */
+int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn);
 
 /* arch/x86/hvm/irq.c: events to HVM vCPUs (<asm/hvm/intr.h> has the entry decision). */
 /*

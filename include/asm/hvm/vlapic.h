@@ -20,45 +20,16 @@
 #define ASM_HVM_VLAPIC_H
 
 #include <xenia/types.h>
+#include <asm/apic.h>
 
 struct vcpu;
 struct cpu_user_regs;
 
-/* Register offsets in the xAPIC page (x2APIC MSR = 0x800 + offset / 16). */
-#define APIC_ID         0x020
-#define APIC_LVR        0x030
-#define APIC_TASKPRI    0x080
-#define APIC_ARBPRI     0x090
-#define APIC_PROCPRI    0x0a0
-#define APIC_EOI        0x0b0
-#define APIC_LDR        0x0d0
-#define APIC_DFR        0x0e0
-#define APIC_SPIV       0x0f0
-#define APIC_ISR        0x100
-#define APIC_TMR        0x180
-#define APIC_IRR        0x200
-#define APIC_ESR        0x280
-#define APIC_CMCI       0x2f0
-#define APIC_ICR        0x300
-#define APIC_ICR2       0x310
-#define APIC_LVTT       0x320
-#define APIC_LVTTHMR    0x330
-#define APIC_LVTPC      0x340
-#define APIC_LVT0       0x350
-#define APIC_LVT1       0x360
-#define APIC_LVTERR     0x370
-#define APIC_TMICT      0x380
-#define APIC_TMCCT      0x390
-#define APIC_TDCR       0x3e0
-#define APIC_SELF_IPI   0x3f0           /* x2APIC only */
-
-#define APIC_SPIV_ENABLED       (1u << 8)
-#define APIC_LVT_MASKED         (1u << 16)
+/* Register offsets and bits: <asm/apic.h>, the hardware's own. */
 #define APIC_LVT_TIMER_PERIODIC (1u << 17)
 #define APIC_LVT_TIMER_MODE     (3u << 17)
 #define APIC_BASE_EXTD          (1ULL << 10)
 #define APIC_BASE_ENABLE        (1ULL << 11)
-#define APIC_DEFAULT_PA         0xfee00000UL
 
 /*
  * vlapic_divisor(): the timer's divide configuration register (TDCR bits
@@ -91,6 +62,13 @@ static inline uint32_t vlapic_current_count(uint32_t initial, unsigned int divis
 
 /* vlapic_init(): v's APIC at reset (xAPIC, software-disabled, LVTs masked). 0 or -ENOMEM. */
 int vlapic_init(struct vcpu *v);
+/*
+ * vlapic_kill(): stop v's APIC timer for good (domain destruction): no
+ * callback runs or is queued after it returns. No locks held.
+ */
+void vlapic_kill(struct vcpu *v);
+/* vlapic_destroy(): vlapic_kill() and free v's APIC; v->arch.hvm->vlapic is NULL after. */
+void vlapic_destroy(struct vcpu *v);
 /* vlapic_set_irq(): request fixed edge vector vec (16-255) on v and kick it. Any context. */
 void vlapic_set_irq(struct vcpu *v, uint8_t vec);
 /* vlapic_pending_vector(): the highest requested vector above PPR, -1 if none or disabled. */

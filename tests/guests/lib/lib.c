@@ -3,6 +3,7 @@
  * exception and event handling, frame-number helpers.
  */
 #include "test.h"
+#include "report.h"
 #include <xen/sched.h>
 #include <xen/callback.h>
 #include <xen/event_channel.h>
@@ -14,7 +15,6 @@ struct trap_record last_trap;
 volatile unsigned long events_seen[64];
 volatile unsigned int upcalls;
 
-static unsigned int checks_total, checks_failed;
 
 /* Page Xen's shared_info is mapped over (our bss page is replaced). */
 static char shared_info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
@@ -90,7 +90,7 @@ static void console_wait(volatile struct xencons_interface *r, size_t room)
 }
 
 /* Write a string to the console: hypervisor console (dom0) or PV ring. */
-static void console_write(const char *s, size_t n)
+void guest_console_write(const char *s, size_t n)
 {
     volatile struct xencons_interface *r = console_ring();
     XENCONS_RING_IDX prod;
@@ -125,69 +125,14 @@ static void console_flush(void)
         console_wait(r, sizeof(r->out));
 }
 
-void printk(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-bool check_at(bool ok, const char *file, int line, const char *what)
-{
-    checks_total++;
-    if ( !ok )
-    {
-        checks_failed++;
-        printk("%s:%d: check failed: %s\n", file, line, what);
-    }
-    return ok;
-}
-
-bool expect_eq_at(long got, long want, const char *file, int line, const char *what)
-{
-    checks_total++;
-    if ( got != want )
-    {
-        checks_failed++;
-        printk("%s:%d: check failed: %s: got %ld (%#lx), expected %ld (%#lx)\n",
-               file, line, what, got, got, want, want);
-    }
-    return got == want;
-}
-
 /* Shut this domain down for good; on real Xen dom0 this only halts. */
-static void __attribute__((noreturn)) shutdown(unsigned int reason)
+void guest_shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };
 
     console_flush();
     for ( ;; )
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
-}
-
-void test_finish(void)
-{
-    if ( checks_failed == 0 )
-    {
-        printk("XENIA-TEST: %s PASS (%u checks)\n", test_name, checks_total);
-        shutdown(SHUTDOWN_poweroff);
-    }
-    printk("XENIA-TEST: %s FAIL (%u of %u checks failed)\n", test_name,
-           checks_failed, checks_total);
-    shutdown(SHUTDOWN_crash);
-}
-
-void test_abort(const char *why)
-{
-    printk("%s: aborted: %s\n", test_name, why);
-    checks_total++;
-    checks_failed++;
-    test_finish();
 }
 
 /* Called from entry.S for every exception: fix up or abort. */
@@ -364,7 +309,7 @@ void guest_start(start_info_t *si)
     if ( rc )
     {
         printk("%s: cannot map shared_info: %ld\n", test_name, rc);
-        shutdown(SHUTDOWN_crash);
+        guest_shutdown(SHUTDOWN_crash);
     }
     shared = (shared_info_t *)shared_info_page;
     guest_reinstall_handlers();

@@ -56,16 +56,7 @@ extern uint32_t xen_cpuid_base;                   /* 0x40000000 + n * 0x100 */
 extern struct trap_record last_trap;
 extern char _text[], _end[];
 
-void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-bool check_at(bool ok, const char *file, int line, const char *what);
-bool expect_eq_at(long got, long want, const char *file, int line, const char *what);
-#define check(cond, what) check_at(!!(cond), __FILE__, __LINE__, what)
-#define expect_eq(got, want, what) expect_eq_at((long)(got), (long)(want), __FILE__, __LINE__, what)
-void __attribute__((noreturn)) test_finish(void);
-void __attribute__((noreturn)) test_abort(const char *why);
+#include "report.h"     /* printk, check, expect_eq, test_finish, test_abort */
 
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

@@ -2,12 +2,12 @@
  * pvh_lib.c: the PVH test runtime in C (see pvh.h).
  */
 #include "pvh.h"
+#include "report.h"
 #include <xen/sched.h>
 
 const struct hvm_start_info *start_info;
 uint32_t xen_cpuid_base;
 struct trap_record last_trap;
-static unsigned int checks_total, checks_failed;
 static bool have_hypercalls;
 
 extern const uint64_t __ex_table_start[], __ex_table_end[];
@@ -15,48 +15,13 @@ extern const char pvh_exc_stubs[];
 
 /* Debug output before the hypercall page exists: QEMU's port 0xe9 is not
  * there on every machine, so print nothing; failures then show as "no result". */
-static void console_write(const char *s, size_t n)
+void guest_console_write(const char *s, size_t n)
 {
     if ( have_hypercalls )
         HYPERVISOR_console_io(CONSOLEIO_write, n, s);
 }
 
-void printk(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-bool check_at(bool ok, const char *file, int line, const char *what)
-{
-    checks_total++;
-    if ( !ok )
-    {
-        checks_failed++;
-        printk("%s:%d: check failed: %s\n", file, line, what);
-    }
-    return ok;
-}
-
-bool expect_eq_at(long got, long want, const char *file, int line, const char *what)
-{
-    checks_total++;
-    if ( got != want )
-    {
-        checks_failed++;
-        printk("%s:%d: check failed: %s: got %ld (%#lx), expected %ld (%#lx)\n",
-               file, line, what, got, got, want, want);
-    }
-    return got == want;
-}
-
-static void __attribute__((noreturn)) shutdown(unsigned int reason)
+void guest_shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };
 
@@ -66,26 +31,6 @@ static void __attribute__((noreturn)) shutdown(unsigned int reason)
             HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
         asm volatile ("cli; hlt");
     }
-}
-
-void test_finish(void)
-{
-    if ( checks_failed == 0 )
-    {
-        printk("XENIA-TEST: %s PASS (%u checks)\n", test_name, checks_total);
-        shutdown(SHUTDOWN_poweroff);
-    }
-    printk("XENIA-TEST: %s FAIL (%u of %u checks failed)\n", test_name,
-           checks_failed, checks_total);
-    shutdown(SHUTDOWN_crash);
-}
-
-void test_abort(const char *why)
-{
-    printk("%s: aborted: %s\n", test_name, why);
-    checks_total++;
-    checks_failed++;
-    test_finish();
 }
 
 static pvh_irq_handler_t irq_handlers[256];
@@ -183,7 +128,7 @@ void pvh_start(uint32_t start_info_pa)
     start_info = (const struct hvm_start_info *)(uint64_t)start_info_pa;
     install_idt();
     if ( !setup_hypercall_page() )
-        shutdown(SHUTDOWN_crash);           /* silent: no way to print */
+        guest_shutdown(SHUTDOWN_crash);           /* silent: no way to print */
     have_hypercalls = true;
     printk("%s: PVH test guest, start_info at %#x\n", test_name, start_info_pa);
     test_main();

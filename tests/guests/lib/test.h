@@ -58,22 +58,7 @@ extern struct trap_record last_trap;
 extern volatile unsigned long events_seen[]; /* ports seen by the upcall */
 extern volatile unsigned int upcalls;
 
-/* Print to the hypervisor console (CONSOLEIO_write); %d %u %x %lx %s %p %c. */
-void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Record one check; prints file:line and the text when it fails. */
-bool check_at(bool ok, const char *file, int line, const char *what);
-/* Record an equality check; prints both values when it fails. */
-bool expect_eq_at(long got, long want, const char *file, int line, const char *what);
-#define check(cond, what) check_at(!!(cond), __FILE__, __LINE__, what)
-#define expect_eq(got, want, what) expect_eq_at((long)(got), (long)(want), __FILE__, __LINE__, what)
-
-/* End the test now: print the result line and shut down. */
-void __attribute__((noreturn)) test_finish(void);
-/* Fail immediately with a reason (e.g. an unexpected trap). */
-void __attribute__((noreturn)) test_abort(const char *why);
+#include "report.h"     /* printk, check, expect_eq, test_finish, test_abort */
 
 /* Install the runtime's trap table and callbacks again. */
 void guest_reinstall_handlers(void);
@@ -106,6 +91,12 @@ uint64_t read_pte(const void *va, int level);
 uint64_t read_tsc(void);
 /* Xen system time in ns, read from vcpu 0's pvclock. */
 uint64_t xen_now(void);
+/*
+ * Xen fires a timer up to its timer_slop (50 us by default) before the
+ * deadline, and a vCPU that moved to another pCPU reads that pCPU's time
+ * record: "not before the deadline" checks allow this much.
+ */
+#define XEN_TIMER_SLOP_NS 50000ULL
 
 /*
  * A secondary vCPU's first context for VCPUOP_initialise: kernel mode on

@@ -124,8 +124,12 @@ static int svm_vcpu_initialise(struct vcpu *v)
     struct svm_vcpu *s = xzalloc_bytes(sizeof(*s));
     struct vmcb *vmcb = alloc_xenheap_page();
 
-    if (!s || !vmcb)
-        return -ENOMEM;          /* leaked with the failed domain build (dom0: panics) */
+    if (!s || !vmcb) {
+        xfree_bytes(s, sizeof(*s));
+        if (vmcb)
+            free_xenheap_page(vmcb);
+        return -ENOMEM;
+    }
     s->vmcb = vmcb;
     s->vmcb_pa = __pa(vmcb);
     s->asid = 1;
@@ -147,6 +151,16 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->np_enable = 1;
     vmcb->n_cr3 = (uint64_t)v->domain->arch.hvm->p2m.root_mfn << PAGE_SHIFT;
     return 0;
+}
+
+/* No pCPU caches a VMCB between VMRUNs (VMLOAD/VMSAVE each time): freeing it needs no flush. */
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+
+    free_xenheap_page(s->vmcb);
+    v->arch.hvm->vendor = NULL;
+    xfree_bytes(s, sizeof(*s));
 }
 
 static void svm_get_paging(const struct vcpu *v, uint64_t *cr0, uint64_t *cr3,
@@ -370,6 +384,7 @@ static const struct hvm_function_table svm_funcs = {
     .vmentry = svm_vmentry,
     .cpu_up = svm_cpu_up,
     .vcpu_initialise = svm_vcpu_initialise,
+    .vcpu_destroy = svm_vcpu_destroy,
     .set_boot_state = svm_set_boot_state,
     .get_paging = svm_get_paging,
     .get_cpl = svm_get_cpl,

@@ -1,0 +1,80 @@
+/*
+ * pvh_gnttab: a PVH dom0 maps its grant table's shared frames with
+ * XENMEM_add_to_physmap (XENMAPSPACE_grant_table, version 1), as Linux
+ * PVH does, and sees Xen 4.17's behaviour:
+ *   - frame 0 appears at the GFN asked for; the RAM the GFN held is freed
+ *     (the reservation drops by one frame); what the guest writes stays;
+ *   - mapping it again at the same GFN changes nothing; at another GFN it
+ *     moves with its contents (the old GFN then reads all ones) and the
+ *     new GFN's RAM is freed;
+ *   - an index past the table grows it (up to max_grant_frames: 64 for
+ *     dom0 by default): a fresh frame reads zeroes; index 64 and the
+ *     status bit under version 1: -EINVAL.
+ */
+#include "pvh.h"
+#include <xen/memory.h>
+#include <xen/grant_table.h>
+
+const char test_name[] = "pvh_gnttab";
+
+static uint8_t slots[4][4096] __attribute__((aligned(4096)));
+
+static long map(unsigned long idx, void *where)
+{
+    struct xen_add_to_physmap x = {
+        .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = idx,
+        .gpfn = (uint64_t)where >> PAGE_SHIFT,
+    };
+    return HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
+}
+
+static long reservation(void)
+{
+    domid_t self = DOMID_SELF;
+    return HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+}
+
+void test_main(void)
+{
+    volatile grant_entry_v1_t *a = (volatile grant_entry_v1_t *)slots[0];
+    volatile grant_entry_v1_t *b = (volatile grant_entry_v1_t *)slots[1];
+    volatile uint64_t *c = (volatile uint64_t *)slots[2];
+    long r0, r1;
+    unsigned int i;
+    bool zero = true;
+
+    memset(slots, 0xa5, sizeof(slots));     /* the frames are RAM the guest used */
+    r0 = reservation();
+    check(r0 > 0, "current reservation");
+    expect_eq(map(0, slots[0]), 0, "map grant frame 0");
+    r1 = reservation();
+    expect_eq(r1, r0 - 1, "the RAM the GFN held is freed");
+    check(a[10].flags != 0xa5a5, "the GFN no longer shows the guest's RAM");
+    a[10].domid = 7;
+    a[10].frame = 0x1234;
+    expect_eq(a[10].frame, 0x1234, "the guest writes a grant entry");
+
+    expect_eq(map(0, slots[0]), 0, "map again, same GFN");
+    expect_eq(reservation(), r1, "same GFN: nothing freed");
+    expect_eq(a[10].frame, 0x1234, "still the same frame");
+
+    expect_eq(map(0, slots[1]), 0, "move to another GFN");
+    expect_eq(reservation(), r1 - 1, "the new GFN's RAM is freed");
+    expect_eq(b[10].frame, 0x1234, "the frame moved with its contents");
+    expect_eq(b[10].domid, 7, "the entry's domid too");
+    expect_eq(*(volatile uint64_t *)slots[0], (long)~0UL, "the old GFN holds nothing");
+
+    expect_eq(map(5, slots[2]), 0, "frame 5: the table grows");
+    for ( i = 0; i < PAGE_SIZE / 8; i++ )
+        zero &= c[i] == 0;
+    check(zero, "a fresh grant frame reads zeroes");
+    expect_eq(reservation(), r1 - 2, "its GFN's RAM is freed");
+    expect_eq(map(63, slots[3]), 0, "frame 63, the last one");
+    expect_eq(map(64, slots[0]), -XEN_EINVAL, "frame 64: past max_grant_frames");
+    expect_eq(map(XENMAPIDX_grant_table_status, slots[0]), -XEN_EINVAL,
+              "status frame 0 under version 1");
+    expect_eq(reservation(), r1 - 3, "failed calls free nothing");
+    expect_eq(b[10].frame, 0x1234, "frame 0 still mapped at its GFN");
+    b[10].frame = 0;
+    b[10].domid = 0;
+}
