@@ -12,6 +12,7 @@
 #include <xenia/time.h>
 #include <xen/sched.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 #include <asm/pv_domain.h>
 
 #define SCHEDOP_POLL_MAX_PORTS 128          /* Xen's limit */
@@ -41,6 +42,15 @@ void vcpu_timers_init(struct vcpu *v)
     init_timer(&v->periodic_timer, periodic_timer_fn, v, (unsigned int)v->processor);
     init_timer(&v->singleshot_timer, singleshot_timer_fn, v, (unsigned int)v->processor);
     init_timer(&v->poll_timer, poll_timer_fn, v, (unsigned int)v->processor);
+}
+
+void vcpu_timers_migrate(struct vcpu *v, unsigned int cpu)
+{
+    migrate_timer(&v->periodic_timer, cpu);
+    migrate_timer(&v->singleshot_timer, cpu);
+    migrate_timer(&v->poll_timer, cpu);
+    if (is_hvm_vcpu(v))
+        hvm_vcpu_migrate_timers(v, cpu);
 }
 
 /*

@@ -334,6 +334,7 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     struct sched_runqueue *rq = ps->rq;
     struct vcpu *prev = current, *next;
     s_time_t now = NOW(), slice;
+    bool moved = false;                 /* next last ran on another pCPU */
 
     spin_lock(&rq->lock);
     if (prev)
@@ -345,6 +346,7 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     if (next) {
         next->is_running = true;
         next->sched.reported = false;
+        moved = next->processor != (int)cpu;
         next->processor = (int)cpu;
         cpumask_clear_cpu(cpu, &rq->idlers);
     } else {
@@ -352,6 +354,8 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     }
     rq->running[cpu] = next;
     spin_unlock(&rq->lock);
+    if (moved)
+        vcpu_timers_migrate(next, cpu);
 
     if (prev && prev != next) {
         if (is_hvm_vcpu(prev))

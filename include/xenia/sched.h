@@ -249,6 +249,14 @@ int sched_set_params(struct domain *d, unsigned int weight, unsigned int cap);
 unsigned int sched_ratelimit(void);
 void sched_set_ratelimit(unsigned int us);
 void vcpu_timers_init(struct vcpu *v);         /* singleshot + poll timers (sched_op.c) */
+/*
+ * vcpu_timers_migrate(): v's periodic, singleshot and poll timers (and an
+ * HVM vCPU's local-APIC timer) move to pCPU cpu, where v now runs, as
+ * Xen's scheduler moves them: their expiry interrupts the pCPU that runs v.
+ * An active timer keeps its deadline. Takes both pCPUs' timer-queue locks
+ * (never the run queue's); no errors.
+ */
+void vcpu_timers_migrate(struct vcpu *v, unsigned int cpu);
 void vcpu_set_singleshot_timer(struct vcpu *v, s_time_t deadline_ns);
 
 #endif

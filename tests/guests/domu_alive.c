@@ -5,8 +5,8 @@
  * port never raised: the vCPU sleeps between ticks, as an idle guest
  * does). With "stay" on its command line it ticks until destroyed;
  * without (scripts/toolstack/domu-guests.sh runs it as a test), three
- * ticks, each poll returning 0 no sooner than its timeout (less Xen's
- * timer slop) unless an event was marked pending for the vCPU.
+ * ticks, each poll returning 0 no sooner than its timeout (less a clock
+ * skew allowance) unless an event was marked pending for the vCPU.
  */
 #include "test.h"
 #include <xen/event_channel.h>
@@ -15,6 +15,15 @@
 const char test_name[] = "domu_alive";
 
 #define TICK_NS 1000000000ULL
+/*
+ * How early a poll may seem to end without an event: the guest's clock
+ * (its vcpu_time_info snapshot extrapolated by the TSC) and the
+ * hypervisor's NOW() disagree by milliseconds under TCG on a loaded host
+ * (2.3 ms seen on Xen 4.17), far beyond Xen's 50 us timer slop. A poll
+ * woken spuriously ends at a random point of its second, so 10% of it
+ * still tells the two apart.
+ */
+#define CLOCK_SKEW_NS (TICK_NS / 10)
 
 static bool stay(void)
 {
@@ -51,7 +60,8 @@ void test_main(void)
             rc = HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
             t1 = xen_now();
             early = t1 + XEN_TIMER_SLOP_NS < deadline;
-            if (!forever && early && !check(shared->vcpu_info[0].evtchn_upcall_pending,
+            bool too_early = t1 + CLOCK_SKEW_NS < deadline;
+            if (!forever && too_early && !check(shared->vcpu_info[0].evtchn_upcall_pending,
                                             "a poll ends before its timeout only for an event"))
                 printk("poll returned %lu ns before its timeout\n", (unsigned long)(deadline - t1));
             if (!forever)

@@ -93,6 +93,10 @@ void vlapic_kill(struct vcpu *v)
     }
     timers_killed++;
 }
+void vlapic_migrate_timer(struct vcpu *v, unsigned int cpu)
+{
+    (void)v; (void)cpu;
+}
 void vlapic_destroy(struct vcpu *v)
 {
     /* Xen's order: the timer goes before the state it would touch. */

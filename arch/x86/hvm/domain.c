@@ -80,6 +80,12 @@ void hvm_vcpu_kill(struct vcpu *v)
         vlapic_kill(v);
 }
 
+void hvm_vcpu_migrate_timers(struct vcpu *v, unsigned int cpu)
+{
+    if (v->arch.hvm && v->arch.hvm->vlapic)
+        vlapic_migrate_timer(v, cpu);
+}
+
 void hvm_vcpu_destroy(struct vcpu *v)
 {
     struct hvm_vcpu *hv = v->arch.hvm;

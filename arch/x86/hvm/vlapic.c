@@ -88,6 +88,11 @@ void vlapic_kill(struct vcpu *v)
     kill_timer(&vlapic(v)->timer);
 }
 
+void vlapic_migrate_timer(struct vcpu *v, unsigned int cpu)
+{
+    migrate_timer(&vlapic(v)->timer, cpu);
+}
+
 void vlapic_destroy(struct vcpu *v)
 {
     struct vlapic *l = vlapic(v);

@@ -131,6 +131,8 @@ int hvm_vcpu_initialise(struct vcpu *v);
  * another pCPU. No locks held.
  */
 void hvm_vcpu_kill(struct vcpu *v);
+/* hvm_vcpu_migrate_timers(): v's local-APIC timer to pCPU cpu (vcpu_timers_migrate()). */
+void hvm_vcpu_migrate_timers(struct vcpu *v, unsigned int cpu);
 /*
  * hvm_vcpu_destroy(): domain_free(): free everything
  * hvm_vcpu_initialise() allocated (APIC, VMCB, struct hvm_vcpu);

@@ -67,6 +67,8 @@ int vlapic_init(struct vcpu *v);
  * callback runs or is queued after it returns. No locks held.
  */
 void vlapic_kill(struct vcpu *v);
+/* vlapic_migrate_timer(): the APIC timer to pCPU cpu, deadline kept. */
+void vlapic_migrate_timer(struct vcpu *v, unsigned int cpu);
 /* vlapic_destroy(): vlapic_kill() and free v's APIC; v->arch.hvm->vlapic is NULL after. */
 void vlapic_destroy(struct vcpu *v);
 /* vlapic_set_irq(): request fixed edge vector vec (16-255) on v and kick it. Any context. */
