@@ -25,7 +25,10 @@
  *
  * A frame another domain still maps (dom0's foreign mappings, grants)
  * stays owned by the dead domain until that mapping goes, as on Xen.
- * Unlike Xen, the work is done in one go (no -ERESTART continuation).
+ * Steps 2 and 4 are preemptible, as Xen 4.17's evtchn_destroy() and
+ * relinquish_memory(): -ERESTART with the progress kept in d
+ * (d->kill_step, d->evtchn.destroy_next, d->relmem_list), and
+ * XEN_DOMCTL_destroydomain re-issued goes on from there.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -36,6 +39,7 @@
 #include <asm/pirq.h>
 #include <xenia/event.h>
 #include <xenia/time.h>
+#include <xenia/hypercall.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/pv_mm.h>
@@ -74,8 +78,8 @@ static void vcpu_release_refs(struct vcpu *v)
     }
 }
 
-/* Take the next frame off d's page_list onto done, or NULL when empty. */
-static struct page_info *next_owned_page(struct domain *d, struct list_head *done)
+/* Take the next frame off d's page_list onto relmem_list, or NULL when empty. */
+static struct page_info *next_owned_page(struct domain *d)
 {
     struct page_info *pg = NULL;
 
@@ -83,7 +87,7 @@ static struct page_info *next_owned_page(struct domain *d, struct list_head *don
     if (!list_empty(&d->page_list)) {
         pg = list_first_entry(&d->page_list, struct page_info, list);
         list_del(&pg->list);
-        list_add_tail(&pg->list, done);
+        list_add_tail(&pg->list, &d->relmem_list);
     }
     spin_unlock(&d->page_alloc_lock);
     return pg;
@@ -104,18 +108,28 @@ static void relinquish_page(struct domain *d, struct page_info *pg)
     put_page(pg);                       /* ours: may free the frame now */
 }
 
-/* Step 4: every frame on d->page_list; survivors (still mapped elsewhere) stay listed. */
-static void relinquish_memory(struct domain *d)
-{
-    LIST_HEAD(done);
-    struct page_info *pg;
+/*
+ * Step 4: every frame on d->page_list, parked on d->relmem_list once done
+ * (a freed frame leaves it); survivors (still mapped elsewhere) go back to
+ * page_list at the end. -ERESTART every RELMEM_PREEMPT_EVERY frames when
+ * the caller has work pending (Xen's relinquish_memory()).
+ */
+#define RELMEM_PREEMPT_EVERY 256
 
-    while ((pg = next_owned_page(d, &done)) != NULL)
+static int relinquish_memory(struct domain *d)
+{
+    struct page_info *pg;
+    unsigned long n = 0;
+
+    while ((pg = next_owned_page(d)) != NULL) {
         relinquish_page(d, pg);
+        if (!(++n % RELMEM_PREEMPT_EVERY) && hypercall_preempt_check())
+            return -ERESTART;
+    }
 
     spin_lock(&d->page_alloc_lock);
-    while (!list_empty(&done)) {
-        pg = list_first_entry(&done, struct page_info, list);
+    while (!list_empty(&d->relmem_list)) {
+        pg = list_first_entry(&d->relmem_list, struct page_info, list);
         list_del(&pg->list);
         list_add_tail(&pg->list, &d->page_list);
     }
@@ -124,41 +138,71 @@ static void relinquish_memory(struct domain *d)
                "(mapped by another domain: freed with their last mapping)\n",
                d->domain_id, d->tot_pages);
     spin_unlock(&d->page_alloc_lock);
+    return 0;
 }
+
+/* d->kill_step while DOMDYING_dying: the next thing domain_kill() does. */
+enum {
+    KILL_EVTCHN,                        /* close the event channels (preemptible) */
+    KILL_REFS,                          /* pirqs, physdev, vCPU references (one go) */
+    KILL_MEMORY,                        /* relinquish every frame (preemptible) */
+};
 
 int domain_kill(struct domain *d)
 {
     struct vcpu *v;
+    int rc;
 
     spin_lock(&d->lock);
-    if (d->is_dying != DOMDYING_alive) {
+    switch (d->is_dying) {
+    case DOMDYING_dead:
         spin_unlock(&d->lock);
         return 0;                       /* Xen: dead already, nothing to do */
+    case DOMDYING_alive:
+        d->is_dying = DOMDYING_dying;
+        d->kill_step = KILL_EVTCHN;
+        __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+        spin_unlock(&d->lock);
+        for_each_vcpu(d, v)
+            vcpu_quiesce(v);
+        break;
+    default:                            /* a preempted kill goes on */
+        spin_unlock(&d->lock);
+        break;
     }
-    d->is_dying = DOMDYING_dying;
-    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
-    spin_unlock(&d->lock);
 
-    for_each_vcpu(d, v)
-        vcpu_quiesce(v);
-    evtchn_domain_destroy(d);
-    pirq_domain_destroy(d);
-    physdev_domain_destroy(d);
-    memory_op_domain_destroy(d);
-    for_each_vcpu(d, v)
-        vcpu_release_refs(v);
-    /*
-     * Frames other domains still map (grant or foreign mappings) keep the
-     * domain as a zombie: one reference, dropped by the last frame's free.
-     */
-    struct domain *self = rcu_lock_domain_by_id_any(d->domain_id);
-    ASSERT(self == d);
-    __atomic_store_n(&d->zombie, true, __ATOMIC_SEQ_CST);
-    d->is_dying = DOMDYING_dead;
-    relinquish_memory(d);
+    switch (d->kill_step) {
+    case KILL_EVTCHN:
+        if ((rc = evtchn_domain_destroy(d)) != 0)
+            return rc;
+        d->kill_step = KILL_REFS;
+        /* fall through */
+    case KILL_REFS: {
+        pirq_domain_destroy(d);
+        physdev_domain_destroy(d);
+        memory_op_domain_destroy(d);
+        for_each_vcpu(d, v)
+            vcpu_release_refs(v);
+        /*
+         * Frames other domains still map (grant or foreign mappings) keep
+         * the domain as a zombie: one reference, dropped by the last
+         * frame's free (domain_last_page_freed(), once d is dead).
+         */
+        struct domain *self = rcu_lock_domain_by_id_any(d->domain_id);
+        ASSERT(self == d);
+        __atomic_store_n(&d->zombie, true, __ATOMIC_SEQ_CST);
+        d->kill_step = KILL_MEMORY;
+    }
+        /* fall through */
+    case KILL_MEMORY:
+        if ((rc = relinquish_memory(d)) != 0)
+            return rc;
+        break;
+    }
+
+    __atomic_store_n(&d->is_dying, DOMDYING_dead, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST))
         domain_last_page_freed(d);
-
     if (hardware_domain && d != hardware_domain)
         send_guest_global_virq(hardware_domain, VIRQ_DOM_EXC);
     rcu_unlock_domain(d);               /* the domain's own reference */

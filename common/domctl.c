@@ -22,6 +22,8 @@
 #include <xenia/domctl.h>
 #include <xenia/grant_table.h>
 #include <xenia/ctl_abi.h>
+#include <xenia/perfc.h>
+#include <xenia/time.h>
 #include <asm/cpu_policy.h>
 #include <asm/current.h>
 #include <asm/page.h>
@@ -36,6 +38,8 @@ typedef long (*domctl_fn_t)(struct xen_domctl *op, struct domain *d, bool *copyb
 struct domctl_entry {
     domctl_fn_t fn;
     bool no_domain;             /* createdomain, getdomaininfo: no lookup */
+    bool dying_too;             /* destroydomain: a dying domain is found too (Xen's lookup) */
+    const char *name;           /* for the performance counters (debug key 'p') */
 };
 
 #define XENIA_PV_ADDRESS_SIZE   64
@@ -494,13 +498,14 @@ static long dc_set_cpu_policy(struct xen_domctl *op, struct domain *d, bool *cop
     return 0;
 }
 
-#define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false }
-#define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true }
+#define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false, false, #cmd }
+#define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true, false, #cmd }
+#define DC_DYING(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, false, true, #cmd }
 
 static const struct domctl_entry domctl_table[] = {
     DC_NODOM(createdomain, dc_createdomain),
     DC_NODOM(getdomaininfo, dc_getdomaininfo),
-    DC(destroydomain, dc_destroydomain),
+    DC_DYING(destroydomain, dc_destroydomain),
     DC(pausedomain, dc_pausedomain),
     DC(unpausedomain, dc_unpausedomain),
     DC(max_vcpus, dc_max_vcpus),
@@ -566,7 +571,8 @@ long do_domctl(hc_arg_t u_domctl)
     if (op.cmd >= ARRAY_SIZE(domctl_table) || !domctl_table[op.cmd].fn)
         return -ENOSYS;
     const struct domctl_entry *e = &domctl_table[op.cmd];
-    if (!e->no_domain && !(d = rcu_lock_domain_by_id(op.domain)))
+    if (!e->no_domain &&
+        !(d = e->dying_too ? rcu_lock_domain_by_id_any(op.domain) : rcu_lock_domain_by_id(op.domain)))
         return -ESRCH;
     /*
      * One domctl at a time, as Xen's domctl_lock. A busy lock is not spun
@@ -582,7 +588,9 @@ long do_domctl(hc_arg_t u_domctl)
         return -ERESTART;
     }
 
+    s_time_t t0 = NOW();
     long rc = e->fn(&op, d, &copyback);
+    perfc_domctl(op.cmd, e->name, NOW() - t0);
     spin_unlock(&domctl_lock);
     if (d)
         rcu_unlock_domain(d);

@@ -946,6 +946,7 @@ int evtchn_domain_init(struct domain *d)
     ed->active = 0;
     ed->first_free = 1;
     ed->dead = false;
+    ed->destroy_next = 0;
     ed->max_port = EVTCHNS_PER_DOMAIN_MAX;
     if (grow_valid(d))
         return -ENOMEM;
@@ -954,18 +955,28 @@ int evtchn_domain_init(struct domain *d)
 }
 
 /* evtchn_domain_destroy(): see event.h. */
-void evtchn_domain_destroy(struct domain *d)
+int evtchn_domain_destroy(struct domain *d)
 {
     struct evtchn_domain *ed = &d->evtchn;
     struct evtchn_fifo_domain *fifo;
     unsigned long flags;
+    evtchn_port_t port;
 
     spin_lock_irqsave(&ed->lock, flags);
     ed->dead = true;                    /* no port allocated from here on */
+    port = ed->destroy_next ?: 1;
     spin_unlock_irqrestore(&ed->lock, flags);
 
-    for (evtchn_port_t port = 1; port < valid_ports(d); port++)
+    for (; port < valid_ports(d); port++) {
         evtchn_close(d, port);
+        if (!(port % RESET_PREEMPT_EVERY) && d->is_dying == DOMDYING_dying &&
+            hypercall_preempt_check()) {
+            spin_lock_irqsave(&ed->lock, flags);
+            ed->destroy_next = port + 1;
+            spin_unlock_irqrestore(&ed->lock, flags);
+            return -ERESTART;
+        }
+    }
 
     spin_lock_irqsave(&ed->lock, flags);
     ASSERT(ed->active == 0);
@@ -978,6 +989,7 @@ void evtchn_domain_destroy(struct domain *d)
     }
     spin_unlock_irqrestore(&ed->lock, flags);
     evtchn_fifo_release(fifo);          /* drops its frame references */
+    return 0;
 }
 
 /* Raise the port v->virq_to_evtchn[virq] of vcpu `owner` if it is a VIRQ port. */

@@ -12,6 +12,8 @@
 #include <xenia/hypercall.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
+#include <xenia/perfc.h>
+#include <xenia/time.h>
 
 typedef long (*hc_fn_t)(hc_arg_t, hc_arg_t, hc_arg_t, hc_arg_t, hc_arg_t);
 
@@ -106,5 +108,8 @@ long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr].fn)
         return -ENOSYS;
     const struct hypercall_entry *e = &hypercall_table[nr];
-    return e->fn(args[0], args[1], args[2], args[3], args[4]);
+    s_time_t t0 = NOW();
+    long rc = e->fn(args[0], args[1], args[2], args[3], args[4]);
+    perfc_hypercall(nr, NOW() - t0);
+    return rc;
 }

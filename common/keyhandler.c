@@ -10,6 +10,7 @@
 #include <xenia/grant_table.h>
 #include <xenia/mm.h>
 #include <xenia/keyhandler.h>
+#include <xenia/perfc.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
 #include <asm/nmi.h>
@@ -119,6 +120,8 @@ static const struct {
     { 'g', dump_grant_tables, "print grant table usage" },
     { 'h', dump_help,      "show this message" },
     { 'm', dump_heap,      "memory info" },
+    { 'p', perfc_printall, "print performance counters" },
+    { 'P', perfc_reset,    "reset performance counters" },
     { 'q', dump_domains,   "dump domain (and guest debug) info" },
     { 'r', dump_runqueues, "dump run queues" },
 };

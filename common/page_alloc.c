@@ -208,13 +208,14 @@ void xfree_bytes(void *va, size_t size)
 
 /* ---- the domain heap ---- */
 
-/* Give 2^order fresh frames to d; -ENOMEM-style false if over quota. */
+/* Give 2^order fresh frames to d; -ENOMEM-style false if over quota or d is dying. */
 static bool assign_pages(struct domain *d, struct page_info *pg, unsigned int order)
 {
     unsigned long n = 1UL << order;
 
     spin_lock(&d->page_alloc_lock);
-    if (d->tot_pages + n > d->max_pages || d->tot_pages + n < n) {
+    /* Xen's assign_pages(): nothing more for a domain being destroyed. */
+    if (d->is_dying || d->tot_pages + n > d->max_pages || d->tot_pages + n < n) {
         spin_unlock(&d->page_alloc_lock);
         return false;
     }

@@ -124,6 +124,7 @@ struct evtchn_domain {
     unsigned int first_free;        /* no free port below it (find_free_port()'s hint) */
     unsigned int reset_next;        /* EVTCHNOP_reset in progress: next port to close (Xen's next_evtchn), 0: none */
     bool dead;                      /* evtchn_domain_destroy() ran: no new ports */
+    unsigned int destroy_next;      /* evtchn_domain_destroy() preempted: next port to close, 0: from 1 */
     spinlock_t fifo_lock;           /* guards fifo and what it points to */
     struct evtchn_fifo_domain *fifo; /* FIFO ABI state (event_fifo.c), NULL on 2-level */
 };
@@ -141,11 +142,16 @@ struct evtchn_domain {
  * ABI took on d's frames (control blocks, event array) and free the
  * records. Afterwards
  * every op on d answers as for an out-of-range port and no port can be
- * allocated. Call once, with d->is_dying set, before d's vCPUs and
- * shared_info are freed. Takes d's and peers' event locks.
+ * allocated. Call with d->is_dying set, before d's vCPUs and shared_info
+ * are freed; again after -ERESTART until it returns 0. Takes d's and
+ * peers' event locks. Returns 0, or -ERESTART (only when d is
+ * DOMDYING_dying, as Xen 4.17's evtchn_destroy(): every 64 ports a
+ * pending softirq or event for the caller stops it, the next port kept in
+ * d->evtchn.destroy_next; domain_create()'s undo, DOMDYING_dead, runs to
+ * the end).
  */
 int evtchn_domain_init(struct domain *d);
-void evtchn_domain_destroy(struct domain *d);
+int evtchn_domain_destroy(struct domain *d);
 
 /*
  * do_event_channel_op(): the EVTCHNOP_* hypercall (xen/event_channel.h) for

@@ -96,6 +96,7 @@ struct domain {
     /* memory */
     spinlock_t page_alloc_lock;
     struct list_head page_list;      /* frames owned (struct page_info.list) */
+    struct list_head relmem_list;    /* owned frames domain_kill() has been through (Xen's arch.relmem_list) */
     unsigned long tot_pages;         /* frames owned */
     unsigned long max_pages;         /* quota in frames */
     struct shared_info *shared_info;     /* one xen-heap frame shared with the guest */
@@ -107,6 +108,7 @@ struct domain {
     /* lifecycle */
     bool is_privileged;              /* dom0: physdev/platform/domctl */
     unsigned int is_dying;           /* DOMDYING_*: alive (0), dying, dead */
+    unsigned int kill_step;          /* DOMDYING_dying: where a preempted domain_kill() goes on */
     unsigned int controller_pause_count; /* XEN_DOMCTL_pausedomain nesting */
     bool debugger_attached;          /* XEN_DOMCTL_setdebugging */
     uint32_t ssidref;                /* XSM label from createdomain (unused) */
@@ -169,9 +171,14 @@ bool domid_is_free(domid_t domid);
  * (vCPU page tables and GDTs, pins, page types, allocation references of
  * every frame, event channels, timers), marks it DOMDYING_dead, tells
  * dom0 (VIRQ_DOM_EXC) and drops the domain's own reference; the struct
- * and its vCPUs go with the last reference. Synchronous. The caller holds
- * a reference; d must not be the caller's domain. Returns 0 (also when d
- * is already dead).
+ * and its vCPUs go with the last reference. Preemptible, as Xen 4.17's:
+ * closing the event channels and relinquishing the frames check
+ * hypercall_preempt_check() every 64 ports / 256 frames and return
+ * -ERESTART, the progress kept in d (kill_step, evtchn.destroy_next,
+ * relmem_list); XEN_DOMCTL_destroydomain is then re-issued and goes on
+ * from there. Callers are serialised by domctl_lock. The caller holds a
+ * reference; d must not be the caller's domain. Returns 0 (also when d is
+ * already dead) or -ERESTART.
  * domain_free(): the last reference went: free vCPUs, shared_info, d.
  */
 int domain_kill(struct domain *d);

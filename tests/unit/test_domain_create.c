@@ -63,7 +63,7 @@ int evtchn_domain_init(struct domain *d)
     live++;
     return 0;
 }
-void evtchn_domain_destroy(struct domain *d)
+int evtchn_domain_destroy(struct domain *d)
 {
     evtchn_destroyed++;
     if (d->evtchn.pages[0]) {
@@ -71,6 +71,7 @@ void evtchn_domain_destroy(struct domain *d)
         d->evtchn.pages[0] = NULL;
         live--;
     }
+    return 0;
 }
 int pv_domain_init(struct domain *d) { return stage_fails(PV_INIT) ? -ENOMEM : 0; }
 int grant_table_domain_init(struct domain *d)

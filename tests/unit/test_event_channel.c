@@ -823,6 +823,49 @@ static void test_destroy(void **state)
     d1->is_dying = false;
 }
 
+/*
+ * Destruction of a DOMDYING_dying domain preempted at every check (every
+ * 64 ports) keeps its place and closes 64 ports a call until done; no new
+ * port meanwhile. A DOMDYING_dead domain (domain_create()'s undo) is never
+ * preempted.
+ */
+static void test_destroy_preempted(void **state)
+{
+    struct domain *d1 = doms[1];
+    int calls = 0, rc, last = -1;
+
+    as(d1);
+    for (int i = 0; i < 300; i++)
+        last = alloc_unbound(DOMID_SELF, 0);
+    assert_true(last >= 300);
+    d1->is_dying = DOMDYING_dying;
+    fake_preempt = true;
+    assert_int_equal(evtchn_domain_destroy(d1), -ERESTART);
+    assert_int_equal(d1->evtchn.destroy_next, 65);
+    assert_int_equal(status_of(DOMID_SELF, 64), EVTCHNSTAT_closed);
+    assert_int_equal(status_of(DOMID_SELF, 65), EVTCHNSTAT_unbound);
+    assert_int_equal(alloc_unbound(DOMID_SELF, 0), -EINVAL);   /* dying: no new port */
+    while ((rc = evtchn_domain_destroy(d1)) == -ERESTART && ++calls < 100)
+        assert_true(d1->evtchn.active > 0);
+    assert_int_equal(rc, 0);
+    assert_true(calls >= 3);                                    /* 300 ports, 64 a call */
+    assert_int_equal(d1->evtchn.active, 0);
+    fake_preempt = false;
+    d1->is_dying = DOMDYING_alive;
+
+    /* domain_create()'s undo (DOMDYING_dead): to the end in one call. */
+    struct domain *d2 = doms[2];
+    as(d2);
+    for (int i = 0; i < 200; i++)
+        assert_true(alloc_unbound(DOMID_SELF, 0) > 0);
+    d2->is_dying = DOMDYING_dead;
+    fake_preempt = true;
+    assert_int_equal(evtchn_domain_destroy(d2), 0);
+    assert_int_equal(d2->evtchn.active, 0);
+    fake_preempt = false;
+    d2->is_dying = DOMDYING_alive;
+}
+
 static void *destroy_thread(void *d)
 {
     evtchn_domain_destroy(d);
@@ -1026,6 +1069,7 @@ int main(void)
         T(test_bind_vcpu),
         T(test_reset),
         T(test_reset_preempted),
+        T(test_destroy_preempted),
         T(test_destroy),
         T(test_destroy_both_ends_concurrently),
         T(test_copy_out_failure_undoes),

@@ -1,0 +1,80 @@
+/*
+ * Performance counters: per hypercall and per domctl, calls and system
+ * time since boot or the last 'P' (include/xenia/perfc.h).
+ */
+#include <xenia/lib.h>
+#include <xenia/perfc.h>
+#include <xenia/hypercall.h>
+
+#define PERFC_HYPERCALLS    64
+#define PERFC_DOMCTLS       128
+
+struct perfc_counter {
+    uint64_t calls;
+    uint64_t ns;
+};
+
+static struct perfc_counter hypercalls[PERFC_HYPERCALLS];
+static struct perfc_counter domctls[PERFC_DOMCTLS];
+static const char *domctl_names[PERFC_DOMCTLS];
+static s_time_t perfc_since;
+
+static void count(struct perfc_counter *c, s_time_t ns)
+{
+    __atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&c->ns, ns > 0 ? (uint64_t)ns : 0, __ATOMIC_RELAXED);
+}
+
+void perfc_hypercall(unsigned long nr, s_time_t ns)
+{
+    if (nr < PERFC_HYPERCALLS)
+        count(&hypercalls[nr], ns);
+}
+
+void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns)
+{
+    if (cmd >= PERFC_DOMCTLS)
+        return;
+    domctl_names[cmd] = name;
+    count(&domctls[cmd], ns);
+}
+
+static void print_row(const char *kind, const char *name, unsigned int nr,
+                      const struct perfc_counter *c)
+{
+    uint64_t calls = __atomic_load_n(&c->calls, __ATOMIC_RELAXED);
+    uint64_t ns = __atomic_load_n(&c->ns, __ATOMIC_RELAXED);
+
+    if (calls)
+        printk("perfc %s %s (%u): calls=%lu ns=%lu mean_ns=%lu\n", kind, name, nr,
+               (unsigned long)calls, (unsigned long)ns, (unsigned long)(ns / calls));
+}
+
+void perfc_printall(char key)
+{
+    uint64_t total = 0;
+
+    printk("Xenia performance counters [ key '%c' pressed, %lu ms counted\n", key,
+           (unsigned long)((NOW() - perfc_since) / 1000000));
+    for (unsigned int i = 0; i < PERFC_HYPERCALLS; i++) {
+        print_row("hypercall", hypercall_name(i), i, &hypercalls[i]);
+        total += __atomic_load_n(&hypercalls[i].ns, __ATOMIC_RELAXED);
+    }
+    for (unsigned int i = 0; i < PERFC_DOMCTLS; i++)
+        print_row("domctl", domctl_names[i] ?: "?", i, &domctls[i]);
+    printk("perfc total hypercall_ns=%lu ]\n", (unsigned long)total);
+}
+
+void perfc_reset(char key)
+{
+    printk("Xenia performance counters reset [ key '%c' pressed ]\n", key);
+    for (unsigned int i = 0; i < PERFC_HYPERCALLS; i++) {
+        __atomic_store_n(&hypercalls[i].calls, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&hypercalls[i].ns, 0, __ATOMIC_RELAXED);
+    }
+    for (unsigned int i = 0; i < PERFC_DOMCTLS; i++) {
+        __atomic_store_n(&domctls[i].calls, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&domctls[i].ns, 0, __ATOMIC_RELAXED);
+    }
+    perfc_since = NOW();
+}

@@ -1,0 +1,36 @@
+/*
+ * Performance counters (Xen's perfc, CONFIG_PERF_COUNTERS): how many of
+ * each hypercall and each domctl the hypervisor has run since boot (or
+ * the last reset) and the system time spent in them, to see where `xl
+ * create` and `xl destroy` spend the hypervisor's share of their time.
+ * Debug key 'p' prints them, 'P' resets them (as Xen 4.17's keys; the
+ * layout is Xenia's own: Xen's perfc has counts, not times).
+ */
+#ifndef XENIA_PERFC_H
+#define XENIA_PERFC_H
+
+#include <xenia/types.h>
+#include <xenia/time.h>
+
+/*
+ * perfc_hypercall(): one hypercall `nr` (0..63, others ignored) ran for
+ * `ns` ns of system time (NOW() before and after, so time spent preempted
+ * by interrupts counts; a multicall's time includes its entries', which
+ * count again under their own numbers; a call that returns -ERESTART and
+ * is re-issued counts once per issue). Any CPU, any context; lock-free
+ * (atomic adds).
+ */
+void perfc_hypercall(unsigned long nr, s_time_t ns);
+
+/*
+ * perfc_domctl(): one XEN_DOMCTL_* `cmd` (named `name`, a static string)
+ * ran for `ns` ns, as perfc_hypercall(). Commands past the table (128)
+ * are ignored.
+ */
+void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns);
+
+/* Debug keys 'p' (print every non-zero counter) and 'P' (zero them all). */
+void perfc_printall(char key);
+void perfc_reset(char key);
+
+#endif
