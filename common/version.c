@@ -7,6 +7,7 @@
 #include <xenia/version.h>
 #include <xen/features.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 
 extern char saved_cmdline[1024];
 
@@ -57,7 +58,10 @@ long do_xen_version(hc_arg_t cmd, hc_arg_t arg)
         return raw_copy_to_guest((void *)arg, &info, sizeof(info)) ? -EFAULT : 0;
     }
     case XENVER_capabilities:
-        return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+        /* Xen's init_xen_cap_info(): libxenguest looks for "hvm-3.0-x86_32" to build PVH. */
+        return copy_string_out(arg, hvm_funcs ? "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p "
+                                                "hvm-3.0-x86_64" : "xen-3.0-x86_64",
+                               sizeof(xen_capabilities_info_t));
     case XENVER_changeset:
         return copy_string_out(arg, "xenia", sizeof(xen_changeset_info_t));
     case XENVER_platform_parameters: {

@@ -43,6 +43,7 @@ struct hvm_domain {
     unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
     unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
+    uint64_t paging_mempool_bytes;  /* XEN_DOMCTL_set_paging_mempool_size's last size (reported only) */
 };
 #define HVM_GFN_NONE    (~0UL)
 
