@@ -30,6 +30,7 @@
 #include <asm/dom0_build.h>
 #include <xen/sched.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/save.h>
 
 /* A subop: d is the held target (NULL for the domain-less ones). 0 or -errno. */
 typedef long (*domctl_fn_t)(struct xen_domctl *op, struct domain *d, bool *copyback);
@@ -519,6 +520,77 @@ static long dc_set_paging_mempool_size(struct xen_domctl *op, struct domain *d, 
     return rc;
 }
 
+/* The most a sethvmcontext buffer may hold: every record Xen 4.17 has, per vCPU, fits in a page. */
+#define HVM_CONTEXT_MAX_BYTES   ((MAX_VIRT_CPUS_XENIA + 1) * PAGE_SIZE)
+
+static void domain_pause_all(struct domain *d, bool pause)
+{
+    struct vcpu *v;
+
+    for_each_vcpu(d, v)
+        pause ? vcpu_pause(v) : vcpu_unpause(v);
+}
+
+/*
+ * XEN_DOMCTL_gethvmcontext (Xen 4.17's arch_do_domctl(), records in
+ * <asm/hvm/save.h>): a null buffer asks for the size; otherwise the
+ * context is written and size set to its length. -EINVAL for oneself or a
+ * PV domain, -ENOSPC for a buffer smaller than the size, -ENOMEM, -EFAULT.
+ * The struct is copied back in every case, as Xen.
+ */
+static long dc_gethvmcontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_hvmcontext *hc = &op->u.hvmcontext;
+
+    *copyback = true;
+    if (is_self(d) || !is_hvm_domain(d))
+        return -EINVAL;
+    uint32_t size = hvm_save_size(d);
+    if (guest_handle_is_null(hc->buffer)) {
+        hc->size = size;
+        return 0;
+    }
+    if (hc->size < size)
+        return -ENOSPC;
+    uint8_t *buf = xzalloc_bytes(size);
+    if (!buf)
+        return -ENOMEM;
+    domain_pause_all(d, true);
+    hc->size = hvm_save(d, buf, size);
+    domain_pause_all(d, false);
+    long rc = copy_to_guest(hc->buffer, buf, hc->size) ? -EFAULT : 0;
+    xfree_bytes(buf, size);
+    return rc;
+}
+
+/*
+ * XEN_DOMCTL_sethvmcontext: size bytes of records applied by hvm_load()
+ * (its errors). -EINVAL for oneself or a PV domain, -ENOMEM for a buffer
+ * beyond HVM_CONTEXT_MAX_BYTES (where Xen's allocation would fail sooner
+ * or later) or out of memory, -EFAULT.
+ */
+static long dc_sethvmcontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_hvmcontext *hc = &op->u.hvmcontext;
+
+    if (is_self(d) || !is_hvm_domain(d))
+        return -EINVAL;
+    if (hc->size > HVM_CONTEXT_MAX_BYTES)
+        return -ENOMEM;
+    uint32_t size = hc->size;
+    uint8_t *buf = xzalloc_bytes(size ? size : 1);
+    if (!buf)
+        return -ENOMEM;
+    long rc = copy_from_guest(buf, hc->buffer, size) ? -EFAULT : 0;
+    if (!rc) {
+        domain_pause_all(d, true);
+        rc = hvm_load(d, buf, size);
+        domain_pause_all(d, false);
+    }
+    xfree_bytes(buf, size ? size : 1);
+    return rc;
+}
+
 #define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false }
 #define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true }
 
@@ -554,6 +626,8 @@ static const struct domctl_entry domctl_table[] = {
     DC(hypercall_init, dc_hypercall_init),
     DC(setnodeaffinity, dc_accept),
     DC(get_paging_mempool_size, dc_get_paging_mempool_size),
+    DC(gethvmcontext, dc_gethvmcontext),
+    DC(sethvmcontext, dc_sethvmcontext),
     DC(set_paging_mempool_size, dc_set_paging_mempool_size),
     DC(getnodeaffinity, dc_accept),
 };
