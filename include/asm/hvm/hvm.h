@@ -217,6 +217,21 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
  * d), which fails if the frame left d since.
  */
 int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
+/*
+ * hvm_remove_from_physmap(): XENMEM_remove_from_physmap of gfn in the HVM
+ * domain d (Xen 4.17: get_page_from_gfn(), guest_physmap_remove_page()):
+ * RAM or a shared hypervisor frame (shared_info, a grant frame: no longer
+ * recorded at gfn) leaves the P2M; RAM stays d's, unmapped, until d is
+ * destroyed, as on Xen. Takes d's p2m lock. 0, or -ENOENT (nothing there,
+ * MMIO, a GFN past P2M_MAX_GFN).
+ */
+int hvm_remove_from_physmap(struct domain *d, unsigned long gfn);
+/*
+ * hvm_gfn_to_mappable_mfn(): as hvm_gfn_to_ram_mfn(), shared hypervisor
+ * frames (shared_info, grant frames) included: what a foreign mapping of
+ * d's GFN may reach (mmu_update from a PV dom0). 0 and *mfn, or -EINVAL.
+ */
+int hvm_gfn_to_mappable_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
 
 /*
  * hvm_physmap_add_ram(): XENMEM_populate_physmap for the HVM domain d: map
