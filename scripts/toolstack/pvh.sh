@@ -1,0 +1,44 @@
+# PVH domUs from Debian's xl (issue 7), sourced by workload.sh with
+# xenia.toolstack.only=pvh (tests/system/toolstack-pvh.sh boots dom0 on a
+# CPU with nested paging, qemu64,+svm,+npt: Xen 4.17 needs it for PVH
+# domUs under TCG). Uses workload.sh's helpers (xl, check, wait_for, ...).
+# Under TCG a PVH domU's nested paging is slow (Xen 4.17: userspace about
+# 180 s after boot on a loaded 2-core host): its bounds are 6 x $slow.
+#   pvh-virt-caps        xl info's virt_caps name hvm and hap
+#   pvh-domu-userspace   guest.cfg with type="pvh" (libxl's PVH build:
+#                        createdomain CDF_hvm|hap, HVM context, the domU's
+#                        GFNs mapped by dom0) reaches its busybox userspace
+#   pvh-domu-poweroff    its workload passes and its own power-off ends it
+caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
+echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
+check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
+
+d=xenia-pvh-1
+pvh_slow=$((slow * 6))
+t0=$(now)
+xl create "$cfg" "name=\"$d\"" 'type="pvh"' "extra=\"console=hvc0 $domu_args\"" > /tmp/create-$d.out 2>&1
+rc=$?
+[ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
+time_of xl-create-pvh "$(elapsed "$t0" "$(now)")"
+up=1
+if [ $rc = 0 ] && wait_for $pvh_slow console_has $d "XENIA-DOMU: userspace up"; then
+    up=0
+    check pvh-domu-userspace 0 "$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
+else
+    domu_tail $d
+    if [ $rc != 0 ]; then check pvh-domu-userspace 1 "xl create failed (rc=$rc)"
+    else check pvh-domu-userspace 1 "no 'XENIA-DOMU: userspace up' within $pvh_slow s of xl create"; fi
+fi
+if [ $up != 0 ]; then
+    check pvh-domu-poweroff 1 "no userspace"
+    xl destroy $d 2>/dev/null
+elif wait_for $pvh_slow gone $d; then
+    domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" 2>/dev/null | tr -d '\r')
+    console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL'
+    ok=$?; [ $ok = 0 ] || domu_tail $d
+    check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS')"
+else
+    domu_tail $d
+    check pvh-domu-poweroff 1 "not gone within $pvh_slow s"
+    xl destroy $d 2>/dev/null
+fi
