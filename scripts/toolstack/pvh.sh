@@ -9,6 +9,7 @@
 #                        createdomain CDF_hvm|hap, HVM context, the domU's
 #                        GFNs mapped by dom0) reaches its busybox userspace
 #   pvh-domu-poweroff    its workload passes and its own power-off ends it
+#                        (xl logs shutdown reason 0, poweroff)
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -34,9 +35,12 @@ if [ $up != 0 ]; then
     xl destroy $d 2>/dev/null
 elif wait_for $pvh_slow gone $d; then
     domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" 2>/dev/null | tr -d '\r')
-    console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL'
+    # xl's own record of the end: reason code 0 is SHUTDOWN_poweroff (3 would be a crash).
+    reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)
+    console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL' &&
+        [ "${reason##* }" = 0 ]
     ok=$?; [ $ok = 0 ] || domu_tail $d
-    check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS')"
+    check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS'),xl: ${reason:-no shutdown logged}"
 else
     domu_tail $d
     check pvh-domu-poweroff 1 "not gone within $pvh_slow s"

@@ -164,6 +164,14 @@ void hvm_cpuid(struct cpu_user_regs *frame, unsigned int insn_len);
 int hvm_msr_read(struct cpu_user_regs *frame, unsigned int insn_len);
 int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len);
 void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
+/*
+ * hvm_vcpu_down(): the current HVM vCPU halted with interrupts off (Xen
+ * 4.17's hvm_hlt()/hvm_vcpu_down()): it goes down (VPF_down, never runs
+ * again unless brought up), and when no vCPU of its domain is left up the
+ * domain shuts down with SHUTDOWN_poweroff. Takes nothing; the scheduler
+ * runs before the next VM entry.
+ */
+void hvm_vcpu_down(struct vcpu *v);
 /* Port I/O: IN reads all ones, OUT is dropped (no device models yet). */
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
                 bool in, uint64_t next_rip);
