@@ -61,12 +61,14 @@ uint32_t hvm_save(struct domain *d, uint8_t *buf, uint32_t size)
     ASSERT(size >= hvm_save_size(d));
     put_record(buf, &cur, HVM_SAVE_CODE(HEADER), 0, &h, sizeof(h));
     for_each_vcpu(d, v) {
-        if (v->pause_flags & VPF_down)
+        if ((v->pause_flags & VPF_down) || !v->arch.hvm)
             continue;                   /* as Xen: a vCPU that is down has no state */
         save_cpu(v, &cpu);
         put_record(buf, &cur, HVM_SAVE_CODE(CPU), (uint16_t)v->vcpu_id, &cpu, sizeof(cpu));
     }
     for_each_vcpu(d, v) {
+        if (!v->arch.hvm)
+            continue;                   /* max_vcpus ran out of memory for it */
         memset(&mtrr, 0, sizeof(mtrr));
         mtrr.msr_pat_cr = v->arch.hvm->msr_pat;
         put_record(buf, &cur, HVM_SAVE_CODE(MTRR), (uint16_t)v->vcpu_id, &mtrr, sizeof(mtrr));
@@ -75,9 +77,12 @@ uint32_t hvm_save(struct domain *d, uint8_t *buf, uint32_t size)
     return cur;
 }
 
+/* The vCPU a record's instance names: one that exists with its HVM state (max_vcpus made it). */
 static struct vcpu *record_vcpu(struct domain *d, uint16_t instance)
 {
-    return instance < d->max_vcpus ? d->vcpu[instance] : NULL;
+    struct vcpu *v = instance < d->max_vcpus ? d->vcpu[instance] : NULL;
+
+    return v && v->arch.hvm ? v : NULL;
 }
 
 /* A CPU record (Xen zero-extends a short one): the vCPU starts at it. */
