@@ -188,6 +188,9 @@ mkdir -p build/include
 [ -e build/include/xen ] || ln -sfn /usr/include/xen build/include/xen
 gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/physinfo" \
     scripts/toolstack/physinfo.c
+# The PVH domctls with bad input (scripts/toolstack/pvh.sh).
+gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/pvh-domctl" \
+    scripts/toolstack/pvh-domctl.c
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2

@@ -5,6 +5,8 @@
 # Under TCG a PVH domU's nested paging is slow (Xen 4.17: userspace about
 # 180 s after boot on a loaded 2-core host): its bounds are 6 x $slow.
 #   pvh-virt-caps        xl info's virt_caps name hvm and hap
+#   pvh-domctl-errors    createdomain, paging mempool and HVM context domctls
+#                        with bad input get Xen 4.17's errors
 #   pvh-domu-userspace   guest.cfg with type="pvh" (libxl's PVH build:
 #                        createdomain CDF_hvm|hap, HVM context, the domU's
 #                        GFNs mapped by dom0) reaches its busybox userspace
@@ -13,6 +15,21 @@
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
+
+# The toolstack domctls with bad input, on a PVH domU created paused and
+# thrown away (scripts/toolstack/pvh-domctl.c): Xen 4.17's answers.
+want="create-hap-without-hvm=-22 create-pvh-no-lapic=-95 create-pvh-unknown-emu=-22
+create-pv-lapic=-95 mempool-get-pv=-95 mempool-set-unaligned=-22 mempool-set-huge=-22
+getctx-size=0,nonzero getctx-short=-28 getctx-pv=-22 setctx-self=-22 setctx-bad-magic=-22
+setctx-no-header=-61 setctx-no-end=-61 setctx-unknown-type=-22 setctx-overrun=-22"
+c=xenia-pvh-ctl
+xl create -p "$cfg" "name=\"$c\"" 'type="pvh"' > /tmp/create-$c.out 2>&1
+rc=$?
+[ $rc = 0 ] || sed "s/^/XENIA-XL[$c]: /" /tmp/create-$c.out
+got=$([ $rc = 0 ] && /usr/share/xenia/pvh-domctl "$(xl domid $c)" | tr '\n' ' ')
+xl destroy $c 2>/dev/null
+[ "$(echo $got)" = "$(echo $want)" ]
+check pvh-domctl-errors $? "$(echo $got)"
 
 d=xenia-pvh-1
 pvh_slow=$((slow * 6))
