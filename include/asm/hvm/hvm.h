@@ -11,8 +11,9 @@
  * (control registers, segments, EFER, pending events) stays in the back
  * end's structure and is reached through struct hvm_function_table.
  *
- * Today: dom0 built as PVH (dom0=pvh) on AMD SVM with nested paging; the
- * VMX back end reports -EOPNOTSUPP.
+ * Today: dom0 built as PVH (dom0=pvh) and PVH domUs the toolstack builds
+ * (common/domctl.c, hvm/save.c), on AMD SVM with nested paging; the VMX
+ * back end reports -EOPNOTSUPP.
  */
 #ifndef ASM_HVM_HVM_H
 #define ASM_HVM_HVM_H
