@@ -31,6 +31,8 @@
 #include <asm/pv_context.h>
 #include <asm/dom0_build.h>
 #include <xen/sched.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/save.h>
 
 /* A subop: d is the held target (NULL for the domain-less ones). 0 or -errno. */
 typedef long (*domctl_fn_t)(struct xen_domctl *op, struct domain *d, bool *copyback);
@@ -43,9 +45,6 @@ struct domctl_entry {
 };
 
 #define XENIA_PV_ADDRESS_SIZE   64
-
-static const uint32_t cdf_supported = XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_oos_off |
-                                      XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu;
 
 static DEFINE_SPINLOCK(domctl_lock);    /* serialises every domctl (Xen's domctl_lock) */
 
@@ -77,29 +76,13 @@ static long pick_domid(domid_t want, domid_t *out)
     return -ENOMEM;
 }
 
-static long createdomain_config_ok(const struct xen_domctl_createdomain *c)
-{
-    if (c->flags & ~(cdf_supported | XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap |
-                     XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu))
-        return -EINVAL;
-    if (c->flags & (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_nested_virt))
-        return -EINVAL;             /* only PV; Xen: HAP/nested need HVM */
-    if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS_XENIA)
-        return -EINVAL;
-    if (c->iommu_opts || c->vmtrace_size || (c->flags & XEN_DOMCTL_CDF_vpmu))
-        return -EINVAL;
-    unsigned int gnttab_version = XEN_DOMCTL_GRANT_version(c->grant_opts);
-    if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || !gnttab_version ||
-        gnttab_version > opt_gnttab_max_version)
-        return -EINVAL;             /* Xen: grant_table_init(), at most gnttab=max-ver */
-    return 0;
-}
-
 static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *copyback)
 {
     struct xen_domctl_createdomain *c = &op->u.createdomain;
+    const struct cdf_limits lim = { .hvm = hvm_funcs != NULL, .max_vcpus = MAX_VIRT_CPUS_XENIA,
+                                    .gnttab_max_version = opt_gnttab_max_version };
     domid_t dom;
-    long rc = createdomain_config_ok(c);
+    long rc = createdomain_config_check(c, &lim);
 
     if (rc)
         return rc;
@@ -110,6 +93,12 @@ static long dc_createdomain(struct xen_domctl *op, struct domain *unused, bool *
     rc = domain_create(dom, false, c->max_vcpus, &d);
     if (rc)
         return rc;
+    /* PVH (CDF_hvm|hap, LAPIC only; checked above): an HVM domain with its P2M. */
+    if ((c->flags & XEN_DOMCTL_CDF_hvm) && (rc = hvm_domain_initialise(d))) {
+        domain_kill(d);
+        return rc;
+    }
+    d->arch.emulation_flags = c->arch.emulation_flags;
     /* Created paused by the controller, as Xen 4.17 does. */
     d->controller_pause_count = 1;
     __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
@@ -184,7 +173,9 @@ void domctl_getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *inf
             info->cpu_time += (uint64_t)(NOW() - v->runstate.state_entry_time);
         info->max_vcpu_id = (uint32_t)v->vcpu_id;
     }
-    info->flags = dominf_flags(&dom, vs, n, &info->nr_online_vcpus);
+    info->flags = dominf_flags(&dom, vs, n, &info->nr_online_vcpus) |
+                  (is_hvm_domain(d) ? XEN_DOMINF_hvm_guest | XEN_DOMINF_hap : 0);
+    info->arch_config.emulation_flags = d->arch.emulation_flags;
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
     info->shared_info_frame = virt_to_mfn(d->shared_info);
@@ -213,9 +204,13 @@ static long dc_max_vcpus(struct xen_domctl *op, struct domain *d, bool *copyback
 
     if (is_self(d) || max != d->max_vcpus)
         return -EINVAL;
-    for (unsigned int i = 0; i < max; i++)
-        if (!d->vcpu[i] && !vcpu_create(d, i, i % num_online_cpus()))
-            return -ENOMEM;
+    for (unsigned int i = 0; i < max; i++) {
+        if (d->vcpu[i])
+            continue;
+        struct vcpu *v = vcpu_create(d, i, i % num_online_cpus());
+        if (!v || (is_hvm_domain(d) && hvm_vcpu_initialise(v)))
+            return -ENOMEM;         /* a half-made HVM vCPU goes with the domain */
+    }
     return 0;
 }
 
@@ -236,8 +231,8 @@ static long dc_setvcpucontext(struct xen_domctl *op, struct domain *d, bool *cop
 
     if (is_self(d) || id >= d->max_vcpus || !(v = d->vcpu[id]))
         return -EINVAL;
-    if (guest_handle_is_null(op->u.vcpucontext.ctxt))
-        return -EOPNOTSUPP;         /* vcpu_reset(): not yet */
+    if (guest_handle_is_null(op->u.vcpucontext.ctxt) || is_hvm_domain(d))
+        return -EOPNOTSUPP;         /* vcpu_reset(), HVM (sethvmcontext's job): not yet */
     struct vcpu_guest_context *c = xzalloc_bytes(sizeof(*c));
     if (!c)
         return -ENOMEM;
@@ -401,6 +396,8 @@ static long dc_scheduler_op(struct xen_domctl *op, struct domain *d, bool *copyb
 
 static long dc_address_size(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
+    if (op->cmd == XEN_DOMCTL_set_address_size && is_hvm_domain(d))
+        return -EOPNOTSUPP;         /* as Xen 4.17 */
     if (op->cmd == XEN_DOMCTL_set_address_size)
         return op->u.address_size.size == XENIA_PV_ADDRESS_SIZE ? 0 : -EINVAL;
     op->u.address_size.size = XENIA_PV_ADDRESS_SIZE;
@@ -423,13 +420,17 @@ static long dc_tscinfo(struct xen_domctl *op, struct domain *d, bool *copyback)
 /*
  * XEN_DOMCTL_hypercall_init: write the hypercall stubs into d's frame gmfn
  * (PV: an MFN). As Xen 4.17: -EINVAL if d does not own it, -EPERM if it
- * cannot be typed writable (a page table, a descriptor page).
+ * cannot be typed writable (a page table, a descriptor page). An HVM
+ * domain (a GFN for Xen; PVH guests set their page through the MSR
+ * instead): -EOPNOTSUPP, not yet.
  */
 static long dc_hypercall_init(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
     mfn_t mfn = _mfn(op->u.hypercall_init.gmfn);
     struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
 
+    if (is_hvm_domain(d))
+        return -EOPNOTSUPP;
     if (!pg || !get_page(pg, d))
         return -EINVAL;
     if (get_page_type(pg, PGT_writable_page)) {
@@ -498,6 +499,102 @@ static long dc_set_cpu_policy(struct xen_domctl *op, struct domain *d, bool *cop
     return 0;
 }
 
+/*
+ * XEN_DOMCTL_get/set_paging_mempool_size (Xen 4.17's arch_*_paging_mempool_size()):
+ * the size in bytes. -EOPNOTSUPP for PV; set: -EINVAL unless whole pages
+ * whose count fits 32 bits. Xenia's P2M tables come from the xen heap as
+ * needed, not from a per-domain pool: the size is kept and reported, not
+ * reserved.
+ */
+static long dc_get_paging_mempool_size(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    if (!is_hvm_domain(d))
+        return -EOPNOTSUPP;
+    op->u.paging_mempool.size = d->arch.hvm->paging_mempool_bytes;
+    *copyback = true;
+    return 0;
+}
+
+static long dc_set_paging_mempool_size(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    long rc = paging_mempool_size_check(!is_hvm_domain(d), op->u.paging_mempool.size);
+
+    if (!rc)
+        d->arch.hvm->paging_mempool_bytes = op->u.paging_mempool.size;
+    return rc;
+}
+
+/* The most a sethvmcontext buffer may hold: every record Xen 4.17 has, per vCPU, fits in a page. */
+#define HVM_CONTEXT_MAX_BYTES   ((MAX_VIRT_CPUS_XENIA + 1) * PAGE_SIZE)
+
+static void domain_pause_all(struct domain *d, bool pause)
+{
+    struct vcpu *v;
+
+    for_each_vcpu(d, v)
+        pause ? vcpu_pause(v) : vcpu_unpause(v);
+}
+
+/*
+ * XEN_DOMCTL_gethvmcontext (Xen 4.17's arch_do_domctl(), records in
+ * <asm/hvm/save.h>): a null buffer asks for the size; otherwise the
+ * context is written and size set to its length. -EINVAL for oneself or a
+ * PV domain, -ENOSPC for a buffer smaller than the size, -ENOMEM, -EFAULT.
+ * The struct is copied back in every case, as Xen.
+ */
+static long dc_gethvmcontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_hvmcontext *hc = &op->u.hvmcontext;
+
+    *copyback = true;
+    if (is_self(d) || !is_hvm_domain(d))
+        return -EINVAL;
+    uint32_t size = hvm_save_size(d);
+    if (guest_handle_is_null(hc->buffer)) {
+        hc->size = size;
+        return 0;
+    }
+    if (hc->size < size)
+        return -ENOSPC;
+    uint8_t *buf = xzalloc_bytes(size);
+    if (!buf)
+        return -ENOMEM;
+    domain_pause_all(d, true);
+    hc->size = hvm_save(d, buf, size);
+    domain_pause_all(d, false);
+    long rc = copy_to_guest(hc->buffer, buf, hc->size) ? -EFAULT : 0;
+    xfree_bytes(buf, size);
+    return rc;
+}
+
+/*
+ * XEN_DOMCTL_sethvmcontext: size bytes of records applied by hvm_load()
+ * (its errors). -EINVAL for oneself or a PV domain, -ENOMEM for a buffer
+ * beyond HVM_CONTEXT_MAX_BYTES (where Xen's allocation would fail sooner
+ * or later) or out of memory, -EFAULT.
+ */
+static long dc_sethvmcontext(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+    struct xen_domctl_hvmcontext *hc = &op->u.hvmcontext;
+
+    if (is_self(d) || !is_hvm_domain(d))
+        return -EINVAL;
+    if (hc->size > HVM_CONTEXT_MAX_BYTES)
+        return -ENOMEM;
+    uint32_t size = hc->size;
+    uint8_t *buf = xzalloc_bytes(size ? size : 1);
+    if (!buf)
+        return -ENOMEM;
+    long rc = copy_from_guest(buf, hc->buffer, size) ? -EFAULT : 0;
+    if (!rc) {
+        domain_pause_all(d, true);
+        rc = hvm_load(d, buf, size);
+        domain_pause_all(d, false);
+    }
+    xfree_bytes(buf, size ? size : 1);
+    return rc;
+}
+
 #define DC(cmd, fn)     [XEN_DOMCTL_##cmd] = { fn, false, false, #cmd }
 #define DC_NODOM(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, true, false, #cmd }
 #define DC_DYING(cmd, fn) [XEN_DOMCTL_##cmd] = { fn, false, true, #cmd }
@@ -533,6 +630,10 @@ static const struct domctl_entry domctl_table[] = {
     DC(set_cpu_policy, dc_set_cpu_policy),
     DC(hypercall_init, dc_hypercall_init),
     DC(setnodeaffinity, dc_accept),
+    DC(get_paging_mempool_size, dc_get_paging_mempool_size),
+    DC(gethvmcontext, dc_gethvmcontext),
+    DC(sethvmcontext, dc_sethvmcontext),
+    DC(set_paging_mempool_size, dc_set_paging_mempool_size),
     DC(getnodeaffinity, dc_accept),
 };
 

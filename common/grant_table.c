@@ -38,6 +38,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <xenia/grant_table.h>
+#include <asm/hvm/hvm.h>
 #include <xen/memory.h>
 #include "grant_table_internal.h"
 #include <asm/current.h>
@@ -266,12 +267,18 @@ static unsigned long entry_frame(struct grant_table *gt, grant_ref_t ref, bool m
     return ACCESS_ONCE(e->sub_page.frame);
 }
 
-/* PV: the frame is an MFN that rd must own (Xen's get_paged_frame). */
-static bool frame_is_rds(unsigned long frame, const struct domain *rd)
+/*
+ * The frame a grant entry names must be rd's (Xen's get_paged_frame()):
+ * PV names an MFN, an HVM granter a GFN, looked up in its P2M (RAM or a
+ * shared hypervisor frame). *frame becomes the MFN.
+ */
+static bool frame_is_rds(unsigned long *frame, struct domain *rd)
 {
-    struct page_info *pg = mfn_valid(_mfn(frame)) ? mfn_to_page(_mfn(frame)) : NULL;
+    if (is_hvm_domain(rd) && hvm_gfn_to_mappable_mfn(rd, *frame, frame))
+        return false;
+    struct page_info *pg = mfn_valid(_mfn(*frame)) ? mfn_to_page(_mfn(*frame)) : NULL;
 
-    return pg && !pv_mfn_is_io(frame) && pg->owner == rd && (pg->count_info & PGC_allocated);
+    return pg && !pv_mfn_is_io(*frame) && pg->owner == rd && (pg->count_info & PGC_allocated);
 }
 
 /* First pin of a non-transitive entry, or a write pin of a read-pinned one. Caller holds rgt->lock. */
@@ -291,7 +298,7 @@ static int pin_status(struct domain *rd, grant_ref_t ref, domid_t ldomid, bool r
     if (rc != GNTST_okay || act->pin)
         return rc;
     unsigned long frame = entry_frame(rgt, ref, mapflag, &start, &length, &sub_page);
-    if (!frame_is_rds(frame, rd)) {
+    if (!frame_is_rds(&frame, rd)) {
         gt_reduce_status(status, act, readonly);
         return GNTST_bad_page;
     }

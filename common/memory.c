@@ -298,9 +298,14 @@ static long reservation_op(unsigned int op, unsigned long start, hc_arg_t arg)
     return a.nr_done;
 }
 
-/* Xen's domain_get_maximum_gpfn() for PV: from the guest's shared_info max_pfn. */
+/*
+ * Xen's domain_get_maximum_gpfn(): HVM, the highest GFN its P2M ever
+ * mapped (max_mapped_pfn); PV, from the guest's shared_info max_pfn.
+ */
 static long maximum_gpfn(const struct domain *d)
 {
+    if (is_hvm_domain(d))
+        return (long)ACCESS_ONCE(d->arch.hvm->p2m.max_gfn);
     unsigned long max_pfn = d->shared_info ? ACCESS_ONCE(d->shared_info->arch.max_pfn) : 0;
     return (long)((max_pfn ? max_pfn : 1) - 1);
 }
@@ -329,8 +334,8 @@ static long reservation_query(unsigned int op, hc_arg_t arg)
 /*
  * XENMEM_add_to_physmap(_batch), remove_from_physmap: translated guests
  * only (PV: -EACCES). For an HVM domain add_to_physmap goes to
- * hvm_add_to_physmap() after Xen's XSM_TARGET check; the batch and
- * remove_from_physmap are not built for HVM yet (-ENOSYS).
+ * hvm_add_to_physmap() and remove_from_physmap to hvm_remove_from_physmap()
+ * after Xen's XSM_TARGET check; the batch is not built for HVM yet (-ENOSYS).
  */
 static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
 {
@@ -368,6 +373,7 @@ static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
         if (raw_copy_from_guest(&x, (void *)arg, sizeof(x)))
             return -EFAULT;
         domid = x.domid;
+        x_gpfn = x.gpfn;
     }
     /* Xen looks the domain up, then refuses any non-translated one. */
     if (domid != DOMID_SELF && domid >= DOMID_FIRST_RESERVED)
@@ -381,6 +387,8 @@ static long physmap_op(unsigned int op, unsigned long start, hc_arg_t arg)
             rc = -EPERM;                /* xsm_add_to_physmap(XSM_TARGET) */
         else if (op == XENMEM_add_to_physmap)
             rc = hvm_add_to_physmap(d, x_space, x_idx, x_gpfn);
+        else if (op == XENMEM_remove_from_physmap)
+            rc = hvm_remove_from_physmap(d, x_gpfn);
         else
             rc = -ENOSYS;
     }

@@ -22,6 +22,7 @@
 #include <xenia/spinlock.h>
 #include <asm/current.h>
 #include <xenia/ctl_abi.h>
+#include <asm/hvm/hvm.h>
 #include <asm/cpu_policy.h>
 #include <asm/smp.h>
 
@@ -83,8 +84,7 @@ static long sc_physinfo(struct xen_sysctl *op, bool *copyback)
     p->nr_nodes = 1;
     p->max_node_id = 0;
     p->cpu_khz = (uint32_t)tsc_khz;
-    p->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1 |
-                      (opt_gnttab_max_version >= 2 ? XEN_SYSCTL_PHYSCAP_gnttab_v2 : 0);
+    p->capabilities = physinfo_capabilities(hvm_funcs != NULL, opt_gnttab_max_version);
     p->total_pages = max_page;
     p->free_pages = total_free_pages();
     p->max_mfn = max_page - 1;

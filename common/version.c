@@ -7,8 +7,27 @@
 #include <xenia/version.h>
 #include <xen/features.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 
 extern char saved_cmdline[1024];
+
+/*
+ * The XENFEAT_* bits an HVM (PVH) domain sees, as Xen 4.17 gives them:
+ * translated (writable page tables, auto-translated physmap, not direct
+ * mapped), pvclock safe and the event callback vector (Linux PVH needs
+ * both for its timer and events); no PIRQs (no emulated devices).
+ */
+static uint32_t hvm_feature_submap0(const struct domain *d)
+{
+    uint32_t map = (1U << XENFEAT_writable_page_tables) |
+                   (1U << XENFEAT_auto_translated_physmap) |
+                   (1U << XENFEAT_hvm_safe_pvclock) |
+                   (1U << XENFEAT_hvm_callback_vector) |
+                   (1U << XENFEAT_not_direct_mapped);
+    if (d->is_privileged)
+        map |= 1U << XENFEAT_dom0;
+    return map;
+}
 
 /* The XENFEAT_* bits a PV domain sees: only what Xenia really implements. */
 static uint32_t pv_feature_submap0(const struct domain *d)
@@ -57,7 +76,10 @@ long do_xen_version(hc_arg_t cmd, hc_arg_t arg)
         return raw_copy_to_guest((void *)arg, &info, sizeof(info)) ? -EFAULT : 0;
     }
     case XENVER_capabilities:
-        return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+        /* Xen's init_xen_cap_info(): libxenguest looks for "hvm-3.0-x86_32" to build PVH. */
+        return copy_string_out(arg, hvm_funcs ? "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p "
+                                                "hvm-3.0-x86_64" : "xen-3.0-x86_64",
+                               sizeof(xen_capabilities_info_t));
     case XENVER_changeset:
         return copy_string_out(arg, "xenia", sizeof(xen_changeset_info_t));
     case XENVER_platform_parameters: {
@@ -70,7 +92,7 @@ long do_xen_version(hc_arg_t cmd, hc_arg_t arg)
             return -EFAULT;
         if (fi.submap_idx != 0)
             return -EINVAL;
-        fi.submap = pv_feature_submap0(d);
+        fi.submap = is_hvm_domain(d) ? hvm_feature_submap0(d) : pv_feature_submap0(d);
         return raw_copy_to_guest((void *)arg, &fi, sizeof(fi)) ? -EFAULT : 0;
     }
     case XENVER_pagesize:

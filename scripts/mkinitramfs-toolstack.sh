@@ -182,12 +182,15 @@ cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/s
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/sched.sh \
     scripts/toolstack/density.sh scripts/toolstack/qdisk.sh scripts/toolstack/drvdom.sh \
-    "$stage/usr/share/xenia/"
+    scripts/toolstack/pvh.sh "$stage/usr/share/xenia/"
 # The hypervisor's page-exact free memory (density.sh): static, Debian's libxen-dev headers.
 mkdir -p build/include
 [ -e build/include/xen ] || ln -sfn /usr/include/xen build/include/xen
 gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/physinfo" \
     scripts/toolstack/physinfo.c
+# The PVH domctls with bad input (scripts/toolstack/pvh.sh).
+gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/pvh-domctl" \
+    scripts/toolstack/pvh-domctl.c
 # The project's domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2

@@ -35,6 +35,7 @@ run_suite unit bash tests/unit/run.sh
 [ -x tests/system/watchdog.sh ] && run_suite watchdog bash tests/system/watchdog.sh
 [ -x tests/system/devices.sh ] && run_suite devices bash tests/system/devices.sh
 [ -x tests/system/toolstack.sh ] && run_suite toolstack bash tests/system/toolstack.sh
+[ -x tests/system/toolstack-pvh.sh ] && run_suite toolstack-pvh bash tests/system/toolstack-pvh.sh
 [ -x tests/system/host.sh ] && run_suite host bash tests/system/host.sh
 [ -x tests/system/host-uefi.sh ] && run_suite host-uefi bash tests/system/host-uefi.sh
 

@@ -69,6 +69,7 @@ struct arch_domain {
     unsigned long *pirq_eoi_map;        /* its bitmap: bit n set = PIRQ n needs PHYSDEVOP_eoi */
     unsigned long p2m_frames;           /* PV: frames in the guest's P2M list */
     bool is_pv;
+    uint32_t emulation_flags;           /* XEN_X86_EMU_* given at createdomain */
     struct hvm_domain *hvm;             /* HVM domain state (asm/hvm/hvm.h), NULL for PV */
 };
 

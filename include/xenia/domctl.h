@@ -47,6 +47,45 @@ uint64_t readconsole_start(uint64_t oldest, bool incremental, uint32_t index);
 bool domctl_version_ok(uint32_t interface_version);
 bool sysctl_version_ok(uint32_t interface_version);
 
+struct xen_domctl_createdomain;
+
+/* What this machine can build: createdomain_config_check()'s limits. */
+struct cdf_limits {
+    bool hvm;                       /* SVM with nested paging: HVM with HAP (no shadow paging) */
+    unsigned int max_vcpus;         /* vCPUs a domain may have */
+    unsigned int gnttab_max_version;
+};
+
+/*
+ * createdomain_config_check(): XEN_DOMCTL_createdomain's configuration,
+ * checked in Xen 4.17's order (sanitise_domain_config(),
+ * arch_sanitise_domain_config(), arch_domain_create()'s emulation flags,
+ * grant_table_init()). -EINVAL: unknown CDF flags or grant options, no
+ * vCPUs, HAP without HVM, HVM unavailable, too many vCPUs, HVM without HAP
+ * (Xenia has no shadow paging), nested virt, IOMMU options, vmtrace, vPMU,
+ * unknown misc_flags (only XEN_X86_MSR_RELAXED) or emulation bits, a grant
+ * version outside 1..max. -EOPNOTSUPP: an emulation set Xen refuses (PV: 0
+ * or PIT; HVM domU: LAPIC alone, PVH) or one Xenia cannot serve yet (the
+ * full HVM set, which Xen 4.17 accepts, needs a device model). 0: valid.
+ */
+long createdomain_config_check(const struct xen_domctl_createdomain *c,
+                               const struct cdf_limits *lim);
+
+/*
+ * physinfo_capabilities(): XEN_SYSCTL_physinfo's capabilities: PV and grant
+ * v1 always, grant v2 when gnttab_max_version allows it, hvm and hap when
+ * the HVM back end exists (it always has nested paging).
+ */
+uint32_t physinfo_capabilities(bool hvm, unsigned int gnttab_max_version);
+
+/*
+ * paging_mempool_size_check(): XEN_DOMCTL_set_paging_mempool_size's size
+ * (bytes), as Xen 4.17's arch_set_paging_mempool_size(): -EOPNOTSUPP for a
+ * PV domain, -EINVAL for a size not a whole number of pages or whose page
+ * count does not fit 32 bits; 0 otherwise.
+ */
+long paging_mempool_size_check(bool is_pv, uint64_t size);
+
 struct domain;
 struct xen_domctl_getdomaininfo;
 /*

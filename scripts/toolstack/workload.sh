@@ -21,6 +21,8 @@ clog=/var/log/xen/console
 #   xenia.toolstack.only=qdisk    only xl info and QEMU's qdisk (qdisk.sh)
 #   xenia.toolstack.only=guests   only xl info and the domu_* test guests
 #   xenia.toolstack.only=drvdom   only xl info and the driver domain (drvdom.sh)
+#   xenia.toolstack.only=pvh      only xl info and a PVH domU (pvh.sh,
+#                                 tests/system/toolstack-pvh.sh)
 cycles=5
 lifecycle=1
 domu_args=
@@ -157,6 +159,7 @@ if [ -n "$only" ]; then
     guests) sh /usr/share/xenia/domu-guests.sh ;;
     drvdom) . /usr/share/xenia/drvdom.sh ;;
     density) . /usr/share/xenia/density.sh ;;
+    pvh) . /usr/share/xenia/pvh.sh ;;
     esac
     kill $progress 2>/dev/null
     echo "XENIA-TOOLSTACK: workload done"

@@ -12,6 +12,9 @@
 #   XENIA_QEMU_MEM=1024        QEMU's RAM (MiB): dom0 512 + two 128 MiB domUs
 #   XENIA_BOOT_TIMEOUT=150     seconds to dom0 userspace
 #   XENIA_RUN_TIMEOUT          seconds for the whole run (default 3000 + 10/cycle: a hang bound)
+#   XENIA_TOOLSTACK_SUITE=pvh  only the PVH domU checks (tests/system/toolstack-pvh.sh): a CPU
+#                              with nested paging, xenia.toolstack.only=pvh, verdicts
+#                              system/toolstack-pvh-*
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -38,7 +41,14 @@ checks+=(drvdom-disk drvdom-net drvdom-destroy)
 checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu-pin xl-pause-unpause
          xl-destroy xl-reboot xl-shutdown)
 checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; done))   # scripts/toolstack/domu-guests.sh
-all=(dom0-userspace "${checks[@]}" poweroff-exit-0)
+tag=
+if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
+    checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-userspace pvh-domu-poweroff)
+    tag=pvh-
+    export XENIA_QEMU_CPU=qemu64,+svm,+npt
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh ${XENIA_DOM0_ARGS:-}"
+fi
+all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/toolstack-$n ($1)"; done; exit 0; }
 [ -e "$hv" ] || fail_all "no hypervisor $hv"
@@ -50,7 +60,7 @@ bash scripts/mkinitramfs-toolstack.sh > build/mkinitramfs-toolstack.log 2>&1 ||
 # names the latest run (the same layout as tests/system/run.sh).
 out=build/system
 mkdir -p "$out/runs"
-name=toolstack-$(basename "$hv")
+name=toolstack-$tag$(basename "$hv")
 logs=$(mktemp -d "$out/runs/$name.XXXXXX")
 ln -sfn "runs/$(basename "$logs")" "$out/logs-$name"
 ls -dt "$out/runs/$name".* | tail -n +4 | xargs -r rm -rf   # keep 3
@@ -74,10 +84,10 @@ case $status in
 esac
 
 if [ "$up" != none ]; then
-    echo "PASS: system/toolstack-dom0-userspace"
+    echo "PASS: system/toolstack-${tag}dom0-userspace"
     echo "    userspace ${up}s after QEMU start; $(grep -o 'XENIA-DOM0: xenstored: .*' <<< "$console" | head -n1)"
 else
-    echo "FAIL: system/toolstack-dom0-userspace (no 'XENIA-DOM0: userspace up'; $how)"; tail_of
+    echo "FAIL: system/toolstack-${tag}dom0-userspace (no 'XENIA-DOM0: userspace up'; $how)"; tail_of
 fi
 
 for n in "${checks[@]}"; do
@@ -99,12 +109,12 @@ for n in "${checks[@]}"; do
 done
 
 if ! grep -q "XENIA-TOOLSTACK: workload done" <<< "$console"; then
-    echo "FAIL: system/toolstack-poweroff-exit-0 (workload did not finish; $how)"
+    echo "FAIL: system/toolstack-${tag}poweroff-exit-0 (workload did not finish; $how)"
     [ "$up" = none ] || tail_of
 elif [ "$status" != 0 ]; then
-    echo "FAIL: system/toolstack-poweroff-exit-0 (workload done, then $how)"; tail_of
+    echo "FAIL: system/toolstack-${tag}poweroff-exit-0 (workload done, then $how)"; tail_of
 else
-    echo "PASS: system/toolstack-poweroff-exit-0"
+    echo "PASS: system/toolstack-${tag}poweroff-exit-0"
 fi
 grep -Eo "XENIA-TIME .*" <<< "$console" | sed 's/^/    /'
 echo "toolstack: $((SECONDS - start))s on $hv, console in $log"

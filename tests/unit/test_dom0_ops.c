@@ -43,6 +43,10 @@ int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
 {
     return -ENOSYS;
 }
+int hvm_remove_from_physmap(struct domain *d, unsigned long gfn)
+{
+    return -ENOSYS;
+}
 
 /* ---- fakes: current, domains ---- */
 

@@ -9,6 +9,8 @@
 #include <xenia/percpu.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
+#include <xenia/softirq.h>
+#include <xen/sched.h>
 #include <asm/current.h>
 #include <asm/hv_paging.h>
 #include <asm/page.h>
@@ -129,6 +131,22 @@ static void load_value(struct cpu_user_regs *frame, const struct hvm_mmio_insn *
 static void load_all_ones(struct cpu_user_regs *frame, const struct hvm_mmio_insn *in)
 {
     load_value(frame, in, ~0ULL);
+}
+
+void hvm_vcpu_down(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    struct vcpu *w;
+    unsigned int up = 0;
+
+    __atomic_or_fetch(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST);
+    raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);
+    for_each_vcpu(d, w)
+        up += !(__atomic_load_n(&w->pause_flags, __ATOMIC_SEQ_CST) & VPF_down);
+    if (!up) {
+        printk("d%u: all vCPUs offline: powering off\n", d->domain_id);
+        domain_shutdown(d, SHUTDOWN_poweroff);
+    }
 }
 
 bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch)

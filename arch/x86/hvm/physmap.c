@@ -125,6 +125,42 @@ int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
     return 0;
 }
 
+int hvm_remove_from_physmap(struct domain *d, unsigned long gfn)
+{
+    struct hvm_domain *h = d->arch.hvm;
+    enum p2m_type t;
+    int rc = -ENOENT;
+
+    if (gfn > P2M_MAX_GFN)
+        return -ENOENT;
+    spin_lock(&h->p2m_lock);
+    p2m_get_entry(&h->p2m, gfn, &t);
+    if (t == p2m_ram_rw || t == p2m_xenheap_rw) {
+        if (h->shared_info_gfn == gfn)
+            h->shared_info_gfn = HVM_GFN_NONE;
+        for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
+            if (h->gnttab_gfn[i] == gfn)
+                h->gnttab_gfn[i] = HVM_GFN_NONE;
+        rc = p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);  /* removal: cannot fail */
+    }
+    spin_unlock(&h->p2m_lock);
+    return rc;
+}
+
+int hvm_gfn_to_mappable_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    enum p2m_type t;
+    unsigned long m;
+
+    if (!is_hvm_domain(d) || gfn > P2M_MAX_GFN)
+        return -EINVAL;
+    m = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
+    if (t != p2m_ram_rw && t != p2m_xenheap_rw)
+        return -EINVAL;
+    *mfn = m;
+    return 0;
+}
+
 int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order)
 {
     struct hvm_domain *h = d->arch.hvm;

@@ -3,9 +3,11 @@
  *
  * Each request is (ptr, val): ptr's low 3 bits are the command, the rest
  * the machine address of an 8-byte entry (MMU_NORMAL_PT_UPDATE,
- * MMU_PT_UPDATE_PRESERVE_AD, MMU_PT_UPDATE_NO_TRANSLATE, which is the
- * same thing for PV) or of a frame (MMU_MACHPHYS_UPDATE: M2P[ptr >> 12]
- * = val). Requests run in order; the first failing one stops the batch,
+ * MMU_PT_UPDATE_PRESERVE_AD, MMU_PT_UPDATE_NO_TRANSLATE) or of a frame
+ * (MMU_MACHPHYS_UPDATE: M2P[ptr >> 12] = val). A new L1 entry mapping a
+ * frame of an HVM page owner (foreigndom; privcmd's foreign mappings of an
+ * HVM domU) names a GFN, translated through that domain's P2M, except with
+ * MMU_PT_UPDATE_NO_TRANSLATE (-EINVAL: no RAM or shared frame there). Requests run in order; the first failing one stops the batch,
  * its error is returned, and *pdone (if given) receives how many
  * succeeded, as in Xen 4.17.
  *
@@ -30,6 +32,7 @@
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 #include <asm/pv_batch.h>
+#include <asm/hvm/hvm.h>
 
 /*
  * pv_get_pg_owner(): fill ctx for the current domain and foreign domain
@@ -84,8 +87,30 @@ static int write_plain(struct page_info *pg, unsigned long ptr, uint64_t val)
     return 0;
 }
 
-/* Update the entry at machine address ptr (8-aligned) in the table frame it lies in. */
-static int update_entry(unsigned long ptr, uint64_t val, bool preserve_ad, const struct pt_ctx *ctx)
+/*
+ * A new L1 entry naming a frame of a translated (HVM) page owner names a
+ * GFN: the frame its P2M maps there, RAM or a shared hypervisor frame
+ * (Xen's mod_l1_entry(): get_page_from_gfn(), -EINVAL for anything else).
+ * The reference is taken later on the machine frame, as for PV.
+ */
+static int translate_l1e(uint64_t *val, const struct pt_ctx *ctx)
+{
+    unsigned long mfn;
+
+    if (!(*val & _PAGE_PRESENT) || ctx->io_only || !is_hvm_domain(ctx->pg_owner))
+        return 0;
+    if (hvm_gfn_to_mappable_mfn(ctx->pg_owner, pte_mfn(*val), &mfn))
+        return -EINVAL;
+    *val = (*val & ~PTE_ADDR_MASK) | ((uint64_t)mfn << PAGE_SHIFT);
+    return 0;
+}
+
+/*
+ * Update the entry at machine address ptr (8-aligned) in the table frame
+ * it lies in; translate: an L1 entry's frame is a GFN of an HVM page owner.
+ */
+static int update_entry(unsigned long ptr, uint64_t val, bool preserve_ad, bool translate,
+                        const struct pt_ctx *ctx)
 {
     unsigned long mfn = ptr >> PAGE_SHIFT;
     unsigned int slot = (ptr & ~PAGE_MASK) / sizeof(pte_t);
@@ -99,7 +124,9 @@ static int update_entry(unsigned long ptr, uint64_t val, bool preserve_ad, const
     if (!get_page(pg, ctx->pt_dom))
         return -EINVAL;
     type = pt_get_current_type(pg);
-    if (pt_type_level(type))
+    if (pt_type_level(type) == 1 && translate && translate_l1e(&val, ctx))
+        rc = -EINVAL;
+    else if (pt_type_level(type))
         rc = pt_mod_entry(pg, pt_type_level(type), slot, val, ctx, preserve_ad);
     else if (type == PGT_writable_page)
         rc = write_plain(pg, ptr, val);
@@ -139,10 +166,11 @@ static int one_request(const struct mmu_update *req, const struct pt_ctx *ctx)
 
     switch (cmd) {
     case MMU_NORMAL_PT_UPDATE:
+        return update_entry(ptr, req->val, false, true, ctx);
     case MMU_PT_UPDATE_NO_TRANSLATE:
-        return update_entry(ptr, req->val, false, ctx);
+        return update_entry(ptr, req->val, false, false, ctx);
     case MMU_PT_UPDATE_PRESERVE_AD:
-        return update_entry(ptr, req->val, true, ctx);
+        return update_entry(ptr, req->val, true, true, ctx);
     case MMU_MACHPHYS_UPDATE:
         return machphys_update(ptr, req->val, ctx);
     default:

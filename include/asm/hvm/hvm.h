@@ -11,8 +11,9 @@
  * (control registers, segments, EFER, pending events) stays in the back
  * end's structure and is reached through struct hvm_function_table.
  *
- * Today: dom0 built as PVH (dom0=pvh) on AMD SVM with nested paging; the
- * VMX back end reports -EOPNOTSUPP.
+ * Today: dom0 built as PVH (dom0=pvh) and PVH domUs the toolstack builds
+ * (common/domctl.c, hvm/save.c), on AMD SVM with nested paging; the VMX
+ * back end reports -EOPNOTSUPP.
  */
 #ifndef ASM_HVM_HVM_H
 #define ASM_HVM_HVM_H
@@ -43,6 +44,7 @@ struct hvm_domain {
     unsigned long shared_info_gfn;  /* where XENMEM_add_to_physmap put it, or HVM_GFN_NONE; p2m_lock */
     unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
+    uint64_t paging_mempool_bytes;  /* XEN_DOMCTL_set_paging_mempool_size's last size (reported only) */
 };
 #define HVM_GFN_NONE    (~0UL)
 
@@ -163,6 +165,14 @@ void hvm_cpuid(struct cpu_user_regs *frame, unsigned int insn_len);
 int hvm_msr_read(struct cpu_user_regs *frame, unsigned int insn_len);
 int hvm_msr_write(struct cpu_user_regs *frame, unsigned int insn_len);
 void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
+/*
+ * hvm_vcpu_down(): the current HVM vCPU halted with interrupts off (Xen
+ * 4.17's hvm_hlt()/hvm_vcpu_down()): it goes down (VPF_down, never runs
+ * again unless brought up), and when no vCPU of its domain is left up the
+ * domain shuts down with SHUTDOWN_poweroff. Takes nothing; the scheduler
+ * runs before the next VM entry.
+ */
+void hvm_vcpu_down(struct vcpu *v);
 /* Port I/O: IN reads all ones, OUT is dropped (no device models yet). */
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
                 bool in, uint64_t next_rip);
@@ -216,6 +226,21 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
  * d), which fails if the frame left d since.
  */
 int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
+/*
+ * hvm_remove_from_physmap(): XENMEM_remove_from_physmap of gfn in the HVM
+ * domain d (Xen 4.17: get_page_from_gfn(), guest_physmap_remove_page()):
+ * RAM or a shared hypervisor frame (shared_info, a grant frame: no longer
+ * recorded at gfn) leaves the P2M; RAM stays d's, unmapped, until d is
+ * destroyed, as on Xen. Takes d's p2m lock. 0, or -ENOENT (nothing there,
+ * MMIO, a GFN past P2M_MAX_GFN).
+ */
+int hvm_remove_from_physmap(struct domain *d, unsigned long gfn);
+/*
+ * hvm_gfn_to_mappable_mfn(): as hvm_gfn_to_ram_mfn(), shared hypervisor
+ * frames (shared_info, grant frames) included: what a foreign mapping of
+ * d's GFN may reach (mmu_update from a PV dom0). 0 and *mfn, or -EINVAL.
+ */
+int hvm_gfn_to_mappable_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn);
 
 /*
  * hvm_physmap_add_ram(): XENMEM_populate_physmap for the HVM domain d: map

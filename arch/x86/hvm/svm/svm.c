@@ -321,7 +321,7 @@ static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmc
         if (frame->rflags & X86_EFLAGS_IF)
             vcpu_block();
         else
-            svm_crash(v, "HLT with interrupts off");
+            hvm_vcpu_down(v);           /* Xen: a shutdown sign (poweroff when the last) */
         break;
     case SVM_EXIT_IOIO:
         svm_handle_ioio(frame, vmcb);
