@@ -21,6 +21,8 @@ clog=/var/log/xen/console
 #   xenia.toolstack.only=qdisk    only xl info and QEMU's qdisk (qdisk.sh)
 #   xenia.toolstack.only=guests   only xl info and the domu_* test guests
 #   xenia.toolstack.only=drvdom   only xl info and the driver domain (drvdom.sh)
+#   xenia.toolstack.only=pvbench  only xl info and the PV I/O benchmark (pvbench.sh,
+#                                 scripts/bench-pvio.sh; sizes: pvmib above)
 cycles=5
 lifecycle=1
 domu_args=
@@ -157,6 +159,7 @@ if [ -n "$only" ]; then
     guests) sh /usr/share/xenia/domu-guests.sh ;;
     drvdom) . /usr/share/xenia/drvdom.sh ;;
     density) . /usr/share/xenia/density.sh ;;
+    pvbench) . /usr/share/xenia/pvbench.sh ;;
     esac
     kill $progress 2>/dev/null
     echo "XENIA-TOOLSTACK: workload done"
