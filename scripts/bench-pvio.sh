@@ -7,7 +7,7 @@
 # netback and a bridge: sequential O_DIRECT write and read, 4 KiB random
 # reads (queue depth 1), TCP dom0->domU, domU->dom0, domU->domU (busybox
 # nc), for one domU and for four at once (sums). Prints median MiB/s or
-# IOPS and the ratio Xenia/Xen (higher is better for Xenia).
+# IOPS (TCP: KiB/s) and the ratio Xenia/Xen (higher is better for Xenia).
 #   XENIA_BENCH_RUNS=1       runs per hypervisor
 #   XENIA_BENCH_PVIO_MIB=4     MiB per disk pass (issue 9 asks 256: dom0
 #                              holds 5x that in tmpfs, so more than 64 needs
@@ -43,12 +43,12 @@ declare -A names=([blk-write]="blkback write (MiB/s)" [blk-read]="blkback read (
     [blk-randread]="blkback 4K random read (IOPS)"
     [qdisk-write]="qdisk write (MiB/s)" [qdisk-read]="qdisk read (MiB/s)"
     [qdisk-randread]="qdisk 4K random read (IOPS)"
-    [net-dom0-domu]="TCP dom0->domU (MiB/s)" [net-domu-dom0]="TCP domU->dom0 (MiB/s)"
-    [net-domu-domu]="TCP domU->domU (MiB/s)"
-    [agg4-blk-write]="4 domUs: blkback write" [agg4-blk-read]="4 domUs: blkback read"
+    [net-dom0-domu]="TCP dom0->domU (KiB/s)" [net-domu-dom0]="TCP domU->dom0 (KiB/s)"
+    [net-domu-domu]="TCP domU->domU (KiB/s)"
+    [agg4-blk-write]="4 domUs: blkback write (MiB/s)" [agg4-blk-read]="4 domUs: blkback read (MiB/s)"
     [agg4-blk-randread]="4 domUs: blkback 4K rand (IOPS)"
-    [agg4-net-dom0-domu]="4 domUs: TCP dom0->domU" [agg4-net-domu-dom0]="4 domUs: TCP domU->dom0"
-    [agg4-net-domu-domu]="4 domUs: TCP domU->domU ring")
+    [agg4-net-dom0-domu]="4 domUs: TCP dom0->domU (KiB/s)" [agg4-net-domu-dom0]="4 domUs: TCP domU->dom0 (KiB/s)"
+    [agg4-net-domu-domu]="4 domUs: TCP domU->domU ring (KiB/s)")
 declare -A vals=() dead=()
 for ((r = 1; r <= runs; r++)); do
     for h in 0 1; do

@@ -8,7 +8,7 @@
 # also has xvdc on QEMU's qdisk (a raw $pv_mib MiB file). Dom0 hands each
 # domU commands and reads its results from its console. One line per
 # figure, higher is better:
-#     XENIA-BENCH NAME VALUE MiB/s|IOPS
+#     XENIA-BENCH NAME VALUE MiB/s|KiB/s|IOPS   (KiB/s: TCP, net-*)
 # One domU (the other three idle, polling dom0 every 0.5 s):
 #   blk-write, blk-read      $pv_mib MiB sequential, 1 MiB O_DIRECT, xvdb
 #   blk-randread             4 KiB random reads (queue depth 1, randread),
@@ -52,14 +52,18 @@ pb_result() { # pb_result I TAG: domU I's result for TAG (waits for it)
         sed "s/^XENIA-DOMU-BENCH $2 //"
 }
 pb_field() { echo "$2" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
-pb_value() { # pb_value KIND RESULT: IOPS (KIND iops) or MiB/s (KIND the MiB expected)
-    if [ "$1" = iops ]; then pb_field iops "$2"; return; fi
-    s=$(pb_field secs "$2"); b=$(pb_field bytes "$2")
-    [ -n "$s" ] && [ "$b" = $(($1 * 1048576)) ] &&
-        awk -v s="$s" -v b="$b" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s }'
+pb_unit() { # pb_unit NAME KIND: IOPS, KiB/s (TCP) or MiB/s (disks)
+    case $2:$1 in iops:*) echo IOPS ;; *:*net-*) echo KiB/s ;; *) echo MiB/s ;; esac
+}
+pb_value() { # pb_value NAME KIND RESULT: IOPS (KIND iops) or pb_unit's rate (KIND the MiB expected)
+    if [ "$2" = iops ]; then pb_field iops "$3"; return; fi
+    s=$(pb_field secs "$3"); b=$(pb_field bytes "$3")
+    d=1048576; [ "$(pb_unit "$1" "$2")" = KiB/s ] && d=1024
+    [ -n "$s" ] && [ "$b" = $(($2 * 1048576)) ] &&
+        awk -v s="$s" -v b="$b" -v d=$d 'BEGIN { if (s > 0) printf "%.1f", b / d / s }'
 }
 pb_report() { # pb_report NAME KIND SUM FAILED
-    unit=MiB/s; [ "$2" = iops ] && unit=IOPS
+    unit=$(pb_unit "$1" "$2")
     if [ -z "$4" ]; then echo "XENIA-BENCH $1 $3 $unit"; else echo "XENIA-BENCH-FAIL $1 $4"; fi
 }
 # pb_run NAME KIND "I..." COMMAND (KIND: iops, or the MiB each moves): COMMAND on every domU I at once ("%P"
@@ -77,7 +81,7 @@ pb_run() {
     sum=0; failed=
     for i in $set_; do
         eval "tag=\$pb_tag_$i"
-        r=$(pb_result "$i" "$tag"); v=$(pb_value "$kind" "$r")
+        r=$(pb_result "$i" "$tag"); v=$(pb_value "$name" "$kind" "$r")
         if [ -n "$v" ]; then sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
         else failed="$failed domU$i:${r:-no result}"; fi
     done
@@ -94,11 +98,11 @@ pb_pull() {
     wait $pids
     sum=0; failed=
     for i in $2; do
-        r=$(cat "/tmp/pb-pull$i"); v=$(pb_value $pb_netmib "$r")
+        r=$(cat "/tmp/pb-pull$i"); v=$(pb_value "$1" $pb_netmib "$r")
         if [ -n "$v" ]; then sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
         else failed="$failed domU$i:$r"; fi
     done
-    pb_report "$1" MiB "$sum" "$failed"
+    pb_report "$1" $pb_netmib "$sum" "$failed"
 }
 pb_ready() { for i in $pb_all; do console_has "$(pb_name "$i")" "XENIA-DOMU: bench ready" || return 1; done; }
 
