@@ -24,6 +24,12 @@
 # domUs alive at once per GiB, mean xl create, create/destroy cycles):
 #   XENIA_BENCH_EVTCHN_RUNS=3           runs per hypervisor (0 skips them)
 #   XENIA_BENCH_DENSITY_RUNS=1          runs per hypervisor (0 skips them)
+# Then issue 9's PV I/O of domUs under the toolstack (scripts/bench-pvio.sh:
+# blkback and qdisk sequential and 4 KiB random reads, TCP dom0<->domU and
+# domU->domU, one domU and four at once):
+#   XENIA_BENCH_PVIO_RUNS=1             runs per hypervisor (0 skips them;
+#                                       sizes: XENIA_BENCH_PVIO_MIB, 4,
+#                                       XENIA_BENCH_PVIO_NETMIB, 1)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -118,4 +124,9 @@ nruns=${XENIA_BENCH_DENSITY_RUNS:-1}
 if [ "$nruns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$nruns bash scripts/bench-density.sh
+fi
+pruns=${XENIA_BENCH_PVIO_RUNS:-1}
+if [ "$pruns" -gt 0 ]; then
+    echo
+    XENIA_BENCH_RUNS=$pruns bash scripts/bench-pvio.sh
 fi

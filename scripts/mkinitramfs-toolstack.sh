@@ -120,7 +120,9 @@ busybox_tree "$domu"
 cp scripts/toolstack/domU-init.sh "$domu/init"
 chmod 755 "$domu/init"
 mkdir -p "$domu/usr/share/xenia"
-cp scripts/toolstack/pv-io-domU.sh "$domu/usr/share/xenia/pv-io-domU.sh"
+cp scripts/toolstack/pv-io-domU.sh scripts/toolstack/pvbench-domU.sh "$domu/usr/share/xenia/"
+# The PV I/O benchmark's 4 KiB random reads (static: the domU has no libc).
+gcc -static -O2 -Wall -Wextra -Werror -o "$domu/usr/share/xenia/randread" scripts/toolstack/randread.c
 # blkfront and netfront, for the PV disk and network checks (modules in
 # the cloud kernel).
 mkdir -p "$domu/lib/modules"
@@ -182,8 +184,9 @@ cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/s
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/sched.sh \
     scripts/toolstack/density.sh scripts/toolstack/qdisk.sh scripts/toolstack/drvdom.sh \
-    scripts/toolstack/pvh.sh "$stage/usr/share/xenia/"
-# The hypervisor's page-exact free memory (density.sh): static, Debian's libxen-dev headers.
+    scripts/toolstack/pvh.sh scripts/toolstack/pvbench.sh \
+    "$stage/usr/share/xenia/"
+# The hypervisor's page-exact free memory (free_pages in workload.sh): static, Debian's libxen-dev headers.
 mkdir -p build/include
 [ -e build/include/xen ] || ln -sfn /usr/include/xen build/include/xen
 gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/physinfo" \

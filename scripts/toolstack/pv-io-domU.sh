@@ -26,6 +26,8 @@
 #            written with O_DIRECT and read back, ping, N MiB fetched from
 #            its port 5010 ("drvc done"); then reads of xvdb and pings for
 #            ever while dom0 destroys the driver domain
+#   bench    the PV I/O benchmark's domU (scripts/toolstack/pvbench-domU.sh):
+#            runs dom0's commands until told to stop
 
 pvio_arg() { # pvio_arg NAME DEFAULT: xenia.pvio.NAME=VALUE from the command line
     for a in $(cat /proc/cmdline); do
@@ -149,4 +151,5 @@ drvc)
     echo "XENIA-DOMU: drvc done"
     (while :; do dd if=/dev/xvdb of=/dev/null bs=1M count=4 iflag=direct; ping -c 1 -W 1 169.254.78.1; done) \
         > /dev/null 2>&1 & ;;
+bench) . /usr/share/xenia/pvbench-domU.sh ;;
 esac

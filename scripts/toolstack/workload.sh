@@ -23,6 +23,8 @@ clog=/var/log/xen/console
 #   xenia.toolstack.only=drvdom   only xl info and the driver domain (drvdom.sh)
 #   xenia.toolstack.only=pvh      only xl info and a PVH domU (pvh.sh,
 #                                 tests/system/toolstack-pvh.sh)
+#   xenia.toolstack.only=pvbench  only xl info and the PV I/O benchmark (pvbench.sh,
+#                                 scripts/bench-pvio.sh; sizes: pvmib above)
 cycles=5
 lifecycle=1
 domu_args=
@@ -160,6 +162,7 @@ if [ -n "$only" ]; then
     drvdom) . /usr/share/xenia/drvdom.sh ;;
     density) . /usr/share/xenia/density.sh ;;
     pvh) . /usr/share/xenia/pvh.sh ;;
+    pvbench) . /usr/share/xenia/pvbench.sh ;;
     esac
     kill $progress 2>/dev/null
     echo "XENIA-TOOLSTACK: workload done"
