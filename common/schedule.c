@@ -284,10 +284,17 @@ void raise_softirq_schedule(unsigned int cpu)
  * prev's state is saved: it is no longer running. A wake-up that saw it
  * still running did not queue it, and a runnable prev that lost its pCPU
  * was not queued either: queue it now (vcpu_wake() checks).
+ *
+ * The store of is_running and the load of pause_flags need a full barrier
+ * between them (a SEQ_CST store: XCHG on x86), as Xen's smp_mb() there: a
+ * waker clears VPF_blocked, then reads is_running. With a plain store the
+ * load could pass it (x86's store buffer): this pCPU would read the vCPU
+ * still blocked while the waker read it still running, and neither would
+ * queue it: a lost wake-up, the vCPU blocked for good.
  */
 static void context_saved(struct vcpu *prev)
 {
-    __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&prev->is_running, false, __ATOMIC_SEQ_CST);
     if (vcpu_runnable(prev))
         vcpu_wake(prev);
 }
