@@ -111,7 +111,9 @@ int hvm_add_to_physmap(struct domain *d, unsigned int space, unsigned long idx,
     }
 }
 
-int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+/* The MFN behind d's gfn if its P2M type is RAM, or shared hypervisor pages too. */
+static int gfn_to_mfn_typed(struct domain *d, unsigned long gfn, bool xenheap_ok,
+                            unsigned long *mfn)
 {
     enum p2m_type t;
     unsigned long m;
@@ -119,10 +121,15 @@ int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
     if (!is_hvm_domain(d) || gfn > P2M_MAX_GFN)
         return -EINVAL;
     m = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
-    if (t != p2m_ram_rw)
+    if (t != p2m_ram_rw && !(xenheap_ok && t == p2m_xenheap_rw))
         return -EINVAL;
     *mfn = m;
     return 0;
+}
+
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    return gfn_to_mfn_typed(d, gfn, false, mfn);
 }
 
 int hvm_remove_from_physmap(struct domain *d, unsigned long gfn)
@@ -149,16 +156,7 @@ int hvm_remove_from_physmap(struct domain *d, unsigned long gfn)
 
 int hvm_gfn_to_mappable_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
 {
-    enum p2m_type t;
-    unsigned long m;
-
-    if (!is_hvm_domain(d) || gfn > P2M_MAX_GFN)
-        return -EINVAL;
-    m = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
-    if (t != p2m_ram_rw && t != p2m_xenheap_rw)
-        return -EINVAL;
-    *mfn = m;
-    return 0;
+    return gfn_to_mfn_typed(d, gfn, true, mfn);
 }
 
 int hvm_physmap_add_ram(struct domain *d, unsigned long gfn, unsigned long mfn, unsigned int order)
