@@ -416,7 +416,18 @@ bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
         if (resched || !v || !vcpu_runnable(v))
             v = schedule(frame);
         if (!v) {
-            /* Idle: wait for an interrupt to make something runnable. */
+            /*
+             * Idle: wait for an interrupt to make something runnable. Not
+             * while a softirq is pending: schedule() may itself have queued
+             * a vCPU and raised SOFTIRQ_SCHEDULE here (context_saved() waking
+             * a prev whose waker saw it still running; this pCPU, just made
+             * idle, is its wake target), and raise_softirq() sends no IPI to
+             * its own pCPU: halting would leave that vCPU queued until some
+             * unrelated interrupt, for good if none comes. With interrupts
+             * off, a later raise from another pCPU sends an IPI that ends HLT.
+             */
+            if (ci->softirq_pending)
+                continue;
             __asm__ __volatile__("sti; hlt; cli" ::: "memory");
             continue;
         }
