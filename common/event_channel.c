@@ -1055,11 +1055,19 @@ void evtchn_check_pollers(struct domain *d, evtchn_port_t port)
 
     for_each_vcpu(d, v) {
         int want = __atomic_load_n(&v->poll_evtchn, __ATOMIC_SEQ_CST);
+        bool claimed = false;
 
-        if (want == 0 || (want > 0 && (evtchn_port_t)want != port))
-            continue;
-        if (!__atomic_compare_exchange_n(&v->poll_evtchn, &want, 0, false,
-                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        /*
+         * Retry on a lost race: the poller may narrow -1 to its one port
+         * between the load and the exchange. Giving up there lost the
+         * wake-up for good (seen: both vCPUs of guests/sched_wake blocked,
+         * the port pending).
+         */
+        while (want != 0 && (want < 0 || (evtchn_port_t)want == port))
+            if ((claimed = __atomic_compare_exchange_n(&v->poll_evtchn, &want, 0, false,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)))
+                break;
+        if (!claimed)
             continue;
         if (__atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST) & VPF_blocked)
             vcpu_wake(v);

@@ -48,10 +48,11 @@ static void dump_domain(struct domain *d)
     for_each_vcpu(d, v) {
         const struct vcpu_info *vi = v->vcpu_info;
         printk("    VCPU%d: CPU%d [has=%c] %s pause_flags=%lx pause_count=%d "
-               "upcall_pend=%02x upcall_mask=%02x\n",
+               "upcall_pend=%02x upcall_mask=%02x poll_evtchn=%d\n",
                v->vcpu_id, v->processor, v->is_running ? 'T' : 'F',
                runstate_name(v->runstate.state), v->pause_flags, v->pause_count,
-               vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_upcall_mask : 0);
+               vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_upcall_mask : 0,
+               ACCESS_ONCE(v->poll_evtchn));
     }
 }
 

@@ -106,8 +106,16 @@ static long do_poll(const struct sched_poll *p)
             goto out;
         }
     }
-    if (p->nr_ports == 1)
-        __atomic_store_n(&v->poll_evtchn, (int)port, __ATOMIC_SEQ_CST);
+    /*
+     * Narrow "any port" to the one port, unless an event already ended the
+     * poll (poll_evtchn 0, VPF_blocked clear): a plain store would make a
+     * running vCPU look like a poller again.
+     */
+    if (p->nr_ports == 1) {
+        int any = -1;
+        __atomic_compare_exchange_n(&v->poll_evtchn, &any, (int)port, false,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
     if (p->timeout)
         set_timer(&v->poll_timer, (s_time_t)p->timeout);
     raise_softirq(smp_processor_id(), SOFTIRQ_SCHEDULE);

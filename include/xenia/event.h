@@ -208,11 +208,13 @@ bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port);
 /*
  * Polling protocol with SCHEDOP_poll (schedule.c): v->poll_evtchn is 0 when
  * v is not polling, a port number when polling exactly that port, and -1
- * when polling several. The poller sets poll_evtchn and VPF_blocked, issues
- * a full barrier, then re-checks evtchn_port_poll() on its ports before
- * sleeping. When an event is set pending on a port of d, every vCPU of d
- * with poll_evtchn == -1 or == that port gets poll_evtchn = 0, VPF_blocked
- * cleared and vcpu_wake().
+ * when polling several. The poller sets VPF_blocked and poll_evtchn = -1
+ * (full barriers), re-checks evtchn_port_poll() on its ports, then narrows
+ * -1 to its one port by compare-exchange (never over a 0 an event wrote).
+ * When an event is set pending on a port of d, every vCPU of d with
+ * poll_evtchn == -1 or == that port gets poll_evtchn = 0 by compare-exchange
+ * (retried if the poller narrowed it meanwhile), VPF_blocked cleared and
+ * vcpu_wake().
  */
 void evtchn_check_pollers(struct domain *d, evtchn_port_t port);
 
