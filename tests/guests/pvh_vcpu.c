@@ -111,6 +111,7 @@ static void block_once(void)
          * on the port would raise nothing (2-level: the selector was set).
          */
         asm volatile ("sti; nop; cli" ::: "memory");
+        seen &= ~(1UL << timer_port);
         if ( HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t) )
             test_abort("VCPUOP_set_singleshot_timer failed");
         for ( i = 0; !(seen & (1UL << timer_port)) && i < 1000; i++ )
