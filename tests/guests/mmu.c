@@ -196,6 +196,10 @@ static void refusals(void)
     op.cmd = MMUEXT_INVLPG_LOCAL;
     op.arg1.linear_addr = (unsigned long)data;
     expect_eq(HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF), 0, "MMUEXT_INVLPG_LOCAL");
+    op.cmd = MMUEXT_FLUSH_CACHE;        /* dom0 may: it has I/O resources */
+    expect_eq(HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF), 0, "MMUEXT_FLUSH_CACHE");
+    op.cmd = MMUEXT_FLUSH_CACHE_GLOBAL; /* WBINVD on every pCPU */
+    expect_eq(HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF), 0, "MMUEXT_FLUSH_CACHE_GLOBAL");
     expect_eq(mmuext(MMUEXT_PIN_L1_TABLE, virt_to_mfn(data)), -XEN_EINVAL,
               "pin of a writably mapped data frame");
 }

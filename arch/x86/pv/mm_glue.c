@@ -14,6 +14,7 @@
 #include <asm/current.h>
 #include <asm/flushtlb.h>
 #include <asm/pv_mm.h>
+#include <asm/smp.h>
 
 #define X86_CR4_PGE (1UL << 7)
 
@@ -56,8 +57,13 @@ void pv_flush_cache_local(void)
     __asm__ __volatile__("wbinvd" ::: "memory");
 }
 
-/* TODO: every CPU (an IPI); until SMP guests run, the local CPU is all. */
-void pv_flush_cache_all(void)
+static void wbinvd_here(void *unused)
 {
     __asm__ __volatile__("wbinvd" ::: "memory");
+}
+
+/* MMUEXT_FLUSH_CACHE_GLOBAL: WBINVD on every online CPU, waiting for all. */
+void pv_flush_cache_all(void)
+{
+    on_selected_cpus(&cpu_online_map, wbinvd_here, NULL, true);
 }
