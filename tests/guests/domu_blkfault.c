@@ -155,22 +155,12 @@ void test_main(void)
         return;
 
     /* The frontend directory libxl made, and the backend's. */
-    if ( !check(xs_read(FE "/backend", backend, sizeof(backend)), "read " FE "/backend") )
+    if ( (s = xb_backend_initwait(FE, backend, sizeof(backend))) < 0 )
         return;
-    backend_id = xs_read_int(FE "/backend-id");
-    printk("backend %s (domain %u)\n", backend, backend_id);
+    backend_id = (unsigned int)s;
     au.remote_dom = backend_id;
     expect_eq(HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au), 0, "alloc_unbound for the backend");
     ring_port = au.port;
-    {
-        char p[160];
-
-        snprintf(p, sizeof(p), "%s/state", backend);
-        printk("  phase 0: backend state %d, waiting for InitWait\n", xs_read_int(p));
-    }
-    s = wait_backend(XenbusStateInitWait, XenbusStateInitWait);
-    if ( !expect_eq(s, XenbusStateInitWait, "backend InitWait") )
-        return;
 
     printk("  phase 1: a ring-ref granting nothing\n");
     /* 1. A ring-ref that grants nothing: the backend cannot map it, says so, closes. */

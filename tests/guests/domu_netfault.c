@@ -121,13 +121,9 @@ void test_main(void)
     check(!(start_info->flags & SIF_INITDOMAIN), "run as a domU");
     if ( !xb_init() )
         return;
-    if ( !check(xs_read(FE "/backend", backend, sizeof(backend)), "read " FE "/backend") )
+    if ( (s = xb_backend_initwait(FE, backend, sizeof(backend))) < 0 )
         return;
-    backend_id = xs_read_int(FE "/backend-id");
-    printk("backend %s (domain %u)\n", backend, backend_id);
-    s = xb_wait_state(backend, XenbusStateInitWait, XenbusStateInitWait);
-    if ( !expect_eq(s, XenbusStateInitWait, "backend InitWait") )
-        return;
+    backend_id = (unsigned int)s;
     if ( !expect_eq(connect(REF_TX, REF_RX), XenbusStateConnected, "backend Connected") )
         return;
 

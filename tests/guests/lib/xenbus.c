@@ -215,3 +215,23 @@ bool xb_set_state(const char *dir, int state)
     snprintf(v, sizeof(v), "%d", state);
     return xs_write(p, v);
 }
+
+int xb_backend_initwait(const char *fe, char *backend, unsigned int size)
+{
+    char p[160];
+    int id, s;
+
+    snprintf(p, sizeof(p), "%s/backend", fe);
+    if ( !check(xs_read(p, backend, size), "read the frontend's backend path") )
+        return -1;
+    snprintf(p, sizeof(p), "%s/backend-id", fe);
+    id = xs_read_int(p);
+    if ( !check(id >= 0, "read the frontend's backend-id") )
+        return -1;
+    snprintf(p, sizeof(p), "%s/state", backend);
+    printk("backend %s (domain %d), state %d: waiting for InitWait\n", backend, id, xs_read_int(p));
+    s = xb_wait_state(backend, XenbusStateInitWait, XenbusStateInitWait);
+    if ( !expect_eq(s, XenbusStateInitWait, "backend InitWait") )
+        return -1;
+    return id;
+}

@@ -44,5 +44,11 @@ void xb_grant(grant_ref_t ref, domid_t dom, unsigned long mfn, uint16_t flags);
 int xb_wait_state(const char *dir, int a, int b);
 /* Write DIR/state. */
 bool xb_set_state(const char *dir, int state);
+/*
+ * A frontend's first step: read FE/backend (into backend, size bytes) and
+ * FE/backend-id, then wait for the backend to reach InitWait. Returns the
+ * backend's domain id, or -1 after a failed check.
+ */
+int xb_backend_initwait(const char *fe, char *backend, unsigned int size);
 
 #endif
