@@ -11,7 +11,7 @@
 #                        createdomain CDF_hvm|hap, HVM context, the domU's
 #                        GFNs mapped by dom0) reaches its busybox userspace
 #   pvh-domu-smp         it has vcpus=2 (xenia.cpus=2): both online, work
-#                        pinned to CPU 1 ran there (domU-init.sh smp-*
+#                        pinned to CPU 1 ran there, APIC IDs agree (domU-init.sh smp-*
 #                        checks); the detail has how many vCPUs xl
 #                        vcpu-list showed on a pCPU at userspace time
 #   pvh-domu-poweroff    its workload passes and its own power-off ends it
@@ -61,7 +61,7 @@ if [ $up != 0 ]; then
 elif wait_for $pvh_slow gone $d; then
     domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" 2>/dev/null | tr -d '\r')
     smp=$(echo "$domu_checks" | grep ' smp-')
-    [ "$(echo "$smp" | grep -c ' PASS')" = 3 ]
+    [ "$(echo "$smp" | grep -c ' PASS')" = 4 ]
     check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
     # xl's own record of the end: reason code 0 is SHUTDOWN_poweroff (3 would be a crash).
     reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)

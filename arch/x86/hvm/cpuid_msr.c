@@ -4,7 +4,9 @@
  *
  * CPUID: the PV policy (arch/x86/pv/emul_cpuid.c: what Xenia can
  * context-switch), with what an HVM guest owns itself added back: PSE,
- * PGE, PSE36 (its own paging), the initial APIC ID = vCPU id, APIC and
+ * PGE, PSE36 (its own paging), the topology fields of the toolstack's
+ * policy (<asm/hvm/cpuid_topology.h>), the initial APIC ID = 2 x vCPU id
+ * (leaf 1, and leaf 0xb's x2APIC ID, as Xen), APIC and
  * x2APIC (the emulated local APIC, arch/x86/hvm/vlapic.c); Xen's leaf
  * 0x40000004 says the vCPU id is in EBX; leaf 0x40000002 ECX carries no PV
  * MMU flag. SVM/VMX stay hidden (no nested virtualisation).
@@ -26,6 +28,7 @@
 #include <asm/pv_emulate.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/vlapic.h>
+#include <asm/hvm/cpuid_topology.h>
 
 #define MSR_HYPERCALL_PAGE   0x40000000u
 #define MSR_IA32_TSC         0x00000010u
@@ -36,8 +39,16 @@
 /* The CPUID leaf v sees: res = EAX, EBX, ECX, EDX. */
 static void hvm_cpuid_leaf(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t res[4])
 {
+    const struct hvm_domain *h = v->domain->arch.hvm;
+    uint32_t l0[4];
+
     pv_cpuid(leaf, subleaf, res, v->domain);
-    if (leaf == 1) {
+    hvm_cpuid_topology(h->cpuid_policy, h->nr_cpuid_policy, leaf, subleaf, res);
+    if (leaf == 0xb && (pv_cpuid(0, 0, l0, v->domain), l0[0] >= 0xb)) {
+        /* Xen: tied to the x2APIC it offers on any vendor: this subleaf, this vCPU's x2APIC ID. */
+        res[2] = (res[2] & ~0xffu) | (subleaf & 0xff);
+        res[3] = (uint32_t)v->vcpu_id * 2;
+    } else if (leaf == 1) {
         struct cpuid_regs hw = cpuid(1);
         res[3] |= hw.edx & ((1u << 3) | (1u << 13) | (1u << 17));   /* PSE PGE PSE36 */
         res[1] = (res[1] & 0x00ffffffu) | ((uint32_t)v->vcpu_id << 25);

@@ -10,8 +10,8 @@
  *   domain_free() (the last reference):
  *     hvm_vcpu_destroy(): local APIC state, the back end's VMCB, the
  *     pending start state, struct hvm_vcpu (Xen's hvm_vcpu_destroy()/vlapic_destroy());
- *     hvm_domain_destroy(): every P2M table, root included, then struct
- *     hvm_domain (Xen's p2m_final_teardown()).
+ *     hvm_domain_destroy(): every P2M table, root included, the CPUID
+ *     policy, then struct hvm_domain (Xen's p2m_final_teardown()).
  *
  * The P2M holds no page references: the RAM it maps is on d->page_list
  * and goes back in domain_kill() with every other frame; its
@@ -115,6 +115,8 @@ void hvm_domain_destroy(struct domain *d)
     spin_lock(&h->p2m_lock);
     p2m_teardown(&h->p2m);
     spin_unlock(&h->p2m_lock);
+    if (h->cpuid_policy)
+        xfree_bytes(h->cpuid_policy, h->nr_cpuid_policy * sizeof(*h->cpuid_policy));
     d->arch.hvm = NULL;
     xfree_bytes(h, sizeof(*h));
 }

@@ -46,6 +46,13 @@ struct hvm_domain {
     unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
     uint64_t paging_mempool_bytes;  /* XEN_DOMCTL_set_paging_mempool_size's last size (reported only) */
+    /*
+     * XEN_DOMCTL_set_cpu_policy's leaves (its topology is applied:
+     * <asm/hvm/cpuid_topology.h>), or NULL. Set only before the domain
+     * first runs (domctl_lock), read by its CPUID exits; freed with it.
+     */
+    xen_cpuid_leaf_t *cpuid_policy;
+    unsigned int nr_cpuid_policy;
 };
 #define HVM_GFN_NONE    (~0UL)
 
