@@ -15,9 +15,9 @@
 #                        checks); the detail has how many vCPUs xl
 #                        vcpu-list showed on a pCPU at userspace time
 #   pvh-domu-poweroff    its workload passes and its own power-off ends it
-#                        (xl logs shutdown reason 0, poweroff), and the
-#                        hypervisor's free pages (XEN_SYSCTL_physinfo) come
-#                        back to their count before xl create, to the page
+#                        (xl logs shutdown reason 0, poweroff); the detail
+#                        has the hypervisor's free pages (XEN_SYSCTL_physinfo)
+#                        after it and before xl create
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -68,11 +68,12 @@ elif wait_for $pvh_slow gone $d; then
     check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
     # xl's own record of the end: reason code 0 is SHUTDOWN_poweroff (3 would be a crash).
     reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)
-    # Freeing is asynchronous (frames dom0 still maps go with their last mapping): 60 s at most.
+    # Free pages after it, for the record (freeing is asynchronous: 60 s at most). Not a
+    # verdict: Xen 4.17 stayed 3 pages short (127573 of 127576) where Xenia came back exactly.
     end=$(($(secs) + 60))
     while f=$(free_pages); [ "$f" != "$free0" ] && [ "$(secs)" -lt $end ]; do sleep 0.2; done
     console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL' &&
-        [ "${reason##* }" = 0 ] && [ "$f" = "$free0" ]
+        [ "${reason##* }" = 0 ]
     ok=$?; [ $ok = 0 ] || domu_tail $d
     check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS'),xl: ${reason:-no shutdown logged},free_pages=$f(before $free0)"
 else
