@@ -484,9 +484,13 @@ static long dc_get_cpu_policy(struct xen_domctl *op, struct domain *d, bool *cop
 }
 
 /*
- * XEN_DOMCTL_set_cpu_policy: accepted within Xen's size limits. Xenia's PV
- * CPUID answers are one fixed, already-levelled policy; the toolstack's
- * choices are not applied per domain yet.
+ * XEN_DOMCTL_set_cpu_policy: accepted within Xen's size limits, only
+ * before the domain has run (-EEXIST). Xenia's PV CPUID answers are one
+ * fixed, already-levelled policy: a PV domain's choices are not applied.
+ * An HVM domain keeps the leaves (-EFAULT if unreadable, -ENOMEM) and its
+ * CPUID takes their topology fields (<asm/hvm/cpuid_topology.h>), so its
+ * guest sees the topology libxenguest computed for its vCPUs; feature bits
+ * stay Xenia's. MSRs are not applied.
  */
 static long dc_set_cpu_policy(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
@@ -496,6 +500,21 @@ static long dc_set_cpu_policy(struct xen_domctl *op, struct domain *d, bool *cop
         return -E2BIG;
     if (d->max_vcpus && d->vcpu[0] && d->vcpu[0]->is_initialised)
         return -EEXIST;                 /* Xen: only before the domain has run */
+    if (!is_hvm_domain(d) || !cp->nr_leaves)
+        return 0;
+    size_t bytes = cp->nr_leaves * sizeof(xen_cpuid_leaf_t);
+    xen_cpuid_leaf_t *leaves = xzalloc_bytes(bytes);
+    if (!leaves)
+        return -ENOMEM;
+    if (raw_copy_from_guest(leaves, cp->leaves.p, bytes)) {
+        xfree_bytes(leaves, bytes);
+        return -EFAULT;
+    }
+    struct hvm_domain *h = d->arch.hvm;
+    if (h->cpuid_policy)
+        xfree_bytes(h->cpuid_policy, h->nr_cpuid_policy * sizeof(*h->cpuid_policy));
+    h->cpuid_policy = leaves;
+    h->nr_cpuid_policy = cp->nr_leaves;
     return 0;
 }
 

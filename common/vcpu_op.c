@@ -91,6 +91,8 @@ static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
 
 static long vcpu_initialise(struct vcpu *v, hc_arg_t arg)
 {
+    if (is_hvm_vcpu(v))
+        return hvm_vcpu_op_initialise(v, (const void *)arg);  /* a struct vcpu_hvm_context */
     if (v->is_initialised)
         return -EEXIST;
     struct vcpu_guest_context *ctx = xzalloc_bytes(sizeof(*ctx));
@@ -107,6 +109,10 @@ static long vcpu_initialise(struct vcpu *v, hc_arg_t arg)
 
 static long vcpu_down(struct vcpu *v)
 {
+    if (is_hvm_vcpu(v)) {
+        hvm_vcpu_down(v);               /* Xen: the last vCPU down powers the domain off */
+        return 0;
+    }
     if (__atomic_fetch_or(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST) & VPF_down)
         return 0;
     raise_softirq((unsigned int)v->processor, SOFTIRQ_SCHEDULE);

@@ -31,6 +31,12 @@ void write_hypercall_page(uint8_t *page);
  * dom0's memory is allocated.
  */
 unsigned long dom0_nr_pages(void);
+/*
+ * dom0_max_vcpus_opt(): dom0_max_vcpus= as given on the command line (Xen's
+ * option), 0 when it was not. The PV builder defaults to one vCPU per
+ * pCPU, the PVH builder to one vCPU.
+ */
+unsigned int dom0_max_vcpus_opt(void);
 /* dom0_mem_max_pages(): XENMEM_maximum_reservation for dom0 of nr_pages (dom0_mem=max:, else unlimited). */
 unsigned int dom0_mem_max_pages(unsigned long nr_pages);
 

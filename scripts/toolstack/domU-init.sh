@@ -52,5 +52,30 @@ while [ $i -lt 200 ]; do /bin/true || fails=$((fails + 1)); i=$((i + 1)); done
 yes xenia-domu | head -c 8388608 > /tmp/blob
 s1=$(md5sum < /tmp/blob); s2=$(md5sum < /tmp/blob); n=$(stat -c %s /tmp/blob)
 [ "$n" = 8388608 ] && [ "$s1" = "$s2" ]; check tmpfs-8MiB $? "size=$n"
+# xenia.cpus=N (scripts/toolstack/pvh.sh, vcpus=N): every vCPU online and
+# doing work: fork/exec pinned to the last CPU (IPIs and TLB shootdowns
+# between the CPUs as processes move), the CPU it ran on (/proc/self/stat
+# field 39), a timer there (sleep), both CPUs busy at once, interrupts
+# counted on the last CPU in /proc/interrupts, and APIC IDs that agree.
+case " $(cat /proc/cmdline) " in
+*" xenia.cpus="*)
+    want=$(sed 's/.*xenia\.cpus=\([0-9]*\).*/\1/' /proc/cmdline)
+    last=$((want - 1))
+    n=$(nproc); online=$(cat /sys/devices/system/cpu/online)
+    [ "$n" = "$want" ] && [ "$online" = "0-$last" ]; check smp-online $? "nproc=$n,online=$online"
+    r=$(taskset -c $last sh -c 'i=0; f=0; while [ $i -lt 100 ]; do /bin/true || f=$((f + 1)); i=$((i + 1)); done
+        sleep 1; echo "failed=$f,cpu=$(cut -d " " -f 39 /proc/self/stat)"')
+    [ "$r" = "failed=0,cpu=$last" ]; check smp-pinned-work $? "$r"
+    taskset -c 0 sh -c 'i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i + 1)); done' & p0=$!
+    taskset -c $last sh -c 'i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i + 1)); done' & p1=$!
+    wait $p0; r0=$?; wait $p1; r1=$?
+    irqs=$(awk -v c=$((last + 2)) 'NR > 1 && $c ~ /^[0-9]+$/ { s += $c } END { print s + 0 }' /proc/interrupts)
+    [ $r0 = 0 ] && [ $r1 = 0 ] && [ "$irqs" -gt 0 ]
+    check smp-parallel $? "rc=$r0/$r1,cpu$last-interrupts=$irqs"
+    # CPUID's APIC IDs (leaf 1, leaf 0xb) agree with the local APIC's: 2 x the vCPU id, as Xen.
+    ids=$(awk -F': *' '/^processor/ { p = $2 } /^apicid/ { a = $2 } /^initial apicid/ { printf "%s:%s/%s,", p, a, $2 }' /proc/cpuinfo)
+    bad=$(echo "$ids" | tr ',' '\n' | awk -F'[:/]' 'NF == 3 && !($2 == $1 * 2 && $3 == $1 * 2) { n++ } END { print n + 0 }')
+    [ "$bad" = 0 ] && [ -n "$ids" ]; check smp-apic-ids $? "cpu:apicid/initial=${ids%,}" ;;
+esac
 echo "XENIA-DOMU: workload done"
 poweroff -f

@@ -36,10 +36,12 @@ tail_of() { tr -cd '\11\12\40-\176' < "$1" | grep -v '^$' | tail -n 12 | sed 's/
 # boot NAME LOG PATTERN: boot build/guests/NAME.elf; return once QEMU exits or
 # the console matches PATTERN (then QEMU is ended); sets $status ('' if ended).
 # PVH guests (pvh_*) boot as a PVH dom0 (Xen's dom0=pvh; Xen 4.17 also needs
-# dom0-iommu=none without an IOMMU) on a CPU with nested paging.
+# dom0-iommu=none without an IOMMU) on a CPU with nested paging; pvh_smp with
+# dom0_max_vcpus=2.
 boot() {
     local name=$1 log=$2 pattern=$3 pid args=$hvargs cpu=${XENIA_QEMU_CPU:-qemu64,+svm}
     if [[ $name == pvh_* ]]; then args="$hvargs dom0=pvh dom0-iommu=none"; cpu="$cpu,+npt"; fi
+    [ "$name" = pvh_smp ] && args="$args dom0_max_vcpus=2"   # a second vCPU to start
     : > "$log"   # before the first grep: never match a previous run's log
     XENIA_QEMU_CPU=$cpu timeout "$timeout_s" bash scripts/qemu.sh "$hv" "$args" "$out/$name.elf" \
         > "$log" 2>&1 < /dev/null &

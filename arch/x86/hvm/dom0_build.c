@@ -30,6 +30,7 @@
 #include <asm/dom0_build.h>
 #include <asm/e820.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <asm/hvm/hvm.h>
 
 #define LOW_RAM_END_GFN     0xa0        /* 640 KiB */
@@ -205,14 +206,20 @@ struct domain *construct_dom0_pvh(const void *kernel, size_t kernel_bytes,
     uint64_t si = 0;
     int rc;
 
+    /* vCPU 0 starts at the entry point; the others wait, down, for INIT/STARTUP or VCPUOP_initialise. */
+    unsigned int nr_vcpus = MIN(MAX(dom0_max_vcpus_opt(), 1u), (unsigned int)MAX_VIRT_CPUS_XENIA);
+
     printk("*** Building a PVH Dom0 ***\n");
-    if ((rc = domain_create(0, true, 1, &b.d)) || (rc = hvm_domain_initialise(b.d)))
+    if ((rc = domain_create(0, true, nr_vcpus, &b.d)) || (rc = hvm_domain_initialise(b.d)))
         goto fail;
-    v = vcpu_create(b.d, 0, 0);
-    if (!v || hvm_vcpu_initialise(v)) {
-        rc = -ENOMEM;
-        goto fail;
+    for (unsigned int i = 0; i < nr_vcpus; i++) {
+        struct vcpu *w = vcpu_create(b.d, i, i % num_online_cpus());
+        if (!w || hvm_vcpu_initialise(w)) {
+            rc = -ENOMEM;
+            goto fail;
+        }
     }
+    v = b.d->vcpu[0];
     b.nr_pages = dom0_nr_pages();
     b.d->max_pages = b.nr_pages;
     if ((rc = populate_p2m(&b)) || (rc = set_memory_map(&b)) ||
@@ -222,12 +229,12 @@ struct domain *construct_dom0_pvh(const void *kernel, size_t kernel_bytes,
     b.d->max_pages = dom0_mem_max_pages(b.nr_pages);
 
     const struct hvm_boot_state boot = { .eip = b.info.phys_entry, .ebx = (uint32_t)si };
-    hvm_funcs->set_boot_state(v, &boot);
+    hvm_set_boot_state(v, &boot);
     v->is_initialised = true;
     v->pause_flags &= ~VPF_down;
     time_init_domain(b.d);
-    printk("dom0 (PVH): %lu MiB, 1 vCPU, entry %#x, start_info %#lx, P2M %lu tables\n",
-           b.nr_pages >> 8, b.info.phys_entry, (unsigned long)si, b.d->arch.hvm->p2m.nr_tables);
+    printk("dom0 (PVH): %lu MiB, %u vCPU(s), entry %#x, start_info %#lx, P2M %lu tables\n",
+           b.nr_pages >> 8, nr_vcpus, b.info.phys_entry, (unsigned long)si, b.d->arch.hvm->p2m.nr_tables);
     return b.d;
 
 fail:

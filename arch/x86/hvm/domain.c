@@ -8,10 +8,10 @@
  *     callback of it runs or is queued afterwards (Xen kills its
  *     periodic-timer sources in hvm_domain_relinquish_resources());
  *   domain_free() (the last reference):
- *     hvm_vcpu_destroy(): local APIC state, the back end's VMCB, struct
- *     hvm_vcpu (Xen's hvm_vcpu_destroy()/vlapic_destroy());
- *     hvm_domain_destroy(): every P2M table, root included, then struct
- *     hvm_domain (Xen's p2m_final_teardown()).
+ *     hvm_vcpu_destroy(): local APIC state, the back end's VMCB, the
+ *     pending start state, struct hvm_vcpu (Xen's hvm_vcpu_destroy()/vlapic_destroy());
+ *     hvm_domain_destroy(): every P2M table, root included, the CPUID
+ *     policy, then struct hvm_domain (Xen's p2m_final_teardown()).
  *
  * The P2M holds no page references: the RAM it maps is on d->page_list
  * and goes back in domain_kill() with every other frame; its
@@ -59,8 +59,10 @@ int hvm_vcpu_initialise(struct vcpu *v)
     if (!hv)
         return -ENOMEM;
     hv->apic_base = APIC_DEFAULT_PADDR | APIC_BASE_ENABLE | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+    spin_lock_init(&hv->state_lock);
+    hv->pending = xzalloc_bytes(sizeof(*hv->pending));
     v->arch.hvm = hv;
-    if (vlapic_init(v))
+    if (!hv->pending || vlapic_init(v))
         goto fail;
     if (hvm_funcs->vcpu_initialise(v)) {
         vlapic_destroy(v);
@@ -70,6 +72,8 @@ int hvm_vcpu_initialise(struct vcpu *v)
 
 fail:
     v->arch.hvm = NULL;
+    if (hv->pending)
+        xfree_bytes(hv->pending, sizeof(*hv->pending));
     xfree_bytes(hv, sizeof(*hv));
     return -ENOMEM;
 }
@@ -96,6 +100,8 @@ void hvm_vcpu_destroy(struct vcpu *v)
         vlapic_destroy(v);              /* kills the timer too, if domain_kill() did not */
     if (hv->vendor)
         hvm_funcs->vcpu_destroy(v);
+    if (hv->pending)
+        xfree_bytes(hv->pending, sizeof(*hv->pending));
     v->arch.hvm = NULL;
     xfree_bytes(hv, sizeof(*hv));
 }
@@ -109,6 +115,8 @@ void hvm_domain_destroy(struct domain *d)
     spin_lock(&h->p2m_lock);
     p2m_teardown(&h->p2m);
     spin_unlock(&h->p2m_lock);
+    if (h->cpuid_policy)
+        xfree_bytes(h->cpuid_policy, h->nr_cpuid_policy * sizeof(*h->cpuid_policy));
     d->arch.hvm = NULL;
     xfree_bytes(h, sizeof(*h));
 }

@@ -68,14 +68,18 @@ static bool hvm_evtchn_op_allowed(unsigned long cmd)
 }
 
 /*
- * vcpu_op subcommands that work on an HVM vCPU today: the timers, state
- * queries, register_vcpu_info (a GFN through the P2M), the runstate and
- * time areas (linear addresses, written at each switch to the vCPU in
- * hvm_context_restore()). Not yet: initialise/up/down (HVM vCPU context).
+ * vcpu_op subcommands that work on an HVM vCPU today: initialise (a
+ * struct vcpu_hvm_context, arch/x86/hvm/vcpu_start.c), up and down, the
+ * timers, state queries, register_vcpu_info (a GFN through the P2M), the
+ * runstate and time areas (linear addresses, written at each switch to
+ * the vCPU in hvm_context_restore()).
  */
 static bool hvm_vcpu_op_allowed(unsigned long cmd)
 {
     switch (cmd) {
+    case VCPUOP_initialise:
+    case VCPUOP_up:
+    case VCPUOP_down:
     case VCPUOP_is_up:
     case VCPUOP_get_runstate_info:
     case VCPUOP_set_periodic_timer:

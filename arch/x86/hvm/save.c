@@ -97,7 +97,7 @@ static int load_cpu(struct domain *d, const struct hvm_save_descriptor *desc, co
     if (!hvm_cpu_record_boot_ok(&c))
         return -EOPNOTSUPP;
     const struct hvm_boot_state boot = { .eip = (uint32_t)c.rip, .ebx = (uint32_t)c.rbx };
-    hvm_funcs->set_boot_state(v, &boot);
+    hvm_set_boot_state(v, &boot);
     v->is_initialised = true;
     __atomic_and_fetch(&v->pause_flags, ~VPF_down, __ATOMIC_SEQ_CST);
     return 0;

@@ -63,6 +63,22 @@ static bool sw_enabled(const struct vcpu *v, const struct vlapic *l)
 
 static void timer_fn(void *data);
 
+/* Registers at power-on/INIT (Xen's vlapic_do_init()); the timer stopped by the caller. l->lock held or l new. */
+static void reset_regs(struct vlapic *l)
+{
+    memset(l->regs, 0, sizeof(l->regs));
+    memset(l->irr, 0, sizeof(l->irr));
+    memset(l->isr, 0, sizeof(l->isr));
+    l->timer_period = 0;
+    REG(l, APIC_ID) = (uint32_t)l->v->vcpu_id * 2 << 24;    /* Xen: APIC ID = 2 x vCPU id */
+    REG(l, APIC_LVR) = VLAPIC_VERSION;
+    REG(l, APIC_DFR) = 0xffffffffu;
+    REG(l, APIC_SVR) = 0xff;
+    for (unsigned int off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
+        REG(l, off) = APIC_LVT_MASKED;
+    REG(l, APIC_CMCI) = APIC_LVT_MASKED;
+}
+
 int vlapic_init(struct vcpu *v)
 {
     struct vlapic *l = xzalloc_bytes(sizeof(*l));
@@ -71,16 +87,21 @@ int vlapic_init(struct vcpu *v)
         return -ENOMEM;
     spin_lock_init(&l->lock);
     l->v = v;
-    REG(l, APIC_ID) = (uint32_t)v->vcpu_id * 2 << 24;   /* Xen: APIC ID = 2 x vCPU id */
-    REG(l, APIC_LVR) = VLAPIC_VERSION;
-    REG(l, APIC_DFR) = 0xffffffffu;
-    REG(l, APIC_SVR) = 0xff;
-    for (unsigned int off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
-        REG(l, off) = APIC_LVT_MASKED;
-    REG(l, APIC_CMCI) = APIC_LVT_MASKED;
+    reset_regs(l);
     init_timer(&l->timer, timer_fn, l, (unsigned int)(v->processor < 0 ? 0 : v->processor));
     v->arch.hvm->vlapic = l;
     return 0;
+}
+
+void vlapic_reset(struct vcpu *v)
+{
+    struct vlapic *l = vlapic(v);
+    unsigned long flags;
+
+    spin_lock_irqsave(&l->lock, flags);
+    stop_timer(&l->timer);
+    reset_regs(l);
+    spin_unlock_irqrestore(&l->lock, flags);
 }
 
 void vlapic_kill(struct vcpu *v)
@@ -217,17 +238,94 @@ static void eoi(struct vlapic *l)
         l->isr[vec / 32] &= ~(1u << (vec % 32));
 }
 
-/* Fixed IPI: to self only (shorthand 01, or destination = own ID). l->lock held; returns vector or -1. */
-static int icr_self_vector(struct vcpu *v, struct vlapic *l, uint32_t lo, uint32_t dest, bool x2apic)
-{
-    unsigned int shorthand = (lo >> 18) & 3, mode = (lo >> 8) & 7;
-    uint32_t self = x2apic ? (uint32_t)v->vcpu_id * 2 : REG(l, APIC_ID) >> 24;
+#define ICR_VECTOR(lo)      ((lo) & 0xffu)
+#define ICR_MODE(lo)        (((lo) >> 8) & 7u)
+#define ICR_LOGICAL         (1u << 11)
+#define ICR_ASSERT          (1u << 14)
+#define ICR_LEVEL           (1u << 15)
+#define ICR_SHORTHAND(lo)   (((lo) >> 18) & 3u)
+#define DM_FIXED 0
+#define DM_LOWEST 1
+#define DM_INIT 5
+#define DM_STARTUP 6
 
-    if (mode != 0)
-        return -1;                      /* only fixed delivery is built */
-    if (shorthand == 1 || shorthand == 2 || (shorthand == 0 && !(lo & (1u << 11)) && dest == self))
-        return lo & 0xff;
-    return -1;                          /* other vCPUs: not yet (one vCPU today) */
+/*
+ * Does the APIC of w answer destination dest (ICR2's ID in xAPIC mode,
+ * 32 bits in x2APIC mode) in physical or logical mode? Reads w's ID/LDR/DFR
+ * without its lock: a guest changing them during an IPI races on hardware
+ * too.
+ */
+static bool dest_match(struct vcpu *w, uint32_t dest, bool logical, bool x2apic)
+{
+    struct vlapic *t = vlapic(w);
+    uint32_t id = (uint32_t)w->vcpu_id * 2;
+
+    if (x2apic) {
+        if (dest == 0xffffffffu)
+            return true;                /* broadcast */
+        if (!logical)
+            return dest == id;
+        /* Cluster model: cluster in bits 16-31, one bit per APIC of the cluster. */
+        return (dest >> 16) == (id >> 4) && (dest & (1u << (id & 0xf)));
+    }
+    dest &= 0xff;
+    if (dest == 0xff)
+        return true;
+    if (!logical)
+        return dest == (ACCESS_ONCE(REG(t, APIC_ID)) >> 24);
+    uint32_t ldr = ACCESS_ONCE(REG(t, APIC_LDR)) >> 24;
+    if ((ACCESS_ONCE(REG(t, APIC_DFR)) >> 28) == 0xf)
+        return ldr & dest;              /* flat model */
+    return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xf);   /* cluster model */
+}
+
+/* Deliver one ICR message to w (Xen's vlapic_accept_irq()). No locks held. */
+static void deliver(struct vcpu *w, uint32_t lo)
+{
+    switch (ICR_MODE(lo)) {
+    case DM_FIXED:
+    case DM_LOWEST:
+        vlapic_set_irq(w, (uint8_t)ICR_VECTOR(lo));
+        break;
+    case DM_INIT:
+        if ((lo & (ICR_LEVEL | ICR_ASSERT)) != ICR_LEVEL)
+            hvm_vcpu_init_ipi(w);       /* a level de-assert does nothing */
+        break;
+    case DM_STARTUP:
+        hvm_vcpu_startup_ipi(w, (uint8_t)ICR_VECTOR(lo));
+        break;
+    default:
+        break;                          /* SMI, NMI, ExtINT: not delivered yet */
+    }
+}
+
+/*
+ * An ICR write by v (xAPIC: dest is ICR2's top byte; x2APIC: the 32-bit
+ * destination): deliver to every vCPU of v's domain the shorthand or
+ * destination names; lowest priority goes to the first that matches. No
+ * locks held (delivery takes the targets' locks, v's own included).
+ */
+static void icr_send(struct vcpu *v, uint32_t lo, uint32_t dest, bool x2apic)
+{
+    struct vcpu *w;
+
+    for_each_vcpu(v->domain, w) {
+        bool hit;
+
+        if (!w->arch.hvm || !w->arch.hvm->vlapic)
+            continue;
+        switch (ICR_SHORTHAND(lo)) {
+        case 1:  hit = w == v; break;                   /* self */
+        case 2:  hit = true; break;                     /* all including self */
+        case 3:  hit = w != v; break;                   /* all excluding self */
+        default: hit = dest_match(w, dest, lo & ICR_LOGICAL, x2apic); break;
+        }
+        if (!hit)
+            continue;
+        deliver(w, lo);
+        if (ICR_MODE(lo) == DM_LOWEST)
+            break;
+    }
 }
 
 /* Register write, l->lock held; returns a vector to raise on self or -1. */
@@ -266,7 +364,7 @@ static int reg_write(struct vcpu *v, struct vlapic *l, unsigned int off, uint32_
         REG(l, APIC_ICR) = val & ~(1u << 12);   /* delivery status: always idle */
         if (x2apic)
             REG(l, APIC_ICR2) = hi;
-        return icr_self_vector(v, l, val, x2apic ? hi : REG(l, APIC_ICR2) >> 24, x2apic);
+        break;                          /* sent by the caller, after l->lock */
     case APIC_ICR2:
         if (!x2apic)
             REG(l, off) = val & 0xff000000u;
@@ -326,9 +424,12 @@ void vlapic_mmio_write(struct vcpu *v, unsigned int offset, uint32_t val)
     spin_lock_irqsave(&l->lock, flags);
     if (offset != APIC_SELF_IPI)
         vec = reg_write(v, l, offset, val, 0, false);
+    uint32_t dest = REG(l, APIC_ICR2) >> 24;
     spin_unlock_irqrestore(&l->lock, flags);
     if (vec >= 0)
         vlapic_set_irq(v, (uint8_t)vec);
+    if (offset == APIC_ICR)
+        icr_send(v, val, dest, false);
 }
 
 /* x2APIC registers that exist (SDM table 10-6); which of them are write-only or read-only. */
@@ -388,5 +489,7 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     spin_unlock_irqrestore(&l->lock, flags);
     if (vec >= 0)
         vlapic_set_irq(v, (uint8_t)vec);
+    if (off == APIC_ICR)
+        icr_send(v, (uint32_t)val, (uint32_t)(val >> 32), true);
     return 0;
 }

@@ -208,6 +208,11 @@ static int compute_layout(struct dom0_builder *b, size_t initrd_bytes)
     return 0;
 }
 
+unsigned int dom0_max_vcpus_opt(void)
+{
+    return opt_dom0_max_vcpus;
+}
+
 unsigned long dom0_nr_pages(void)
 {
     unsigned long avail = total_free_pages();

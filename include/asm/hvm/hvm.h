@@ -24,6 +24,7 @@
 #include <xen/hvm/params.h>
 #include <asm/e820.h>
 #include <asm/hvm/p2m.h>
+#include <asm/hvm/vcpu_state.h>
 #include <xenia/grant_table.h>
 
 struct vcpu;
@@ -45,6 +46,13 @@ struct hvm_domain {
     unsigned long gnttab_gfn[GNTTAB_MAX_FRAMES];  /* each shared grant frame's GFN, or HVM_GFN_NONE; p2m_lock */
     uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ of vector type, 0: none */
     uint64_t paging_mempool_bytes;  /* XEN_DOMCTL_set_paging_mempool_size's last size (reported only) */
+    /*
+     * XEN_DOMCTL_set_cpu_policy's leaves (its topology is applied:
+     * <asm/hvm/cpuid_topology.h>), or NULL. Set only before the domain
+     * first runs (domctl_lock), read by its CPUID exits; freed with it.
+     */
+    xen_cpuid_leaf_t *cpuid_policy;
+    unsigned int nr_cpuid_policy;
 };
 #define HVM_GFN_NONE    (~0UL)
 
@@ -56,12 +64,23 @@ struct hvm_vcpu {
     uint64_t apic_base;             /* MSR_APIC_BASE as the guest sees it */
     uint8_t evtchn_upcall_vector;   /* HVMOP_set_evtchn_upcall_vector, 0: none */
     struct vlapic *vlapic;          /* the emulated local APIC (vlapic.c) */
+    /*
+     * A start state set from outside the vCPU (VCPUOP_initialise, a SIPI):
+     * loaded by the vCPU's own pCPU at its next VM entry
+     * (hvm_vcpu_load_pending_state()), so nothing writes a VMCB another
+     * pCPU may be running. state_lock (irqsave) covers both fields and the
+     * is_initialised/VPF_down changes made with them.
+     */
+    spinlock_t state_lock;
+    bool state_pending;
+    struct hvm_cpu_state *pending;  /* allocated with struct hvm_vcpu */
 };
 
 /* What a vCPU starts with (Xen's vcpu_hvm_context VCPU_HVM_MODE_32B subset). */
 struct hvm_boot_state {
     uint32_t eip, ebx;              /* PVH: entry point, start_info's address */
 };
+
 
 /*
  * The back end's interface (Xen's struct hvm_function_table). All
@@ -81,8 +100,13 @@ struct hvm_function_table {
     int (*vcpu_initialise)(struct vcpu *v);
     /* Free what vcpu_initialise() allocated; v never runs again. */
     void (*vcpu_destroy)(struct vcpu *v);
-    /* Flat 32-bit protected mode, paging off, at s->eip with EBX = s->ebx. */
-    void (*set_boot_state)(struct vcpu *v, const struct hvm_boot_state *s);
+    /*
+     * Load s's control registers, EFER and segments into v's control
+     * structure (CPL from CS.DPL; no event pending, no interrupt shadow).
+     * General registers are the caller's (they live in the frame). v is
+     * current or not running.
+     */
+    void (*set_cpu_state)(struct vcpu *v, const struct hvm_cpu_state *s);
     /* Guest paging state for linear-address walks. */
     void (*get_paging)(const struct vcpu *v, uint64_t *cr0, uint64_t *cr3,
                        uint64_t *cr4, uint64_t *efer);
@@ -173,6 +197,47 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
  * runs before the next VM entry.
  */
 void hvm_vcpu_down(struct vcpu *v);
+/* arch/x86/hvm/vcpu_start.c: starting vCPUs (VCPUOP_initialise, INIT/STARTUP IPIs). */
+/*
+ * hvm_set_boot_state(): v (not running) starts in PVH's entry state: flat
+ * 32-bit protected mode, paging off, at b->eip with EBX = b->ebx; other
+ * general registers 0. Domain build and HVM context load.
+ */
+void hvm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b);
+/*
+ * hvm_vcpu_load_pending_state(): at VM entry of the current vCPU v
+ * (interrupts off): a start state set by VCPUOP_initialise or a STARTUP
+ * IPI since its last entry goes into its VMCB and frame. Takes
+ * hv->state_lock.
+ */
+void hvm_vcpu_load_pending_state(struct vcpu *v, struct cpu_user_regs *frame);
+/*
+ * hvm_vcpu_op_initialise(): VCPUOP_initialise of HVM vCPU v with the
+ * struct vcpu_hvm_context at guest address arg (Xen 4.17's
+ * arch_initialise_vcpu() for HVM): -EFAULT (arg unreadable), -EEXIST (v
+ * already initialised), -EINVAL (the context fails
+ * hvm_vcpu_context_decode()), else 0: v is initialised and down; it
+ * starts in that state at its first VM entry after VCPUOP_up. Takes
+ * hv->state_lock; any vCPU of v's domain may call it.
+ */
+long hvm_vcpu_op_initialise(struct vcpu *v, const void *arg);
+/*
+ * hvm_vcpu_init_ipi(): an INIT IPI reached v (Xen's vlapic INIT
+ * handling): an initialised vCPU goes down (hvm_vcpu_down(): the last one
+ * down powers the domain off) and back to reset, its local APIC too; one
+ * at reset already is left alone. Any pCPU, no locks held.
+ */
+void hvm_vcpu_init_ipi(struct vcpu *v);
+/*
+ * hvm_vcpu_startup_ipi(): a STARTUP IPI with vector vec reached v: a vCPU
+ * that is down and at reset is initialised in real mode at vec << 12
+ * (hvm_real_mode_state()) and woken; otherwise nothing (as Xen: a second
+ * STARTUP is ignored). Any pCPU, no locks held.
+ */
+void hvm_vcpu_startup_ipi(struct vcpu *v, uint8_t vec);
+/* cpuid_msr.c: the CR4 and EFER bits v's CPUID allows (Xen's hvm_cr4_guest_valid_bits()/hvm_efer_valid()). */
+uint64_t hvm_cr4_guest_valid_bits(struct vcpu *v);
+uint64_t hvm_efer_guest_valid_bits(struct vcpu *v);
 /* Port I/O: IN reads all ones, OUT is dropped (no device models yet). */
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
                 bool in, uint64_t next_rip);

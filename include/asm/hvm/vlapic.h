@@ -7,11 +7,14 @@
  * through MSRs 0x800 + offset / 16.
  *
  * Built: ID, version, TPR/PPR, EOI, SVR (software enable), ISR/IRR/TMR
- * reads, ESR, LDR/DFR, the LVT registers, ICR fixed-vector IPIs to self
- * (shorthand self, or destination = own ID) and the x2APIC SELF_IPI, the
- * timer (one-shot and periodic; Xen's 1 GHz bus: one count per divided
- * nanosecond). Not yet: IPIs to other vCPUs, TSC-deadline mode, NMI/INIT
- * delivery modes, level-triggered interrupts.
+ * reads, ESR, LDR/DFR, the LVT registers, the ICR (shorthands; physical
+ * and logical destinations: xAPIC flat and cluster, x2APIC cluster;
+ * broadcast) with fixed and lowest-priority (to the first match) vectors
+ * to any vCPU of the domain, INIT and STARTUP (arch/x86/hvm/vcpu_start.c:
+ * how PVH guests start their APs), the x2APIC SELF_IPI, the timer
+ * (one-shot and periodic; Xen's 1 GHz bus: one count per divided
+ * nanosecond). Not yet: TSC-deadline mode, NMI/SMI delivery modes,
+ * level-triggered interrupts.
  *
  * Locking: struct vlapic.lock (irqsave) covers the registers; the vCPU,
  * event delivery and the timer on any pCPU take it.
@@ -62,6 +65,8 @@ static inline uint32_t vlapic_current_count(uint32_t initial, unsigned int divis
 
 /* vlapic_init(): v's APIC at reset (xAPIC, software-disabled, LVTs masked). 0 or -ENOMEM. */
 int vlapic_init(struct vcpu *v);
+/* vlapic_reset(): v's APIC back to its power-on state (INIT), timer stopped. Takes its lock. */
+void vlapic_reset(struct vcpu *v);
 /*
  * vlapic_kill(): stop v's APIC timer for good (domain destruction): no
  * callback runs or is queued after it returns. No locks held.
@@ -80,7 +85,8 @@ void vlapic_ack(struct vcpu *v, uint8_t vec);
 /*
  * Register access by the current vCPU. vlapic_read/write: offset in the
  * xAPIC page, 32-bit (ICR in x2APIC: 64-bit). Return 0, or -1 where the
- * hardware raises #GP (x2APIC: reserved or read-only register).
+ * hardware raises #GP (x2APIC: reserved or read-only register). An ICR
+ * write delivers its IPI before returning, with no lock held.
  */
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);

@@ -82,41 +82,45 @@ static int svm_cpu_up(void)
     return 0;
 }
 
-static void seg(struct svm_segment *s, uint16_t attrib, uint32_t limit)
+static void svm_intr_window(struct vmcb *vmcb, bool want);
+
+static struct svm_segment svm_seg(const struct hvm_seg *s)
 {
-    *s = (struct svm_segment){ .sel = 0, .attrib = attrib, .limit = limit, .base = 0 };
+    return (struct svm_segment){ .sel = s->sel, .attrib = s->attr, .limit = s->limit,
+                                 .base = s->base };
 }
 
-static void svm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
+static void svm_set_cpu_state(struct vcpu *v, const struct hvm_cpu_state *s)
 {
     struct vmcb *vmcb = svm(v)->vmcb;
-    struct cpu_user_regs *r = &v->arch.user_regs;
 
-    /* PVH (docs/misc/pvh.pandoc): flat 4 GiB code and data, paging off. */
-    seg(&vmcb->cs, 0xc9b, ~0u);
-    seg(&vmcb->ds, 0xc93, ~0u);
-    seg(&vmcb->es, 0xc93, ~0u);
-    seg(&vmcb->ss, 0xc93, ~0u);
-    seg(&vmcb->fs, 0xc93, ~0u);
-    seg(&vmcb->gs, 0xc93, ~0u);
-    seg(&vmcb->tr, 0x8b, 0x67);
-    seg(&vmcb->ldtr, 0x82, 0);
-    seg(&vmcb->gdtr, 0, 0);
-    seg(&vmcb->idtr, 0, 0);
-    vmcb->cpl = 0;
-    vmcb->cr0 = HVM_CR0_PE | HVM_CR0_ET;
-    vmcb->cr3 = 0;
-    vmcb->cr4 = 0;
-    vmcb->efer = EFER_SVME;         /* the guest sees 0 (hvm->guest_efer) */
-    v->arch.hvm->guest_efer = 0;
+    vmcb->cs = svm_seg(&s->cs);
+    vmcb->ds = svm_seg(&s->ds);
+    vmcb->es = svm_seg(&s->es);
+    vmcb->ss = svm_seg(&s->ss);
+    vmcb->fs = svm_seg(&s->fs);
+    vmcb->gs = svm_seg(&s->gs);
+    vmcb->tr = svm_seg(&s->tr);
+    vmcb->ldtr = svm_seg(&s->ldtr);
+    vmcb->gdtr = svm_seg(&s->gdtr);
+    vmcb->idtr = svm_seg(&s->idtr);
+    vmcb->cpl = (s->cs.attr >> 5) & 3;  /* CS.DPL (0 in real mode) */
+    vmcb->cr0 = s->cr0 | HVM_CR0_ET;
+    vmcb->cr2 = 0;
+    vmcb->cr3 = s->cr3;
+    vmcb->cr4 = s->cr4;
+    /* LMA only where the hardware would have set it: LME with paging on. */
+    vmcb->efer = (s->efer & ~(uint64_t)EFER_LMA) | EFER_SVME;
+    if ((s->efer & EFER_LME) && (s->cr0 & HVM_CR0_PG))
+        vmcb->efer |= EFER_LMA;
+    v->arch.hvm->guest_efer = s->efer & ~(uint64_t)EFER_LMA;
     vmcb->dr6 = 0xffff0ff0;
     vmcb->dr7 = 0x400;
     vmcb->g_pat = 0x0007040600070406ULL;
     v->arch.hvm->msr_pat = vmcb->g_pat;
-    memset(r, 0, sizeof(*r));
-    r->rip = b->eip;
-    r->rbx = b->ebx;
-    r->rflags = 0x2;
+    vmcb->eventinj = 0;
+    vmcb->interrupt_shadow = 0;
+    svm_intr_window(vmcb, false);
 }
 
 static int svm_vcpu_initialise(struct vcpu *v)
@@ -261,6 +265,7 @@ paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame)
     struct vmcb *vmcb = s->vmcb;
 
     hvm_cpu_up();
+    hvm_vcpu_load_pending_state(v, frame);
     vmcb->rip = frame->rip;
     vmcb->rsp = frame->rsp;
     vmcb->rflags = frame->rflags | 0x2;
@@ -385,7 +390,7 @@ static const struct hvm_function_table svm_funcs = {
     .cpu_up = svm_cpu_up,
     .vcpu_initialise = svm_vcpu_initialise,
     .vcpu_destroy = svm_vcpu_destroy,
-    .set_boot_state = svm_set_boot_state,
+    .set_cpu_state = svm_set_cpu_state,
     .get_paging = svm_get_paging,
     .get_cpl = svm_get_cpl,
     .long_mode_code = svm_long_mode_code,
