@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/host/lib.sh: sourced by the host tests (tests/system/host*.sh):
 # verdicts, ssh into dom0 through the 127.0.0.1 forward, and the checks
-# both boot paths share (a file surviving a reboot, poweroff ending QEMU).
+# both boot paths share (the disk's and NIC's interrupts, a file surviving a
+# reboot, poweroff ending QEMU).
 # The caller sets before using them:
 #   prefix        verdict name prefix, e.g. system/host
 #   checks        array of check names, in report order
@@ -103,4 +104,58 @@ check_running() {
     state=$(T=600 on_host systemctl is-system-running --wait 2>&1)
     if [ "$state" = running ]; then pass "$1"
     else fail "$1" "is-system-running: $state; failed units: $(on_host systemctl --failed --no-legend | tr '\n' ' ')"; fi
+}
+
+# probe_io: dom0's root disk and the NIC this ssh connection came in on
+# (QEMU's restricted network gives no default route), whatever their models
+# and names, into io[]: disk (vda, sda), disk_drv (virtio_blk, sd),
+# disk_ctrl and disk_pci (the PCI function under it and its driver: virtio-pci,
+# ahci), disk_irqs (that function's Linux IRQs: its MSI/MSI-X vectors from
+# msi_irqs/, else its INTx line), and the same nic, nic_drv (e1000,
+# virtio_net), nic_ctrl, nic_pci, nic_irqs.
+declare -A io=()
+io_probe='
+pcifn() { p=$(readlink -f "$1"); while [ "$p" != / ] && [ -n "$p" ]; do
+    case ${p##*/} in [0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7]) echo "$p"; return ;; esac
+    p=${p%/*}; done; }
+irqs() { if [ -n "$(ls "$1/msi_irqs" 2>/dev/null)" ]; then echo $(ls "$1/msi_irqs" | sort -n); else cat "$1/irq"; fi; }
+drv() { basename "$(readlink "$1/driver")"; }
+part=$(findmnt -no SOURCE /); part=${part#/dev/}
+if [ -e "/sys/class/block/$part/partition" ]; then disk=$(basename "$(dirname "$(readlink -f "/sys/class/block/$part")")"); else disk=$part; fi
+nic=$(ip -o route get "${SSH_CONNECTION%% *}" | awk "{ for (i = 1; i < NF; i++) if (\$i == \"dev\") { print \$(i + 1); exit } }")
+dp=$(pcifn "/sys/class/block/$disk/device"); np=$(pcifn "/sys/class/net/$nic/device")
+echo "disk=$disk"; echo "disk_drv=$(drv "/sys/class/block/$disk/device")"
+echo "disk_ctrl=$(drv "$dp")"; echo "disk_pci=${dp##*/}"; echo "disk_irqs=$(irqs "$dp")"
+echo "nic=$nic"; echo "nic_drv=$(drv "/sys/class/net/$nic/device")"
+echo "nic_ctrl=$(drv "$np")"; echo "nic_pci=${np##*/}"; echo "nic_irqs=$(irqs "$np")"
+'
+probe_io() {
+    local k v
+    io=()
+    while IFS='=' read -r k v; do [ -z "$k" ] || io[$k]=$v; done < <(on_host "$io_probe" 2>/dev/null)
+}
+
+# irq_sum IRQ...: their interrupts in dom0's /proc/interrupts, all CPUs.
+irq_sum() {
+    on_host cat /proc/interrupts | awk -v list=" $* " '{ n = $1; sub(/:$/, "", n) }
+        index(list, " " n " ") { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i }
+        END { print s + 0 }'
+}
+
+# check_io_interrupts DISK-NAME NIC-NAME: the root disk's interrupt count grows
+# over a 32 MiB O_DIRECT read of it, the NIC's over 4 MB sent into dom0 through
+# the forward (probe_io finds both and their IRQs).
+check_io_interrupts() {
+    local d0 d1 n0 n1
+    [ ${#io[@]} -gt 0 ] || probe_io
+    d0=$(irq_sum ${io[disk_irqs]:-}); n0=$(irq_sum ${io[nic_irqs]:-})
+    on_host "dd if=/dev/${io[disk]:-missing} of=/dev/null bs=1M count=32 skip=64 iflag=direct" > /dev/null 2>&1
+    head -c 4000000 /dev/zero | on_host 'cat > /dev/null' 2>/dev/null
+    d1=$(irq_sum ${io[disk_irqs]:-}); n1=$(irq_sum ${io[nic_irqs]:-})
+    if [ -n "${io[disk_irqs]:-}" ] && [ "${d1:-0}" -gt "${d0:-0}" ]; then
+        pass "$1" "/dev/${io[disk]} (${io[disk_ctrl]} at ${io[disk_pci]}, IRQs ${io[disk_irqs]}): $d0 -> $d1"
+    else fail "$1" "/dev/${io[disk]:-?} (${io[disk_ctrl]:-?} at ${io[disk_pci]:-?}, IRQs ${io[disk_irqs]:-none}): count $d0 -> $d1"; fi
+    if [ -n "${io[nic_irqs]:-}" ] && [ "${n1:-0}" -gt "${n0:-0}" ]; then
+        pass "$2" "${io[nic]} (${io[nic_drv]} at ${io[nic_pci]}, IRQs ${io[nic_irqs]}): $n0 -> $n1"
+    else fail "$2" "${io[nic]:-?} (${io[nic_drv]:-?} at ${io[nic_pci]:-?}, IRQs ${io[nic_irqs]:-none}): count $n0 -> $n1"; fi
 }

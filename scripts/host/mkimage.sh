@@ -7,9 +7,10 @@
 #                                      the packages in it and this script
 #   mkimage.sh [--efi] xenia OUT.img   base + `make deb`'s xenia-hypervisor package
 #   mkimage.sh [--efi] xen OUT.img     base + Debian's xen-hypervisor-4.17-amd64 (the
-#                                      peer) (an existing OUT.img is upgraded in
-#                                      place: the package installed over what is
-#                                      there, as apt does)
+#                                      peer)
+# An existing OUT.img made from the same base is upgraded in place (the package
+# installed over what is there, as apt does); one made from another base (an
+# older key: OUT.img.base names it) is replaced by a fresh copy of this one.
 #
 # The base: debootstrap bookworm (minbase), then from the same apt sources as
 # this machine (updates and security included): systemd, linux-image-amd64,
@@ -30,7 +31,9 @@
 # (/etc/default/grub.d/xen.cfg: GRUB_CMDLINE_XEN_DEFAULT, the options
 # Debian's 20_linux_xen puts on the multiboot line). Root has no password on
 # the console; ssh accepts the key in $XENIA_CACHE/host-ssh-key only. The NIC
-# (any model: net.ifnames=0 names it eth0) takes DHCP from QEMU's user network.
+# takes DHCP from QEMU's user network through systemd-networkd, whose one
+# .network file matches any wired name (en*, eth*): any NIC model, named the
+# way udev names it by default (ens3, enp0s4, ...) or eth0 with net.ifnames=0.
 # The hypervisor variants run dpkg -i + update-grub inside the image: the GRUB
 # entry is the one Debian's own scripts write.
 set -euo pipefail
@@ -53,7 +56,7 @@ grub=grub-pc rootpart=p1 name=host-base
 [ -z "$efi" ] || { grub=grub-efi-amd64; rootpart=p2; name=host-efi-base; }
 packages=(systemd systemd-sysv udev dbus linux-image-amd64 xen-utils-4.17 xen-utils-common
           xenstore-utils $grub openssh-server fio kmod iproute2 procps bridge-utils
-          ifupdown isc-dhcp-client busybox-static less)
+          busybox-static less)
 size=${XENIA_IMAGE_SIZE:-3G}
 
 # The cache key: this script and every package's candidate version here.
@@ -147,13 +150,10 @@ build_base() {
     mkdir -p "$mnt/etc/systemd/system.conf.d"
     printf '[Manager]\nDefaultTimeoutStartSec=600s\nDefaultDeviceTimeoutSec=600s\n' \
         > "$mnt/etc/systemd/system.conf.d/50-xenia-slow-machine.conf"
-    # Any NIC model: DHCP from QEMU's user network.
-    cat > "$mnt/etc/network/interfaces" <<'NET'
-auto lo
-iface lo inet loopback
-allow-hotplug eth0
-iface eth0 inet dhcp
-NET
+    # Any NIC model, whatever its name: DHCP from QEMU's user network.
+    mkdir -p "$mnt/etc/systemd/network"
+    printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$mnt/etc/systemd/network/50-wired-dhcp.network"
+    in_image systemctl enable systemd-networkd >/dev/null
     mkdir -p "$mnt/root/.ssh"; chmod 700 "$mnt/root/.ssh"
     cp "$sshkey.pub" "$mnt/root/.ssh/authorized_keys"
     sed -i 's/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/' "$mnt/etc/ssh/sshd_config"
@@ -162,7 +162,7 @@ NET
 GRUB_DEFAULT=0
 GRUB_TIMEOUT=1
 GRUB_DISTRIBUTOR=Debian
-GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0 net.ifnames=0"
+GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"
 GRUB_CMDLINE_LINUX=""
 GRUB_TERMINAL=serial
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
@@ -174,7 +174,7 @@ GRUB
 XEN_OVERRIDE_GRUB_DEFAULT=1
 GRUB_DEFAULT="Debian GNU/Linux, with Xen hypervisor"
 GRUB_CMDLINE_XEN_DEFAULT="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
-GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="console=hvc0 net.ifnames=0"
+GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="console=hvc0"
 XEN
     # A guest that ships in /etc/xen: Debian's kernel, a busybox initramfs.
     local g; g=$(mktemp -d)
@@ -212,8 +212,13 @@ CFG
 
 install_hypervisor() { # install_hypervisor OUT DEB...: (base +) these packages, update-grub
     local out=$1; shift
-    if [ -e "$out" ]; then mv "$out" "$out.tmp"   # an upgrade, as apt would do it
-    else cp --sparse=always "$base" "$out.tmp"; fi
+    if [ -e "$out" ] && [ "$(cat "$out.base" 2>/dev/null)" = "${base##*/}" ]; then
+        mv "$out" "$out.tmp"                      # an upgrade, as apt would do it
+    else
+        [ ! -e "$out" ] || echo "mkimage: $out was made from another base: starting again from ${base##*/}"
+        rm -f "$out"; cp --sparse=always "$base" "$out.tmp"
+    fi
+    echo "${base##*/}" > "$out.base"
     attach "$out.tmp"; mount_all
     local d
     for d in "$@"; do cp "$d" "$mnt/tmp/"; done

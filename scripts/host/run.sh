@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh (make run): boot the Debian 12 Xen host on Xenia, interactively.
 # The disk is build/host/run-xenia.img (made from the cached base by
-# scripts/host/mkimage.sh the first time; later runs keep its contents and
-# upgrade the xenia-hypervisor package in it, as apt would). BIOS (or UEFI) -> GRUB ->
+# scripts/host/mkimage.sh the first time, and again when that base changes;
+# later runs keep its contents and upgrade the xenia-hypervisor package in it,
+# as apt would). BIOS (or UEFI) -> GRUB ->
 # Xenia -> Debian's dom0 with systemd; the serial console is this terminal:
 # log in as root (no password), `xl list`, `xl create -c /etc/xen/xenia-busybox.cfg`.
 # `systemctl poweroff` ends QEMU; Ctrl-C ends it at once; Ctrl-A three times

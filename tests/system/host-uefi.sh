@@ -8,8 +8,10 @@
 # reference). QEMU runs Debian's OVMF (scripts/host/uefi.sh: a fresh copy of
 # its variable store, so no NVRAM entry) -> BOOTX64.EFI -> the `multiboot2`
 # entry Debian's 20_linux_xen wrote -> the hypervisor -> Debian's dom0 with
-# systemd; root on virtio-blk, an e1000 NIC with ssh forwarded from
-# 127.0.0.1 only. Checks, over ssh with the image's test key:
+# systemd; root on a disk of an AHCI controller, a virtio-net NIC with ssh
+# forwarded from 127.0.0.1 only: the device models tests/system/host.sh
+# (virtio-blk, e1000) does not take, so the two cover both disk and both NIC
+# models. Checks, over ssh with the image's test key:
 #   system/host-uefi-ssh              sshd answers through the forward
 #   system/host-uefi-running          systemctl is-system-running: running
 #   system/host-uefi-firmware         dom0 sees an EFI boot (/sys/firmware/efi,
@@ -17,6 +19,14 @@
 #                                     firmware's ACPI tables (FACP, APIC, DSDT
 #                                     under /sys/firmware/acpi/tables)
 #   system/host-uefi-xl-info          xl info: Xen 4.17 interface, free memory
+#   system/host-uefi-root-on-ahci     dom0's root is on /dev/sda (sd) of the
+#                                     AHCI controller (PCI driver ahci)
+#   system/host-uefi-nic-virtio-net   the NIC ssh comes in on is virtio-net
+#                                     (virtio_net on virtio-pci)
+#   system/host-uefi-disk-interrupts  the AHCI controller's interrupt count
+#                                     grows (32 MiB O_DIRECT read of /dev/sda)
+#   system/host-uefi-nic-interrupts   the virtio-net NIC's interrupt count
+#                                     grows (4 MB sent into dom0 over ssh)
 #   system/host-uefi-reboot-persists  a file written before `systemctl reboot`
 #                                     is there after OVMF and GRUB boot again
 #   system/host-uefi-poweroff-exit-0  systemctl poweroff ends QEMU with 0
@@ -29,7 +39,8 @@ cd "$top"
 hv=${XENIA_HV:-build/xenia}
 variant=xenia
 case "$hv" in *xen-4.17*) variant=xen ;; esac
-checks=(ssh running firmware xl-info reboot-persists poweroff-exit-0)
+checks=(ssh running firmware xl-info root-on-ahci nic-virtio-net disk-interrupts nic-interrupts
+        reboot-persists poweroff-exit-0)
 prefix=system/host-uefi
 . scripts/host/lib.sh
 mkdir -p build/host
@@ -46,8 +57,8 @@ uefi_qemu_args "build/host/OVMF_VARS-$variant.fd"
 
 timeout $((boot_timeout * 3)) qemu-system-x86_64 -accel tcg -cpu qemu64,+svm -smp 2 -m 2048 \
     "${uefi_args[@]}" -display none -serial "file:$log" -monitor none \
-    -drive "file=$img,if=virtio,format=raw,cache=unsafe" \
-    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" -device e1000,netdev=n0 \
+    -device ahci,id=ahci -drive "if=none,id=d0,file=$img,format=raw,cache=unsafe" -device ide-hd,drive=d0,bus=ahci.0,bootindex=0 \
+    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \
     < /dev/null > build/host/qemu-$variant-efi.log 2>&1 &
 qemu=$!
 
@@ -62,6 +73,16 @@ if [[ $fw == "efi-dir efi: EFI v"*" FACP APIC DSDT " ]]; then pass firmware "$fw
 else fail firmware "got: $fw"; fi
 
 check_xl_info xl-info
+
+probe_io
+if [ "${io[disk]:-}" = sda ] && [ "${io[disk_drv]:-}" = sd ] && [ "${io[disk_ctrl]:-}" = ahci ]; then
+    pass root-on-ahci "/dev/sda on ${io[disk_pci]}, PCI driver ahci"
+else fail root-on-ahci "root disk ${io[disk]:-?} (driver ${io[disk_drv]:-?}) on ${io[disk_pci]:-?} (PCI driver ${io[disk_ctrl]:-?})"; fi
+if [ "${io[nic_drv]:-}" = virtio_net ] && [ "${io[nic_ctrl]:-}" = virtio-pci ]; then
+    pass nic-virtio-net "${io[nic]} on ${io[nic_pci]}, virtio_net"
+else fail nic-virtio-net "NIC ${io[nic]:-?} (driver ${io[nic_drv]:-?}) on ${io[nic_pci]:-?} (PCI driver ${io[nic_ctrl]:-?})"; fi
+check_io_interrupts disk-interrupts nic-interrupts
+
 check_reboot_persists reboot-persists
 check_poweroff poweroff-exit-0
 report_end
