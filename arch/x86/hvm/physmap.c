@@ -13,8 +13,13 @@
  * Not yet: grant status frames (version 2), XENMAPSPACE_gmfn(_range)
  * (-ENOSYS).
  *
- * P2M changes need no TLB shootdown today: every VMRUN flushes the whole
- * TLB (svm.c) and the HVM domain has one vCPU, which is the caller.
+ * TLBs: every VMRUN flushes the whole TLB (svm.c), so only a vCPU of d in
+ * guest mode on another pCPU can still use a translation the P2M dropped.
+ * Before a frame that left the P2M goes back to the heap (where another
+ * domain may get it), flush_tlb_domain(d) sends those pCPUs an IPI (an
+ * intercepted interrupt: #VMEXIT) and waits for them, with interrupts on
+ * and p2m_lock released. A frame that only moves, or stays d's, needs no
+ * wait: d can reach nothing but its own frames meanwhile.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>
@@ -22,6 +27,7 @@
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <xen/memory.h>
+#include <asm/flushtlb.h>
 #include <asm/page.h>
 #include <asm/hvm/hvm.h>
 
@@ -79,8 +85,10 @@ static int map_xen_frame(struct domain *d, unsigned long mfn, unsigned long *whe
         set_gpfn_from_mfn(mfn, gfn);
     }
     spin_unlock(&h->p2m_lock);
-    if (old_mfn != P2M_INVALID_MFN)
+    if (old_mfn != P2M_INVALID_MFN) {
+        flush_tlb_domain(d);             /* no vCPU of d still reaches it */
         guest_remove_page(d, old_mfn);   /* d's RAM frame, out of the P2M now */
+    }
     return rc;
 }
 
@@ -206,7 +214,9 @@ int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
     if (t == p2m_ram_rw)
         rc = p2m_set_entry(&h->p2m, gfn, 0, p2m_invalid);
     spin_unlock(&h->p2m_lock);
-    if (!rc)
+    if (!rc) {
+        flush_tlb_domain(d);            /* no vCPU of d still reaches it */
         guest_remove_page(d, mfn);      /* out of the P2M: d's allocation reference goes */
+    }
     return rc;
 }
