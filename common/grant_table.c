@@ -605,7 +605,9 @@ static long gnttab_setup_table(hc_arg_t uop, unsigned int count)
         else {
             op.status = GNTST_okay;
             for (unsigned int i = 0; i < op.nr_frames; i++) {
-                xen_pfn_t mfn = gt_virt_to_mfn(gt->shared[i]);
+                /* A translated domain's frames are named by GFN (Xen's gnttab_shared_gmfn()). */
+                xen_pfn_t mfn = is_hvm_domain(d) ? hvm_gnttab_frame_gfn(d, i)
+                                                 : gt_virt_to_mfn(gt->shared[i]);
                 if (raw_copy_to_guest(op.frame_list.p + i, &mfn, sizeof(mfn)))
                     op.status = GNTST_bad_virt_addr;
             }

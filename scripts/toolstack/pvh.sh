@@ -15,10 +15,10 @@
 #                        checks); the detail has how many vCPUs xl
 #                        vcpu-list showed on a pCPU at userspace time
 #   pvh-domu-poweroff    its workload passes and its own power-off ends it
-#                        (xl logs shutdown reason 0, poweroff), and the
-#                        hypervisor's free pages (XEN_SYSCTL_physinfo) plus
-#                        what dom0 took meanwhile come back to their count
-#                        before xl create, to the page (free_mem_back_to)
+#                        (xl logs shutdown reason 0, poweroff); the detail
+#                        has the hypervisor's free pages (XEN_SYSCTL_physinfo)
+#                        plus what dom0 took meanwhile, after it and before
+#                        xl create (not a verdict: Xen 4.17 keeps 2 pages)
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -69,11 +69,12 @@ elif wait_for $pvh_slow gone $d; then
     check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
     # xl's own record of the end: reason code 0 is SHUTDOWN_poweroff (3 would be a crash).
     reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)
-    # Free pages back to the page, counting what dom0 took meanwhile (grant and maptrack
-    # frames, balloon: free_mem_back_to). Xen 4.17 was 3 pages short by the raw count.
+    # Free pages after it, counting what dom0 took meanwhile (grant and maptrack frames,
+    # balloon: free_mem_back_to, 120 s at most), for the record, not a verdict: Xen 4.17
+    # stayed 2 pages short that way (3 by the raw count) where Xenia came back exactly.
     f=$(free_mem_back_to "$mark0")
     console_has $d "XENIA-DOMU: workload done" && ! echo "$domu_checks" | grep -q ' FAIL' &&
-        [ "${reason##* }" = 0 ] && [ "$f" = "${mark0%% *}" ]
+        [ "${reason##* }" = 0 ]
     ok=$?; [ $ok = 0 ] || domu_tail $d
     check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS'),xl: ${reason:-no shutdown logged},free_pages=$f(before ${mark0%% *}, dom0 footprint counted)"
 else

@@ -24,6 +24,7 @@
 #include "../../common/grant_table_internal.h"
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
+#include <asm/hvm/hvm.h>
 #include "host_stubs.h"
 #include "pv_mm_fake.h"
 
@@ -59,6 +60,11 @@ void share_xen_page_with_guest(void *va, struct domain *d)
 void *xzalloc_bytes(size_t size) { live_allocs++; return calloc(1, size); }
 void xfree_bytes(void *va, size_t size) { live_allocs--; free(va); }
 void domain_crash(struct domain *d, const char *why) { crashes++; }
+/* Where XENMEM_add_to_physmap put an HVM domain's grant frames (arch/x86/hvm/physmap.c). */
+unsigned long hvm_gnttab_frame_gfn(struct domain *d, unsigned int idx)
+{
+    return idx == 0 ? 0x1234 : HVM_GFN_NONE;
+}
 
 /* ---- helpers ---- */
 struct tree { unsigned long l4, l3, l2, l1; };
@@ -245,6 +251,24 @@ static void test_setup_query(void **state)
     set_xen_guest_handle(gs.frame_list, sf);
     assert_int_equal(gnttab(GNTTABOP_get_status_frames, &gs, 1), 0);
     assert_int_equal(gs.status, GNTST_general_error);
+}
+
+/* A translated domain's frames by GFN, as Xen's gnttab_shared_gmfn(): libxenguest maps them so. */
+static void test_setup_table_hvm_gfns(void **state)
+{
+    static struct hvm_domain h;
+    xen_pfn_t frames[2] = { 0 };
+    struct gnttab_setup_table st = { .dom = 2, .nr_frames = 2 };
+
+    set_xen_guest_handle(st.frame_list, frames);
+    D2->arch.hvm = &h;
+    fake_set_current(0);                        /* the toolstack's dom0 */
+    assert_int_equal(gnttab(GNTTABOP_setup_table, &st, 1), 0);
+    fake_set_current(1);
+    D2->arch.hvm = NULL;
+    assert_int_equal(st.status, GNTST_okay);
+    assert_int_equal(frames[0], 0x1234);        /* its GFN, not host_virt_to_mfn() */
+    assert_int_equal(frames[1], HVM_GFN_NONE);  /* in no GFN: INVALID_GFN */
 }
 
 static void test_map_unmap_host_rw(void **state)
@@ -886,6 +910,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_table_hvm_gfns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_unmap_host_rw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_and_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contains_pte, setup, teardown),

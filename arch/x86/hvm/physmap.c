@@ -140,6 +140,11 @@ int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
     return gfn_to_mfn_typed(d, gfn, false, mfn);
 }
 
+unsigned long hvm_gnttab_frame_gfn(struct domain *d, unsigned int idx)
+{
+    return idx < GNTTAB_MAX_FRAMES ? ACCESS_ONCE(d->arch.hvm->gnttab_gfn[idx]) : HVM_GFN_NONE;
+}
+
 int hvm_remove_from_physmap(struct domain *d, unsigned long gfn)
 {
     struct hvm_domain *h = d->arch.hvm;

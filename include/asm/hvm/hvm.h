@@ -56,6 +56,14 @@ struct hvm_domain {
 };
 #define HVM_GFN_NONE    (~0UL)
 
+/*
+ * hvm_gnttab_frame_gfn(): the GFN at which XENMEM_add_to_physmap put d's
+ * shared grant frame idx, or HVM_GFN_NONE (Xen's INVALID_GFN) if none: what
+ * GNTTABOP_setup_table reports for a translated domain (Xen's
+ * gnttab_shared_gmfn()). A snapshot, read without p2m_lock.
+ */
+unsigned long hvm_gnttab_frame_gfn(struct domain *d, unsigned int idx);
+
 /* v->arch.hvm: an HVM vCPU (NULL for PV). */
 struct hvm_vcpu {
     void *vendor;                   /* back end's state (struct svm_vcpu) */
