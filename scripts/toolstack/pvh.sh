@@ -56,12 +56,15 @@ rc=$?
 [ $rc = 0 ] || sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
 time_of xl-create-pvh "$(elapsed "$t0" "$(now)")"
 up=1
-if [ $rc = 0 ] && wait_for $pvh_slow console_has $d "XENIA-DOMU: userspace up"; then
+# Up, or gone: a domU that crashed (on_crash=destroy) fails at once, not at the bound.
+up_or_gone() { console_has $1 "XENIA-DOMU: userspace up" || gone $1; }
+if [ $rc = 0 ] && wait_for $pvh_slow up_or_gone $d && console_has $d "XENIA-DOMU: userspace up"; then
     up=0
     check pvh-domu-userspace 0 "$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
 else
     domu_tail $d
     if [ $rc != 0 ]; then check pvh-domu-userspace 1 "xl create failed (rc=$rc)"
+    elif gone $d; then check pvh-domu-userspace 1 "the domU was gone before its userspace (crashed?)"
     else check pvh-domu-userspace 1 "no 'XENIA-DOMU: userspace up' within $pvh_slow s of xl create"; fi
 fi
 # How many vCPUs xl vcpu-list shows on a pCPU while the domU runs (for the record).
@@ -96,3 +99,24 @@ else
     xl destroy $d 2>/dev/null
 fi
 
+
+# Stress (xenia.pvh.boots=N, XENIA_PVH_BOOTS=N; 1 unless asked, no verdict):
+# N-1 more boots of the same domU, each to its power-off, one line each:
+#   XENIA-PVH-BOOT K ok|crashed|stuck [xl's shutdown reason]
+# The hypervisor's console shows what a crashed one hit (e.g. svm_crash()).
+pvh_boots=1
+for a in $(cat /proc/cmdline); do case $a in xenia.pvh.boots=*) pvh_boots=${a#*=} ;; esac; done
+k=2
+while [ $k -le "$pvh_boots" ]; do
+    xl create "$cfg" "name=\"$d\"" 'type="pvh"' "vcpus=$pvh_vcpus" \
+        "extra=\"console=hvc0 $smp_args $domu_args\"" > /tmp/create-$d.out 2>&1 ||
+        sed "s/^/XENIA-XL[$d]: /" /tmp/create-$d.out
+    if wait_for $pvh_slow gone $d; then
+        reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)
+        if [ "${reason##* }" = 0 ]; then echo "XENIA-PVH-BOOT $k ok"
+        else echo "XENIA-PVH-BOOT $k crashed ${reason:-no shutdown logged}"; domu_tail $d; fi
+    else
+        echo "XENIA-PVH-BOOT $k stuck"; domu_tail $d; xl destroy $d 2>/dev/null
+    fi
+    k=$((k + 1))
+done

@@ -14,7 +14,9 @@
 #   XENIA_RUN_TIMEOUT          seconds for the whole run (default 3000 + 10/cycle: a hang bound)
 #   XENIA_TOOLSTACK_SUITE=pvh  only the PVH domU checks (tests/system/toolstack-pvh.sh): a CPU
 #                              with nested paging, xenia.toolstack.only=pvh, verdicts
-#                              system/toolstack-pvh-*
+#                              system/toolstack-pvh-*; with it, XENIA_PVH_VCPUS=1 (the
+#                              PVH domU's vCPUs) and XENIA_PVH_BOOTS=1 (boots of it in
+#                              all; the extra ones print XENIA-PVH-BOOT lines, no verdict)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -46,7 +48,7 @@ if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
     checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-userspace pvh-domu-smp pvh-domu-poweroff)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
-    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} ${XENIA_DOM0_ARGS:-}"
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} ${XENIA_DOM0_ARGS:-}"
 fi
 all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 

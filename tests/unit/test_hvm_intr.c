@@ -64,6 +64,19 @@ static void current_count_periodic(void **state)
     assert_int_equal(vlapic_current_count(0, 1, true, 5), 0);
 }
 
+static void reinjection_by_type(void **state)
+{
+    assert_true(hvm_event_needs_reinjection(HVM_EVENT_EXT_INTR, 0xf3));
+    assert_true(hvm_event_needs_reinjection(HVM_EVENT_NMI, 2));
+    assert_true(hvm_event_needs_reinjection(HVM_EVENT_HW_EXCEPTION, 14));   /* #PF */
+    assert_true(hvm_event_needs_reinjection(HVM_EVENT_HW_EXCEPTION, 8));    /* #DF */
+    assert_false(hvm_event_needs_reinjection(HVM_EVENT_HW_EXCEPTION, 3));   /* SVM's INT3 */
+    assert_false(hvm_event_needs_reinjection(HVM_EVENT_HW_EXCEPTION, 4));   /* SVM's INTO */
+    assert_false(hvm_event_needs_reinjection(HVM_EVENT_SW_INTERRUPT, 0x80));
+    assert_false(hvm_event_needs_reinjection(HVM_EVENT_PRI_SW_EXCEPTION, 1));
+    assert_false(hvm_event_needs_reinjection(HVM_EVENT_SW_EXCEPTION, 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -73,6 +86,7 @@ int main(void)
         cmocka_unit_test(divisor_encoding),
         cmocka_unit_test(current_count_one_shot),
         cmocka_unit_test(current_count_periodic),
+        cmocka_unit_test(reinjection_by_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,9 +4,10 @@
  * (pv_update_cr3, pv_load_ldt, pv_validate_segdesc_page,
  * flush_tlb_domain) so the image links while they are being written.
  *
- * Guest user mappings carry _PAGE_GLOBAL (Xen's ABI), so every flush a
- * guest asks for must drop global entries too: local flushes toggle
- * CR4.PGE, and flush_tlb_domain() must do the same on the other CPUs.
+ * Guest mappings are kept non-global today (PV_GLOBAL_USER_PAGES is 0,
+ * <asm/pv_pt.h>). A local flush a guest asks for drops global entries
+ * too (CR4.PGE toggle); remote ones (flush_tlb_domain(), a CR3 reload on
+ * each CPU) do not, which is one reason Xen's global user mappings stay off.
  */
 #include <xenia/lib.h>
 #include <xenia/errno.h>

@@ -41,4 +41,38 @@ static inline enum hvm_intr_action hvm_intr_decide(int vector, uint64_t rflags, 
     return HVM_INTR_INJECT;
 }
 
+/*
+ * Event types of SVM's EVENTINJ/EXITINTINFO and VMX's interruption
+ * information (bits 8-10 of both): the vendor-neutral names.
+ */
+#define HVM_EVENT_EXT_INTR      0u
+#define HVM_EVENT_NMI           2u
+#define HVM_EVENT_HW_EXCEPTION  3u
+#define HVM_EVENT_SW_INTERRUPT  4u      /* INT n */
+#define HVM_EVENT_PRI_SW_EXCEPTION 5u   /* VMX: INT1 (ICEBP) */
+#define HVM_EVENT_SW_EXCEPTION  6u      /* VMX: INT3, INTO */
+
+/*
+ * hvm_event_needs_reinjection(): an event whose delivery a #VMEXIT cut
+ * short (EXITINTINFO): inject it again at the next entry (true), or let
+ * the guest execute its instruction again (false), as Xen's function of
+ * the same name. Interrupts, NMIs and hardware exceptions go again.
+ * Software interrupts and exceptions (INT n, INT3, INTO, ICEBP) do not:
+ * the saved RIP still points at the instruction, so injecting them would
+ * return to it instead of past it. SVM reports INT3/INTO as type 3, so
+ * vectors 3 (#BP) and 4 (#OF) are software ones there too. Pure.
+ */
+static inline bool hvm_event_needs_reinjection(unsigned int type, unsigned int vector)
+{
+    switch (type) {
+    case HVM_EVENT_EXT_INTR:
+    case HVM_EVENT_NMI:
+        return true;
+    case HVM_EVENT_HW_EXCEPTION:
+        return vector != 3 && vector != 4;
+    default:
+        return false;
+    }
+}
+
 #endif

@@ -272,18 +272,44 @@ paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame)
     vmcb->rax = frame->rax;
     vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
     svm_intr_assist(v, vmcb, frame);
+    s->history[(s->history_next - 1) % SVM_EXIT_HISTORY].injected = vmcb->eventinj;
     __asm__ __volatile__("vmsave %%rax" :: "a"(this_cpu(svm_host_vmsave_pa)) : "memory");
     return s->vmcb_pa;
 }
 
+/* Print v's state and its last exits (oldest first), then crash its domain. */
 static void svm_crash(struct vcpu *v, const char *why)
 {
-    const struct vmcb *vmcb = svm(v)->vmcb;
+    const struct svm_vcpu *s = svm(v);
+    const struct vmcb *vmcb = s->vmcb;
+    const struct cpu_user_regs *r = guest_cpu_user_regs();
 
     printk("d%uv%d: %s: exit %#lx info1 %#lx info2 %#lx rip %#lx cr0 %#lx efer %#lx\n",
            v->domain->domain_id, v->vcpu_id, why, (unsigned long)vmcb->exitcode,
            (unsigned long)vmcb->exitinfo1, (unsigned long)vmcb->exitinfo2,
            (unsigned long)vmcb->rip, (unsigned long)vmcb->cr0, (unsigned long)vmcb->efer);
+    printk("  rsp %#lx rflags %#lx cr2 %#lx cr3 %#lx cr4 %#lx cs %04x/%03x ss %04x/%03x cpl %u\n",
+           (unsigned long)vmcb->rsp, (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr2,
+           (unsigned long)vmcb->cr3, (unsigned long)vmcb->cr4, vmcb->cs.sel, vmcb->cs.attrib,
+           vmcb->ss.sel, vmcb->ss.attrib, vmcb->cpl);
+    printk("  idtr %#lx/%#x gdtr %#lx/%#x tr %04x %#lx/%#x gs %#lx kgs %#lx shadow %lu\n",
+           (unsigned long)vmcb->idtr.base, vmcb->idtr.limit, (unsigned long)vmcb->gdtr.base,
+           vmcb->gdtr.limit, vmcb->tr.sel, (unsigned long)vmcb->tr.base, vmcb->tr.limit,
+           (unsigned long)vmcb->gs.base, (unsigned long)vmcb->kernel_gs_base,
+           (unsigned long)vmcb->interrupt_shadow);
+    printk("  rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx rbp %#lx\n",
+           (unsigned long)r->rax, (unsigned long)r->rbx, (unsigned long)r->rcx,
+           (unsigned long)r->rdx, (unsigned long)r->rsi, (unsigned long)r->rdi,
+           (unsigned long)r->rbp);
+    for (unsigned int i = 0; i < SVM_EXIT_HISTORY; i++) {
+        const struct svm_exit_record *e =
+            &s->history[(s->history_next + i) % SVM_EXIT_HISTORY];
+        if (e->exitcode || e->rip)
+            printk("  exit %#lx rip %#lx info1 %#lx intinfo %#lx then injected %#lx\n",
+                   (unsigned long)e->exitcode, (unsigned long)e->rip,
+                   (unsigned long)e->exitinfo1, (unsigned long)e->exitintinfo,
+                   (unsigned long)e->injected);
+    }
     domain_crash(v->domain, why);
 }
 
@@ -363,18 +389,27 @@ void svm_vmexit_handler(struct cpu_user_regs *frame);
 void svm_vmexit_handler(struct cpu_user_regs *frame)
 {
     struct vcpu *v = current;
-    struct vmcb *vmcb = svm(v)->vmcb;
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *vmcb = s->vmcb;
 
     __asm__ __volatile__("vmload %%rax" :: "a"(this_cpu(svm_host_vmsave_pa)) : "memory");
     __asm__ __volatile__("stgi" ::: "memory");
+    s->history[s->history_next++ % SVM_EXIT_HISTORY] = (struct svm_exit_record){
+        .exitcode = vmcb->exitcode, .rip = vmcb->rip, .exitinfo1 = vmcb->exitinfo1,
+        .exitintinfo = vmcb->exitintinfo };
     frame->rip = vmcb->rip;
     frame->rsp = vmcb->rsp;
     frame->rflags = vmcb->rflags;
     frame->rax = vmcb->rax;
     frame->cs = 0;                      /* ring 0 in the frame: never an IDT return to it */
     vmcb->eventinj = 0;
-    /* An event the exit interrupted is delivered again at the next entry. */
-    if (vmcb->exitintinfo & SVM_EVENT_VALID)
+    /*
+     * An event the exit interrupted is delivered again at the next entry,
+     * but for software ones (INT n, INT3, INTO): the guest runs the
+     * instruction again (rip still points at it).
+     */
+    if ((vmcb->exitintinfo & SVM_EVENT_VALID) &&
+        hvm_event_needs_reinjection((vmcb->exitintinfo >> 8) & 7, vmcb->exitintinfo & 0xff))
         vmcb->eventinj = vmcb->exitintinfo;
     uint64_t rip = frame->rip;
     svm_dispatch(v, frame, vmcb);
