@@ -3,8 +3,10 @@
 # Boots a multiboot hypervisor the way ../shared/REFERENCE.md describes
 # (TCG, qemu64+svm, 2 CPUs, 1 GiB), serial on stdio. QEMU's exit status is
 # the machine's: 0 after ACPI power-off, (code << 1) | 1 via isa-debug-exit.
-# XENIA_QEMU_ARGS: more QEMU arguments, e.g. "-d cpu_reset -D reset.log" to
-# see the registers of a triple fault (which -no-reboot turns into exit 0).
+# XENIA_QEMU_ARGS: more QEMU arguments, e.g. "-d cpu_reset -D reset.log
+# -action reboot=reset" to see the registers of a triple fault (-no-reboot
+# alone turns it into exit 0 with no reset to log; with reboot=reset the
+# machine boots again: stop it once the log says "Triple fault").
 set -euo pipefail
 hv=$1; hvargs=$2; mods=$3; shift 3
 monitor=none

@@ -20,6 +20,8 @@
 #                        has the hypervisor's free pages (XEN_SYSCTL_physinfo)
 #                        plus what dom0 took meanwhile, after it and before
 #                        xl create (not a verdict: Xen 4.17 keeps 2 pages)
+#   pvh-domu-lifecycle   xl reboot, xl shutdown and xl destroy of a running
+#                        PVH domU (with xenia.pvh.vcpus vCPUs)
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -99,6 +101,42 @@ else
     xl destroy $d 2>/dev/null
 fi
 
+
+# xl reboot, shutdown and destroy of a running PVH domU (xenia.stay=1: no
+# workload, it ticks): reboot builds a new domain under the same name that
+# reaches userspace again; shutdown runs its /sbin/poweroff and it goes;
+# a second one goes by xl destroy while running. Free pages after both
+# are in the detail, not a verdict (as pvh-domu-poweroff).
+d=xenia-pvh-life
+mark1=$(mem_mark)
+stay $d 'type="pvh"' "vcpus=$pvh_vcpus" 'on_reboot="restart"' &&
+    wait_for $pvh_slow up_or_gone $d && console_has $d "XENIA-DOMU: userspace up"
+up=$?; id1=$(xl domid $d 2>/dev/null)
+rc=1; again=1; id2=; rc2=1; g=1; req=1
+if [ $up = 0 ]; then
+    xl reboot $d; rc=$?
+    wait_for $pvh_slow ups_reach $d 2; again=$?
+    id2=$(xl domid $d 2>/dev/null)
+    wait_for 60 console_has $d "XENIA-DOMU: tick"
+    xl shutdown $d; rc2=$?
+    wait_for $pvh_slow gone $d; g=$?
+    console_has $d "XENIA-DOMU: poweroff requested"; req=$?
+fi
+[ $up = 0 ] && [ $rc = 0 ] && [ $again = 0 ] && [ -n "$id2" ] && [ "$id2" != "$id1" ] &&
+    [ $rc2 = 0 ] && [ $g = 0 ] && [ $req = 0 ]
+ok=$?; [ $ok = 0 ] || { domu_tail $d; xl destroy $d 2>/dev/null; }
+life="reboot:rc=$rc,domid=$id1->$id2,shutdown:rc=$rc2,poweroff-requested=$([ $req = 0 ] && echo yes || echo no),gone=$([ $g = 0 ] && echo yes || echo no)"
+d=xenia-pvh-destroy
+stay $d 'type="pvh"' "vcpus=$pvh_vcpus" &&
+    wait_for $pvh_slow up_or_gone $d && console_has $d "XENIA-DOMU: userspace up"
+up2=$?
+wait_for 60 console_has $d "XENIA-DOMU: tick"
+xl destroy $d; rc3=$?
+wait_for 30 gone $d; g3=$?
+f=$(free_mem_back_to "$mark1")
+[ $ok = 0 ] && [ $up2 = 0 ] && [ $rc3 = 0 ] && [ $g3 = 0 ]
+ok=$?; [ $ok = 0 ] || domu_tail $d
+check pvh-domu-lifecycle $ok "$life,destroy:up=$up2,rc=$rc3,gone=$([ $g3 = 0 ] && echo yes || echo no),free_pages=$f(before ${mark1%% *}, dom0 footprint counted)"
 
 # Stress (xenia.pvh.boots=N, XENIA_PVH_BOOTS=N; 1 unless asked, no verdict):
 # N-1 more boots of the same domU, each to its power-off, one line each:

@@ -125,6 +125,22 @@ domu_tail() { # on failure: the domU's console and xl's log, prefixed
     tail -n 15 "$clog/guest-$1.log" 2>/dev/null | sed "s/^/XENIA-DOMU-LOG[$1]: /"
     tail -n 10 "/var/log/xen/xl-$1.log" 2>/dev/null | sed "s/^/XENIA-XL-LOG[$1]: /"
 }
+# Running domUs driven by xl (the lifecycle checks, pvh.sh): guest.cfg with
+# xenia.stay=1 on the domU's command line (scripts/toolstack/domU-init.sh:
+# one "XENIA-DOMU: tick N" a second after "userspace up", no power-off of its own).
+stay() { # stay NAME [KEY=VALUE...]: xl create a ticking domU; stderr shown
+    n=$1; shift
+    xl create "$cfg" "name=\"$n\"" "extra=\"console=hvc0 xenia.stay=1 $domu_args\"" "$@" > /tmp/create-$n.out 2>&1
+    rc=$?
+    [ $rc = 0 ] || sed "s/^/XENIA-XL[$n]: /" /tmp/create-$n.out
+    return $rc
+}
+count_of() { # count_of NAME PATTERN: lines of the domU's console log matching
+    c=$(grep -c "$2" "$clog/guest-$1.log" 2>/dev/null); echo "${c:-0}"
+}
+ticks_above() { [ "$(count_of "$1" 'XENIA-DOMU: tick')" -gt "$2" ]; }
+ups_reach() { [ "$(count_of "$1" 'XENIA-DOMU: userspace up')" -ge "$2" ]; }
+state_of() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }'; }
 
 # 1. xl info: the hypervisor's physinfo/version through libxl.
 t0=$(now); out=$(xl info 2>&1); rc=$?; t1=$(now)
@@ -275,22 +291,7 @@ pv_io_section
 . /usr/share/xenia/qdisk.sh
 . /usr/share/xenia/drvdom.sh
 
-# 6. Lifecycle of running domUs: guest.cfg with xenia.stay=1 on the domU's
-#    command line (scripts/toolstack/domU-init.sh: one "XENIA-DOMU: tick N"
-#    a second after "userspace up", no power-off of its own), driven by xl.
-stay() { # stay NAME [KEY=VALUE...]: xl create a ticking domU; stderr shown
-    n=$1; shift
-    xl create "$cfg" "name=\"$n\"" "extra=\"console=hvc0 xenia.stay=1 $domu_args\"" "$@" > /tmp/create-$n.out 2>&1
-    rc=$?
-    [ $rc = 0 ] || sed "s/^/XENIA-XL[$n]: /" /tmp/create-$n.out
-    return $rc
-}
-count_of() { # count_of NAME PATTERN: lines of the domU's console log matching
-    c=$(grep -c "$2" "$clog/guest-$1.log" 2>/dev/null); echo "${c:-0}"
-}
-ticks_above() { [ "$(count_of "$1" 'XENIA-DOMU: tick')" -gt "$2" ]; }
-ups_reach() { [ "$(count_of "$1" 'XENIA-DOMU: userspace up')" -ge "$2" ]; }
-state_of() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }'; }
+# 6. Lifecycle of running domUs (stay() above), driven by xl.
 lifecycle_section() {
     # xl info: the fields libxl reads from physinfo and xen_version.
     out=$(xl info 2>&1)
