@@ -25,6 +25,8 @@ clog=/var/log/xen/console
 #                                 tests/system/toolstack-pvh.sh)
 #   xenia.toolstack.only=pvbench  only xl info and the PV I/O benchmark (pvbench.sh,
 #                                 scripts/bench-pvio.sh; sizes: pvmib above)
+#   xenia.toolstack.only=pvhbench only xl info and the PVH vs PV domU benchmark
+#                                 (pvhbench.sh, scripts/bench-pvh.sh)
 cycles=5
 lifecycle=1
 domu_args=
@@ -163,6 +165,7 @@ if [ -n "$only" ]; then
     density) . /usr/share/xenia/density.sh ;;
     pvh) . /usr/share/xenia/pvh.sh ;;
     pvbench) . /usr/share/xenia/pvbench.sh ;;
+    pvhbench) . /usr/share/xenia/pvhbench.sh ;;
     esac
     kill $progress 2>/dev/null
     echo "XENIA-TOOLSTACK: workload done"
