@@ -9,7 +9,9 @@
 # powering itself off. Prints medians in seconds and the ratio Xenia/Xen
 # (lower is better for Xenia), then PVH/PV on each hypervisor:
 #   xl create, xl create to the domU's userspace line, the domU's own uptime
-#   at that line (its kernel boot), N fork+exec in the domU.
+#   at that line (its kernel boot), N fork+exec in the domU (its clock), and
+#   dom0's clock from that line to the fork+exec result line (a check on the
+#   domU's clock: the same loop plus a few steps before it).
 #   XENIA_BENCH_PVH_RUNS=1     runs per hypervisor (0 skips the benchmark)
 #   XENIA_BENCH_PVH_FORKS=500  N
 #   XENIA_BENCH_PVH_VCPUS=1    vcpus= of both domUs (a 2-vCPU PVH domU
@@ -41,11 +43,12 @@ bash scripts/mkinitramfs-toolstack.sh > /dev/null
 mkdir -p build/bench
 
 types=(pvh pv)
-kinds=(xl-create create-to-userspace domu-boot fork-exec)
+kinds=(xl-create create-to-userspace domu-boot fork-exec fork-exec-dom0)
 declare -A kind_names=([xl-create]="xl create"
     [create-to-userspace]="xl create to domU userspace"
     [domu-boot]="domU's uptime at userspace"
-    [fork-exec]="$forks fork+exec in the domU")
+    [fork-exec]="$forks fork+exec in the domU"
+    [fork-exec-dom0]="the same, dom0's clock")
 metrics=()
 declare -A names=()
 for t in "${types[@]}"; do

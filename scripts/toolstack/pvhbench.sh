@@ -14,6 +14,12 @@
 #     XENIA-BENCH TYPE-domu-boot SECS              the domU's own uptime at
 #                                                  that line (its kernel boot)
 #     XENIA-BENCH TYPE-fork-exec SECS              N fork+exec in the domU
+#     XENIA-BENCH TYPE-fork-exec-dom0 SECS         dom0's clock from the
+#                                                  userspace line to the
+#                                                  result line (the same loop
+#                                                  plus the domU's few steps
+#                                                  before it: a check on the
+#                                                  domU's clock)
 # A figure that fails prints "XENIA-BENCH-FAIL TYPE-NAME detail" instead.
 # Kernel arguments:
 #   xenia.toolstack.pvhbench.types="pvh pv"   the types, in this order
@@ -52,7 +58,8 @@ for ty in $hb_types; do
     fi
     echo "XENIA-BENCH $ty-xl-create $(elapsed "$t0" "$t1")"
     if wait_for $hb_bound console_has $d "XENIA-DOMU: userspace up"; then
-        echo "XENIA-BENCH $ty-create-to-userspace $(elapsed "$t0" "$(now)")"
+        t2=$(now)
+        echo "XENIA-BENCH $ty-create-to-userspace $(elapsed "$t0" "$t2")"
         up=$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log" | head -n1 | sed 's/[^0-9.]//g')
         [ -z "$up" ] || echo "XENIA-BENCH $ty-domu-boot $up"
     else
@@ -62,10 +69,13 @@ for ty in $hb_types; do
         continue
     fi
     if wait_for $hb_bound console_has $d "XENIA-DOMU-BENCH fork-exec"; then
+        t3=$(now)
         line=$(grep -o 'XENIA-DOMU-BENCH fork-exec .*' "$clog/guest-$d.log" | head -n1 | tr -d '\r')
         s=$(echo "$line" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')
         f=$(echo "$line" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
-        if [ -n "$s" ] && [ "$f" = 0 ]; then echo "XENIA-BENCH $ty-fork-exec $s"
+        if [ -n "$s" ] && [ "$f" = 0 ]; then
+            echo "XENIA-BENCH $ty-fork-exec $s"
+            echo "XENIA-BENCH $ty-fork-exec-dom0 $(elapsed "$t2" "$t3")"
         else hb_fail $ty-fork-exec "${line:-no result line}"; fi
     else
         domu_tail $d
