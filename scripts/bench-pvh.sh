@@ -22,6 +22,9 @@
 #                              took 180-260 s to a PVH domU's userspace on a
 #                              loaded host)
 #   XENIA_HV=build/xenia  XENIA_REF_HV=build/debian/xen-4.17
+# Then Xenia's perf counters for one more xl create -p of each type (where
+# xl create's time goes: hypervisor time in hypercalls and the costliest
+# ones; Xen 4.17 as Debian builds it has none).
 # Consoles: build/bench/pvh-NAME-RUN.log. A hypervisor whose dom0 gives no
 # figures is run once and reported as such; a domU that fails is named
 # (XENIA-BENCH-FAIL) and has no figure, hence no ratio. scripts/bench.sh
@@ -56,7 +59,7 @@ for t in "${types[@]}"; do
         metrics+=("$t-$k"); names[$t-$k]="${t^^}: ${kind_names[$k]}"
     done
 done
-declare -A vals=() dead=() fails=()
+declare -A vals=() dead=() fails=() perfc=()
 for ((r = 1; r <= runs; r++)); do
     for h in 0 1; do
         [ -z "${dead[$h]:-}" ] || continue
@@ -81,6 +84,7 @@ for ((r = 1; r <= runs; r++)); do
             fails[$h]+="${fails[$h]:+; }run $r: the workload did not finish ($log)"
         while read -r _ name v; do vals[$h,$name]+=" $v"; done \
             < <(grep -Eo 'XENIA-BENCH [^ ]+ [0-9.]+' <<< "$console")
+        perfc[$h]+=$(grep -o 'XENIA-PERFC .*' <<< "$console" | sed "s/^XENIA-PERFC /run $r: /" || true)$'\n'
     done
 done
 
@@ -100,3 +104,6 @@ for k in "${kinds[@]}"; do
     printf '%-30s %9s %9s %7s %9s %9s %7s\n' "${kind_names[$k]}" "${row[@]}"
 done
 echo "(QEMU TCG, dom0 on qemu64,+svm,+npt; domUs of 128 MiB, ${vcpus} vCPU; $runs run(s) a hypervisor)"
+echo
+echo "Hypervisor time in the hypercalls of one xl create -p (Xenia's perf counters, debug key p; Xen 4.17 has none):"
+printf '%s' "${perfc[0]:-}" | grep . | sed 's/^/  /' || echo "  none"

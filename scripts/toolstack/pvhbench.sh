@@ -21,6 +21,11 @@
 #                                                  before it: a check on the
 #                                                  domU's clock)
 # A figure that fails prints "XENIA-BENCH-FAIL TYPE-NAME detail" instead.
+# After the timed domUs, one more of each type is created paused between
+# perfc_reset and perfc_dump (workload.sh: Xenia's perf counters; Xen 4.17
+# has none and prints nothing) and destroyed, for where xl create's time
+# goes: "XENIA-PERFC create-TYPE n=1 hypercall_ms=... top=...". (Apart: the
+# counters print to the serial console, which would slow the timed ones.)
 # Kernel arguments:
 #   xenia.toolstack.pvhbench.types="pvh pv"   the types, in this order
 #                                             (comma-separated: pvh,pv)
@@ -87,4 +92,11 @@ for ty in $hb_types; do
         echo "XENIA-PVHBENCH: $d still in xl list $hb_bound s after its workload; destroyed"
         xl destroy $d 2>/dev/null
     fi
+done
+for ty in $hb_types; do
+    d=xenia-perfc-$ty
+    perfc_reset
+    xl create -p "$cfg" "name=\"$d\"" "type=\"$ty\"" "vcpus=$hb_vcpus" > /tmp/create-$d.out 2>&1 &&
+        perfc_dump create-$ty 1
+    xl destroy $d 2>/dev/null
 done
