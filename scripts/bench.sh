@@ -30,6 +30,12 @@
 #   XENIA_BENCH_PVIO_RUNS=1             runs per hypervisor (0 skips them;
 #                                       sizes: XENIA_BENCH_PVIO_MIB, 4,
 #                                       XENIA_BENCH_PVIO_NETMIB, 1)
+# Then issue 7's PVH domUs (scripts/bench-pvh.sh: xl create to the domU's
+# userspace and N fork+exec inside it, a PVH domU and a PV domU on each
+# hypervisor, dom0 on qemu64,+svm,+npt):
+#   XENIA_BENCH_PVH_RUNS=1              runs per hypervisor (0 skips them;
+#                                       XENIA_BENCH_PVH_FORKS, 500,
+#                                       XENIA_BENCH_PVH_VCPUS, 1)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -129,4 +135,9 @@ pruns=${XENIA_BENCH_PVIO_RUNS:-1}
 if [ "$pruns" -gt 0 ]; then
     echo
     XENIA_BENCH_RUNS=$pruns bash scripts/bench-pvio.sh
+fi
+# PVH vs PV domUs (scripts/bench-pvh.sh reads XENIA_BENCH_PVH_RUNS itself).
+if [ "${XENIA_BENCH_PVH_RUNS:-1}" -gt 0 ]; then
+    echo
+    bash scripts/bench-pvh.sh
 fi

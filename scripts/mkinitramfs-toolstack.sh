@@ -184,7 +184,7 @@ cp scripts/toolstack/block-phy scripts/toolstack/vif-bridge-bb "$stage/etc/xen/s
 chmod 755 "$stage/etc/xen/scripts/block-phy" "$stage/etc/xen/scripts/vif-bridge-bb"
 cp scripts/toolstack/workload.sh scripts/toolstack/pv-io.sh scripts/toolstack/sched.sh \
     scripts/toolstack/density.sh scripts/toolstack/qdisk.sh scripts/toolstack/drvdom.sh \
-    scripts/toolstack/pvh.sh scripts/toolstack/pvbench.sh \
+    scripts/toolstack/pvh.sh scripts/toolstack/pvbench.sh scripts/toolstack/pvhbench.sh \
     "$stage/usr/share/xenia/"
 # The hypervisor's page-exact free memory (free_pages in workload.sh): static, Debian's libxen-dev headers.
 mkdir -p build/include

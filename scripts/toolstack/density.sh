@@ -84,22 +84,7 @@ ticks() { # ticks KIND NAME: answers on its console so far
     echo "${_c:-0}"
 }
 
-# The hypervisor's own share (Xenia's debug keys P/p, include/xenia/perfc.h:
-# calls and ns per hypercall and domctl; Xen 4.17 as Debian builds it has no
-# such counters and prints none): perfc_reset, then perfc_dump PHASE N prints
-#   XENIA-PERFC PHASE n=N hypercall_ms=T per_domain_ms=T/N top=NAME:ms:calls,...
-# (the six costliest domctls and hypercalls; a multicall's time includes its
-# entries').
-perfc_reset() { xl debug-keys P > /dev/null 2>&1; }
-perfc_dump() {
-    xl debug-keys p > /dev/null 2>&1
-    xl dmesg 2>/dev/null | awk '/performance counters \[/ { n = 0 } / perfc / { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' > /tmp/perfc.txt
-    grep -q 'perfc total' /tmp/perfc.txt || return 0
-    _tot=$(sed -n 's/.*perfc total hypercall_ns=\([0-9]*\).*/\1/p' /tmp/perfc.txt)
-    _top=$(sed -n 's/.*perfc \([a-z]*\) \([^ ]*\) ([0-9]*): calls=\([0-9]*\) ns=\([0-9]*\).*/\4 \1.\2 \3/p' /tmp/perfc.txt |
-        sort -rn | head -n 6 | awk '{ printf "%s%s:%.1f:%s", (NR > 1 ? "," : ""), $2, $1 / 1e6, $3 }')
-    echo "XENIA-PERFC $1 n=$2 hypercall_ms=$(awk -v t="$_tot" 'BEGIN { printf "%.1f", t / 1e6 }') per_domain_ms=$(awk -v t="$_tot" -v n="$2" 'BEGIN { if (n) printf "%.1f", t / 1e6 / n; else print 0 }') top=$_top"
-}
+# perfc_reset, perfc_dump: workload.sh's (Xenia's perf counters).
 
 kind_list=$(echo "$kinds" | tr '+,' '  ' | sed 's/none//')
 total=$(total_pages)

@@ -35,6 +35,21 @@ case " $(cat /proc/cmdline) " in
     echo "XENIA-DOMU: burning"
     while :; do :; done ;;
 esac
+# xenia.forkexec=N (scripts/toolstack/pvhbench.sh, scripts/bench-pvh.sh):
+# N fork+exec of busybox (a path, so ash really forks), timed by the domU's
+# own clock (/proc/uptime, 10 ms), one result line, then power-off; no other
+# workload.
+case " $(cat /proc/cmdline) " in
+*" xenia.forkexec="*)
+    n=$(sed 's/.*xenia\.forkexec=\([0-9]*\).*/\1/' /proc/cmdline)
+    i=0; fails=0
+    read -r t0 _ < /proc/uptime
+    while [ $i -lt "$n" ]; do /bin/true || fails=$((fails + 1)); i=$((i + 1)); done
+    read -r t1 _ < /proc/uptime
+    echo "XENIA-DOMU-BENCH fork-exec n=$n failed=$fails secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+    echo "XENIA-DOMU: workload done"
+    poweroff -f ;;
+esac
 # xenia.pvio=ROLE: a part in dom0's PV disk/network checks
 # (scripts/toolstack/pv-io.sh, which passes the sizes too); the roles are
 # in /usr/share/xenia/pv-io-domU.sh, ending in ticks until dom0 ends the domU.
