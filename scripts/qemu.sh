@@ -3,6 +3,8 @@
 # Boots a multiboot hypervisor the way ../shared/REFERENCE.md describes
 # (TCG, qemu64+svm, 2 CPUs, 1 GiB), serial on stdio. QEMU's exit status is
 # the machine's: 0 after ACPI power-off, (code << 1) | 1 via isa-debug-exit.
+# XENIA_QEMU_ACCEL: the -accel value (default tcg: one host thread per
+# CPU); tcg,thread=single runs every CPU on one thread.
 # XENIA_QEMU_ARGS: more QEMU arguments, e.g. "-d cpu_reset -D reset.log
 # -action reboot=reset" to see the registers of a triple fault (-no-reboot
 # alone turns it into exit 0 with no reset to log; with reboot=reset the
@@ -11,7 +13,7 @@ set -euo pipefail
 hv=$1; hvargs=$2; mods=$3; shift 3
 monitor=none
 [ -z "${XENIA_QEMU_MONITOR:-}" ] || monitor="unix:$XENIA_QEMU_MONITOR,server,nowait"
-exec qemu-system-x86_64 -accel tcg -cpu "${XENIA_QEMU_CPU:-qemu64,+svm}" \
+exec qemu-system-x86_64 -accel "${XENIA_QEMU_ACCEL:-tcg}" -cpu "${XENIA_QEMU_CPU:-qemu64,+svm}" \
     -smp "${XENIA_QEMU_SMP:-2}" -m "${XENIA_QEMU_MEM:-1024}" \
     -nographic -no-reboot -serial stdio \
     -monitor "$monitor" \

@@ -15,6 +15,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/guest_access.h>
+#include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <asm/current.h>
 #include <asm/msr.h>
@@ -143,4 +144,35 @@ size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes)
 size_t hvm_clear_guest_linear(void *va, size_t bytes)
 {
     return copy_linear((unsigned long)va, NULL, bytes, CLEAR);
+}
+
+void hvm_dump_linear_walk(struct vcpu *v, unsigned long va)
+{
+    uint64_t cr0, cr3, cr4, efer;
+    struct domain *d = v->domain;
+
+    hvm_funcs->get_paging(v, &cr0, &cr3, &cr4, &efer);
+    if (!(cr0 & HVM_CR0_PG) || !(efer & EFER_LMA)) {
+        printk("  walk %#lx: not in long mode with paging\n", va);
+        return;
+    }
+    uint64_t table = cr3 & PTE_ADDR;
+    for (unsigned int level = 4; level >= 1; level--) {
+        enum p2m_type t;
+        unsigned long gfn = table >> PAGE_SHIFT;
+        unsigned long mfn = p2m_get_entry(&d->arch.hvm->p2m, gfn, &t);
+        const struct page_info *pg = (t == p2m_ram_rw || t == p2m_xenheap_rw) &&
+                                     mfn_valid(_mfn(mfn)) ? mfn_to_page(_mfn(mfn)) : NULL;
+        const uint64_t *tab = pg ? mfn_to_virt(mfn) : NULL;
+        unsigned int slot = (va >> (12 + 9 * (level - 1))) & 511;
+        uint64_t e = tab ? ACCESS_ONCE(tab[slot]) : 0;
+
+        printk("  walk %#lx L%u: gfn %#lx -> mfn %#lx (type %d, owner d%d, count %#lx, type_info %#lx) [%u] = %#lx\n",
+               va, level, gfn, mfn, (int)t,
+               pg && pg->owner ? (int)pg->owner->domain_id : -1,
+               pg ? pg->count_info : 0UL, pg ? pg->type_info : 0UL, slot, (unsigned long)e);
+        if (!tab || !(e & PTE_P) || level == 1 || ((level == 2 || level == 3) && (e & PTE_PS)))
+            return;
+        table = e & PTE_ADDR;
+    }
 }

@@ -225,3 +225,24 @@ int hvm_physmap_remove_ram(struct domain *d, unsigned long gfn)
     }
     return rc;
 }
+
+unsigned long hvm_p2m_audit(struct domain *d)
+{
+    struct p2m_table *p = &d->arch.hvm->p2m;
+    unsigned long bad = 0;
+
+    for (unsigned long gfn = 0; gfn <= p->max_gfn; gfn++) {
+        enum p2m_type t;
+        unsigned long mfn = p2m_get_entry(p, gfn, &t);
+        if (t != p2m_ram_rw)
+            continue;
+        const struct page_info *pg = mfn_valid(_mfn(mfn)) ? mfn_to_page(_mfn(mfn)) : NULL;
+        if (pg && pg->owner == d && (pg->count_info & PGC_allocated))
+            continue;
+        if (bad++ < 8)
+            printk("  p2m audit d%u: gfn %#lx -> mfn %#lx owner d%d count %#lx type %#lx\n",
+                   d->domain_id, gfn, mfn, pg && pg->owner ? (int)pg->owner->domain_id : -1,
+                   pg ? pg->count_info : 0UL, pg ? pg->type_info : 0UL);
+    }
+    return bad;
+}

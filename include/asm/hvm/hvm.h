@@ -275,6 +275,20 @@ size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_
 size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
 size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
 size_t hvm_clear_guest_linear(void *va, size_t bytes);
+/*
+ * hvm_dump_linear_walk(): print how v's page tables translate linear
+ * address va, level by level: each table's GFN, the MFN and P2M type
+ * behind it, that frame's owner and reference counts, the entry. For
+ * crash reports; v need not be current (reads only, no locks).
+ */
+void hvm_dump_linear_walk(struct vcpu *v, unsigned long va);
+/*
+ * hvm_p2m_audit() (physmap.c): check that every RAM entry of d's P2M names
+ * a frame d owns with its allocation reference; print the first 8 that do
+ * not. Returns how many do not. For crash reports: no lock (a racing
+ * change can show up as one false entry), O(max GFN).
+ */
+unsigned long hvm_p2m_audit(struct domain *d);
 
 /*
  * hvm_add_to_physmap() (arch/x86/hvm/physmap.c): XENMEM_add_to_physmap of

@@ -310,6 +310,10 @@ static void svm_crash(struct vcpu *v, const char *why)
                    (unsigned long)e->exitinfo1, (unsigned long)e->exitintinfo,
                    (unsigned long)e->injected);
     }
+    hvm_dump_linear_walk(v, vmcb->rip);
+    hvm_dump_linear_walk(v, vmcb->idtr.base);
+    printk("  p2m audit d%u: %lu RAM entries name frames d does not hold\n",
+           v->domain->domain_id, hvm_p2m_audit(v->domain));
     domain_crash(v->domain, why);
 }
 
