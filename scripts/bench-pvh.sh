@@ -15,8 +15,8 @@
 #   XENIA_BENCH_PVH_RUNS=1     runs per hypervisor (0 skips the benchmark)
 #   XENIA_BENCH_PVH_FORKS=500  N
 #   XENIA_BENCH_PVH_VCPUS=1    vcpus= of both domUs (a 2-vCPU PVH domU
-#                              triple-faults in about one boot of three on
-#                              Xenia today)
+#                              triple-faults now and then under QEMU 7.2's
+#                              TCG, on Xen 4.17 too)
 #   XENIA_BENCH_PVH_TIMEOUT=3600  seconds a run of dom0 may take (a hang bound;
 #                              each wait inside is 900 s at most: Xen 4.17
 #                              took 180-260 s to a PVH domU's userspace on a

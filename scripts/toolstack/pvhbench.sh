@@ -31,8 +31,8 @@
 #                                             (comma-separated: pvh,pv)
 #   xenia.toolstack.pvhbench.forks=500        N
 #   xenia.toolstack.pvhbench.vcpus=1          vcpus= of every domU (a 2-vCPU
-#                                             PVH domU triple-faults in about
-#                                             one boot of three on Xenia today)
+#                                             PVH domU triple-faults now and
+#                                             then under QEMU 7.2, Xen 4.17 too)
 # Every wait is bounded by 6 x $slow (xenia.toolstack.slow): Xen 4.17 under
 # TCG took 180-260 s to a PVH domU's userspace on a loaded host.
 hb_types="pvh pv"
