@@ -21,7 +21,8 @@
 #                        plus what dom0 took meanwhile, after it and before
 #                        xl create (not a verdict: Xen 4.17 keeps 2 pages)
 #   pvh-domu-lifecycle   xl reboot, xl shutdown and xl destroy of a running
-#                        PVH domU (with xenia.pvh.vcpus vCPUs)
+#                        PVH domU (with xenia.pvh.vcpus vCPUs); with
+#                        xenia.pvh.lifecycle=1 only, a named skip otherwise
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -108,6 +109,15 @@ fi
 # reaches userspace again; shutdown runs its /sbin/poweroff and it goes;
 # a second one goes by xl destroy while running. Free pages after both
 # are in the detail, not a verdict (as pvh-domu-poweroff).
+# Asked for only (xenia.pvh.lifecycle=1, XENIA_PVH_LIFECYCLE=1): its three
+# more PVH boots each risk the host triple fault seen under QEMU 7.2 right
+# after a PVH domU's #VMEXIT (once in make test's clean-clone run, with 1
+# vCPU); a named skip otherwise.
+pvh_lifecycle=0
+for a in $(cat /proc/cmdline); do case $a in xenia.pvh.lifecycle=*) pvh_lifecycle=${a#*=} ;; esac; done
+if [ "$pvh_lifecycle" != 1 ]; then
+    echo "XENIA-CHECK pvh-domu-lifecycle SKIP three more PVH boots, each risking the host triple fault seen under QEMU 7.2 (issue 7); xenia.pvh.lifecycle=1 (XENIA_PVH_LIFECYCLE=1) runs it"
+else
 d=xenia-pvh-life
 mark1=$(mem_mark)
 stay $d 'type="pvh"' "vcpus=$pvh_vcpus" 'on_reboot="restart"' &&
@@ -138,6 +148,7 @@ f=$(free_mem_back_to "$mark1")
 [ $ok = 0 ] && [ $up2 = 0 ] && [ $rc3 = 0 ] && [ $g3 = 0 ]
 ok=$?; [ $ok = 0 ] || domu_tail $d
 check pvh-domu-lifecycle $ok "$life,destroy:up=$up2,rc=$rc3,gone=$([ $g3 = 0 ] && echo yes || echo no),free_pages=$f(before ${mark1%% *}, dom0 footprint counted)"
+fi
 
 # Stress (xenia.pvh.boots=N, XENIA_PVH_BOOTS=N; 1 unless asked, no verdict):
 # N-1 more boots of the same domU, each to its power-off, one line each:

@@ -16,7 +16,8 @@
 #                              with nested paging, xenia.toolstack.only=pvh, verdicts
 #                              system/toolstack-pvh-*; with it, XENIA_PVH_VCPUS=1 (the
 #                              PVH domU's vCPUs) and XENIA_PVH_BOOTS=1 (boots of it in
-#                              all; the extra ones print XENIA-PVH-BOOT lines, no verdict)
+#                              all; the extra ones print XENIA-PVH-BOOT lines, no verdict),
+#                              XENIA_PVH_LIFECYCLE=0 (1: pvh-domu-lifecycle runs)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -49,7 +50,7 @@ if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
             pvh-domu-lifecycle)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
-    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} ${XENIA_DOM0_ARGS:-}"
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-0} ${XENIA_DOM0_ARGS:-}"
 fi
 all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 
