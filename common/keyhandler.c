@@ -10,6 +10,7 @@
 #include <xenia/grant_table.h>
 #include <xenia/mm.h>
 #include <xenia/keyhandler.h>
+#include <asm/hvm/hvm.h>
 #include <xenia/perfc.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
@@ -53,6 +54,8 @@ static void dump_domain(struct domain *d)
                runstate_name(v->runstate.state), v->pause_flags, v->pause_count,
                vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_upcall_mask : 0,
                ACCESS_ONCE(v->poll_evtchn));
+        if (is_hvm_vcpu(v) && !(v->pause_flags & VPF_down))
+            hvm_dump_vcpu(v);
     }
 }
 

@@ -66,7 +66,7 @@ if [ $rc = 0 ] && wait_for $pvh_slow up_or_gone $d && console_has $d "XENIA-DOMU
     up=0
     check pvh-domu-userspace 0 "$(grep -o 'domU uptime [0-9.]*s' "$clog/guest-$d.log")"
 else
-    domu_tail $d
+    if [ $rc = 0 ] && ! gone $d; then stuck_report $d; else domu_tail $d; fi
     if [ $rc != 0 ]; then check pvh-domu-userspace 1 "xl create failed (rc=$rc)"
     elif gone $d; then check pvh-domu-userspace 1 "the domU was gone before its userspace (crashed?)"
     else check pvh-domu-userspace 1 "no 'XENIA-DOMU: userspace up' within $pvh_slow s of xl create"; fi
@@ -97,7 +97,7 @@ elif wait_for $pvh_slow gone $d; then
     ok=$?; [ $ok = 0 ] || domu_tail $d
     check pvh-domu-poweroff $ok "domU checks passed=$(echo "$domu_checks" | grep -c ' PASS'),xl: ${reason:-no shutdown logged},free_pages=$f(before ${mark0%% *}, dom0 footprint counted)"
 else
-    domu_tail $d
+    stuck_report $d
     check pvh-domu-smp 1 "not gone within $pvh_slow s"
     check pvh-domu-poweroff 1 "not gone within $pvh_slow s"
     xl destroy $d 2>/dev/null
@@ -166,7 +166,7 @@ while [ $k -le "$pvh_boots" ]; do
         if [ "${reason##* }" = 0 ]; then echo "XENIA-PVH-BOOT $k ok"
         else echo "XENIA-PVH-BOOT $k crashed ${reason:-no shutdown logged}"; domu_tail $d; fi
     else
-        echo "XENIA-PVH-BOOT $k stuck"; domu_tail $d; xl destroy $d 2>/dev/null
+        echo "XENIA-PVH-BOOT $k stuck"; stuck_report $d; xl destroy $d 2>/dev/null
     fi
     k=$((k + 1))
 done

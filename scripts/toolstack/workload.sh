@@ -140,8 +140,14 @@ create() { # create NAME: xl create from guest.cfg under NAME; stderr shown
     return $rc
 }
 domu_tail() { # on failure: the domU's console and xl's log, prefixed
-    tail -n 15 "$clog/guest-$1.log" 2>/dev/null | sed "s/^/XENIA-DOMU-LOG[$1]: /"
+    tail -n "${2:-15}" "$clog/guest-$1.log" 2>/dev/null | sed "s/^/XENIA-DOMU-LOG[$1]: /"
     tail -n 10 "/var/log/xen/xl-$1.log" 2>/dev/null | sed "s/^/XENIA-XL-LOG[$1]: /"
+}
+stuck_report() { # a domU that stopped making progress: 40 console lines, and the
+    # hypervisor's view of every vCPU on its console (debug keys q and r)
+    domu_tail $1 40
+    xl debug-keys q 2>/dev/null; xl debug-keys r 2>/dev/null
+    sleep 1
 }
 # Running domUs driven by xl (the lifecycle checks, pvh.sh): guest.cfg with
 # xenia.stay=1 on the domU's command line (scripts/toolstack/domU-init.sh:

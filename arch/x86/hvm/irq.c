@@ -67,6 +67,18 @@ int hvm_pending_vector(struct vcpu *v, bool *from_lapic)
     return vlapic_pending_vector(v);
 }
 
+void hvm_dump_vcpu(struct vcpu *v)
+{
+    bool lapic;
+    int vec = hvm_pending_vector(v, &lapic);
+
+    printk("      hvm: pending vector %d (%s) callback %#x upcall vector %#x\n", vec,
+           lapic ? "lapic" : "callback", ACCESS_ONCE(v->domain->arch.hvm->callback_vector),
+           ACCESS_ONCE(v->arch.hvm->evtchn_upcall_vector));
+    hvm_funcs->dump_vcpu(v);
+    vlapic_dump(v);
+}
+
 bool hvm_local_events_need_delivery(struct vcpu *v)
 {
     bool lapic;

@@ -136,6 +136,18 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vec)
     hvm_vcpu_kick(v);
 }
 
+void vlapic_dump(const struct vcpu *v)
+{
+    const struct vlapic *l = vlapic(v);
+
+    if (!l)
+        return;
+    printk("      vlapic: irr %d isr %d tpr %#x ppr %#x svr %#x lvtt %#x tmict %#x period %lu ns\n",
+           highest_bit(l->irr), highest_bit(l->isr), REG(l, APIC_TPR), ppr(l),
+           REG(l, APIC_SVR), REG(l, APIC_LVTT), REG(l, APIC_TMICT),
+           (unsigned long)l->timer_period);
+}
+
 int vlapic_pending_vector(struct vcpu *v)
 {
     struct vlapic *l = vlapic(v);

@@ -126,6 +126,8 @@ struct hvm_function_table {
     void (*set_efer)(struct vcpu *v, uint64_t efer);
     /* An STI or MOV SS interrupt shadow is active (blocks interrupts). */
     bool (*interrupt_shadow)(const struct vcpu *v);
+    /* Debug key 'q': print v's entry state (racy if v runs elsewhere). */
+    void (*dump_vcpu)(const struct vcpu *v);
 };
 
 extern const struct hvm_function_table *hvm_funcs;  /* NULL: no HVM on this machine */
@@ -282,6 +284,12 @@ size_t hvm_clear_guest_linear(void *va, size_t bytes);
  * crash reports; v need not be current (reads only, no locks).
  */
 void hvm_dump_linear_walk(struct vcpu *v, unsigned long va);
+/*
+ * hvm_dump_vcpu() (irq.c): debug key 'q' for an HVM vCPU: the vector it
+ * would take next, its entry state and its local APIC. Reads only, no
+ * locks: racy while v runs on another pCPU.
+ */
+void hvm_dump_vcpu(struct vcpu *v);
 /*
  * hvm_p2m_audit() (physmap.c): check that every RAM entry of d's P2M names
  * a frame d owns with its allocation reference; print the first 8 that do

@@ -80,6 +80,8 @@ void vlapic_destroy(struct vcpu *v);
 void vlapic_set_irq(struct vcpu *v, uint8_t vec);
 /* vlapic_pending_vector(): the highest requested vector above PPR, -1 if none or disabled. */
 int vlapic_pending_vector(struct vcpu *v);
+/* vlapic_dump(): debug key 'q': highest IRR/ISR vector, TPR, timer (no lock: racy). */
+void vlapic_dump(const struct vcpu *v);
 /* vlapic_ack(): vec is being injected: IRR -> ISR. */
 void vlapic_ack(struct vcpu *v, uint8_t vec);
 /*

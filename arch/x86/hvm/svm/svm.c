@@ -423,6 +423,21 @@ void svm_vmexit_handler(struct cpu_user_regs *frame)
 
 extern const char svm_vmentry[];
 
+/* Debug key 'q': v's VMCB entry state and last exit (racy while v runs). */
+static void svm_dump_vcpu(const struct vcpu *v)
+{
+    const struct svm_vcpu *s = svm(v);
+    const struct vmcb *vmcb = s->vmcb;
+
+    printk("      svm: rip %#lx rflags %#lx cs %04x cpl %u shadow %lu eventinj %#lx "
+           "int_ctl %#x last exit %#lx rip %#lx exitintinfo %#lx (exits %u)\n",
+           (unsigned long)vmcb->rip, (unsigned long)vmcb->rflags, vmcb->cs.sel, vmcb->cpl,
+           (unsigned long)vmcb->interrupt_shadow, (unsigned long)vmcb->eventinj,
+           (unsigned)vmcb->vintr, (unsigned long)vmcb->exitcode,
+           (unsigned long)s->history[(s->history_next - 1) % SVM_EXIT_HISTORY].rip,
+           (unsigned long)vmcb->exitintinfo, s->history_next);
+}
+
 static const struct hvm_function_table svm_funcs = {
     .name = "SVM",
     .vmentry = svm_vmentry,
@@ -436,6 +451,7 @@ static const struct hvm_function_table svm_funcs = {
     .inject_exception = svm_inject_exception,
     .set_efer = svm_set_efer,
     .interrupt_shadow = svm_interrupt_shadow,
+    .dump_vcpu = svm_dump_vcpu,
 };
 
 const struct hvm_function_table *svm_probe(void)
