@@ -50,7 +50,7 @@ if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
             pvh-domu-lifecycle)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
-    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-0} ${XENIA_DOM0_ARGS:-}"
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-0} ${XENIA_DOM0_ARGS:-}"
 fi
 all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 
