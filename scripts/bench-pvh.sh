@@ -14,9 +14,10 @@
 #   domU's clock: the same loop plus a few steps before it).
 #   XENIA_BENCH_PVH_RUNS=1     runs per hypervisor (0 skips the benchmark)
 #   XENIA_BENCH_PVH_FORKS=500  N
-#   XENIA_BENCH_PVH_VCPUS=1    vcpus= of both domUs (a 2-vCPU PVH domU
-#                              triple-faults now and then under QEMU 7.2's
-#                              TCG, on Xen 4.17 too)
+#   XENIA_BENCH_PVH_VCPUS=1    vcpus= of both domUs
+#   XENIA_BENCH_PVH_CPUS=1     xl's cpus= of both domUs ("all": no pin; an
+#                              HVM vCPU on CPU 0 meets a QEMU TCG race that
+#                              can triple-fault it or the host: scripts/qemu.sh)
 #   XENIA_BENCH_PVH_TIMEOUT=3600  seconds a run of dom0 may take (a hang bound;
 #                              each wait inside is 900 s at most: Xen 4.17
 #                              took 180-260 s to a PVH domU's userspace on a
@@ -36,6 +37,7 @@ cd "$top"
 runs=${XENIA_BENCH_PVH_RUNS:-1}
 forks=${XENIA_BENCH_PVH_FORKS:-500}
 vcpus=${XENIA_BENCH_PVH_VCPUS:-1}
+pcpus=${XENIA_BENCH_PVH_CPUS:-1}
 run_timeout=${XENIA_BENCH_PVH_TIMEOUT:-3600}
 [ "$runs" -gt 0 ] || { echo "bench-pvh: XENIA_BENCH_PVH_RUNS=0, skipped"; exit 0; }
 hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
@@ -66,7 +68,7 @@ for ((r = 1; r <= runs; r++)); do
         hv=${hvs[$h]}; log=build/bench/pvh-$(basename "$hv")-$r.log
         load=$(cut -d' ' -f1-3 /proc/loadavg)
         res=$(XENIA_QEMU_CPU=qemu64,+svm,+npt XENIA_INITRD=build/dom0-toolstack-initrd.cpio \
-              XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.only=pvhbench xenia.toolstack.pvhbench.forks=$forks xenia.toolstack.pvhbench.vcpus=$vcpus" \
+              XENIA_DOM0_ARGS="xenia.toolstack=1 xenia.toolstack.only=pvhbench xenia.toolstack.pvhbench.forks=$forks xenia.toolstack.pvhbench.vcpus=$vcpus xenia.toolstack.pvhbench.cpus=$pcpus" \
               XENIA_BOOT_TIMEOUT=300 XENIA_RUN_TIMEOUT=$run_timeout \
               bash scripts/dom0-workload.sh "$hv" "$log")
         console=$(tr -cd '\11\12\40-\176' < "$log")
@@ -103,7 +105,7 @@ for k in "${kinds[@]}"; do
     done
     printf '%-30s %9s %9s %7s %9s %9s %7s\n' "${kind_names[$k]}" "${row[@]}"
 done
-echo "(QEMU TCG, dom0 on qemu64,+svm,+npt; domUs of 128 MiB, ${vcpus} vCPU; $runs run(s) a hypervisor)"
+echo "(QEMU TCG, dom0 on qemu64,+svm,+npt; domUs of 128 MiB, ${vcpus} vCPU on pCPU(s) $pcpus; $runs run(s) a hypervisor)"
 echo
 echo "Hypervisor time in the hypercalls of one xl create -p (Xenia's perf counters, debug key p; Xen 4.17 has none):"
 printf '%s' "${perfc[0]:-}" | grep . | sed 's/^/  /' || echo "  none"

@@ -14,15 +14,15 @@
 #                        online, work pinned to CPU 1 ran there, APIC IDs agree
 #                        (domU-init.sh smp-* checks); the detail has how many
 #                        vCPUs xl vcpu-list showed on a pCPU at userspace time.
-#                        SKIP (named) with 1 vCPU, make test's default for now
+#                        SKIP (named) with xenia.pvh.vcpus=1
 #   pvh-domu-poweroff    its workload passes and its own power-off ends it
 #                        (xl logs shutdown reason 0, poweroff); the detail
 #                        has the hypervisor's free pages (XEN_SYSCTL_physinfo)
 #                        plus what dom0 took meanwhile, after it and before
 #                        xl create (not a verdict: Xen 4.17 keeps 2 pages)
 #   pvh-domu-lifecycle   xl reboot, xl shutdown and xl destroy of a running
-#                        PVH domU (with xenia.pvh.vcpus vCPUs); with
-#                        xenia.pvh.lifecycle=1 only, a named skip otherwise
+#                        PVH domU (with xenia.pvh.vcpus vCPUs); a named
+#                        skip with xenia.pvh.lifecycle=0
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -44,11 +44,9 @@ check pvh-domctl-errors $? "$(echo $got)"
 
 d=xenia-pvh-1
 pvh_slow=$((slow * 6))
-# vCPUs of the domU (xenia.pvh.vcpus=N; 1 unless asked): under QEMU 7.2's
-# TCG a 2-vCPU PVH domU now and then takes page faults its intact page
-# tables do not explain and triple-faults, on Debian's Xen 4.17 as on
-# Xenia (issue 7), so make test runs one and names pvh-domu-smp as skipped.
-pvh_vcpus=1
+# vCPUs of the domU (xenia.pvh.vcpus=N; 2 unless asked; with 1,
+# pvh-domu-smp is a named skip).
+pvh_vcpus=2
 for a in $(cat /proc/cmdline); do case $a in xenia.pvh.vcpus=*) pvh_vcpus=${a#*=} ;; esac; done
 smp_args=""
 [ "$pvh_vcpus" -lt 2 ] || smp_args="xenia.cpus=$pvh_vcpus"
@@ -90,7 +88,7 @@ elif wait_for $pvh_slow gone $d; then
     domu_checks=$(grep -o 'XENIA-DOMU-CHECK .*' "$clog/guest-$d.log" 2>/dev/null | tr -d '\r')
     smp=$(echo "$domu_checks" | grep ' smp-')
     if [ "$pvh_vcpus" -lt 2 ]; then
-        echo "XENIA-CHECK pvh-domu-smp SKIP the domU has 1 vCPU: with 2 it triple-faults now and then under this QEMU, on Xen 4.17 too (issue 7); xenia.pvh.vcpus=2 (XENIA_PVH_VCPUS=2) runs it"
+        echo "XENIA-CHECK pvh-domu-smp SKIP the domU has 1 vCPU (xenia.pvh.vcpus=1, XENIA_PVH_VCPUS=1)"
     else
         [ "$(echo "$smp" | grep -c ' PASS')" = 4 ]
         check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
@@ -118,14 +116,11 @@ fi
 # reaches userspace again; shutdown runs its /sbin/poweroff and it goes;
 # a second one goes by xl destroy while running. Free pages after both
 # are in the detail, not a verdict (as pvh-domu-poweroff).
-# Asked for only (xenia.pvh.lifecycle=1, XENIA_PVH_LIFECYCLE=1): its three
-# more PVH boots each risk the host triple fault seen under QEMU 7.2 right
-# after a PVH domU's #VMEXIT (once in make test's clean-clone run, with 1
-# vCPU); a named skip otherwise.
-pvh_lifecycle=0
+# Skipped (named) with xenia.pvh.lifecycle=0 (XENIA_PVH_LIFECYCLE=0).
+pvh_lifecycle=1
 for a in $(cat /proc/cmdline); do case $a in xenia.pvh.lifecycle=*) pvh_lifecycle=${a#*=} ;; esac; done
 if [ "$pvh_lifecycle" != 1 ]; then
-    echo "XENIA-CHECK pvh-domu-lifecycle SKIP three more PVH boots, each risking the host triple fault seen under QEMU 7.2 (issue 7); xenia.pvh.lifecycle=1 (XENIA_PVH_LIFECYCLE=1) runs it"
+    echo "XENIA-CHECK pvh-domu-lifecycle SKIP asked for with xenia.pvh.lifecycle=0 (XENIA_PVH_LIFECYCLE=0)"
 else
 d=xenia-pvh-life
 mark1=$(mem_mark)

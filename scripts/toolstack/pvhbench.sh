@@ -30,28 +30,35 @@
 #   xenia.toolstack.pvhbench.types="pvh pv"   the types, in this order
 #                                             (comma-separated: pvh,pv)
 #   xenia.toolstack.pvhbench.forks=500        N
-#   xenia.toolstack.pvhbench.vcpus=1          vcpus= of every domU (a 2-vCPU
-#                                             PVH domU triple-faults now and
-#                                             then under QEMU 7.2, Xen 4.17 too)
+#   xenia.toolstack.pvhbench.vcpus=1          vcpus= of every domU
+#   xenia.toolstack.pvhbench.cpus=1           xl's cpus= of every domU ("all":
+#                                             no pin): an HVM vCPU on CPU 0
+#                                             meets a QEMU TCG race that can
+#                                             triple-fault it or the host
+#                                             (scripts/qemu.sh)
 # Every wait is bounded by 6 x $slow (xenia.toolstack.slow): Xen 4.17 under
 # TCG took 180-260 s to a PVH domU's userspace on a loaded host.
 hb_types="pvh pv"
 hb_forks=500
 hb_vcpus=1
+hb_cpus=1
 for a in $(cat /proc/cmdline); do
     case $a in
     xenia.toolstack.pvhbench.types=*) hb_types=$(echo "${a#*=}" | tr ',' ' ') ;;
     xenia.toolstack.pvhbench.forks=*) hb_forks=${a#*=} ;;
     xenia.toolstack.pvhbench.vcpus=*) hb_vcpus=${a#*=} ;;
+    xenia.toolstack.pvhbench.cpus=*) hb_cpus=${a#*=} ;;
     esac
 done
+hb_pin=""
+[ "$hb_cpus" = all ] || hb_pin="cpus=\"$hb_cpus\""
 hb_bound=$((slow * 6))
 hb_fail() { echo "XENIA-BENCH-FAIL $1 $2"; }
-echo "XENIA-PVHBENCH: types=$hb_types forks=$hb_forks vcpus=$hb_vcpus bound=${hb_bound}s"
+echo "XENIA-PVHBENCH: types=$hb_types forks=$hb_forks vcpus=$hb_vcpus cpus=$hb_cpus bound=${hb_bound}s"
 for ty in $hb_types; do
     d=xenia-bench-$ty
     t0=$(now)
-    xl create "$cfg" "name=\"$d\"" "type=\"$ty\"" "vcpus=$hb_vcpus" \
+    xl create "$cfg" "name=\"$d\"" "type=\"$ty\"" "vcpus=$hb_vcpus" ${hb_pin:+"$hb_pin"} \
         "extra=\"console=hvc0 xenia.forkexec=$hb_forks $domu_args\"" > /tmp/create-$d.out 2>&1
     rc=$?
     t1=$(now)

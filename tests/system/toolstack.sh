@@ -14,10 +14,11 @@
 #   XENIA_RUN_TIMEOUT          seconds for the whole run (default 3000 + 10/cycle: a hang bound)
 #   XENIA_TOOLSTACK_SUITE=pvh  only the PVH domU checks (tests/system/toolstack-pvh.sh): a CPU
 #                              with nested paging, xenia.toolstack.only=pvh, verdicts
-#                              system/toolstack-pvh-*; with it, XENIA_PVH_VCPUS=1 (the
-#                              PVH domU's vCPUs) and XENIA_PVH_BOOTS=1 (boots of it in
+#                              system/toolstack-pvh-*; with it, XENIA_PVH_VCPUS=2 (the
+#                              PVH domU's vCPUs), XENIA_PVH_CPUS=1 (the pCPUs they may
+#                              run on; all: no pin), XENIA_PVH_BOOTS=1 (boots of it in
 #                              all; the extra ones print XENIA-PVH-BOOT lines, no verdict),
-#                              XENIA_PVH_LIFECYCLE=0 (1: pvh-domu-lifecycle runs)
+#                              XENIA_PVH_LIFECYCLE=1 (0: pvh-domu-lifecycle is skipped)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -50,7 +51,7 @@ if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
             pvh-domu-lifecycle)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
-    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-1} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-0} ${XENIA_DOM0_ARGS:-}"
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-2} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-1} ${XENIA_DOM0_ARGS:-}"
 fi
 all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 
