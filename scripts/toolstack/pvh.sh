@@ -80,6 +80,8 @@ else
 fi
 # How many vCPUs xl vcpu-list shows on a pCPU while the domU runs (for the record).
 vcpus_seen=$(xl vcpu-list $d 2>/dev/null | awk 'NR > 1 && $4 != "-" { n++ } END { print n + 0 }')
+# ... and on which pCPUs (the pin: xl's cpus=), for the record.
+pcpus_seen=$(xl vcpu-list $d 2>/dev/null | awk 'NR > 1 { printf "%s%s", sep, $4; sep = "," }')
 if [ $up != 0 ]; then
     check pvh-domu-smp 1 "no userspace"
     check pvh-domu-poweroff 1 "no userspace"
@@ -91,7 +93,7 @@ elif wait_for $pvh_slow gone $d; then
         echo "XENIA-CHECK pvh-domu-smp SKIP the domU has 1 vCPU (xenia.pvh.vcpus=1, XENIA_PVH_VCPUS=1)"
     else
         [ "$(echo "$smp" | grep -c ' PASS')" = 4 ]
-        check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
+        check pvh-domu-smp $? "xl-vcpus-up=$vcpus_seen pcpus=${pcpus_seen:-?} $(echo "$smp" | sed 's/XENIA-DOMU-CHECK //' | tr '\n' ' ')"
     fi
     # xl's own record of the end: reason code 0 is SHUTDOWN_poweroff (3 would be a crash).
     reason=$(grep -o 'has shut down, reason code [0-9]*' "/var/log/xen/xl-$d.log" 2>/dev/null | tail -n 1)
