@@ -13,8 +13,7 @@
 #    then walks the host's page tables through the guest's nested ones (a
 #    host triple fault at the instruction after VMRUN) or the guest's
 #    without them (the guest triple-faults). Harmless while no HVM vCPU runs
-#    on CPU 0: tests/system/toolstack-pvh.sh keeps its PVH domUs on CPUs
-#    1-2 of three, scripts/bench-pvh.sh on CPU 1.
+#    on CPU 0: tests/system/toolstack-pvh.sh pins its PVH domUs to CPU 1.
 #  - single-threaded: helper_vmrun() injects an EVENTINJ interrupt but
 #    leaves exception_index set to its vector; the round-robin kick then
 #    delivers that vector a second time, whatever the guest's IF (a PVH

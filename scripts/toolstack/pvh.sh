@@ -51,12 +51,11 @@ for a in $(cat /proc/cmdline); do case $a in xenia.pvh.vcpus=*) pvh_vcpus=${a#*=
 smp_args=""
 [ "$pvh_vcpus" -lt 2 ] || smp_args="xenia.cpus=$pvh_vcpus"
 # The pCPUs the PVH domUs may run on (xenia.pvh.cpus=LIST, XENIA_PVH_CPUS;
-# xl's cpus=, a hard affinity; "all": no pin). 1-2 unless asked (of the 3
-# CPUs tests/system/toolstack.sh gives QEMU): under QEMU's multi-threaded
-# TCG an HVM vCPU on CPU 0 races with cpu_clear_ignne() of another CPU's
-# thread, which can flip CPU 0's nested-paging state across a VMRUN or
-# #VMEXIT (scripts/qemu.sh). Not a Xenia or guest property.
-pvh_cpus=1-2
+# xl's cpus=, a hard affinity; "all": no pin). 1 unless asked: under QEMU's
+# multi-threaded TCG an HVM vCPU on CPU 0 races with cpu_clear_ignne() of
+# the other CPU's thread, which can flip CPU 0's nested-paging state across
+# a VMRUN or #VMEXIT (scripts/qemu.sh). Not a Xenia or guest property.
+pvh_cpus=1
 for a in $(cat /proc/cmdline); do case $a in xenia.pvh.cpus=*) pvh_cpus=${a#*=} ;; esac; done
 pin=""
 [ "$pvh_cpus" = all ] || pin="cpus=\"$pvh_cpus\""

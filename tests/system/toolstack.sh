@@ -15,8 +15,8 @@
 #   XENIA_TOOLSTACK_SUITE=pvh  only the PVH domU checks (tests/system/toolstack-pvh.sh): a CPU
 #                              with nested paging, xenia.toolstack.only=pvh, verdicts
 #                              system/toolstack-pvh-*; with it, XENIA_PVH_VCPUS=2 (the
-#                              PVH domU's vCPUs), XENIA_PVH_CPUS=1-2 (the pCPUs they may
-#                              run on, of XENIA_QEMU_SMP=3; all: no pin), XENIA_PVH_BOOTS=1 (boots of it in
+#                              PVH domU's vCPUs), XENIA_PVH_CPUS=1 (the pCPUs they may
+#                              run on; all: no pin), XENIA_PVH_BOOTS=1 (boots of it in
 #                              all; the extra ones print XENIA-PVH-BOOT lines, no verdict),
 #                              XENIA_PVH_LIFECYCLE=1 (0: pvh-domu-lifecycle is skipped)
 set -uo pipefail
@@ -51,11 +51,7 @@ if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
             pvh-domu-lifecycle)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
-    # Three CPUs, the PVH domUs on CPUs 1-2: none of their vCPUs on CPU 0,
-    # where QEMU's cpu_clear_ignne() race hits (scripts/qemu.sh), and still
-    # one pCPU each (Debian's Xen 4.17 hung a 2-vCPU domU pinned to one).
-    export XENIA_QEMU_SMP=${XENIA_QEMU_SMP:-3}
-    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-2} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1-2} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-1} ${XENIA_DOM0_ARGS:-}"
+    XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-2} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-1} ${XENIA_DOM0_ARGS:-}"
 fi
 all=(${tag}dom0-userspace "${checks[@]}" ${tag}poweroff-exit-0)
 
