@@ -70,7 +70,11 @@ int hvm_pending_vector(struct vcpu *v, bool *from_lapic)
 void hvm_dump_vcpu(struct vcpu *v)
 {
     bool lapic;
-    int vec = hvm_pending_vector(v, &lapic);
+    int vec;
+
+    if (!v->arch.hvm || !v->arch.hvm->vlapic)
+        return;                         /* hvm_vcpu_initialise() not done */
+    vec = hvm_pending_vector(v, &lapic);
 
     printk("      hvm: pending vector %d (%s) callback %#x upcall vector %#x\n", vec,
            lapic ? "lapic" : "callback", ACCESS_ONCE(v->domain->arch.hvm->callback_vector),
