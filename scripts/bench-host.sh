@@ -58,8 +58,14 @@ one_run() { # one_run INDEX RUN
     rd=$(fio_terse --rw=read --bs=1M | awk -F';' '{ printf "%.1f", $7 / 1024 }') || rd=
     rr=$(fio_terse --rw=randread --bs=4k --runtime=20 --time_based | awk -F';' '{ printf "%.0f", $8 }') || rr=
     vals[$h,seq-write]+=" $w"; vals[$h,seq-read]+=" $rd"; vals[$h,rand-read]+=" $rr"
+    # Start nc and wait (up to 60 s) until dom0's kernel lists it as listening
+    # on port 5001 (0x1389, state 0A): QEMU's forward resets a connection
+    # that arrives before the listener does.
     on_host "rm -f /root/fio.dat; setsid sh -c 'sleep 600 | busybox nc -l -p 5001 > /dev/null' \
-        > /dev/null 2>&1 < /dev/null & sleep 1" || true
+        > /dev/null 2>&1 < /dev/null &
+        for i in \$(seq 1 300); do
+            grep -q ':1389 0*:0000 0A' /proc/net/tcp /proc/net/tcp6 && exit 0; sleep 0.2
+        done; exit 1" || true
     local tcp
     tcp=$(python3 - "$nport" <<'PY' || true
 import socket, sys, time
