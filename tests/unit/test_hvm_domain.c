@@ -1,4 +1,4 @@
-/* SOURCES: arch/x86/hvm/domain.c arch/x86/hvm/p2m.c */
+/* SOURCES: arch/x86/hvm/domain.c arch/x86/hvm/p2m.c arch/x86/hvm/params.c */
 /*
  * HVM domain and vCPU lifecycle (arch/x86/hvm/domain.c): creation and
  * destruction give back everything. Every allocation is counted (xzalloc,

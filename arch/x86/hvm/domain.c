@@ -27,6 +27,7 @@
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/params.h>
 #include <asm/msr.h>
 #include <asm/hvm/vlapic.h>
 
@@ -43,6 +44,7 @@ int hvm_domain_initialise(struct domain *d)
     h->shared_info_gfn = HVM_GFN_NONE;
     for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++)
         h->gnttab_gfn[i] = HVM_GFN_NONE;
+    hvm_params_init(h->params);
     if (p2m_init(&h->p2m, &hvm_p2m_ops, d)) {
         xfree_bytes(h, sizeof(*h));
         return -ENOMEM;

@@ -149,6 +149,19 @@ void hvm_vcpu_down(struct vcpu *v)
     }
 }
 
+void hvm_triple_fault(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    unsigned int reason;
+
+    spin_lock(&d->lock);
+    reason = (unsigned int)d->arch.hvm->params[HVM_PARAM_TRIPLE_FAULT_REASON];
+    spin_unlock(&d->lock);
+    printk("d%uv%d: triple fault: shutting the domain down, reason %u\n",
+           d->domain_id, v->vcpu_id, reason);
+    domain_shutdown(d, reason);
+}
+
 bool hvm_nested_page_fault(struct cpu_user_regs *frame, uint64_t gpa, bool write, bool fetch)
 {
     struct vcpu *v = current;

@@ -7,8 +7,8 @@
  *
  * Which hypercalls an HVM guest may make is this file's table (Xen's
  * hypercall-defs.c "hvm64" column, less what is not built for HVM yet);
- * memory_op, event_channel_op and vcpu_op are narrowed further to the
- * subcommands that work on an HVM domain today. 32-bit callers (compat arguments) are not served yet:
+ * memory_op, event_channel_op, grant_table_op and vcpu_op are narrowed
+ * further to the subcommands that work on an HVM domain today. 32-bit callers (compat arguments) are not served yet:
  * -ENOSYS.
  *
  * The hypercall page: the guest writes its guest-physical address to the
@@ -23,16 +23,23 @@
 #include <xen/memory.h>
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
+#include <xen/grant_table.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/hvm/hvm.h>
 
-/* Hypercalls an HVM guest may make (bit n: __HYPERVISOR_n). */
+/*
+ * Hypercalls an HVM guest may make (bit n: __HYPERVISOR_n). The toolstack's
+ * (domctl, sysctl, platform_op) check their caller's privilege first, as
+ * for a PV caller: an unprivileged domU gets -EPERM, as on Xen.
+ */
 static const uint64_t hvm_allowed =
     (1ULL << __HYPERVISOR_set_timer_op) | (1ULL << __HYPERVISOR_memory_op) |
     (1ULL << __HYPERVISOR_xen_version) | (1ULL << __HYPERVISOR_console_io) |
     (1ULL << __HYPERVISOR_sched_op) | (1ULL << __HYPERVISOR_hvm_op) |
-    (1ULL << __HYPERVISOR_event_channel_op) | (1ULL << __HYPERVISOR_vcpu_op);
+    (1ULL << __HYPERVISOR_event_channel_op) | (1ULL << __HYPERVISOR_vcpu_op) |
+    (1ULL << __HYPERVISOR_domctl) | (1ULL << __HYPERVISOR_sysctl) |
+    (1ULL << __HYPERVISOR_platform_op) | (1ULL << __HYPERVISOR_grant_table_op);
 
 /* memory_op subcommands that work on an HVM domain today. */
 static bool hvm_memory_op_allowed(unsigned long cmd)
@@ -64,6 +71,25 @@ static bool hvm_evtchn_op_allowed(unsigned long cmd)
         return false;
     default:
         return true;
+    }
+}
+
+/*
+ * grant_table_op subcommands that work for an HVM caller today: the
+ * table's size and version, and setup_table (its frames named by GFN,
+ * where XENMEM_add_to_physmap put them). Not yet: set_version (version 2's
+ * status frames are not mappable by an HVM domain yet; Linux falls back to
+ * version 1), copy and map/unmap into the caller's P2M.
+ */
+static bool hvm_gnttab_op_allowed(unsigned long cmd)
+{
+    switch (cmd) {
+    case GNTTABOP_query_size:
+    case GNTTABOP_get_version:
+    case GNTTABOP_setup_table:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -108,6 +134,7 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len)
     } else if (nr >= 64 || !(hvm_allowed & (1ULL << nr)) ||
                (nr == __HYPERVISOR_memory_op && !hvm_memory_op_allowed(frame->rdi)) ||
                (nr == __HYPERVISOR_event_channel_op && !hvm_evtchn_op_allowed(frame->rdi)) ||
+               (nr == __HYPERVISOR_grant_table_op && !hvm_gnttab_op_allowed(frame->rdi)) ||
                (nr == __HYPERVISOR_vcpu_op && !hvm_vcpu_op_allowed(frame->rdi))) {
         rc = -ENOSYS;
     } else {

@@ -151,7 +151,8 @@ void hvm_cpu_up(void);
 /*
  * hvm_domain_initialise(): make the new domain d (no vCPUs yet) an HVM
  * domain: struct hvm_domain, an empty P2M (one xen-heap root table),
- * params zero. 0, -EOPNOTSUPP (no HVM support), -ENOMEM (nothing left
+ * params as Xen's (hvm_params_init(): 0 but TRIPLE_FAULT_REASON).
+ * 0, -EOPNOTSUPP (no HVM support), -ENOMEM (nothing left
  * allocated). Domain creation context, d not yet running.
  */
 int hvm_domain_initialise(struct domain *d);
@@ -207,6 +208,13 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len);
  * runs before the next VM entry.
  */
 void hvm_vcpu_down(struct vcpu *v);
+/*
+ * hvm_triple_fault(): v (current) hit a triple fault (its back end has
+ * printed its state): its domain shuts down with the reason in
+ * HVM_PARAM_TRIPLE_FAULT_REASON (SHUTDOWN_reboot unless the toolstack set
+ * another), as Xen 4.17's hvm_triple_fault(). Takes d->lock to read it.
+ */
+void hvm_triple_fault(struct vcpu *v);
 /* arch/x86/hvm/vcpu_start.c: starting vCPUs (VCPUOP_initialise, INIT/STARTUP IPIs). */
 /*
  * hvm_set_boot_state(): v (not running) starts in PVH's entry state: flat

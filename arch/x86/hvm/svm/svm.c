@@ -277,8 +277,8 @@ paddr_t svm_vmenter_prepare(struct cpu_user_regs *frame)
     return s->vmcb_pa;
 }
 
-/* Print v's state and its last exits (oldest first), then crash its domain. */
-static void svm_crash(struct vcpu *v, const char *why)
+/* Print v's state and its last exits (oldest first), headed by why. */
+static void svm_print_state(struct vcpu *v, const char *why)
 {
     const struct svm_vcpu *s = svm(v);
     const struct vmcb *vmcb = s->vmcb;
@@ -314,6 +314,12 @@ static void svm_crash(struct vcpu *v, const char *why)
     hvm_dump_linear_walk(v, vmcb->idtr.base);
     printk("  p2m audit d%u: %lu RAM entries name frames d does not hold\n",
            v->domain->domain_id, hvm_p2m_audit(v->domain));
+}
+
+/* Print v's state, then crash its domain. */
+static void svm_crash(struct vcpu *v, const char *why)
+{
+    svm_print_state(v, why);
     domain_crash(v->domain, why);
 }
 
@@ -373,7 +379,8 @@ static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmc
         frame->rip += 2;
         break;
     case SVM_EXIT_SHUTDOWN:
-        svm_crash(v, "triple fault");
+        svm_print_state(v, "triple fault");
+        hvm_triple_fault(v);
         break;
     case SVM_EXIT_INVALID:
         svm_crash(v, "VMRUN refused the VMCB");
