@@ -194,7 +194,7 @@ gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia
 # The PVH domctls with bad input (scripts/toolstack/pvh.sh).
 gcc -static -O2 -Wall -Wextra -Werror -Ibuild/include -o "$stage/usr/share/xenia/pvh-domctl" \
     scripts/toolstack/pvh-domctl.c
-# The project's domU test guests (tests/guests/domu_*.c), one xl config
+# The project's PV domU test guests (tests/guests/domu_*.c), one xl config
 # each; scripts/toolstack/domu-guests.sh runs them.
 make -s -k -C tests/guests >&2 || echo "mkinitramfs-toolstack: some test guests do not build" >&2
 mkdir -p "$stage/usr/share/xenia/guests" "$stage/etc/xen/guests"
@@ -205,6 +205,15 @@ for elf in build/guests/domu_*.elf; do
         "$g" "$g" > "$stage/etc/xen/guests/$g.cfg"
     # tests/guests/NAME.xl: more of the guest's config (its devices).
     [ ! -e "tests/guests/$g.xl" ] || cat "tests/guests/$g.xl" >> "$stage/etc/xen/guests/$g.cfg"
+done
+# The PVH domU test guests (tests/guests/pvh_domu_*.c): type="pvh", and a
+# reboot (Xen's answer to a triple fault) ends them; scripts/toolstack/pvh.sh
+# runs them.
+for elf in build/guests/pvh_domu_*.elf; do
+    g=$(basename "$elf" .elf)
+    cp "$elf" "$stage/usr/share/xenia/guests/"
+    printf 'name = "%s"\ntype = "pvh"\nkernel = "/usr/share/xenia/guests/%s.elf"\nmemory = 32\nvcpus = 1\non_poweroff = "destroy"\non_reboot = "destroy"\non_crash = "destroy"\n' \
+        "$g" "$g" > "$stage/etc/xen/guests/$g.cfg"
 done
 cp scripts/toolstack/domu-guests.sh "$stage/usr/share/xenia/domu-guests.sh"
 cp scripts/toolstack/dom0-init.sh "$stage/init"

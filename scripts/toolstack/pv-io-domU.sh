@@ -26,6 +26,10 @@
 #            written with O_DIRECT and read back, ping, N MiB fetched from
 #            its port 5010 ("drvc done"); then reads of xvdb and pings for
 #            ever while dom0 destroys the driver domain
+#   pvh-io   a PVH domU's PV devices (scripts/toolstack/pvh.sh): xvdb (dom0's
+#            blkback) N MiB written with O_DIRECT and read back; eth0 (dom0's
+#            netback): ping dom0, N MiB fetched from dom0's port 5002
+#            ("pvh io done")
 #   bench    the PV I/O benchmark's domU (scripts/toolstack/pvbench-domU.sh):
 #            runs dom0's commands until told to stop
 
@@ -151,5 +155,15 @@ drvc)
     echo "XENIA-DOMU: drvc done"
     (while :; do dd if=/dev/xvdb of=/dev/null bs=1M count=4 iflag=direct; ping -c 1 -W 1 169.254.78.1; done) \
         > /dev/null 2>&1 & ;;
+pvh-io)
+    pvio_wait 60 is_blk xvdb; b=$?
+    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdb "$mib")
+    check pvh-disk $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    net_up "$ip"; n=$?
+    ping_until 169.254.77.1 60; p=$?
+    got=$(nc -w 30 169.254.77.1 5002 < /dev/null 2>/dev/null | md5_of)
+    check pvh-net $((n | p)) "eth0=$(yesno is_net eth0),ping-dom0=$(yesno [ $p = 0 ]),md5=$got"
+    echo "XENIA-DOMU: pvh io done" ;;
 bench) . /usr/share/xenia/pvbench-domU.sh ;;
 esac

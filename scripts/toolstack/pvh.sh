@@ -7,6 +7,10 @@
 #   pvh-virt-caps        xl info's virt_caps name hvm and hap
 #   pvh-domctl-errors    createdomain, paging mempool and HVM context domctls
 #                        with bad input get Xen 4.17's errors
+#   pvh-domu-refusals    our own PVH domU (tests/guests/pvh_domu_refusals.c):
+#                        bad hypercalls, params, GFNs and ports with nothing
+#                        behind them get Xen 4.17's answers; its triple fault
+#                        then ends it as a reboot (xl's reason code 1)
 #   pvh-domu-userspace   guest.cfg with type="pvh" (libxl's PVH build:
 #                        createdomain CDF_hvm|hap, HVM context, the domU's
 #                        GFNs mapped by dom0) reaches its busybox userspace
@@ -23,6 +27,9 @@
 #   pvh-domu-lifecycle   xl reboot, xl shutdown and xl destroy of a running
 #                        PVH domU (with xenia.pvh.vcpus vCPUs); a named
 #                        skip with xenia.pvh.lifecycle=0
+#   pvh-domu-pvio        a PVH domU's PV disk (dom0's blkback) and NIC (its
+#                        netback): 16 MiB written and read back, ping and a
+#                        16 MiB stream from dom0, checksums as dom0's
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -42,6 +49,25 @@ xl destroy $c 2>/dev/null
 [ "$(echo $got)" = "$(echo $want)" ]
 check pvh-domctl-errors $? "$(echo $got)"
 
+# Our own PVH domU (tests/guests/pvh_domu_refusals.c, /etc/xen/guests/):
+# bad input from an unprivileged PVH domU gets Xen 4.17's answers; then it
+# triple-faults, which Xen's default HVM_PARAM_TRIPLE_FAULT_REASON makes a
+# reboot (xl: reason code 1; its on_reboot="destroy" ends it). After it
+# dom0 still answers and the hypervisor's free pages come back (detail).
+g=pvh_domu_refusals
+markg=$(mem_mark)
+timeout $((slow * 2)) /usr/lib/xen-4.17/bin/xl create -F /etc/xen/guests/$g.cfg > /tmp/create-$g.out 2>&1
+rc=$?
+[ $rc = 124 ] && { stuck_report $g; xl destroy $g 2>/dev/null; }
+reason=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' /tmp/create-$g.out | head -n 1)
+wait_for 10 console_has $g "XENIA-TEST: $g "
+line=$(tr -d '\r' < "$clog/guest-$g.log" 2>/dev/null | grep -o "XENIA-TEST: $g .*" | head -n 1)
+fg=$(free_mem_back_to "$markg")
+case $line in "XENIA-TEST: $g PASS"*) ok=0 ;; *) ok=1 ;; esac
+[ $ok = 0 ] && [ $rc = 0 ] && [ "$reason" = 1 ] && xl list > /dev/null 2>&1 || ok=1
+[ $ok = 0 ] || { sed "s/^/XENIA-XL[$g]: /" /tmp/create-$g.out | tail -n 8; domu_tail $g; }
+check pvh-domu-refusals $ok "${line#XENIA-TEST: $g },xl-rc=$rc,shutdown-reason=${reason:-none}(1: reboot),free_pages=$fg(before ${markg%% *}, dom0 footprint counted)"
+
 d=xenia-pvh-1
 pvh_slow=$((slow * 6))
 # vCPUs of the domU (xenia.pvh.vcpus=N; 2 unless asked; with 1,
@@ -57,8 +83,7 @@ smp_args=""
 # a VMRUN or #VMEXIT (scripts/qemu.sh). Not a Xenia or guest property.
 pvh_cpus=1
 for a in $(cat /proc/cmdline); do case $a in xenia.pvh.cpus=*) pvh_cpus=${a#*=} ;; esac; done
-pin=""
-[ "$pvh_cpus" = all ] || pin="cpus=\"$pvh_cpus\""
+pin=$(cpus_arg "$pvh_cpus")
 mark0=$(mem_mark)
 t0=$(now)
 xl create "$cfg" "name=\"$d\"" 'type="pvh"' "vcpus=$pvh_vcpus" ${pin:+"$pin"} \
@@ -155,6 +180,46 @@ f=$(free_mem_back_to "$mark1")
 ok=$?; [ $ok = 0 ] || domu_tail $d
 check pvh-domu-lifecycle $ok "$life,destroy:up=$up2,rc=$rc3,gone=$([ $g3 = 0 ] && echo yes || echo no),free_pages=$f(before ${mark1%% *}, dom0 footprint counted)"
 fi
+
+# PV devices of a PVH domU (pv-io-domU.sh role pvh-io, $pvh_mib MiB): a disk
+# on dom0's blkback (a loop device) and a vif on its netback (bridge
+# xenbr0): the domU writes the disk with O_DIRECT and reads it back, pings
+# dom0 and fetches a stream from it, each checked against dom0's checksum;
+# xl shutdown ends it, dom0 reads the same bytes from the loop device, and
+# the hypervisor's free pages come back (detail). Frontends grant their
+# pages by GFN; dom0's backends map them through the domU's P2M.
+pvh_mib=16
+d=xenia-pvh-io
+pbytes=$((pvh_mib * 1048576))
+pwant=$(yes xenia-pv-io | head -c $pbytes | pv_md5)
+truncate -s $pbytes /tmp/pvh-disk.img
+plo=$(losetup -f 2>/dev/null); losetup "$plo" /tmp/pvh-disk.img 2>/dev/null
+brctl addbr xenbr0 2>/dev/null; ip addr add 169.254.77.1/24 dev xenbr0 2>/dev/null
+ip link set xenbr0 up
+printf '#!/bin/sh\nyes xenia-pv-io | head -c %d\n' $pbytes > /tmp/pvh-send
+chmod 755 /tmp/pvh-send
+nc -l -p 5002 -e /tmp/pvh-send > /dev/null 2>&1 &
+psrv=$!
+markio=$(mem_mark)
+pv_mib=$pvh_mib
+pv_create $d pvh-io 169.254.77.2 'type="pvh"' "vcpus=1" ${pin:+"$pin"} \
+    "disk=['phy:$plo,xvdb,w,script=/etc/xen/scripts/block-phy']" \
+    "vif=['bridge=xenbr0,script=/etc/xen/scripts/vif-bridge-bb']"
+prc=$?
+io_done() { console_has $1 "XENIA-DOMU: pvh io done" || gone $1; }
+[ $prc = 0 ] && wait_for $pvh_slow io_done $d && console_has $d "XENIA-DOMU: pvh io done"
+pup=$?
+pdisk=$(pv_line $d pvh-disk); pnet=$(pv_line $d pvh-net)
+pv_shut $d; pshut=$?
+pdom0=$(dd if="$plo" bs=1M count=$pvh_mib iflag=direct 2>/dev/null | pv_md5)
+kill $psrv 2>/dev/null
+losetup -d "$plo" 2>/dev/null; rm -f /tmp/pvh-disk.img
+fio_=$(free_mem_back_to "$markio")
+[ $pup = 0 ] && [ "${pdisk%% *}" = PASS ] && [ "$(pv_md5_in "$pdisk")" = "$pwant" ] &&
+    [ "${pnet%% *}" = PASS ] && [ "$(pv_md5_in "$pnet")" = "$pwant" ] && [ $pshut = 0 ] &&
+    [ "$pdom0" = "$pwant" ]
+ok=$?; [ $ok = 0 ] || domu_tail $d
+check pvh-domu-pvio $ok "disk:[${pdisk:-no line}],net:[${pnet:-no line}],shutdown=$([ $pshut = 0 ] && echo clean || echo destroyed),dom0-reads-same=$([ "$pdom0" = "$pwant" ] && echo yes || echo no),free_pages=$fio_(before ${markio%% *}, dom0 footprint counted)"
 
 # Stress (xenia.pvh.boots=N, XENIA_PVH_BOOTS=N; 1 unless asked, no verdict):
 # N-1 more boots of the same domU, each to its power-off, one line each:

@@ -50,8 +50,7 @@ for a in $(cat /proc/cmdline); do
     xenia.toolstack.pvhbench.cpus=*) hb_cpus=${a#*=} ;;
     esac
 done
-hb_pin=""
-[ "$hb_cpus" = all ] || hb_pin="cpus=\"$hb_cpus\""
+hb_pin=$(cpus_arg "$hb_cpus")
 hb_bound=$((slow * 6))
 hb_fail() { echo "XENIA-BENCH-FAIL $1 $2"; }
 echo "XENIA-PVHBENCH: types=$hb_types forks=$hb_forks vcpus=$hb_vcpus cpus=$hb_cpus bound=${hb_bound}s"

@@ -120,6 +120,9 @@ perfc_dump() {
         sort -rn | head -n 6 | awk '{ printf "%s%s:%.1f:%s", (NR > 1 ? "," : ""), $2, $1 / 1e6, $3 }')
     echo "XENIA-PERFC $1 n=$2 hypercall_ms=$(awk -v t="$_tot" 'BEGIN { printf "%.1f", t / 1e6 }') per_domain_ms=$(awk -v t="$_tot" -v n="$2" 'BEGIN { if (n) printf "%.1f", t / 1e6 / n; else print 0 }') top=$_top"
 }
+cpus_arg() { # cpus_arg LIST: xl's cpus="LIST" (a hard affinity), nothing for "all"
+    [ "$1" = all ] || echo "cpus=\"$1\""
+}
 running() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
 wait_for() { # wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s
     end=$(($(secs) + $1)); shift

@@ -9,7 +9,10 @@
  *     new GFN's RAM is freed;
  *   - an index past the table grows it (up to max_grant_frames: 64 for
  *     dom0 by default): a fresh frame reads zeroes; index 64 and the
- *     status bit under version 1: -EINVAL.
+ *     status bit under version 1: -EINVAL;
+ *   - GNTTABOP_query_size (64 of 64 frames), get_version (1) and
+ *     setup_table (each frame's GFN, INVALID_GFN for one mapped nowhere;
+ *     65 frames: GNTST_general_error), a missing domain GNTST_bad_domain.
  */
 #include "pvh.h"
 #include <xen/memory.h>
@@ -77,4 +80,28 @@ void test_main(void)
     expect_eq(b[10].frame, 0x1234, "frame 0 still mapped at its GFN");
     b[10].frame = 0;
     b[10].domid = 0;
+
+    /* grant_table_op from a PVH guest: size, version, frames by GFN. */
+    struct gnttab_query_size qs = { .dom = DOMID_SELF };
+    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_query_size, &qs, 1), 0, "query_size");
+    expect_eq(qs.status, GNTST_okay, "query_size status");
+    expect_eq(qs.nr_frames, 64, "64 frames (grown to frame 63)");
+    expect_eq(qs.max_nr_frames, 64, "max_grant_frames 64");
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1), 0, "get_version");
+    expect_eq(gv.version, 1, "version 1");
+    static xen_pfn_t frames[7];
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 7 };
+    set_xen_guest_handle(st.frame_list, frames);
+    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1), 0, "setup_table");
+    expect_eq(st.status, GNTST_okay, "setup_table status");
+    expect_eq(frames[0], (uint64_t)slots[1] >> PAGE_SHIFT, "frame 0: the GFN it is mapped at");
+    expect_eq(frames[5], (uint64_t)slots[2] >> PAGE_SHIFT, "frame 5: its GFN");
+    expect_eq(frames[1], (long)~0UL, "frame 1 mapped nowhere: INVALID_GFN");
+    st.nr_frames = 65;
+    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1), 0, "setup_table, 65 frames");
+    expect_eq(st.status, GNTST_general_error, "more than max_grant_frames");
+    qs.dom = 1000;
+    expect_eq(HYPERVISOR_grant_table_op(GNTTABOP_query_size, &qs, 1), 0, "query_size(missing domain)");
+    expect_eq(qs.status, GNTST_bad_domain, "bad domain");
 }

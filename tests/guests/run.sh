@@ -103,8 +103,9 @@ jobs_list() {
     local f n
     for f in tests/guests/*.c; do
         n=$(basename "$f" .c)
-        # domu_*: domUs, run by xl in tests/system/toolstack.sh, not as dom0.
-        [[ $n == domu_* ]] && continue
+        # domu_*, pvh_domu_*: domUs, run by xl in tests/system/toolstack.sh
+        # and toolstack-pvh.sh, not as dom0.
+        [[ $n == domu_* || $n == pvh_domu_* ]] && continue
         [ $# -eq 0 ] || [[ " $* " == *" $n "* ]] && echo "guest|$n"
     done
     grep -v '^#' tests/guests/malformed/expect | while IFS='|' read -r n x y; do

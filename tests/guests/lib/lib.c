@@ -7,7 +7,7 @@
 #include <xen/sched.h>
 #include <xen/callback.h>
 #include <xen/event_channel.h>
-#include <xen/io/console.h>
+#include "pvcons.h"
 
 start_info_t *start_info;
 shared_info_t *shared;
@@ -54,75 +54,40 @@ static trap_info_t trap_table[] = {
  * PV console ring (start_info->console.domU), one of its own initial pages,
  * mapped like every initial page at VIRT_BASE + pfn * 4096 (pfn from the
  * M2P), and kicks console.domU.evtchn; xenconsoled in dom0 drains it.
+ * false for dom0 (or a domU without a ring).
  */
-static struct xencons_interface *console_ring(void)
+static bool console_ring(struct pvcons *c)
 {
     unsigned long pfn;
 
     if ( !start_info || (start_info->flags & SIF_INITDOMAIN) ||
          !start_info->console.domU.mfn )
-        return NULL;
+        return false;
     pfn = machine_to_phys_mapping[start_info->console.domU.mfn];
     if ( pfn >= start_info->nr_pages )
-        return NULL;
-    return (struct xencons_interface *)(0x400000 + (pfn << PAGE_SHIFT));
-}
-
-static void console_kick(void)
-{
-    struct evtchn_send send = { .port = start_info->console.domU.evtchn };
-
-    HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
-}
-
-/* Wait (yielding to dom0) until xenconsoled has consumed up to 'room' free. */
-static void console_wait(volatile struct xencons_interface *r, size_t room)
-{
-    unsigned long spins;
-
-    for ( spins = 0; spins < 1000000; spins++ )
-    {
-        if ( sizeof(r->out) - (XENCONS_RING_IDX)(r->out_prod - r->out_cons) >= room )
-            return;
-        console_kick();
-        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    }
+        return false;
+    c->ring = (struct xencons_interface *)(0x400000 + (pfn << PAGE_SHIFT));
+    c->port = start_info->console.domU.evtchn;
+    return true;
 }
 
 /* Write a string to the console: hypervisor console (dom0) or PV ring. */
 void guest_console_write(const char *s, size_t n)
 {
-    volatile struct xencons_interface *r = console_ring();
-    XENCONS_RING_IDX prod;
+    struct pvcons c;
 
-    if ( !r )
-    {
+    if ( console_ring(&c) )
+        pvcons_write(&c, s, n);
+    else
         HYPERVISOR_console_io(CONSOLEIO_write, n, s);
-        return;
-    }
-    while ( n )
-    {
-        console_wait(r, 1);
-        prod = r->out_prod;
-        while ( n && (XENCONS_RING_IDX)(prod - r->out_cons) < sizeof(r->out) )
-        {
-            r->out[MASK_XENCONS_IDX(prod, r->out)] = *s++;
-            prod++;
-            n--;
-        }
-        asm volatile ("sfence" ::: "memory");   /* data before index */
-        r->out_prod = prod;
-        console_kick();
-    }
 }
 
-/* Before shutting down: let xenconsoled read everything (domU only). */
-static void console_flush(void)
+void guest_console_flush(void)
 {
-    volatile struct xencons_interface *r = console_ring();
+    struct pvcons c;
 
-    if ( r )
-        console_wait(r, sizeof(r->out));
+    if ( console_ring(&c) )
+        pvcons_flush(&c);
 }
 
 /* Shut this domain down for good; on real Xen dom0 this only halts. */
@@ -130,7 +95,7 @@ void guest_shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };
 
-    console_flush();
+    guest_console_flush();
     for ( ;; )
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
 }

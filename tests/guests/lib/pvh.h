@@ -5,6 +5,7 @@
  * (pvh_head.S, pvh_lib.c) enters long mode with an identity map, finds
  * the Xen CPUID leaves, has the hypervisor fill the hypercall page (MSR
  * write), installs an IDT, runs test_main() and prints the result line
+ * (to the hypervisor's console, or a domU's PV console ring)
  *     XENIA-TEST: <name> PASS | FAIL (<n> of <m> checks failed)
  * then shuts down (poweroff on PASS, crash on FAIL).
  */

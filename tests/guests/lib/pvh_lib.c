@@ -4,6 +4,9 @@
 #include "pvh.h"
 #include "report.h"
 #include <xen/sched.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include "pvcons.h"
 
 const struct hvm_start_info *start_info;
 uint32_t xen_cpuid_base;
@@ -13,18 +16,52 @@ static bool have_hypercalls;
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 extern const char pvh_exc_stubs[];
 
-/* Debug output before the hypercall page exists: QEMU's port 0xe9 is not
- * there on every machine, so print nothing; failures then show as "no result". */
+/*
+ * A PVH domU (no SIF_INITDOMAIN in start_info's flags) has no hypervisor
+ * console: it writes its PV console ring, the page at
+ * HVM_PARAM_CONSOLE_PFN (a GFN below 4 GiB, so identity-mapped: va ==
+ * gpa), kicking HVM_PARAM_CONSOLE_EVTCHN; xenconsoled drains it. Found
+ * once the hypercall page exists.
+ */
+static struct pvcons domu_console;
+static bool have_domu_console;
+
+static void find_domu_console(void)
+{
+    struct xen_hvm_param pfn = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_PFN };
+    struct xen_hvm_param port = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
+
+    if ( start_info->flags & SIF_INITDOMAIN )
+        return;
+    if ( HYPERVISOR_hvm_op(HVMOP_get_param, &pfn) || HYPERVISOR_hvm_op(HVMOP_get_param, &port) ||
+         !pfn.value || pfn.value >= (4UL << 30) >> PAGE_SHIFT )
+        return;
+    domu_console.ring = (struct xencons_interface *)(pfn.value << PAGE_SHIFT);
+    domu_console.port = (evtchn_port_t)port.value;
+    have_domu_console = true;
+}
+
+/* Before the hypercall page exists print nothing (QEMU's port 0xe9 is not
+ * there on every machine): failures then show as "no result". */
 void guest_console_write(const char *s, size_t n)
 {
-    if ( have_hypercalls )
+    if ( have_domu_console )
+        pvcons_write(&domu_console, s, n);
+    else if ( have_hypercalls )
         HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+}
+
+void guest_console_flush(void)
+{
+    if ( have_domu_console )
+        pvcons_flush(&domu_console);
 }
 
 void guest_shutdown(unsigned int reason)
 {
     struct sched_shutdown sd = { .reason = reason };
 
+    guest_console_flush();
     for ( ;; )
     {
         if ( have_hypercalls )
@@ -130,6 +167,7 @@ void pvh_start(uint32_t start_info_pa)
     if ( !setup_hypercall_page() )
         guest_shutdown(SHUTDOWN_crash);           /* silent: no way to print */
     have_hypercalls = true;
+    find_domu_console();
     printk("%s: PVH test guest, start_info at %#x\n", test_name, start_info_pa);
     test_main();
     test_finish();

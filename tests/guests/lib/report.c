@@ -48,16 +48,21 @@ bool expect_eq_at(long got, long want, const char *file, int line, const char *w
     return got == want;
 }
 
-void test_finish(void)
+bool test_report(void)
 {
     if ( checks_failed == 0 )
     {
         printk("XENIA-TEST: %s PASS (%u checks)\n", test_name, checks_total);
-        guest_shutdown(SHUTDOWN_poweroff);
+        return true;
     }
     printk("XENIA-TEST: %s FAIL (%u of %u checks failed)\n", test_name,
            checks_failed, checks_total);
-    guest_shutdown(SHUTDOWN_crash);
+    return false;
+}
+
+void test_finish(void)
+{
+    guest_shutdown(test_report() ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
 
 void test_abort(const char *why)

@@ -24,13 +24,19 @@ bool expect_eq_at(long got, long want, const char *file, int line, const char *w
 #define check(cond, what) check_at(!!(cond), __FILE__, __LINE__, what)
 #define expect_eq(got, want, what) expect_eq_at((long)(got), (long)(want), __FILE__, __LINE__, what)
 
-/* End the test now: print the result line and shut down. */
+/* Print the result line; true when every check passed. */
+bool test_report(void);
+/* End the test now: print the result line and shut down (poweroff on
+ * PASS, crash on FAIL). */
 void __attribute__((noreturn)) test_finish(void);
 /* Fail immediately with a reason (e.g. an unexpected trap). */
 void __attribute__((noreturn)) test_abort(const char *why);
 
 /* Write n bytes to the hypervisor's console (the runtime's way). */
 void guest_console_write(const char *s, size_t n);
+/* Wait until what was written has left the guest (a domU's PV console
+ * ring read by xenconsoled); nothing to wait for on the hypervisor's. */
+void guest_console_flush(void);
 /* SCHEDOP_shutdown with reason, for good (the runtime's way). */
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));
 
