@@ -7,6 +7,8 @@
  *     HLT, sits in ISR until EOI, TMCCT reads 0 after; periodic: ticks
  *     keep coming until TMICT is written 0;
  *   - self-IPIs through the x2APIC SELF_IPI register and the ICR;
+ *   - NMI IPIs (the ICR's NMI delivery mode to its own APIC ID): taken
+ *     with IF clear, and blocked from the NMI until its handler's IRET;
  *   - HVMOP_set_evtchn_upcall_vector: -EINVAL below 0x10, -ENOENT for a
  *     missing vCPU; once set, an upcall arrives right away (Xen asserts
  *     it), and an event channel sent to self arrives on that vector.
@@ -16,6 +18,7 @@
 #include <xen/memory.h>
 #include <xen/event_channel.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/sched.h>
 
 const char test_name[] = "pvh_apic";
 
@@ -45,6 +48,38 @@ static void upcall(struct pvh_frame *f)
     for ( unsigned int i = 0; i < 4; i++ )
         si->evtchn_pending[i] = 0;
     wrmsr(X2APIC(0xb0), 0);
+}
+
+/* NMIs: how many, and how deep they nested (an NMI blocks NMIs until its IRET). */
+static volatile unsigned int nmis, nmi_depth, nmi_max_depth, nmis_seen_inside;
+static uint32_t own_apic_id;
+
+static void send_nmi_to_self(void)
+{
+    /* ICR: NMI delivery mode to the destination of its own x2APIC ID (the
+     * self shorthand takes fixed interrupts only). */
+    wrmsr(X2APIC(0x300), ((uint64_t)own_apic_id << 32) | (4u << 8));
+}
+
+static void nmi(struct pvh_frame *f)
+{
+    if ( ++nmi_depth > nmi_max_depth )
+        nmi_max_depth = nmi_depth;
+    if ( ++nmis == 2 )
+    {
+        /* Another one from inside: it must wait for this handler's IRET. */
+        send_nmi_to_self();
+        for ( unsigned int i = 0; i < 20; i++ )
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+        nmis_seen_inside = nmis;
+    }
+    nmi_depth--;
+}
+
+static void wait_nmis(unsigned int n)
+{
+    for ( unsigned int i = 0; i < 100000 && nmis < n; i++ )
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
 
 static void wait_for(unsigned int vector, unsigned int n)
@@ -106,6 +141,19 @@ void test_main(void)
     wrmsr(X2APIC(0x300), IPI_VECTOR | (1u << 18));
     asm volatile ("sti; nop; cli" ::: "memory");
     expect_eq(hits[IPI_VECTOR], n + 2, "ICR self shorthand delivered");
+
+    /* NMI IPIs: delivered with IF clear; a second one sent by the NMI
+     * handler waits until the handler's IRET, then arrives. */
+    own_apic_id = b >> 24;
+    pvh_set_irq_handler(2, nmi);
+    send_nmi_to_self();
+    wait_nmis(1);
+    expect_eq(nmis, 1, "NMI IPI delivered with IF clear");
+    send_nmi_to_self();
+    wait_nmis(3);
+    expect_eq(nmis_seen_inside, 2, "an NMI sent inside the NMI handler is held until its IRET");
+    expect_eq(nmis, 3, "then it arrives");
+    expect_eq(nmi_max_depth, 1, "NMIs never nested");
 
     /* The per-vCPU upcall vector. */
     {

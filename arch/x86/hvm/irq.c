@@ -56,6 +56,12 @@ void hvm_assert_evtchn_irq(struct vcpu *v)
         hvm_vcpu_kick(v);
 }
 
+void hvm_inject_nmi(struct vcpu *v)
+{
+    if (!__atomic_exchange_n(&v->arch.hvm->nmi_pending, true, __ATOMIC_SEQ_CST))
+        hvm_vcpu_kick(v);
+}
+
 int hvm_pending_vector(struct vcpu *v, bool *from_lapic)
 {
     uint8_t cb = ACCESS_ONCE(v->domain->arch.hvm->callback_vector);
@@ -76,9 +82,9 @@ void hvm_dump_vcpu(struct vcpu *v)
         return;                         /* hvm_vcpu_initialise() not done */
     vec = hvm_pending_vector(v, &lapic);
 
-    printk("      hvm: pending vector %d (%s) callback %#x upcall vector %#x\n", vec,
+    printk("      hvm: pending vector %d (%s) callback %#x upcall vector %#x nmi %d\n", vec,
            lapic ? "lapic" : "callback", ACCESS_ONCE(v->domain->arch.hvm->callback_vector),
-           ACCESS_ONCE(v->arch.hvm->evtchn_upcall_vector));
+           ACCESS_ONCE(v->arch.hvm->evtchn_upcall_vector), ACCESS_ONCE(v->arch.hvm->nmi_pending));
     hvm_funcs->dump_vcpu(v);
     vlapic_dump(v);
 }
@@ -88,6 +94,8 @@ bool hvm_local_events_need_delivery(struct vcpu *v)
     bool lapic;
     int vec = hvm_pending_vector(v, &lapic);
 
+    if (ACCESS_ONCE(v->arch.hvm->nmi_pending) && !hvm_funcs->nmi_blocked(v))
+        return true;
     return hvm_intr_decide(vec, guest_cpu_user_regs()->rflags,
                            hvm_funcs->interrupt_shadow(v), false) == HVM_INTR_INJECT;
 }

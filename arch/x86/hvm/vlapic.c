@@ -258,6 +258,7 @@ static void eoi(struct vlapic *l)
 #define ICR_SHORTHAND(lo)   (((lo) >> 18) & 3u)
 #define DM_FIXED 0
 #define DM_LOWEST 1
+#define DM_NMI 4
 #define DM_INIT 5
 #define DM_STARTUP 6
 
@@ -299,6 +300,9 @@ static void deliver(struct vcpu *w, uint32_t lo)
     case DM_LOWEST:
         vlapic_set_irq(w, (uint8_t)ICR_VECTOR(lo));
         break;
+    case DM_NMI:
+        hvm_inject_nmi(w);
+        break;
     case DM_INIT:
         if ((lo & (ICR_LEVEL | ICR_ASSERT)) != ICR_LEVEL)
             hvm_vcpu_init_ipi(w);       /* a level de-assert does nothing */
@@ -307,7 +311,7 @@ static void deliver(struct vcpu *w, uint32_t lo)
         hvm_vcpu_startup_ipi(w, (uint8_t)ICR_VECTOR(lo));
         break;
     default:
-        break;                          /* SMI, NMI, ExtINT: not delivered yet */
+        break;                          /* SMI, ExtINT: not delivered yet */
     }
 }
 

@@ -71,6 +71,13 @@ struct hvm_vcpu {
     uint64_t msr_pat;
     uint64_t apic_base;             /* MSR_APIC_BASE as the guest sees it */
     uint8_t evtchn_upcall_vector;   /* HVMOP_set_evtchn_upcall_vector, 0: none */
+    /*
+     * An NMI (an NMI IPI of its local APIC) not injected yet: one at most,
+     * as Xen's v->arch.nmi_pending. Set by any pCPU (hvm_inject_nmi()),
+     * taken by v's own at VM entry once the back end says NMIs are not
+     * blocked.
+     */
+    bool nmi_pending;
     struct vlapic *vlapic;          /* the emulated local APIC (vlapic.c) */
     /*
      * A start state set from outside the vCPU (VCPUOP_initialise, a SIPI):
@@ -126,6 +133,8 @@ struct hvm_function_table {
     void (*set_efer)(struct vcpu *v, uint64_t efer);
     /* An STI or MOV SS interrupt shadow is active (blocks interrupts). */
     bool (*interrupt_shadow)(const struct vcpu *v);
+    /* NMIs are blocked: one is being handled (until its IRET), or a shadow. */
+    bool (*nmi_blocked)(const struct vcpu *v);
     /* Debug key 'q': print v's entry state (racy if v runs elsewhere). */
     void (*dump_vcpu)(const struct vcpu *v);
 };
@@ -378,6 +387,12 @@ void hvm_set_callback_via(struct domain *d, uint64_t via);
  * entry delivers. Any context, no locks held; v any vCPU.
  */
 void hvm_assert_evtchn_irq(struct vcpu *v);
+/*
+ * hvm_inject_nmi(): an NMI for v (an NMI IPI, Xen's vlapic_accept_irq()
+ * APIC_DM_NMI): pending until v's next VM entry where NMIs are not
+ * blocked; one already pending absorbs it. Kicks v. Any context.
+ */
+void hvm_inject_nmi(struct vcpu *v);
 /*
  * hvm_pending_vector(): the vector v would take next (callback vector
  * first, then the local APIC's), -1 if none; *from_lapic says whether it

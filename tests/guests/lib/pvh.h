@@ -43,8 +43,8 @@ struct trap_record {
 };
 
 /*
- * Interrupt handlers (vectors 32-255) run with interrupts off on the
- * interrupt's frame; a vector without one aborts the test.
+ * Interrupt handlers (vectors 32-255, and 2: NMIs) run with interrupts
+ * off on the interrupt's frame; a vector without one aborts the test.
  */
 typedef void (*pvh_irq_handler_t)(struct pvh_frame *f);
 void pvh_set_irq_handler(unsigned int vector, pvh_irq_handler_t fn);

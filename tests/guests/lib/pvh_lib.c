@@ -74,7 +74,7 @@ static pvh_irq_handler_t irq_handlers[256];
 
 void pvh_set_irq_handler(unsigned int vector, pvh_irq_handler_t fn)
 {
-    if ( vector >= 32 && vector < 256 )
+    if ( (vector >= 32 && vector < 256) || vector == 2 )
         irq_handlers[vector] = fn;
 }
 
@@ -85,7 +85,7 @@ void pvh_trap(struct pvh_frame *f)
     const uint64_t *e;
     uint64_t cr2;
 
-    if ( f->vector >= 32 )
+    if ( f->vector >= 32 || (f->vector == 2 && irq_handlers[2]) )
     {
         if ( irq_handlers[f->vector] )
         {

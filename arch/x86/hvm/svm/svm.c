@@ -120,6 +120,7 @@ static void svm_set_cpu_state(struct vcpu *v, const struct hvm_cpu_state *s)
     v->arch.hvm->msr_pat = vmcb->g_pat;
     vmcb->eventinj = 0;
     vmcb->interrupt_shadow = 0;
+    vmcb->intercepts1 &= ~SVM_INTERCEPT_IRET;   /* NMIs unblocked, as at reset */
     svm_intr_window(vmcb, false);
 }
 
@@ -213,6 +214,19 @@ static bool svm_interrupt_shadow(const struct vcpu *v)
     return svm(v)->vmcb->interrupt_shadow & SVM_INTERRUPT_SHADOW;
 }
 
+/*
+ * SVM does not track NMI blocking for its guest: as Xen, an injected NMI
+ * turns on the IRET intercept, and NMIs stay blocked until that IRET's
+ * #VMEXIT (or an interrupt shadow is active).
+ */
+static bool svm_nmi_blocked(const struct vcpu *v)
+{
+    const struct vmcb *vmcb = svm(v)->vmcb;
+
+    return (vmcb->intercepts1 & SVM_INTERCEPT_IRET) ||
+           (vmcb->interrupt_shadow & SVM_INTERRUPT_SHADOW);
+}
+
 /* Ask for a #VMEXIT (VINTR) as soon as the guest can take an interrupt, or stop asking. */
 static void svm_intr_window(struct vmcb *vmcb, bool want)
 {
@@ -235,6 +249,13 @@ static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb, const struct cpu_
     bool lapic;
     int vec = hvm_pending_vector(v, &lapic);
 
+    /* An NMI first, when it can be taken (the interrupt then waits for its window). */
+    if (ACCESS_ONCE(v->arch.hvm->nmi_pending) && !(vmcb->eventinj & SVM_EVENT_VALID) &&
+        !svm_nmi_blocked(v)) {
+        __atomic_store_n(&v->arch.hvm->nmi_pending, false, __ATOMIC_SEQ_CST);
+        vmcb->eventinj = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
+        vmcb->intercepts1 |= SVM_INTERCEPT_IRET;
+    }
     switch (hvm_intr_decide(vec, frame->rflags, vmcb->interrupt_shadow & SVM_INTERRUPT_SHADOW,
                             vmcb->eventinj & SVM_EVENT_VALID)) {
     case HVM_INTR_NONE:
@@ -378,6 +399,13 @@ static void svm_dispatch(struct vcpu *v, struct cpu_user_regs *frame, struct vmc
     case SVM_EXIT_INVD:
         frame->rip += 2;
         break;
+    case SVM_EXIT_IRET:
+        /* The NMI handler's IRET: NMIs unblock. It has not run yet, so a
+         * one-instruction shadow keeps a pending NMI out until it has
+         * (Xen does the same). */
+        vmcb->intercepts1 &= ~SVM_INTERCEPT_IRET;
+        vmcb->interrupt_shadow = SVM_INTERRUPT_SHADOW;
+        break;
     case SVM_EXIT_SHUTDOWN:
         svm_print_state(v, "triple fault");
         hvm_triple_fault(v);
@@ -458,6 +486,7 @@ static const struct hvm_function_table svm_funcs = {
     .inject_exception = svm_inject_exception,
     .set_efer = svm_set_efer,
     .interrupt_shadow = svm_interrupt_shadow,
+    .nmi_blocked = svm_nmi_blocked,
     .dump_vcpu = svm_dump_vcpu,
 };
 
