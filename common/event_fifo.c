@@ -29,8 +29,9 @@
  * event-array frame holds a general and a PGT_writable_page type reference
  * from the call that registered it until the domain resets to 2-level
  * (EVTCHNOP_reset) or is destroyed (evtchn_fifo_detach() and
- * evtchn_fifo_release()). As Xen 4.17 on
- * a PV guest, the GFN the guest passes is its machine frame number.
+ * evtchn_fifo_release()). As Xen 4.17: the GFN a PV guest passes is its
+ * machine frame number; an HVM guest's is a GFN of its own RAM, looked up
+ * in its P2M.
  *
  * Locking: d->evtchn.lock for the hypercalls (so port records and ops do
  * not change), and d->evtchn.fifo_lock around every use of d->evtchn.fifo
@@ -43,6 +44,7 @@
 #include <xenia/sched.h>
 #include <xenia/event.h>
 #include <asm/page.h>
+#include <asm/hvm/hvm.h>
 #ifdef XENIA_HOST_TEST
 #include <xenia/page_alloc.h>
 #endif
@@ -87,8 +89,10 @@ static void *frame_va(unsigned long mfn)
 
 /*
  * A frame of d for the hypervisor to write: general and writable-type
- * references, its direct-map address in *va. -EINVAL if gfn is not a frame
- * of d or cannot be writable (a page table, a descriptor page). Takes no
+ * references, its direct-map address in *va. gfn is the frame's number as
+ * d names it: its MFN for a PV domain, a GFN of its own RAM through its
+ * P2M for an HVM domain (Xen's get_page_from_gfn()). -EINVAL if gfn is not
+ * a frame of d or cannot be writable (a page table, a descriptor page). Takes no
  * event lock: a type change may flush TLBs, which needs interrupts on.
  * unmap_frame() (NULL: nothing) drops both; it may free the frame (the
  * guest gave it away meanwhile), which takes d->page_alloc_lock: also with
@@ -96,7 +100,11 @@ static void *frame_va(unsigned long mfn)
  */
 static int map_frame(struct domain *d, uint64_t gfn, struct page_info **pg, void **va)
 {
-    mfn_t mfn = _mfn(gfn);
+    unsigned long frame = gfn;
+
+    if (is_hvm_domain(d) && hvm_gfn_to_ram_mfn(d, gfn, &frame))
+        return -EINVAL;
+    mfn_t mfn = _mfn(frame);
 
     if (!mfn_valid(mfn))
         return -EINVAL;

@@ -14,6 +14,8 @@
 #   pvh-domu-userspace   guest.cfg with type="pvh" (libxl's PVH build:
 #                        createdomain CDF_hvm|hap, HVM context, the domU's
 #                        GFNs mapped by dom0) reaches its busybox userspace
+#   pvh-domu-fifo        its kernel uses the FIFO event-channel ABI
+#                        (control blocks and event arrays named by GFN)
 #   pvh-domu-smp         with xenia.pvh.vcpus=2 (vcpus=2, xenia.cpus=2): both
 #                        online, work pinned to CPU 1 ran there, APIC IDs agree
 #                        (domU-init.sh smp-* checks); the detail has how many
@@ -103,6 +105,11 @@ else
     elif gone $d; then check pvh-domu-userspace 1 "the domU was gone before its userspace (crashed?)"
     else check pvh-domu-userspace 1 "no 'XENIA-DOMU: userspace up' within $pvh_slow s of xl create"; fi
 fi
+# Its kernel picked the FIFO event-channel ABI (EVTCHNOP_init_control with a
+# GFN, as on Xen 4.17), not the 2-level fallback.
+abi=$(grep -ao 'xen:events: Using [^ ]* ABI' "$clog/guest-$d.log" 2>/dev/null | head -n 1)
+[ "$abi" = "xen:events: Using FIFO-based ABI" ]
+check pvh-domu-fifo $? "${abi:-no ABI line on its console}"
 # How many vCPUs xl vcpu-list shows on a pCPU while the domU runs (for the record).
 vcpus_seen=$(xl vcpu-list $d 2>/dev/null | awk 'NR > 1 && $4 != "-" { n++ } END { print n + 0 }')
 # ... and on which pCPUs (the pin: xl's cpus=), for the record.

@@ -47,7 +47,7 @@ checks+=(xl-info-fields xl-dmesg xl-debug-keys xl-list-domu xl-vcpu-list xl-vcpu
 checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; done))   # scripts/toolstack/domu-guests.sh
 tag=
 if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
-    checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-refusals pvh-domu-userspace pvh-domu-smp pvh-domu-poweroff
+    checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-refusals pvh-domu-userspace pvh-domu-fifo pvh-domu-smp pvh-domu-poweroff
             pvh-domu-lifecycle pvh-domu-pvio)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <xenia/lib.h>
 #include <xenia/errno.h>
+#include <asm/hvm/hvm.h>
 #include <xenia/mm.h>
 #include <xenia/sched.h>
 #include <xenia/event.h>
@@ -111,6 +112,18 @@ int get_page_and_type(struct page_info *pg, struct domain *d, unsigned long type
 void put_page_type(struct page_info *pg) { assert_true(type_refs[frame_no(pg)]-- > 0); }
 void put_page(struct page_info *pg) { assert_true(gen_refs[frame_no(pg)]-- > 0); }
 void *host_mfn_to_virt(unsigned long mfn) { return frames[mfn]; }
+
+/* An HVM domain's P2M (a fake: test_hvm_frames_by_gfn): GFN HVM_GFN_BASE + f is frame f. */
+#define HVM_GFN_BASE 0x5000
+static struct hvm_domain fake_hvm;
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    assert_ptr_equal(d->arch.hvm, &fake_hvm);
+    if (gfn <= HVM_GFN_BASE || gfn >= HVM_GFN_BASE + NFRAMES)
+        return -EINVAL;
+    *mfn = gfn - HVM_GFN_BASE;
+    return 0;
+}
 
 static int refs_held(void)
 {
@@ -342,6 +355,30 @@ static void test_init_control_errors(void **state)
     assert_int_equal(set_priority(1, EVTCHN_FIFO_PRIORITY_MIN), 0);
     assert_int_equal(op(EVTCHNOP_set_priority, (void *)8), -EFAULT);
     assert_int_equal(refs_held(), 2);
+}
+
+/* An HVM domain names its control blocks and array pages by GFN, through its P2M. */
+static void test_hvm_frames_by_gfn(void **state)
+{
+    doms[1]->arch.hvm = &fake_hvm;
+    assert_int_equal(init_control(1, CB_OFFSET, 0), -EINVAL);   /* an MFN is no GFN of it */
+    assert_int_equal(init_control(HVM_GFN_BASE + NFRAMES, 0, 0), -EINVAL);   /* nothing there */
+    assert_int_equal(init_control(HVM_GFN_BASE + FRAME_DOM2, 0, 0), -EINVAL); /* another's frame */
+    assert_int_equal(refs_held(), 0);
+    assert_int_equal(init_control(HVM_GFN_BASE + 1, CB_OFFSET, 0), 0);
+    assert_int_equal(init_control(HVM_GFN_BASE + 2, CB_OFFSET, 1), 0);
+    assert_int_equal(gen_refs[1], 1);
+    assert_int_equal(gen_refs[2], 1);
+    assert_int_equal(expand(ARRAY_FRAME), -EINVAL);
+    assert_int_equal(expand(HVM_GFN_BASE + ARRAY_FRAME), 0);
+    assert_int_equal(gen_refs[ARRAY_FRAME], 1);
+    int port = bind_ipi(1);
+    assert_true(port > 0);
+    assert_int_equal(send((evtchn_port_t)port), 0);
+    assert_true(*word((evtchn_port_t)port) & PENDING);         /* in the frame the GFN names */
+    assert_int_equal(consume(1, EVTCHN_FIFO_PRIORITY_DEFAULT), port);
+    assert_int_equal(refs_held(), 3);
+    doms[1]->arch.hvm = NULL;           /* teardown: destroy drops every reference */
 }
 
 static void test_link_in_order(void **state)
@@ -690,6 +727,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_init_control_errors),
+        T(test_hvm_frames_by_gfn),
         T(test_link_in_order),
         T(test_priority_order),
         T(test_masking),

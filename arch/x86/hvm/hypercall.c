@@ -7,8 +7,9 @@
  *
  * Which hypercalls an HVM guest may make is this file's table (Xen's
  * hypercall-defs.c "hvm64" column, less what is not built for HVM yet);
- * memory_op, event_channel_op, grant_table_op and vcpu_op are narrowed
- * further to the subcommands that work on an HVM domain today. 32-bit callers (compat arguments) are not served yet:
+ * memory_op, grant_table_op and vcpu_op are narrowed further to the
+ * subcommands that work on an HVM domain today; event_channel_op has them
+ * all (FIFO's control blocks and event arrays are named by GFN). 32-bit callers (compat arguments) are not served yet:
  * -ENOSYS.
  *
  * The hypercall page: the guest writes its guest-physical address to the
@@ -21,7 +22,6 @@
 #include <xenia/memory_op.h>
 #include <xenia/sched.h>
 #include <xen/memory.h>
-#include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include <xen/grant_table.h>
 #include <asm/current.h>
@@ -57,22 +57,6 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
     }
 }
 
-/*
- * event_channel_op subcommands that work on an HVM domain today: all but
- * the FIFO ABI's (its control blocks are named by frame number, not
- * translated through the P2M yet).
- */
-static bool hvm_evtchn_op_allowed(unsigned long cmd)
-{
-    switch (cmd) {
-    case EVTCHNOP_init_control:
-    case EVTCHNOP_expand_array:
-    case EVTCHNOP_set_priority:
-        return false;
-    default:
-        return true;
-    }
-}
 
 /*
  * grant_table_op subcommands that work for an HVM caller today: the
@@ -133,7 +117,6 @@ void hvm_hypercall(struct cpu_user_regs *frame, unsigned int insn_len)
         rc = -ENOSYS;                   /* compat callers: not yet */
     } else if (nr >= 64 || !(hvm_allowed & (1ULL << nr)) ||
                (nr == __HYPERVISOR_memory_op && !hvm_memory_op_allowed(frame->rdi)) ||
-               (nr == __HYPERVISOR_event_channel_op && !hvm_evtchn_op_allowed(frame->rdi)) ||
                (nr == __HYPERVISOR_grant_table_op && !hvm_gnttab_op_allowed(frame->rdi)) ||
                (nr == __HYPERVISOR_vcpu_op && !hvm_vcpu_op_allowed(frame->rdi))) {
         rc = -ENOSYS;
