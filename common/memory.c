@@ -30,6 +30,7 @@
  * limit is given back and the extent fails.
  */
 #include <xenia/lib.h>
+#include <xenia/perfc.h>
 #include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
@@ -496,10 +497,8 @@ static long acquire_resource(hc_arg_t arg)
  * -ENOSYS for unknown subops. Takes the domain list lock (lookups) and
  * the heap/page_alloc locks through the allocator.
  */
-long do_memory_op(hc_arg_t cmd, hc_arg_t arg)
+static long memory_op(unsigned int op, unsigned long start, hc_arg_t cmd, hc_arg_t arg)
 {
-    unsigned int op = (unsigned int)(cmd & MEMOP_CMD_MASK);
-    unsigned long start = cmd >> MEMOP_EXTENT_SHIFT;
 
     switch (op) {
     case XENMEM_increase_reservation:
@@ -531,4 +530,31 @@ long do_memory_op(hc_arg_t cmd, hc_arg_t arg)
     default:
         return arch_memory_op(cmd, arg);
     }
+}
+
+/* A name for the perf counters (debug key 'p'). */
+static const char *memop_name(unsigned int op)
+{
+    switch (op) {
+    case XENMEM_increase_reservation:   return "increase_reservation";
+    case XENMEM_decrease_reservation:   return "decrease_reservation";
+    case XENMEM_populate_physmap:       return "populate_physmap";
+    case XENMEM_exchange:               return "exchange";
+    case XENMEM_add_to_physmap:         return "add_to_physmap";
+    case XENMEM_add_to_physmap_batch:   return "add_to_physmap_batch";
+    case XENMEM_remove_from_physmap:    return "remove_from_physmap";
+    case XENMEM_claim_pages:            return "claim_pages";
+    case XENMEM_acquire_resource:       return "acquire_resource";
+    default:                            return "other";
+    }
+}
+
+long do_memory_op(hc_arg_t cmd, hc_arg_t arg)
+{
+    unsigned int op = (unsigned int)(cmd & MEMOP_CMD_MASK);
+    s_time_t t0 = NOW();
+    long rc = memory_op(op, cmd >> MEMOP_EXTENT_SHIFT, cmd, arg);
+
+    perfc_memop(op, memop_name(op), NOW() - t0);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * Performance counters: per hypercall and per domctl, calls and system
+ * Performance counters: per hypercall, per domctl and per memory_op
+ * subcommand, calls and system
  * time since boot or the last 'P' (include/xenia/perfc.h).
  */
 #include <xenia/lib.h>
@@ -8,6 +9,7 @@
 
 #define PERFC_HYPERCALLS    64
 #define PERFC_DOMCTLS       128
+#define PERFC_MEMOPS        64
 
 struct perfc_counter {
     uint64_t calls;
@@ -17,6 +19,8 @@ struct perfc_counter {
 static struct perfc_counter hypercalls[PERFC_HYPERCALLS];
 static struct perfc_counter domctls[PERFC_DOMCTLS];
 static const char *domctl_names[PERFC_DOMCTLS];
+static struct perfc_counter memops[PERFC_MEMOPS];
+static const char *memop_names[PERFC_MEMOPS];
 static s_time_t perfc_since;
 
 static void count(struct perfc_counter *c, s_time_t ns)
@@ -37,6 +41,14 @@ void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns)
         return;
     domctl_names[cmd] = name;
     count(&domctls[cmd], ns);
+}
+
+void perfc_memop(unsigned int op, const char *name, s_time_t ns)
+{
+    if (op >= PERFC_MEMOPS)
+        return;
+    memop_names[op] = name;
+    count(&memops[op], ns);
 }
 
 static void print_row(const char *kind, const char *name, unsigned int nr,
@@ -62,6 +74,8 @@ void perfc_printall(char key)
     }
     for (unsigned int i = 0; i < PERFC_DOMCTLS; i++)
         print_row("domctl", domctl_names[i] ?: "?", i, &domctls[i]);
+    for (unsigned int i = 0; i < PERFC_MEMOPS; i++)
+        print_row("memop", memop_names[i] ?: "?", i, &memops[i]);
     printk("perfc total hypercall_ns=%lu ]\n", (unsigned long)total);
 }
 
@@ -75,6 +89,10 @@ void perfc_reset(char key)
     for (unsigned int i = 0; i < PERFC_DOMCTLS; i++) {
         __atomic_store_n(&domctls[i].calls, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&domctls[i].ns, 0, __ATOMIC_RELAXED);
+    }
+    for (unsigned int i = 0; i < PERFC_MEMOPS; i++) {
+        __atomic_store_n(&memops[i].calls, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&memops[i].ns, 0, __ATOMIC_RELAXED);
     }
     perfc_since = NOW();
 }

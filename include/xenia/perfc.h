@@ -1,6 +1,6 @@
 /*
  * Performance counters (Xen's perfc, CONFIG_PERF_COUNTERS): how many of
- * each hypercall and each domctl the hypervisor has run since boot (or
+ * each hypercall, each domctl and each memory_op subcommand the hypervisor has run since boot (or
  * the last reset) and the system time spent in them, to see where `xl
  * create` and `xl destroy` spend the hypervisor's share of their time.
  * Debug key 'p' prints them, 'P' resets them (as Xen 4.17's keys; the
@@ -28,6 +28,12 @@ void perfc_hypercall(unsigned long nr, s_time_t ns);
  * are ignored.
  */
 void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns);
+/*
+ * perfc_memop(): one memory_op subcommand `op` (XENMEM_*, named `name`, a
+ * static string) ran for `ns` ns, as perfc_domctl() (the time counts again
+ * under hypercall memory_op). Subcommands past the table (64) are ignored.
+ */
+void perfc_memop(unsigned int op, const char *name, s_time_t ns);
 
 /* Debug keys 'p' (print every non-zero counter) and 'P' (zero them all). */
 void perfc_printall(char key);
