@@ -24,6 +24,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/mm.h>
 #include <asm/current.h>
+#include <asm/hvm/hvm.h>
 #include "host_stubs.h"
 
 /* ---- host stand-ins for the services event channels use ---- */
@@ -79,6 +80,12 @@ int get_page_and_type(struct page_info *pg, struct domain *d, unsigned long type
 void put_page_type(struct page_info *pg) { fail_msg("no frame exists"); }
 void put_page(struct page_info *pg) { fail_msg("no frame exists"); }
 void *host_mfn_to_virt(unsigned long mfn) { fail_msg("no frame exists"); return NULL; }
+/* No HVM domain here: event_fifo.c never looks a GFN up. */
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    fail_msg("no HVM domain exists");
+    return -EINVAL;
+}
 
 /* As the PV code does: set evtchn_upcall_pending, kick if it was clear. */
 void vcpu_mark_events_pending(struct vcpu *v)
