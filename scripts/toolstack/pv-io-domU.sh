@@ -61,6 +61,14 @@ net_up() {
 }
 # disk_read DEV MIB: md5 of the first MIB MiB, read with O_DIRECT
 disk_read() { dd if="/dev/$1" bs=1M count="$2" iflag=direct 2>/dev/null | md5_of; }
+# disk_roundtrip CHECK: xvdb appears (60 s at most), N MiB written with
+# O_DIRECT and read back; one check line with the read-back md5
+disk_roundtrip() {
+    pvio_wait 60 is_blk xvdb; b=$?
+    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdb "$mib")
+    check "$1" $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+}
 # ping_until IP SECONDS: the address answers (it may still be booting)
 ping_until() { pvio_wait "$2" ping -c 1 -W 1 "$1" > /dev/null 2>&1; }
 
@@ -133,10 +141,7 @@ reuse)
     pvio_wait 120 no_net eth0; check hotplug-eth0-gone $? "gone=$(yesno no_net eth0)"
     echo "XENIA-DOMU: eth0 gone" ;;
 qdisk-w)
-    pvio_wait 60 is_blk xvdb; b=$?
-    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
-    got=$(disk_read xvdb "$mib")
-    check qdisk-write $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    disk_roundtrip qdisk-write
     echo "XENIA-DOMU: qdisk written" ;;
 qdisk-r)
     pvio_wait 60 is_blk xvdb; b=$?
@@ -144,10 +149,7 @@ qdisk-r)
     [ $b = 0 ]; check qdisk-read $? "xvdb=$(yesno [ $b = 0 ]),md5=$got"
     echo "XENIA-DOMU: qdisk read" ;;
 drvc)
-    pvio_wait 60 is_blk xvdb; b=$?
-    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
-    got=$(disk_read xvdb "$mib")
-    check drvc-disk $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    disk_roundtrip drvc-disk
     net_up "$ip"; n=$?
     ping_until 169.254.78.1 60; p=$?
     got=$(nc -w 30 169.254.78.1 5010 < /dev/null 2>/dev/null | md5_of)
@@ -156,10 +158,7 @@ drvc)
     (while :; do dd if=/dev/xvdb of=/dev/null bs=1M count=4 iflag=direct; ping -c 1 -W 1 169.254.78.1; done) \
         > /dev/null 2>&1 & ;;
 pvh-io)
-    pvio_wait 60 is_blk xvdb; b=$?
-    stream | dd of=/dev/xvdb bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
-    got=$(disk_read xvdb "$mib")
-    check pvh-disk $((b | w)) "xvdb=$(yesno [ $b = 0 ]),write=$w,read-back-md5=$got"
+    disk_roundtrip pvh-disk
     net_up "$ip"; n=$?
     ping_until 169.254.77.1 60; p=$?
     got=$(nc -w 30 169.254.77.1 5002 < /dev/null 2>/dev/null | md5_of)

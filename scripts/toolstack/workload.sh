@@ -189,11 +189,13 @@ if [ $rc != 0 ]; then   # nothing below can work: fail fast, say why
 fi
 
 if [ -n "$only" ]; then
-    # Every 30 s, each domU console's last line: where a slow run is.
+    # Every 30 s, each running domU's last console line: where a slow run is.
     (while :; do
         sleep 30
         for f in "$clog"/guest-*.log; do
-            [ -e "$f" ] && echo "XENIA-PROGRESS ${f##*/}: $(tail -n 1 "$f" | tr -d '\r')"
+            n=${f##*/guest-}
+            [ -e "$f" ] && running "${n%.log}" &&
+                echo "XENIA-PROGRESS ${f##*/}: $(tail -n 1 "$f" | tr -d '\r')"
         done
     done) &
     progress=$!

@@ -10,6 +10,7 @@
  */
 #define __XEN_TOOLS__ 1
 #include "test.h"
+#include "toolstack_ops.h"
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/memory.h>
@@ -21,25 +22,8 @@ const char test_name[] = "domctl";
 #define CYCLES          50
 #define POP_PAGES       64
 
-static struct xen_domctl dc;
-static struct xen_sysctl sc;
 static char conbuf[4096];
 static xen_pfn_t extents[POP_PAGES];
-
-static long domctl(uint32_t cmd, domid_t dom)
-{
-    dc.cmd = cmd;
-    dc.domain = dom;
-    dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_domctl, (unsigned long)&dc, 0, 0, 0, 0);
-}
-
-static long sysctl(uint32_t cmd)
-{
-    sc.cmd = cmd;
-    sc.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_sysctl, (unsigned long)&sc, 0, 0, 0, 0);
-}
 
 static long getdomaininfo(domid_t dom)
 {

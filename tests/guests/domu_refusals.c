@@ -7,6 +7,7 @@
  */
 #define __XEN_TOOLS__ 1
 #include "test.h"
+#include "toolstack_ops.h"
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/platform.h>
@@ -19,27 +20,8 @@
 
 const char test_name[] = "domu_refusals";
 
-static struct xen_domctl dc;
-static struct xen_sysctl sc;
 static struct xen_platform_op pf;
 static char target[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-
-static long domctl(uint32_t cmd, domid_t dom)
-{
-    memset(&dc, 0, sizeof(dc));
-    dc.cmd = cmd;
-    dc.domain = dom;
-    dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_domctl, (unsigned long)&dc, 0, 0, 0, 0);
-}
-
-static long sysctl(uint32_t cmd)
-{
-    memset(&sc, 0, sizeof(sc));
-    sc.cmd = cmd;
-    sc.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_sysctl, (unsigned long)&sc, 0, 0, 0, 0);
-}
 
 static uint64_t pte(unsigned long mfn, uint64_t flags)
 {

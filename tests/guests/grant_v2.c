@@ -16,6 +16,7 @@
  */
 #define __XEN_TOOLS__ 1
 #include "test.h"
+#include "toolstack_ops.h"
 #include <xen/grant_table.h>
 #include <xen/memory.h>
 #include <xen/domctl.h>
@@ -31,9 +32,6 @@ static uint8_t win_far[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));     /* th
 /* Data pages. */
 static uint8_t buf_a[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t buf_b[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-
-static struct xen_domctl dc;
-static struct xen_sysctl sc;
 
 #define PTE_FLAGS (_PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY)
 
@@ -162,14 +160,6 @@ static uint64_t free_pages(void)
     if (hypercall(__HYPERVISOR_sysctl, (unsigned long)&sc, 0, 0, 0, 0))
         return 0;
     return sc.u.physinfo.free_pages;
-}
-
-static long domctl(uint32_t cmd, domid_t dom)
-{
-    dc.cmd = cmd;
-    dc.domain = dom;
-    dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_domctl, (unsigned long)&dc, 0, 0, 0, 0);
 }
 
 static void test_v1_start(unsigned long gframe)

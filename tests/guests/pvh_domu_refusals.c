@@ -22,6 +22,7 @@
  */
 #define __XEN_TOOLS__ 1
 #include "pvh.h"
+#include "toolstack_ops.h"
 #include <xen/domctl.h>
 #include <xen/sysctl.h>
 #include <xen/platform.h>
@@ -37,26 +38,7 @@ const char test_name[] = "pvh_domu_refusals";
 
 #define BAD_POINTER     (512UL << 30)   /* not mapped by the guest's page tables */
 
-static struct xen_domctl dc;
-static struct xen_sysctl sc;
 static struct xen_platform_op pf;
-
-static long domctl(uint32_t cmd, domid_t dom)
-{
-    memset(&dc, 0, sizeof(dc));
-    dc.cmd = cmd;
-    dc.domain = dom;
-    dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_domctl, (unsigned long)&dc, 0, 0, 0, 0);
-}
-
-static long sysctl(uint32_t cmd)
-{
-    memset(&sc, 0, sizeof(sc));
-    sc.cmd = cmd;
-    sc.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-    return hypercall(__HYPERVISOR_sysctl, (unsigned long)&sc, 0, 0, 0, 0);
-}
 
 static long param(unsigned int op, domid_t dom, uint32_t index, uint64_t *value)
 {
