@@ -57,25 +57,12 @@ static bool guest_may_set(uint32_t index)
     }
 }
 
-/* Params a guest may read of itself (Xen's hvm_allow_get_param()). */
+/* Params a guest may read of itself (Xen's hvm_allow_get_param()): those
+ * it may set, and where its xenstore and console rings are, and ALTP2M. */
 static bool guest_may_get(uint32_t index)
 {
-    switch (index) {
-    case HVM_PARAM_CALLBACK_IRQ:
-    case HVM_PARAM_VM86_TSS:
-    case HVM_PARAM_VM86_TSS_SIZED:
-    case HVM_PARAM_ACPI_IOPORTS_LOCATION:
-    case HVM_PARAM_VM_GENERATION_ID_ADDR:
-    case HVM_PARAM_STORE_PFN:
-    case HVM_PARAM_STORE_EVTCHN:
-    case HVM_PARAM_CONSOLE_PFN:
-    case HVM_PARAM_CONSOLE_EVTCHN:
-    case HVM_PARAM_ALTP2M:
-    case HVM_PARAM_X87_FIP_WIDTH:
-        return true;
-    default:
-        return false;
-    }
+    return guest_may_set(index) || index == HVM_PARAM_STORE_PFN ||
+           index == HVM_PARAM_CONSOLE_PFN || index == HVM_PARAM_ALTP2M;
 }
 
 static bool set_once(uint32_t index)
