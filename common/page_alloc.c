@@ -10,7 +10,17 @@
  * differs only in bit `order`) as long as that buddy is a free head of the
  * same order, so the heap coalesces back to the largest aligned blocks.
  *
- * Frames are zeroed when handed out, outside heap_lock.
+ * Scrubbing, as Xen 4.17 does it by default: freeing a frame does not zero
+ * it, it marks it PGC_need_scrub. Idle CPUs zero marked free frames in the
+ * background (scrub_free_pages()), and an allocation zeroes whatever marked
+ * frames it is handed, outside heap_lock; so every allocation still returns
+ * zeroed frames, and creating a domain costs no zeroing once the idle CPUs
+ * have caught up. Each free list keeps its clean blocks first and the
+ * blocks that may hold marked frames last: allocation takes the first, the
+ * scrubber the last. A head's first_dirty is the first frame of its block
+ * that may be marked (frames before it are not); after a split the half
+ * that does not hold first_dirty is assumed dirty from its first frame, so
+ * the per-frame mark is what counts.
  *
  * Locking: heap_lock guards free_lists[] and nr_free_frames. It nests
  * inside d->page_alloc_lock (see <xenia/sched.h>), which guards a domain's
@@ -38,6 +48,10 @@ static DEFINE_SPINLOCK(heap_lock);
 static struct list_head free_lists[MAX_ORDER + 1];
 static bool free_lists_ready;
 static unsigned long nr_free_frames;
+static unsigned long nr_dirty_frames;   /* free frames with PGC_need_scrub */
+
+/* first_dirty of a block that holds no marked frame. */
+#define DIRTY_NONE  ((1U << 27) - 1)
 
 static void free_lists_init(void)
 {
@@ -58,28 +72,65 @@ unsigned int get_order_from_bytes(size_t size)
 
 /* ---- the buddy core (heap_lock held) ---- */
 
-/* Take a block of 2^order frames off the free lists, or NULL. */
+/* List free head pg: clean blocks at the front, possibly dirty ones at the back. */
+static void list_block(struct page_info *pg, unsigned int order, unsigned int first_dirty)
+{
+    pg->order = order;
+    pg->first_dirty = first_dirty;
+    if (first_dirty == DIRTY_NONE)
+        list_add(&pg->list, &free_lists[order]);
+    else
+        list_add_tail(&pg->list, &free_lists[order]);
+}
+
+/*
+ * The smallest free block of at least 2^order frames, preferring one that
+ * needs no scrubbing even if it is larger (as Xen 4.17 does); single frames
+ * are taken dirty or not, scrubbing one costs little. NULL if none.
+ */
+static struct page_info *find_block(unsigned int order, unsigned int *block_order)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned int o = order; o <= MAX_ORDER; o++) {
+            if (list_empty(&free_lists[o]))
+                continue;
+            struct page_info *pg = list_first_entry(&free_lists[o], struct page_info, list);
+            if (pass == 0 && order > 0 && pg->first_dirty != DIRTY_NONE)
+                continue;
+            *block_order = o;
+            return pg;
+        }
+    }
+    return NULL;
+}
+
+/* Take a block of 2^order frames off the free lists (see find_block()), or NULL. */
 static struct page_info *take_block(unsigned int order)
 {
-    unsigned int o = order;
-    struct page_info *pg;
+    unsigned int o;
+    struct page_info *pg = find_block(order, &o);
 
-    while (o <= MAX_ORDER && list_empty(&free_lists[o]))
-        o++;
-    if (o > MAX_ORDER)
+    if (!pg)
         return NULL;
-
-    pg = list_first_entry(&free_lists[o], struct page_info, list);
     list_del(&pg->list);
     /* Split: hand the upper halves back until the block is the right size. */
+    unsigned int first_dirty = pg->first_dirty;
     while (o > order) {
         o--;
-        struct page_info *upper = pg + (1UL << o);
-        upper->order = o;
-        list_add(&upper->list, &free_lists[o]);
+        unsigned long half = 1UL << o;
+        if (first_dirty == DIRTY_NONE) {
+            list_block(pg + half, o, DIRTY_NONE);
+        } else if (first_dirty >= half) {
+            list_block(pg + half, o, first_dirty - half);
+            first_dirty = DIRTY_NONE;       /* the lower half is all before it */
+        } else {
+            list_block(pg + half, o, 0);
+        }
     }
     for (unsigned long i = 0; i < (1UL << order); i++) {
-        pg[i].count_info = 0;
+        if (pg[i].count_info & PGC_need_scrub)
+            nr_dirty_frames--;          /* alloc_heap_pages() zeroes it */
+        pg[i].count_info &= PGC_need_scrub;
         pg[i].type_info = 0;
         pg[i].owner = NULL;
     }
@@ -87,10 +138,11 @@ static struct page_info *take_block(unsigned int order)
     return pg;
 }
 
-/* Return a block to the free lists, merging with free buddies. */
+/* Return a block to the free lists, marked for scrubbing, merging with free buddies. */
 static void put_block(struct page_info *pg, unsigned int order)
 {
     unsigned long mfn = mfn_x(page_to_mfn(pg));
+    unsigned int first_dirty = 0;
 
     for (unsigned long i = 0; i < (1UL << order); i++) {
         struct page_info *p = pg + i;
@@ -98,25 +150,42 @@ static void put_block(struct page_info *pg, unsigned int order)
             panic("freeing MFN 0x%lx: %s (count_info 0x%lx)", mfn + i,
                   (p->count_info & PGC_free) ? "already free" : "reserved",
                   p->count_info);
-        p->count_info = PGC_free;
+        p->count_info = PGC_free | PGC_need_scrub;
         p->type_info = 0;
         p->owner = NULL;
     }
     nr_free_frames += 1UL << order;
+    nr_dirty_frames += 1UL << order;
 
     while (order < MAX_ORDER) {
-        unsigned long buddy_mfn = mfn ^ (1UL << order);
+        unsigned long half = 1UL << order;
+        unsigned long buddy_mfn = mfn ^ half;
         struct page_info *buddy = mfn_to_page(_mfn(buddy_mfn));
         if (!mfn_valid(_mfn(buddy_mfn)) || !(buddy->count_info & PGC_free) ||
             buddy->order != order)
             break;
         list_del(&buddy->list);
-        mfn &= ~(1UL << order);
+        unsigned int buddy_dirty = buddy->first_dirty;
+        if (buddy_mfn < mfn)            /* buddy first, then this block */
+            first_dirty = buddy_dirty != DIRTY_NONE ? buddy_dirty :
+                          first_dirty != DIRTY_NONE ? first_dirty + half : DIRTY_NONE;
+        else if (first_dirty == DIRTY_NONE && buddy_dirty != DIRTY_NONE)
+            first_dirty = buddy_dirty + half;
+        mfn &= ~half;
         order++;
     }
-    pg = mfn_to_page(_mfn(mfn));
-    pg->order = order;
-    list_add_tail(&pg->list, &free_lists[order]);
+    list_block(mfn_to_page(_mfn(mfn)), order, first_dirty);
+}
+
+/* Zero the frames of a block just taken that still hold old contents. */
+static void scrub_taken_block(struct page_info *pg, unsigned int order)
+{
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        if (!(pg[i].count_info & PGC_need_scrub))
+            continue;
+        memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg + i))), 0, PAGE_SIZE);
+        pg[i].count_info &= ~PGC_need_scrub;
+    }
 }
 
 static struct page_info *alloc_heap_pages(unsigned int order)
@@ -130,7 +199,7 @@ static struct page_info *alloc_heap_pages(unsigned int order)
     pg = free_lists_ready ? take_block(order) : NULL;
     spin_unlock_irqrestore(&heap_lock, flags);
     if (pg)
-        memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg))), 0, PAGE_SIZE << order);
+        scrub_taken_block(pg, order);
     return pg;
 }
 
@@ -167,6 +236,50 @@ void init_heap_pages(mfn_t mfn, unsigned long nr_frames)
 unsigned long total_free_pages(void)
 {
     return ACCESS_ONCE(nr_free_frames);
+}
+
+unsigned long total_dirty_pages(void)
+{
+    return ACCESS_ONCE(nr_dirty_frames);
+}
+
+/* How many frames one scrub_free_pages() call looks at, at most. */
+#define SCRUB_LOOK_MAX  512UL
+
+unsigned long scrub_free_pages(unsigned long max_frames)
+{
+    unsigned long flags, scrubbed = 0;
+
+    if (!ACCESS_ONCE(nr_dirty_frames))
+        return 0;
+    spin_lock_irqsave(&heap_lock, flags);
+    for (int o = MAX_ORDER; o >= 0 && free_lists_ready; o--) {
+        if (list_empty(&free_lists[o]))
+            continue;
+        struct page_info *pg = list_last_entry(&free_lists[o], struct page_info, list);
+        if (pg->first_dirty == DIRTY_NONE)
+            continue;                   /* the back of the list is clean: all of it is */
+        unsigned long i = pg->first_dirty, end = 1UL << o;
+        if (end - i > SCRUB_LOOK_MAX)
+            end = i + SCRUB_LOOK_MAX;
+        for (; i < end && scrubbed < max_frames; i++) {
+            if (!(pg[i].count_info & PGC_need_scrub))
+                continue;
+            memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg + i))), 0, PAGE_SIZE);
+            pg[i].count_info &= ~PGC_need_scrub;
+            nr_dirty_frames--;
+            scrubbed++;
+        }
+        if (i == 1UL << o) {            /* the whole block is clean: to the front */
+            list_del(&pg->list);
+            list_block(pg, o, DIRTY_NONE);
+        } else {
+            pg->first_dirty = i;
+        }
+        break;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return scrubbed;
 }
 
 /* ---- the xen heap ---- */

@@ -11,8 +11,9 @@
  * Each pCPU runs guests from one stack: a vCPU's registers live in the
  * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
  * so switching vCPUs is copying frames in prepare_to_return_to_guest() —
- * the hypervisor never blocks with a live stack. An idle pCPU halts in that
- * same function until a vCPU becomes runnable.
+ * the hypervisor never blocks with a live stack. An idle pCPU zeroes freed
+ * frames (scrub_free_pages(), interrupts on) while any are left, then halts,
+ * in that same function, until a vCPU becomes runnable.
  *
  * Locking: the run queue's lock (irqsave) guards the queue, every vCPU's
  * virtual time and v->processor, and every domain's weight and cap. A vCPU is
@@ -24,6 +25,7 @@
  * then sees the saved state and may free v's page tables.
  */
 #include <xenia/lib.h>
+#include <xenia/page_alloc.h>
 #include <xenia/percpu.h>
 #include <xenia/errno.h>
 #include <xenia/sched.h>
@@ -428,6 +430,13 @@ bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
              */
             if (ci->softirq_pending)
                 continue;
+            if (total_dirty_pages()) {
+                /* Idle scrubbing: a few frames at a time, interrupts on between. */
+                __asm__ __volatile__("sti" ::: "memory");
+                scrub_free_pages(8);
+                __asm__ __volatile__("cli" ::: "memory");
+                continue;
+            }
             __asm__ __volatile__("sti; hlt; cli" ::: "memory");
             continue;
         }

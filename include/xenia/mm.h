@@ -4,7 +4,9 @@
  * Every 4 KiB machine frame (MFN) has one struct page_info in frame_table[],
  * indexed by MFN. A frame is in exactly one of these states:
  *
- *   free          on the heap's free lists; owner == NULL, count_info == 0.
+ *   free          on the heap's free lists; owner == NULL, count_info ==
+ *                 PGC_free, plus PGC_need_scrub until the frame is zeroed
+ *                 (a free frame without it holds only zeroes).
  *   xen heap      used by the hypervisor itself (PGC_xen_heap); never
  *                 mapped writable by a guest.
  *   domain heap   owned by one domain (owner == d, PGC_allocated set while
@@ -51,7 +53,10 @@ struct page_info {
     unsigned long type_info;        /* PGT_* type | flags | type ref count */
     struct domain *owner;           /* NULL when free or xen heap */
     union {
-        unsigned int order;         /* free buddy head: block order */
+        struct {                    /* a free buddy head (page_alloc.c) */
+            unsigned int order:5;       /* block order, <= MAX_ORDER */
+            unsigned int first_dirty:27;/* first frame that may need scrubbing, or none */
+        };
         struct {                    /* a page table being (de)validated (page_type.c) */
             uint16_t nr_validated_ptes; /* entries [0, n) hold their references */
             uint8_t partial_flags;      /* PTF_* about entry n */
@@ -65,6 +70,7 @@ struct page_info {
 #define PGC_xen_heap        (1UL << 62)
 #define PGC_free            (1UL << 61)   /* on the heap's free lists */
 #define PGC_reserved        (1UL << 60)   /* not RAM or never to be allocated */
+#define PGC_need_scrub      (1UL << 59)   /* free, but still holds old contents */
 #define PGC_count_mask      ((1UL << 48) - 1)
 
 /* type_info */

@@ -18,6 +18,20 @@
  */
 void init_heap_pages(mfn_t mfn, unsigned long nr_frames);
 
+/*
+ * scrub_free_pages(): zero up to max_frames free frames marked
+ * PGC_need_scrub, all from one free block (the back of the highest-order
+ * free list that has marked frames), looking at no more than 512 frames.
+ * Returns how many it zeroed; 0 can also mean it only skipped clean frames,
+ * so loop on total_dirty_pages(), not on the return. Takes heap_lock with
+ * interrupts off for the whole call: keep max_frames small (the idle loop
+ * passes 8, 32 KiB). Called by idle CPUs (Xen 4.17's idle scrubbing).
+ */
+unsigned long scrub_free_pages(unsigned long max_frames);
+
+/* total_dirty_pages(): free frames still marked PGC_need_scrub (a snapshot). */
+unsigned long total_dirty_pages(void);
+
 /* get_order_from_bytes(): smallest order with (PAGE_SIZE << order) >= size. */
 unsigned int get_order_from_bytes(size_t size);
 

@@ -54,6 +54,7 @@ static int group_setup(void **state)
     if (!memory || !frame_table)
         return -1;
     max_page = NR_FRAMES;
+    memset(memory, 0xee, NR_FRAMES * PAGE_SIZE);   /* what firmware left in RAM */
     for (unsigned long i = 0; i < NR_FRAMES; i++)
         frame_table[i].count_info = PGC_reserved;
     init_heap_pages(_mfn(HEAP_FIRST), NR_FRAMES - HEAP_FIRST);
@@ -253,6 +254,147 @@ static void test_zeroed(void **state)
     assert_heap_pristine();
 }
 
+static bool frame_is_zero(unsigned long mfn)
+{
+    const uint8_t *p = host_mfn_to_virt(mfn);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/*
+ * The scrubbing invariants, checked over the whole frame table: a free
+ * frame that is not marked PGC_need_scrub holds only zeroes, and the
+ * marked free frames are exactly total_dirty_pages().
+ */
+static void assert_scrub_invariants(void)
+{
+    unsigned long marked = 0;
+
+    for (unsigned long mfn = HEAP_FIRST; mfn < NR_FRAMES; mfn++) {
+        unsigned long ci = frame_table[mfn].count_info;
+        if (!(ci & PGC_free))
+            continue;
+        if (ci & PGC_need_scrub)
+            marked++;
+        else if (!frame_is_zero(mfn))
+            fail_msg("free MFN %lu is not marked for scrubbing but holds data", mfn);
+    }
+    assert_int_equal(marked, total_dirty_pages());
+}
+
+/* Run the idle scrubber to the end; it must get there in a bounded number of calls. */
+static void scrub_all(void)
+{
+    unsigned long calls = 0;
+    while (total_dirty_pages()) {
+        scrub_free_pages(8);
+        assert_true(++calls < 4 * NR_FRAMES);
+    }
+}
+
+/* Boot memory is marked for scrubbing; the idle scrubber zeroes all of it. */
+static void test_scrub_boot_memory(void **state)
+{
+    assert_true(total_dirty_pages() > 0);
+    assert_scrub_invariants();
+    assert_int_equal(scrub_free_pages(8), 8);       /* 8 at most per call */
+    assert_scrub_invariants();
+    scrub_all();
+    assert_scrub_invariants();
+    assert_int_equal(scrub_free_pages(8), 0);       /* nothing left: no work */
+    for (unsigned long mfn = HEAP_FIRST; mfn < NR_FRAMES; mfn++)
+        assert_true(frame_is_zero(mfn));
+    assert_heap_pristine();
+}
+
+/*
+ * Freed frames wait for the scrubber; meanwhile allocations prefer clean
+ * blocks, and one that is handed marked frames gets them zeroed.
+ */
+static void test_scrub_freed(void **state)
+{
+    scrub_all();
+    struct page_info *pg = alloc_domheap_pages(NULL, 3, 0);
+    assert_non_null(pg);
+    unsigned long mfn = mfn_x(page_to_mfn(pg));
+    memset(host_mfn_to_virt(mfn), 0xa5, 8 * PAGE_SIZE);
+    free_domheap_pages(pg, 3);
+    assert_int_equal(total_dirty_pages(), 8);
+    assert_scrub_invariants();
+
+    /* A clean block is preferred: the 8 marked frames stay marked. */
+    struct page_info *clean = alloc_domheap_pages(NULL, 3, 0);
+    assert_non_null(clean);
+    assert_int_equal(total_dirty_pages(), 8);
+    for (unsigned int i = 0; i < 8; i++)
+        assert_true(frame_is_zero(mfn_x(page_to_mfn(clean)) + i));
+    free_domheap_pages(clean, 3);
+    assert_int_equal(total_dirty_pages(), 16);
+
+    /* Take every frame: marked ones come back zeroed and unmarked. */
+    struct page_info **pgs = calloc(NR_FRAMES, sizeof(*pgs));
+    unsigned long n = 0;
+    assert_non_null(pgs);
+    while ((pgs[n] = alloc_domheap_pages(NULL, 0, 0)) != NULL) {
+        assert_false(pgs[n]->count_info & PGC_need_scrub);
+        assert_true(frame_is_zero(mfn_x(page_to_mfn(pgs[n]))));
+        n++;
+    }
+    assert_int_equal(n, initial_free);
+    assert_int_equal(total_dirty_pages(), 0);
+    for (unsigned long i = 0; i < n; i++)
+        free_domheap_pages(pgs[i], 0);
+    free(pgs);
+    assert_int_equal(total_dirty_pages(), initial_free);
+    assert_scrub_invariants();
+    scrub_all();
+    assert_scrub_invariants();
+    assert_heap_pristine();
+}
+
+/* Random allocations, dirty frees and partial scrubbing keep the invariants. */
+static void test_scrub_random(void **state)
+{
+    struct { struct page_info *pg; unsigned int order; } held[128];
+    unsigned int nheld = 0;
+
+    srand(4321);
+    for (unsigned int step = 0; step < 6000; step++) {
+        unsigned int what = rand() % 3;
+        if (what == 0 || nheld == 0) {
+            if (nheld == ARRAY_SIZE(held))
+                continue;
+            unsigned int order = rand() % 7;
+            struct page_info *pg = alloc_domheap_pages(NULL, order, 0);
+            if (!pg)
+                continue;
+            unsigned long mfn = mfn_x(page_to_mfn(pg));
+            for (unsigned long i = 0; i < (1UL << order); i++) {
+                assert_true(frame_is_zero(mfn + i));
+                memset(host_mfn_to_virt(mfn + i), 0x40 + (step & 63), PAGE_SIZE);
+            }
+            held[nheld++] = (typeof(held[0])){ pg, order };
+        } else if (what == 1) {
+            unsigned int i = rand() % nheld;
+            free_domheap_pages(held[i].pg, held[i].order);
+            held[i] = held[--nheld];
+        } else {
+            for (unsigned int k = rand() % 20; k; k--)
+                scrub_free_pages(1 + rand() % 8);
+        }
+        if (step % 500 == 0)
+            assert_scrub_invariants();
+    }
+    while (nheld--)
+        free_domheap_pages(held[nheld].pg, held[nheld].order);
+    assert_scrub_invariants();
+    scrub_all();
+    assert_scrub_invariants();
+    assert_heap_pristine();
+}
+
 /* Run fn in a child; it must die through panic() (abort). */
 static void assert_panics(void (*fn)(void))
 {
@@ -315,6 +457,9 @@ int main(void)
         cmocka_unit_test(test_many_cycles),
         cmocka_unit_test(test_zeroed),
         cmocka_unit_test(test_double_free_detected),
+        cmocka_unit_test(test_scrub_boot_memory),
+        cmocka_unit_test(test_scrub_freed),
+        cmocka_unit_test(test_scrub_random),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
