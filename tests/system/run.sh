@@ -44,7 +44,14 @@ console=$(tr -cd '\11\12\40-\176' < "$log")   # printable ASCII, no \r
 
 # The last console lines of the run, indented for tests/run.sh (without
 # the hypervisor's raw stack words: the lines before them say more).
-tail_of() { grep -Ev '^$|^\(XEN\) +stack\[[0-9]+\]' <<< "$console" | tail -n 12 | sed 's/^/    /'; }
+# The console's last lines before the end (or before a hang's dump,
+# scripts/dom0-workload.sh), then the dump's summary: where each CPU and
+# vCPU was (the whole dump stays in the log).
+tail_of() {
+    sed '/^XENIA-HANG:/q' <<< "$console" | grep -Ev '^$|^\(XEN\) +stack\[[0-9]+\]' | tail -n 12 | sed 's/^/    /'
+    sed -n '/^XENIA-HANG:/,$p' <<< "$console" |
+        grep -E '^\(XEN\) (RIP:|\*\*\* CPU|    VCPU[0-9]|CPU[0-9]+: )' | head -n 24 | sed 's/^/    /'
+}
 case $status in
 124) how="QEMU timed out" ;; killed) how="no userspace in ${XENIA_BOOT_TIMEOUT:-150}s" ;;
 *) how="QEMU exit $status" ;;
