@@ -90,6 +90,35 @@ static void test_truncated(void **state)
                             0x66, 0x66, 0x66, 0x66, 0x66, 0x8b, 0x00), -EINVAL);
 }
 
+#define DECODE_STR(lm, ...) ({ static const uint8_t b_[] = { __VA_ARGS__ };    \
+    hvm_decode_string_io(b_, sizeof(b_), lm, &si); })
+
+/* String port I/O: the address-size and segment prefixes, for exits that do not report them. */
+static void test_string_io_prefixes(void **state)
+{
+    struct hvm_string_insn si;
+
+    assert_int_equal(DECODE_STR(true, 0xf3, 0x6c), 0);            /* rep insb */
+    assert_false(si.addr_override);
+    assert_int_equal(si.seg, -1);
+    assert_int_equal(DECODE_STR(true, 0x67, 0xf3, 0x6d), 0);      /* addr32 rep insl */
+    assert_true(si.addr_override);
+    assert_int_equal(DECODE_STR(true, 0x64, 0xf3, 0x6e), 0);      /* rep outsb %fs:(%rsi) */
+    assert_int_equal(si.seg, 4);
+    assert_int_equal(DECODE_STR(true, 0x66, 0x2e, 0x65, 0x6f), 0); /* outsw %gs: (the last override counts) */
+    assert_int_equal(si.seg, 5);
+    assert_int_equal(DECODE_STR(true, 0xf3, 0x48, 0x6f), 0);      /* REX.W is ignored: the exit gives the size */
+    assert_int_equal(DECODE_STR(false, 0x26, 0x6e), 0);           /* 32-bit code: es outsb */
+    assert_int_equal(si.seg, 0);
+
+    assert_int_equal(DECODE_STR(true, 0xec), -EOPNOTSUPP);        /* in %dx,%al: not a string op */
+    assert_int_equal(DECODE_STR(true, 0x48, 0x8b, 0x00), -EOPNOTSUPP);
+    assert_int_equal(DECODE_STR(false, 0x48, 0x6c), -EOPNOTSUPP); /* 32-bit code: 0x48 is DEC EAX, not REX */
+    assert_int_equal(DECODE_STR(true, 0xf3), -EINVAL);            /* truncated */
+    assert_int_equal(DECODE_STR(true, 0x67, 0x67, 0x67, 0x67, 0x67, 0x67, 0x67, 0x67,
+                                0x67, 0x67, 0x67, 0x67, 0x67, 0x67, 0x67, 0x6c), -EINVAL); /* > 15 bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_stores),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_string_io_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,3 +123,38 @@ int hvm_decode_mmio(const uint8_t *insn, size_t avail, bool long_mode, struct hv
     out->len = (unsigned int)d.pos;
     return 0;
 }
+
+int hvm_decode_string_io(const uint8_t *insn, size_t avail, bool long_mode, struct hvm_string_insn *out)
+{
+    /* The segment-override prefixes in the order of their numbers (ES, CS, SS, DS, FS, GS). */
+    static const uint8_t seg_prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+    struct decoder d = { insn, avail, 0 };
+    uint8_t op;
+    int rc;
+
+    *out = (struct hvm_string_insn){ .seg = -1 };
+    for (;;) {
+        if ((rc = next(&d, &op)))
+            return rc;
+        if (op == 0x67) {
+            out->addr_override = true;
+            continue;
+        }
+        if (op == 0x66 || op == 0xf2 || op == 0xf3)
+            continue;                   /* the exit reports size and REP itself */
+        if (long_mode && (op & 0xf0) == 0x40) {
+            if ((rc = next(&d, &op)))
+                return rc;              /* REX is the last prefix */
+            break;
+        }
+        unsigned int s = 0;
+        while (s < ARRAY_SIZE(seg_prefix) && seg_prefix[s] != op)
+            s++;
+        if (s == ARRAY_SIZE(seg_prefix))
+            break;
+        out->seg = (int)s;              /* the last one counts */
+    }
+    if (op < 0x6c || op > 0x6f)
+        return -EOPNOTSUPP;
+    return 0;
+}

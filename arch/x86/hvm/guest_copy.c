@@ -6,7 +6,8 @@
  * with the guest are touched, never MMIO or holes. Linear addresses are
  * first translated by the current vCPU's own page tables (read through the
  * P2M the same way), as a supervisor access: present at every level, and
- * writable at every level for a write when CR0.WP is set. Paging off:
+ * writable at every level for a write when CR0.WP is set (and
+ * hvm_linear_to_gpa() for a user access or a #PF error code). Paging off:
  * linear = physical (32 bits). 32-bit and PAE paging outside long mode are
  * not walked yet (the copy fails): hypercalls come from 64-bit code only.
  * Accessed and dirty bits are not set by these walks.
@@ -14,6 +15,7 @@
  * All functions return the number of bytes NOT copied (0 on success).
  */
 #include <xenia/lib.h>
+#include <xenia/errno.h>
 #include <xenia/guest_access.h>
 #include <xenia/mm.h>
 #include <xenia/sched.h>
@@ -24,6 +26,7 @@
 
 #define PTE_P       (1UL << 0)
 #define PTE_RW      (1UL << 1)
+#define PTE_US      (1UL << 2)
 #define PTE_PS      (1UL << 7)
 #define PTE_ADDR    0x000ffffffffff000UL
 
@@ -81,11 +84,16 @@ size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_
 }
 
 /*
- * Translate linear address va of v to a guest-physical address; false if
- * not mapped or (write) not writable. Long-mode 4-level walk, 1 GiB and
- * 2 MiB pages included.
+ * Translate linear address va of v to a guest-physical address, as an
+ * access of the given kind: present at every level; for a user access
+ * (CPL 3) user-accessible at every level; for a write, writable at every
+ * level if user or CR0.WP. Long-mode 4-level walk, 1 GiB and 2 MiB pages
+ * included. Returns 0; -EFAULT with *pfec the #PF error code (P, W, U
+ * bits) for the guest to see; -EINVAL if the walk cannot be done (a table
+ * outside RAM, paging that is not long mode, a non-canonical address).
  */
-static bool linear_to_gpa(struct vcpu *v, unsigned long va, bool write, uint64_t *gpa)
+static int walk_linear(struct vcpu *v, unsigned long va, bool write, bool user,
+                       uint64_t *gpa, uint32_t *pfec)
 {
     uint64_t cr0, cr3, cr4, efer;
     struct domain *d = v->domain;
@@ -93,26 +101,44 @@ static bool linear_to_gpa(struct vcpu *v, unsigned long va, bool write, uint64_t
     hvm_funcs->get_paging(v, &cr0, &cr3, &cr4, &efer);
     if (!(cr0 & HVM_CR0_PG)) {
         *gpa = (uint32_t)va;
-        return true;
+        return 0;
     }
     if (!(efer & EFER_LMA) || !is_canonical_address(va))
-        return false;
+        return -EINVAL;
+    *pfec = (write ? PFEC_WRITE : 0) | (user ? PFEC_USER : 0);
     uint64_t table = cr3 & PTE_ADDR;
     for (unsigned int level = 4; level >= 1; level--) {
         const uint64_t *t = gfn_to_virt(d, table >> PAGE_SHIFT);
         if (!t)
-            return false;
+            return -EINVAL;
         uint64_t e = ACCESS_ONCE(t[(va >> (12 + 9 * (level - 1))) & 511]);
-        if (!(e & PTE_P) || (write && (cr0 & HVM_CR0_WP) && !(e & PTE_RW)))
-            return false;
+        if (!(e & PTE_P))
+            return -EFAULT;
+        if ((user && !(e & PTE_US)) ||
+            (write && (user || (cr0 & HVM_CR0_WP)) && !(e & PTE_RW))) {
+            *pfec |= PFEC_PRESENT;
+            return -EFAULT;
+        }
         if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
             uint64_t page_mask = (1UL << (12 + 9 * (level - 1))) - 1;
             *gpa = (e & PTE_ADDR & ~page_mask) | (va & page_mask);
-            return true;
+            return 0;
         }
         table = e & PTE_ADDR;
     }
-    return false;
+    return -EINVAL;
+}
+
+/* linear_to_gpa(): walk_linear() as a supervisor access; false if it fails. */
+static bool linear_to_gpa(struct vcpu *v, unsigned long va, bool write, uint64_t *gpa)
+{
+    uint32_t pfec;
+    return walk_linear(v, va, write, false, gpa, &pfec) == 0;
+}
+
+int hvm_linear_to_gpa(unsigned long va, bool write, bool user, uint64_t *gpa, uint32_t *pfec)
+{
+    return walk_linear(current, va, write, user, gpa, pfec);
 }
 
 static size_t copy_linear(unsigned long va, void *buf, size_t bytes, enum copy_dir dir)

@@ -14,6 +14,7 @@
 #include <asm/current.h>
 #include <asm/hv_paging.h>
 #include <asm/page.h>
+#include <asm/x86_defns.h>
 #include <asm/pv_context.h>
 #include <asm/pv_domain.h>
 #include <asm/hvm/hvm.h>
@@ -99,6 +100,57 @@ void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int byt
         frame->rax = bytes == 4 ? mask : (frame->rax & ~mask) | mask;
     }
     frame->rip = next_rip;
+}
+
+/* reg's low addr_bytes bytes set to val, as a write of that address size does. */
+static uint64_t set_addr_reg(uint64_t reg, uint64_t val, unsigned int addr_bytes)
+{
+    if (addr_bytes == 8)
+        return val;
+    if (addr_bytes == 4)
+        return (uint32_t)val;           /* a 32-bit register write zero-extends */
+    return (reg & ~0xffffULL) | (val & 0xffff);
+}
+
+void hvm_string_portio(struct cpu_user_regs *frame, const struct hvm_string_io *io)
+{
+    struct vcpu *v = current;
+    uint64_t amask = io->addr_bytes == 8 ? ~0ULL : (1ULL << (io->addr_bytes * 8)) - 1;
+    uint64_t count = io->rep ? frame->rcx & amask : 1;
+    uint64_t *index = io->in ? &frame->rdi : &frame->rsi;
+    bool user = hvm_funcs->get_cpl(v) == 3;
+
+    for (unsigned int done = 0; count && done < 256; done++) {
+        uint64_t offset = *index & amask;
+        uint8_t data[4] = { 0xff, 0xff, 0xff, 0xff };
+        for (unsigned int b = 0; b < io->bytes; b++) {
+            unsigned long va = io->seg_base + ((offset + b) & amask);
+            uint64_t gpa;
+            uint32_t pfec;
+            if (io->addr_bytes < 8)
+                va = (uint32_t)va;
+            int rc = hvm_linear_to_gpa(va, io->in, user, &gpa, &pfec);
+            if (rc == -EFAULT) {
+                hvm_funcs->inject_page_fault(v, pfec, va);
+                return;
+            }
+            if (rc) {
+                domain_crash(v->domain, "string port I/O: guest page tables outside RAM");
+                return;
+            }
+            if (io->in)
+                hvm_copy_to_guest_phys(v->domain, gpa, &data[b], 1);   /* not RAM: dropped */
+            else
+                hvm_copy_from_guest_phys(v->domain, &data[b], gpa, 1); /* read, then dropped */
+        }
+        uint64_t step = (frame->rflags & X86_EFLAGS_DF) ? -(uint64_t)io->bytes : io->bytes;
+        *index = set_addr_reg(*index, offset + step, io->addr_bytes);
+        count--;
+        if (io->rep)
+            frame->rcx = set_addr_reg(frame->rcx, count, io->addr_bytes);
+    }
+    if (!count)
+        frame->rip = io->next_rip;
 }
 
 /* The frame's register n (0-15: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15). */

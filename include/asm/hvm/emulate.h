@@ -8,7 +8,7 @@
  * Handled: MOV r/m<-reg (88, 89), MOV reg<-r/m (8A, 8B), MOV r/m<-imm (C6 /0,
  * C7 /0), MOVZX (0F B6, 0F B7), MOV with a moffs (A0-A3), with the 66,
  * segment, REX (64-bit code) and, in 64-bit code, 67 prefixes. Anything
- * else is -EOPNOTSUPP. Pure logic: unit-tested in tests/unit/test_emulate_mmio.c.
+ * else is -EOPNOTSUPP. And the prefixes of string port I/O (INS, OUTS). Pure logic: unit-tested in tests/unit/test_emulate_mmio.c.
  */
 #ifndef ASM_HVM_EMULATE_H
 #define ASM_HVM_EMULATE_H
@@ -33,5 +33,19 @@ struct hvm_mmio_insn {
  * -EOPNOTSUPP (not a form listed above).
  */
 int hvm_decode_mmio(const uint8_t *insn, size_t avail, bool long_mode, struct hvm_mmio_insn *out);
+
+/* What a string port I/O instruction's prefixes say (the exit gives the rest). */
+struct hvm_string_insn {
+    bool addr_override;         /* 0x67: the other address size */
+    int seg;                    /* segment override: 0-5 (ES, CS, SS, DS, FS, GS), -1: none */
+};
+
+/*
+ * hvm_decode_string_io(): the prefixes of the INS/OUTS (6C-6F) in
+ * insn[0, avail), for back ends whose exit does not report the address
+ * size and segment (QEMU's SVM leaves EXITINFO1's bits 7-12 clear).
+ * Returns 0 and *out, -EINVAL (truncated) or -EOPNOTSUPP (not INS/OUTS).
+ */
+int hvm_decode_string_io(const uint8_t *insn, size_t avail, bool long_mode, struct hvm_string_insn *out);
 
 #endif

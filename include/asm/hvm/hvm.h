@@ -37,6 +37,11 @@ struct domain;
 #define HVM_CR0_PG      (1UL << 31)
 #define HVM_CR4_PAE     (1UL << 5)
 
+/* #PF error code bits. */
+#define PFEC_PRESENT    (1U << 0)
+#define PFEC_WRITE      (1U << 1)
+#define PFEC_USER       (1U << 2)
+
 /* d->arch.hvm: an HVM domain (NULL for PV). */
 struct hvm_domain {
     spinlock_t p2m_lock;            /* p2m_set_entry(); outside d->page_alloc_lock */
@@ -129,6 +134,8 @@ struct hvm_function_table {
     bool (*long_mode_code)(const struct vcpu *v);   /* CS.L with EFER.LMA */
     /* Queue a hardware exception for the next entry (ec < 0: none). */
     void (*inject_exception)(struct vcpu *v, unsigned int vector, int ec);
+    /* Queue a #PF for the next entry: error code pfec, CR2 = cr2. */
+    void (*inject_page_fault)(struct vcpu *v, uint32_t pfec, uint64_t cr2);
     /* A guest write of MSR_EFER (validated by the caller). */
     void (*set_efer)(struct vcpu *v, uint64_t efer);
     /* An STI or MOV SS interrupt shadow is active (blocks interrupts). */
@@ -268,6 +275,29 @@ uint64_t hvm_efer_guest_valid_bits(struct vcpu *v);
 /* Port I/O: IN reads all ones, OUT is dropped (no device models yet). */
 void hvm_portio(struct cpu_user_regs *frame, unsigned int port, unsigned int bytes,
                 bool in, uint64_t next_rip);
+/* An INS or OUTS (with or without REP) that exited, as the back end decoded it. */
+struct hvm_string_io {
+    unsigned int port;
+    unsigned int bytes;             /* element size: 1, 2 or 4 */
+    unsigned int addr_bytes;        /* address size: 2, 4 or 8 */
+    bool in;                        /* INS (else OUTS) */
+    bool rep;
+    uint64_t seg_base;              /* ES's base for INS, DS's for OUTS (0 in 64-bit mode) */
+    uint64_t next_rip;
+};
+/*
+ * hvm_string_portio(): complete io for the current vCPU as Xen does for a
+ * port without a device: INS stores all ones at ES:rDI, OUTS reads
+ * DS:rSI and drops it; rDI/rSI move by the element size (backwards with
+ * EFLAGS.DF), REP counts rCX down, all within the address size. At most
+ * 256 elements per exit: RIP moves past the instruction only when rCX
+ * reaches 0, so the guest re-executes it for the rest (interrupts can come
+ * in between). A guest page the walk refuses gets a #PF (CR2 = the
+ * address) with the registers as far as the instruction got; memory that
+ * is not RAM reads all ones and drops stores; an address the walk cannot
+ * resolve (a page table outside RAM) crashes the domain.
+ */
+void hvm_string_portio(struct cpu_user_regs *frame, const struct hvm_string_io *io);
 /*
  * hvm_nested_page_fault(): the current vCPU's access to gpa (write: a
  * store, fetch: an instruction fetch) found no usable P2M entry. Where the
@@ -294,6 +324,13 @@ size_t hvm_copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_
 size_t hvm_copy_to_guest_linear(void *va, const void *src, size_t bytes);
 size_t hvm_copy_from_guest_linear(void *dst, const void *va, size_t bytes);
 size_t hvm_clear_guest_linear(void *va, size_t bytes);
+/*
+ * hvm_linear_to_gpa(): translate the current vCPU's linear address va for
+ * a write or read, by a user (CPL 3) or supervisor access. 0 with *gpa;
+ * -EFAULT with *pfec the #PF error code to inject; -EINVAL if it cannot be
+ * walked (a page table outside RAM, paging other than long mode).
+ */
+int hvm_linear_to_gpa(unsigned long va, bool write, bool user, uint64_t *gpa, uint32_t *pfec);
 /*
  * hvm_dump_linear_walk(): print how v's page tables translate linear
  * address va, level by level: each table's GFN, the MFN and P2M type

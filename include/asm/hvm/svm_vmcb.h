@@ -76,6 +76,8 @@
 #define SVM_IOIO_STR             (1u << 2)
 #define SVM_IOIO_REP             (1u << 3)
 #define SVM_IOIO_SZ_SHIFT        4           /* bits 4-6: 1, 2 or 4 bytes, one-hot */
+#define SVM_IOIO_ASZ_SHIFT       7           /* bits 7-9: 16, 32 or 64-bit addresses, one-hot */
+#define SVM_IOIO_SEG_SHIFT       10          /* bits 10-12: OUTS's segment (decode assists; else 0) */
 #define SVM_IOIO_PORT_SHIFT      16
 
 /* NPF EXITINFO1 (a #PF-style error code) bits. */
@@ -103,13 +105,17 @@
 #define SVM_TLB_FLUSH_NONE       0
 #define SVM_TLB_FLUSH_ALL        1
 
+/* Segment attrib bits (descriptor bits 52-55 moved down to 8-11). */
+#define SVM_SEG_ATTR_L           (1u << 9)   /* CS: 64-bit code */
+#define SVM_SEG_ATTR_DB          (1u << 10)  /* CS: 32-bit code */
+
 /*
  * A segment in the save area. attrib packs descriptor bits 40-47 (type,
  * S, DPL, P) into bits 0-7 and bits 52-55 (AVL, L, D/B, G) into 8-11.
  */
 struct svm_segment {
     uint16_t sel;
-    uint16_t attrib;
+    uint16_t attrib;                /* SVM_SEG_ATTR_* */
     uint32_t limit;
     uint64_t base;
 };

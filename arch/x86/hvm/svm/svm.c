@@ -25,6 +25,7 @@
 #include <asm/smp.h>
 #include <asm/x86_defns.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/emulate.h>
 #include <asm/hvm/intr.h>
 #include <asm/hvm/vlapic.h>
 #include "svm.h"
@@ -188,7 +189,7 @@ static bool svm_long_mode_code(const struct vcpu *v)
 {
     const struct vmcb *vmcb = svm(v)->vmcb;
 
-    return (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));   /* CS.L */
+    return (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & SVM_SEG_ATTR_L);
 }
 
 static void svm_inject_exception(struct vcpu *v, unsigned int vector, int ec)
@@ -198,6 +199,12 @@ static void svm_inject_exception(struct vcpu *v, unsigned int vector, int ec)
     if (ec >= 0)
         ev |= SVM_EVENT_EV | ((uint64_t)(uint32_t)ec << 32);
     svm(v)->vmcb->eventinj = ev;
+}
+
+static void svm_inject_page_fault(struct vcpu *v, uint32_t pfec, uint64_t cr2)
+{
+    svm(v)->vmcb->cr2 = cr2;
+    svm_inject_exception(v, 14, (int)pfec);
 }
 
 static void svm_set_efer(struct vcpu *v, uint64_t efer)
@@ -344,13 +351,55 @@ static void svm_crash(struct vcpu *v, const char *why)
     domain_crash(v->domain, why);
 }
 
+/*
+ * INS/OUTS: the exit gives port, size, direction and REP; the address size
+ * and OUTS's segment come from EXITINFO1 where the CPU has decode assists,
+ * else from the instruction's prefixes. INS writes ES:rDI, OUTS reads
+ * DS:rSI or the override; in 64-bit code only FS and GS have a base.
+ */
+static void svm_string_io(struct cpu_user_regs *frame, const struct vmcb *vmcb, uint32_t info)
+{
+    struct vcpu *v = current;
+    bool lm = svm_long_mode_code(v);
+    unsigned int bytes = (info >> SVM_IOIO_SZ_SHIFT) & 7;
+    unsigned int addr_bytes = ((info >> SVM_IOIO_ASZ_SHIFT) & 7) * 2;
+    unsigned int seg = (info >> SVM_IOIO_SEG_SHIFT) & 7;
+
+    if (!addr_bytes) {                  /* no decode assists: read the prefixes */
+        uint8_t insn[HVM_INSN_MAX];
+        struct hvm_string_insn si;
+        unsigned long rip = lm ? frame->rip : (uint32_t)(vmcb->cs.base + frame->rip);
+        size_t got = sizeof(insn) - hvm_copy_from_guest_linear(insn, (void *)rip, sizeof(insn));
+        if (hvm_decode_string_io(insn, got, lm, &si)) {
+            svm_crash(v, "string port I/O: the instruction cannot be read back");
+            return;
+        }
+        bool code32 = vmcb->cs.attrib & SVM_SEG_ATTR_DB;
+        addr_bytes = lm ? (si.addr_override ? 4 : 8) : (code32 != si.addr_override) ? 4 : 2;
+        seg = si.seg >= 0 ? (unsigned int)si.seg : 3;
+    }
+    const struct svm_segment *segs[] = { &vmcb->es, &vmcb->cs, &vmcb->ss, &vmcb->ds, &vmcb->fs, &vmcb->gs };
+    if ((info & SVM_IOIO_IN) || seg > 5)
+        seg = 0;                        /* INS: always ES */
+    struct hvm_string_io io = {
+        .port = info >> SVM_IOIO_PORT_SHIFT,
+        .bytes = bytes == 4 ? 4 : bytes == 2 ? 2 : 1,
+        .addr_bytes = addr_bytes,
+        .in = info & SVM_IOIO_IN,
+        .rep = info & SVM_IOIO_REP,
+        .seg_base = (lm && seg < 4) ? 0 : segs[seg]->base,
+        .next_rip = vmcb->exitinfo2,
+    };
+    hvm_string_portio(frame, &io);
+}
+
 static void svm_handle_ioio(struct cpu_user_regs *frame, const struct vmcb *vmcb)
 {
     uint32_t info = (uint32_t)vmcb->exitinfo1;
     unsigned int bytes = (info >> SVM_IOIO_SZ_SHIFT) & 7;
 
     if (info & SVM_IOIO_STR) {
-        svm_crash(current, "string port I/O is not emulated yet");
+        svm_string_io(frame, vmcb, info);
         return;
     }
     hvm_portio(frame, info >> SVM_IOIO_PORT_SHIFT, bytes == 4 ? 4 : bytes == 2 ? 2 : 1,
@@ -484,6 +533,7 @@ static const struct hvm_function_table svm_funcs = {
     .get_cpl = svm_get_cpl,
     .long_mode_code = svm_long_mode_code,
     .inject_exception = svm_inject_exception,
+    .inject_page_fault = svm_inject_page_fault,
     .set_efer = svm_set_efer,
     .interrupt_shadow = svm_interrupt_shadow,
     .nmi_blocked = svm_nmi_blocked,
