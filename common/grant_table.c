@@ -726,9 +726,11 @@ static int16_t copy_claim(const struct gnttab_copy_ptr *p, bool is_gref, bool re
         if (!get_page(rd_page(b->mfn), pin.owner))
             return GNTST_general_error;
     } else {
-        b->mfn = p->u.gmfn;
+        b->mfn = p->u.gmfn;             /* an HVM domain names its frame by GFN */
         b->start = 0;
         b->length = PAGE_SIZE;
+        if (is_hvm_domain(b->d) && hvm_gfn_to_ram_mfn(b->d, p->u.gmfn, &b->mfn))
+            return GNTST_bad_page;
         if (!mfn_valid(_mfn(b->mfn)) || pv_mfn_is_io(b->mfn) || !get_page(rd_page(b->mfn), b->d))
             return GNTST_bad_page;
     }
@@ -747,19 +749,25 @@ static int16_t copy_one(const struct gnttab_copy *op)
     bool sg = op->flags & GNTCOPY_source_gref, dg = op->flags & GNTCOPY_dest_gref;
     int16_t rc;
 
-    /* Only DOMID_SELF may name a frame directly. */
-    if (op->source.domid != DOMID_SELF && !sg)
-        return GNTST_permission_denied;
+    /*
+     * Each side's domain must exist; then only DOMID_SELF may name a frame
+     * directly. Xen 4.17 answers in that order (a missing domain is
+     * GNTST_bad_domain even for a frame).
+     */
     if (!(src.d = lock_any_domain(op->source.domid)) || !src.d->grant_table) {
         rc = GNTST_bad_domain;
         goto out;
     }
-    if (op->dest.domid != DOMID_SELF && !dg) {
+    if (op->source.domid != DOMID_SELF && !sg) {
         rc = GNTST_permission_denied;
         goto out;
     }
     if (!(dst.d = lock_any_domain(op->dest.domid)) || !dst.d->grant_table) {
         rc = GNTST_bad_domain;
+        goto out;
+    }
+    if (op->dest.domid != DOMID_SELF && !dg) {
+        rc = GNTST_permission_denied;
         goto out;
     }
     rc = copy_claim(&op->source, sg, true, &src);

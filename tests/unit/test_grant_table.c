@@ -60,6 +60,12 @@ void share_xen_page_with_guest(void *va, struct domain *d)
 void *xzalloc_bytes(size_t size) { live_allocs++; return calloc(1, size); }
 void xfree_bytes(void *va, size_t size) { live_allocs--; free(va); }
 void domain_crash(struct domain *d, const char *why) { crashes++; }
+/* Every domain here is PV: copies name frames by MFN, never through a P2M. */
+int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
+{
+    fail_msg("no HVM domain exists");
+    return -EINVAL;
+}
 /* Where XENMEM_add_to_physmap put an HVM domain's grant frames (arch/x86/hvm/physmap.c). */
 unsigned long hvm_gnttab_frame_gfn(struct domain *d, unsigned int idx)
 {

@@ -60,10 +60,11 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
 
 /*
  * grant_table_op subcommands that work for an HVM caller today: the
- * table's size and version, and setup_table (its frames named by GFN,
- * where XENMEM_add_to_physmap put them). Not yet: set_version (version 2's
- * status frames are not mappable by an HVM domain yet; Linux falls back to
- * version 1), copy and map/unmap into the caller's P2M.
+ * table's size and version, setup_table (its frames named by GFN, where
+ * XENMEM_add_to_physmap put them), and copy (its own frames named by GFN).
+ * Not yet: set_version (version 2's status frames are not mappable by an
+ * HVM domain yet; Linux falls back to version 1) and map/unmap into the
+ * caller's P2M.
  */
 static bool hvm_gnttab_op_allowed(unsigned long cmd)
 {
@@ -71,6 +72,7 @@ static bool hvm_gnttab_op_allowed(unsigned long cmd)
     case GNTTABOP_query_size:
     case GNTTABOP_get_version:
     case GNTTABOP_setup_table:
+    case GNTTABOP_copy:
         return true;
     default:
         return false;
