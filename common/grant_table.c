@@ -42,6 +42,7 @@
 #include <xen/memory.h>
 #include "grant_table_internal.h"
 #include <asm/current.h>
+#include <asm/flushtlb.h>
 #include <asm/page.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
@@ -387,6 +388,12 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
         op->status = GNTST_bad_gntref;
         return;
     }
+    /* An HVM caller maps into its P2M only: no device or PTE forms (Xen). */
+    if (is_hvm_domain(ld) &&
+        (op->flags & (GNTMAP_device_map | GNTMAP_application_map | GNTMAP_contains_pte))) {
+        op->status = GNTST_general_error;
+        return;
+    }
     /* Xen looks the granter up by id only: DOMID_SELF is no domain here. */
     rd = op->dom == DOMID_SELF ? NULL : lock_any_domain(op->dom);
     if (!rd || !rd->grant_table) {
@@ -421,7 +428,8 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
         dev_refs = true;
     }
     if (op->flags & GNTMAP_host_map) {
-        rc = gnttab_pv_create_mapping(op->host_addr, mfn, op->flags, rd);
+        rc = is_hvm_domain(ld) ? gnttab_hvm_create_mapping(op->host_addr, mfn, op->flags, rd)
+                               : gnttab_pv_create_mapping(op->host_addr, mfn, op->flags, rd);
         if (rc != GNTST_okay) {
             if (dev_refs)
                 ro ? put_page(pg) : put_page_and_type(pg);
@@ -462,6 +470,7 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
     struct grant_mapping *mt;
     unsigned int flags, done = 0;
     int16_t rc = GNTST_okay;
+    bool hvm = is_hvm_domain(ld);
 
     if (handle >= __atomic_load_n(&lgt->maptrack_frames, __ATOMIC_ACQUIRE) * GNTTAB_MAPTRACK_PER_FRAME)
         return GNTST_bad_handle;
@@ -480,6 +489,8 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
     }
     rgt = rd->grant_table;
 
+    unsigned long mfn = 0;
+    bool ro = false;
     spin_lock(&rgt->lock);
     grant_ref_t ref = mt->ref;
     flags = mt->flags;
@@ -488,20 +499,21 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
         goto out;
     }
     struct active_grant_entry *act = active_entry(rgt, ref);
-    unsigned long mfn = act->mfn;
-    bool ro = flags & GNTMAP_readonly;
+    mfn = act->mfn;
+    ro = flags & GNTMAP_readonly;
 
     if (dev_bus_addr && (flags & GNTMAP_device_map) && dev_bus_addr != ((uint64_t)mfn << PAGE_SHIFT)) {
         rc = GNTST_bad_dev_addr;
         goto out;
     }
     if (host_addr && (flags & GNTMAP_host_map)) {
-        rc = (int16_t)gnttab_pv_destroy_mapping(host_addr, mfn, flags, new_addr);
+        rc = (int16_t)(hvm ? gnttab_hvm_destroy_mapping(host_addr, mfn, flags, new_addr)
+                           : gnttab_pv_destroy_mapping(host_addr, mfn, flags, new_addr));
         if (rc != GNTST_okay)
             goto out;
         mt->flags &= ~GNTMAP_host_map;
         done |= GNTMAP_host_map;
-        *host_done = true;
+        *host_done |= !hvm;             /* PV: one TLB flush for the batch */
         act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
     }
     if (dev_bus_addr && (flags & GNTMAP_device_map)) {
@@ -513,6 +525,10 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
         gt_reduce_status(gt_status(rgt, ref), act, ro);
 out:
     spin_unlock(&rgt->lock);
+    if (hvm && (done & GNTMAP_host_map)) {
+        flush_tlb_domain(ld);           /* then the P2M entry's references may go */
+        gnttab_hvm_release_mapping(mfn, flags);
+    }
     if (done & GNTMAP_device_map)
         ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
     if (rc == GNTST_okay && done && !(mt->flags & (GNTMAP_device_map | GNTMAP_host_map)))
@@ -1074,13 +1090,15 @@ void grant_table_domain_destroy(struct domain *d)
             unsigned long mfn = act->mfn;
             if (flags & GNTMAP_device_map)
                 act->pin -= ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
-            /* Host mappings' references go with d's L1 entries (Xen: PV). */
+            /* PV: host mappings' references go with d's L1 entries; HVM: with its P2M's, here. */
             if (flags & GNTMAP_host_map)
                 act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
             gt_reduce_status(gt_status(rgt, mt->ref), act, ro);
             spin_unlock(&rgt->lock);
             if (flags & GNTMAP_device_map)
                 ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
+            if ((flags & GNTMAP_host_map) && is_hvm_domain(d))
+                gnttab_hvm_release_mapping(mfn, flags);
         }
         if (rd)
             rcu_unlock_domain(rd);

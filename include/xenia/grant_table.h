@@ -172,6 +172,39 @@ int gnttab_shared_frame_mfn(struct domain *d, unsigned long idx, unsigned long *
  */
 void gnttab_dump(struct domain *d);
 
+/* ---- the HVM P2M side (arch/x86/hvm/grant_map.c) ---- */
+
+/*
+ * gnttab_hvm_create_mapping(): GNTMAP_host_map for an HVM caller ld (the
+ * current domain): frame mfn (owned by rd) at GFN addr >> 12 of ld's P2M,
+ * p2m_grant_map_rw, or _ro with GNTMAP_readonly. The entry takes a general
+ * reference on mfn as rd's frame, + a writable type reference unless
+ * read-only. The GFN may hold nothing or ld's RAM (unhooked, still ld's).
+ * Takes ld's p2m_lock. Returns GNTST_okay or GNTST_general_error (GFN past
+ * the P2M, a shared frame there, frame refused, no memory for P2M tables;
+ * a grant or MMIO mapping there also crashes ld, as Xen 4.17).
+ */
+int gnttab_hvm_create_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, struct domain *rd);
+
+/*
+ * gnttab_hvm_destroy_mapping(): undo it: the GFN addr >> 12 must still
+ * hold mfn with the type the flags gave, else GNTST_general_error and
+ * nothing changes; new_addr != 0 (unmap_and_replace) is GNTST_general_error
+ * for HVM, as on Xen. Only the entry goes: the caller then flushes ld's
+ * TLBs (flush_tlb_domain(), no lock held) and drops the references with
+ * gnttab_hvm_release_mapping(). Takes ld's p2m_lock (inside the granter's
+ * grant lock). Returns GNTST_okay or GNTST_general_error.
+ */
+int gnttab_hvm_destroy_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, uint64_t new_addr);
+
+/*
+ * gnttab_hvm_release_mapping(): drop the references an HVM host mapping
+ * of mfn held: after gnttab_hvm_destroy_mapping() and the TLB flush, or
+ * for a destroyed mapper (its P2M goes with it; no vCPU of it runs). No
+ * lock held.
+ */
+void gnttab_hvm_release_mapping(unsigned long mfn, unsigned int flags);
+
 /* ---- the PV page-table side (arch/x86/pv/grant_map.c) ---- */
 
 /*

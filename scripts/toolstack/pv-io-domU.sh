@@ -12,12 +12,11 @@
 #   a        xvdb: N MiB written with O_DIRECT ("disk done"); eth0: ping
 #            dom0, serve N MiB on port 5001 to dom0 and on 5003 to b, fetch N
 #            MiB from dom0's port 5002
-#   b        eth0: ping a, fetch N MiB from it; then busy for ever ("stress
-#            running"): reads of the first 16 MiB of xvdb and writes of the
-#            16 MiB after them, a stream from dom0 (port 5004) and one to
-#            dom0 (port 5005); dom0 destroys the domU
-#   reuse    xvdb: N MiB read back (a's data), then the hot-plug sequence:
-#            xvdc, then eth0, attached and detached by dom0's xl meanwhile
+#   b        eth0: ping a, fetch N MiB from it; then busy for ever
+#            (stress_forever: "stress running"); dom0 destroys the domU
+#   reuse    xvdb: N MiB read back (a's data), then the hot-plug sequence
+#            (hotplug_sequence): xvdc, then eth0, attached and detached by
+#            dom0's xl meanwhile
 #   qdisk-w  xvdb (QEMU's qdisk, scripts/toolstack/qdisk.sh): N MiB written
 #            with O_DIRECT, read back ("qdisk written")
 #   qdisk-r  xvdb: N MiB read back ("qdisk read")
@@ -30,6 +29,9 @@
 #            blkback) N MiB written with O_DIRECT and read back; eth0 (dom0's
 #            netback): ping dom0, N MiB fetched from dom0's port 5002
 #            ("pvh io done")
+#   pvh-hotplug  a PVH domU (scripts/toolstack/pvh.sh): the hot-plug
+#            sequence, then a NIC attached once more and busy for ever on it
+#            and xvdb (stress_forever); dom0 destroys the domU
 #   bench    the PV I/O benchmark's domU (scripts/toolstack/pvbench-domU.sh):
 #            runs dom0's commands until told to stop
 
@@ -71,6 +73,37 @@ disk_roundtrip() {
 }
 # ping_until IP SECONDS: the address answers (it may still be booting)
 ping_until() { pvio_wait "$2" ping -c 1 -W 1 "$1" > /dev/null 2>&1; }
+# hotplug_sequence: dom0 attaches xvdc, waits for "xvdc used", detaches
+# it; then the same with a NIC. 4 MiB through xvdc, dom0 checks its side.
+hotplug_sequence() {
+    echo "XENIA-DOMU: hotplug ready"
+    pvio_wait 120 is_blk xvdc; b=$?
+    yes xenia-hotplug | head -c 4194304 | dd of=/dev/xvdc bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
+    got=$(disk_read xvdc 4)
+    check hotplug-xvdc $((b | w)) "seen=$(yesno [ $b = 0 ]),write=$w,md5=$got"
+    echo "XENIA-DOMU: xvdc used"
+    pvio_wait 120 no_blk xvdc; check hotplug-xvdc-gone $? "gone=$(yesno no_blk xvdc)"
+    echo "XENIA-DOMU: xvdc gone"
+    net_up "$ip"; n=$?
+    ping_until 169.254.77.1 30; p=$?
+    check hotplug-eth0 $((n | p)) "eth0=$(yesno is_net eth0),ping-dom0=$(yesno [ $p = 0 ])"
+    echo "XENIA-DOMU: eth0 used"
+    pvio_wait 120 no_net eth0; check hotplug-eth0-gone $? "gone=$(yesno no_net eth0)"
+    echo "XENIA-DOMU: eth0 gone"
+}
+# stress_forever: busy until destroyed ("stress running"): reads of the
+# first 16 MiB of xvdb and writes of the 16 MiB after them, a stream from
+# dom0 (port 5004) and one to dom0 (port 5005)
+stress_forever() {
+    pvio_wait 30 is_blk xvdb
+    (while :; do
+        dd if=/dev/xvdb of=/dev/null bs=1M count=16 iflag=direct
+        dd if=/dev/zero of=/dev/xvdb bs=1M seek=16 count=16 oflag=direct
+    done) > /dev/null 2>&1 &
+    nc 169.254.77.1 5004 < /dev/null > /dev/null 2>&1 &
+    yes xenia-stress | nc 169.254.77.1 5005 > /dev/null 2>&1 &
+    echo "XENIA-DOMU: stress running"
+}
 
 mib=$(pvio_arg mib 64)
 ip=$(pvio_arg ip 169.254.77.2)
@@ -112,34 +145,12 @@ b)
         sleep 1; i=$((i + 1))
     done
     echo "XENIA-DOMU-CHECK pv-net-peer-rx md5=$got"
-    pvio_wait 30 is_blk xvdb
-    (while :; do
-        dd if=/dev/xvdb of=/dev/null bs=1M count=16 iflag=direct
-        dd if=/dev/zero of=/dev/xvdb bs=1M seek=16 count=16 oflag=direct
-    done) > /dev/null 2>&1 &
-    nc 169.254.77.1 5004 < /dev/null > /dev/null 2>&1 &
-    yes xenia-stress | nc 169.254.77.1 5005 > /dev/null 2>&1 &
-    echo "XENIA-DOMU: stress running" ;;
+    stress_forever ;;
 reuse)
     pvio_wait 30 is_blk xvdb; b=$?
     got=$(disk_read xvdb "$mib")
     [ $b = 0 ]; check pv-disk-read $? "xvdb=$(yesno [ $b = 0 ]),md5=$got"
-    # Hot-plug: dom0 attaches xvdc, waits for "xvdc used", detaches it;
-    # then the same with a NIC. 4 MiB through xvdc, dom0 checks its side.
-    echo "XENIA-DOMU: hotplug ready"
-    pvio_wait 120 is_blk xvdc; b=$?
-    yes xenia-hotplug | head -c 4194304 | dd of=/dev/xvdc bs=1M iflag=fullblock oflag=direct conv=fsync 2>/dev/null; w=$?
-    got=$(disk_read xvdc 4)
-    check hotplug-xvdc $((b | w)) "seen=$(yesno [ $b = 0 ]),write=$w,md5=$got"
-    echo "XENIA-DOMU: xvdc used"
-    pvio_wait 120 no_blk xvdc; check hotplug-xvdc-gone $? "gone=$(yesno no_blk xvdc)"
-    echo "XENIA-DOMU: xvdc gone"
-    net_up "$ip"; n=$?
-    ping_until 169.254.77.1 30; p=$?
-    check hotplug-eth0 $((n | p)) "eth0=$(yesno is_net eth0),ping-dom0=$(yesno [ $p = 0 ])"
-    echo "XENIA-DOMU: eth0 used"
-    pvio_wait 120 no_net eth0; check hotplug-eth0-gone $? "gone=$(yesno no_net eth0)"
-    echo "XENIA-DOMU: eth0 gone" ;;
+    hotplug_sequence ;;
 qdisk-w)
     disk_roundtrip qdisk-write
     echo "XENIA-DOMU: qdisk written" ;;
@@ -164,5 +175,10 @@ pvh-io)
     got=$(nc -w 30 169.254.77.1 5002 < /dev/null 2>/dev/null | md5_of)
     check pvh-net $((n | p)) "eth0=$(yesno is_net eth0),ping-dom0=$(yesno [ $p = 0 ]),md5=$got"
     echo "XENIA-DOMU: pvh io done" ;;
+pvh-hotplug)
+    hotplug_sequence
+    pvio_wait 300 is_net eth0           # dom0 attaches a NIC once more
+    net_up "$ip"
+    stress_forever ;;
 bench) . /usr/share/xenia/pvbench-domU.sh ;;
 esac

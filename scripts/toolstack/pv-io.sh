@@ -81,12 +81,55 @@ hv_has_domain() {
 hv_lacks_domain() { ! hv_has_domain "$1"; }
 dom0_warnings() { dmesg | grep -cE 'BUG:|Oops|WARNING:|general protection'; }
 
+# pv_block_hotplug NAME LOOPDEV: with the domU NAME (a pv-io-domU.sh
+# hotplug_sequence) at "hotplug ready": xl block-attach of LOOPDEV as xvdc,
+# 4 MiB through it (dom0 reads them on its side), block-detach: gone in the
+# domU and from xl block-list. Sets hp_ok (0: all held) and hp_detail.
+pv_block_hotplug() {
+    hn=$1; hlo=$2
+    hp_md5=$(yes xenia-hotplug | head -c 4194304 | pv_md5)
+    hp_listed() { xl block-list $hn 2>/dev/null | awk '$1 == 51744 { f = 1 } END { exit !f }'; }
+    xl_dev block-attach $hn "phy:$hlo,xvdc,w,script=/etc/xen/scripts/block-phy" > /tmp/attach.out 2>&1; ba=$?
+    [ $ba = 0 ] || sed "s/^/XENIA-XL[block-attach]: /" /tmp/attach.out
+    hp_listed; l1=$?
+    wait_for 300 console_has $hn "XENIA-DOMU: xvdc used"; used=$?
+    hl=$(pv_line $hn hotplug-xvdc)
+    xl_dev block-detach $hn xvdc > /tmp/detach.out 2>&1; bd=$?
+    [ $bd = 0 ] || sed "s/^/XENIA-XL[block-detach]: /" /tmp/detach.out
+    wait_for 300 console_has $hn "XENIA-DOMU: xvdc gone"; gone_=$?
+    hp_listed; l2=$?
+    hgot=$(dd if="$hlo" bs=1M count=4 iflag=direct 2>/dev/null | pv_md5)
+    hp_ok=1
+    case $hl in PASS*) [ $ba = 0 ] && [ $l1 = 0 ] && [ $used = 0 ] && [ $bd = 0 ] && [ $gone_ = 0 ] &&
+        [ $l2 != 0 ] && [ "$(pv_md5_in "$hl")" = "$hp_md5" ] && [ "$hgot" = "$hp_md5" ] && hp_ok=0 ;; esac
+    hp_detail="attach=$ba,listed=$((1 - l1)),domU:${hl:-none},dom0-md5=$hgot,want=$hp_md5,detach=$bd,gone-in-domU=$((1 - gone_)),listed-after=$((1 - l2))"
+}
+# pv_net_hotplug NAME IP DOMID: then xl network-attach (bridge xenbr0):
+# eth0 appears with IP and pings both ways; network-detach: gone in the
+# domU and its vif in dom0. Sets hp_ok and hp_detail.
+pv_net_hotplug() {
+    hn=$1; hip=$2; hid=$3
+    # (xl network-attach takes one KEY=VALUE per argument, not a comma list.)
+    xl_dev network-attach $hn bridge=xenbr0 script=/etc/xen/scripts/vif-bridge-bb > /tmp/attach.out 2>&1; na=$?
+    [ $na = 0 ] || sed "s/^/XENIA-XL[network-attach]: /" /tmp/attach.out
+    wait_for 300 console_has $hn "XENIA-DOMU: eth0 used"; used=$?
+    nl=$(pv_line $hn hotplug-eth0)
+    ping -c 3 -W 5 "$hip" > /dev/null 2>&1; p=$?
+    xl_dev network-detach $hn 0 > /tmp/detach.out 2>&1; nd=$?
+    [ $nd = 0 ] || sed "s/^/XENIA-XL[network-detach]: /" /tmp/detach.out
+    wait_for 300 console_has $hn "XENIA-DOMU: eth0 gone"; gone_=$?
+    wait_for 30 pv_nofile /sys/class/net/vif$hid.0; ni=$?
+    hp_ok=1
+    case $nl in PASS*) [ $na = 0 ] && [ $used = 0 ] && [ $p = 0 ] && [ $nd = 0 ] && [ $gone_ = 0 ] &&
+        [ $ni = 0 ] && hp_ok=0 ;; esac
+    hp_detail="attach=$na,domU:${nl:-none},dom0-ping=$((1 - p)),detach=$nd,gone-in-domU=$((1 - gone_)),vif-gone-in-dom0=$((1 - ni))"
+}
+
 pv_io_section() {
     bytes=$((pv_mib * 1048576))
     # The expected checksum, computed while the domUs boot.
     (yes xenia-pv-io | head -c $bytes | pv_md5 > /tmp/want.md5) &
     want_pid=$!
-    hp_md5=$(yes xenia-hotplug | head -c 4194304 | pv_md5)
     # Disk A: a's N MiB. Disk B: 16 MiB b reads, 16 MiB b writes.
     truncate -s $bytes /tmp/diskA.img
     truncate -s 33554432 /tmp/diskB.img
@@ -217,43 +260,19 @@ pv_io_section() {
     [ $ok = 0 ] || domu_tail $d
     check pv-disk-reuse $ok "create=$rc,domU:${line:-none},want=$want"
 
-    listed() { xl block-list $d 2>/dev/null | awk '$1 == 51744 { f = 1 } END { exit !f }'; }
-    xl_dev block-attach $d "phy:$lo2,xvdc,w,script=/etc/xen/scripts/block-phy" > /tmp/attach.out 2>&1; ba=$?
-    [ $ba = 0 ] || sed "s/^/XENIA-XL[block-attach]: /" /tmp/attach.out
-    listed; l1=$?
-    wait_for 300 console_has $d "XENIA-DOMU: xvdc used"; used=$?
-    hl=$(pv_line $d hotplug-xvdc)
-    xl_dev block-detach $d xvdc > /tmp/detach.out 2>&1; bd=$?
-    [ $bd = 0 ] || sed "s/^/XENIA-XL[block-detach]: /" /tmp/detach.out
-    wait_for 300 console_has $d "XENIA-DOMU: xvdc gone"; gone_=$?
-    listed; l2=$?
-    hgot=$(dd if="$lo2" bs=1M count=4 iflag=direct 2>/dev/null | pv_md5)
-    ok=1
-    case $hl in PASS*) [ $lr2 = 0 ] && [ $up = 0 ] && [ $ba = 0 ] && [ $l1 = 0 ] && [ $used = 0 ] &&
-        [ $bd = 0 ] && [ $gone_ = 0 ] && [ $l2 != 0 ] && [ "$(pv_md5_in "$hl")" = "$hp_md5" ] &&
-        [ "$hgot" = "$hp_md5" ] && ok=0 ;; esac
+    pv_block_hotplug $d "$lo2"
+    ok=1; [ $lr2 = 0 ] && [ $up = 0 ] && [ $hp_ok = 0 ] && ok=0
     [ $ok = 0 ] || domu_tail $d
-    check pv-block-hotplug $ok "attach=$ba,listed=$((1 - l1)),domU:${hl:-none},dom0-md5=$hgot,want=$hp_md5,detach=$bd,gone-in-domU=$((1 - gone_)),listed-after=$((1 - l2))"
+    check pv-block-hotplug $ok "$hp_detail"
 
-    # (xl network-attach takes one KEY=VALUE per argument, not a comma list.)
-    xl_dev network-attach $d bridge=xenbr0 script=/etc/xen/scripts/vif-bridge-bb > /tmp/attach.out 2>&1; na=$?
-    [ $na = 0 ] || sed "s/^/XENIA-XL[network-attach]: /" /tmp/attach.out
-    wait_for 300 console_has $d "XENIA-DOMU: eth0 used"; used=$?
-    nl=$(pv_line $d hotplug-eth0)
-    ping -c 3 -W 5 169.254.77.4 > /dev/null 2>&1; p=$?
-    xl_dev network-detach $d 0 > /tmp/detach.out 2>&1; nd=$?
-    [ $nd = 0 ] || sed "s/^/XENIA-XL[network-detach]: /" /tmp/detach.out
-    wait_for 300 console_has $d "XENIA-DOMU: eth0 gone"; gone_=$?
-    wait_for 30 pv_nofile /sys/class/net/vif$id.0; ni=$?
+    pv_net_hotplug $d 169.254.77.4 "$id"
     pv_shut $d; sh=$?
     f=$(free_mem_back_to "$mark1")
     # What the hypervisor said of this domain's destruction, shown on failure.
     xl dmesg 2>/dev/null | grep -E "domain $id: " | sed "s/^/XENIA-XL[pv-net-hotplug]: /"
-    ok=1
-    case $nl in PASS*) [ $na = 0 ] && [ $used = 0 ] && [ $p = 0 ] && [ $nd = 0 ] && [ $gone_ = 0 ] &&
-        [ $ni = 0 ] && [ $sh = 0 ] && [ "$f" = "${mark1%% *}" ] && ok=0 ;; esac
+    ok=1; [ $hp_ok = 0 ] && [ $sh = 0 ] && [ "$f" = "${mark1%% *}" ] && ok=0
     [ $ok = 0 ] || domu_tail $d
-    check pv-net-hotplug $ok "attach=$na,domU:${nl:-none},dom0-ping=$((1 - p)),detach=$nd,gone-in-domU=$((1 - gone_)),vif-gone-in-dom0=$((1 - ni)),shutdown-clean=$((1 - sh)),free_pages=${f}(before ${mark1%% *}, dom0 $(dom0_footprint) now)"
+    check pv-net-hotplug $ok "$hp_detail,shutdown-clean=$((1 - sh)),free_pages=${f}(before ${mark1%% *}, dom0 $(dom0_footprint) now)"
     time_of pv-reuse-hotplug "$(elapsed "$t0" "$(now)")"
     time_of pv-io "$(elapsed "$tpv" "$(now)")"
 

@@ -32,6 +32,17 @@
 #   pvh-domu-pvio        a PVH domU's PV disk (dom0's blkback) and NIC (its
 #                        netback): 16 MiB written and read back, ping and a
 #                        16 MiB stream from dom0, checksums as dom0's
+#   pvh-domu-qdisk       a PVH domU's disk served by QEMU's qdisk: written and
+#                        read back, dom0 reads the same from the file
+#   pvh-domu-block-hotplug  xl block-attach/block-detach on a running PVH
+#                        domU, 4 MiB through the disk (as pv-block-hotplug)
+#   pvh-domu-net-hotplug xl network-attach/network-detach on it (as
+#                        pv-net-hotplug)
+#   pvh-domu-destroy-under-io  xl destroy of it amid disk and network I/O:
+#                        domain, backends and vif gone, free pages back
+#   pvh-drvdom-disk, pvh-drvdom-net, pvh-drvdom-destroy  drvdom.sh's checks
+#                        with a PVH driver domain (its backends map the PV
+#                        client's grants into its P2M)
 caps=$(xl info 2>/dev/null | awk '$1 == "virt_caps" { $1 = ""; $2 = ""; print }')
 echo " $caps " | grep -q ' hvm ' && echo " $caps " | grep -q ' hap '
 check pvh-virt-caps $? "virt_caps=[$(echo $caps)]"
@@ -227,6 +238,105 @@ fio_=$(free_mem_back_to "$markio")
     [ "$pdom0" = "$pwant" ]
 ok=$?; [ $ok = 0 ] || domu_tail $d
 check pvh-domu-pvio $ok "disk:[${pdisk:-no line}],net:[${pnet:-no line}],shutdown=$([ $pshut = 0 ] && echo clean || echo destroyed),dom0-reads-same=$([ "$pdom0" = "$pwant" ] && echo yes || echo no),free_pages=$fio_(before ${markio%% *}, dom0 footprint counted)"
+
+# A PVH domU's disk served by QEMU's qdisk (libxl starts QEMU for it as for
+# a PV domU; QEMU maps or copies the domU's grants): pv-io-domU.sh role
+# qdisk-w writes $pvh_mib MiB with O_DIRECT and reads them back; the
+# backend is QEMU's; xl shutdown ends it cleanly and QEMU with it; dom0
+# reads the same bytes from the file; free pages come back.
+. /usr/share/xenia/qdisk.sh       # (qd_qemu_pids, qd_no_qemu, qd_log)
+q=xenia-pvh-qdisk
+qimg=/tmp/pvh-qdisk.img
+rm -f $qimg; truncate -s $pbytes $qimg
+markq=$(mem_mark)
+pv_create $q qdisk-w 169.254.77.6 'type="pvh"' "vcpus=1" ${pin:+"$pin"} \
+    "disk=['format=raw,vdev=xvdb,access=rw,backendtype=qdisk,target=$qimg']"
+qrc=$?
+qid=$(xl domid $q 2>/dev/null)
+qdone=1; [ $qrc != 0 ] || { wait_for $pvh_slow console_has $q "XENIA-DOMU: qdisk written"; qdone=$?; }
+qb=$(xs read "/local/domain/0/backend/qdisk/$qid/51728/state" 2>/dev/null)
+qpids=$(qd_qemu_pids "$qid" | tr '\n' ' ')
+qline=$(pv_line $q qdisk-write)
+pv_shut $q; qsh=$?
+[ -n "$qid" ] && wait_for 60 qd_no_qemu "$qid"; qg=$?
+qgot=$(pv_md5 < $qimg)
+fq=$(free_mem_back_to "$markq")
+rm -f $qimg
+ok=1
+case $qline in PASS*) [ $qrc = 0 ] && [ $qdone = 0 ] && [ "$qb" = 4 ] && [ -n "$qpids" ] &&
+    [ "$(echo "$qline" | sed -n 's/.*read-back-md5=\([0-9a-f]*\).*/\1/p')" = "$pwant" ] && [ $qsh = 0 ] &&
+    [ $qg = 0 ] && [ "$qgot" = "$pwant" ] && [ "$fq" = "${markq%% *}" ] && ok=0 ;; esac
+[ $ok = 0 ] || { domu_tail $q; qd_log $q; }
+check pvh-domu-qdisk $ok "create=$qrc,backend/qdisk-state=${qb:-none},qemu-pids=${qpids:-none},domU:${qline:-none},shutdown-clean=$((1 - qsh)),qemu-gone=$((1 - qg)),dom0-file-md5=$qgot,want=$pwant,free_pages=$fq(before ${markq%% *}, dom0 footprint counted)"
+
+# Hot-plug and destruction under I/O of a PVH domU (pv-io-domU.sh role
+# pvh-hotplug), created with disk C (xvdb) and no NIC: xl block-attach of
+# disk D as xvdc and xl network-attach, each used and detached as for a PV
+# domU (pv_block_hotplug, pv_net_hotplug); then a NIC once more, and while
+# the domU reads and writes xvdb and streams both ways with dom0, xl
+# destroy: the domain, its backends and vif gone, free pages back to what
+# they were before it (dom0's own growth counted), no new warning in
+# dom0's kernel log.
+h=xenia-pvh-hp
+truncate -s 33554432 /tmp/pvh-diskC.img; truncate -s 4194304 /tmp/pvh-diskD.img
+hlo=$(losetup -f 2>/dev/null); losetup "$hlo" /tmp/pvh-diskC.img 2>/dev/null
+hlo2=$(losetup -f 2>/dev/null); losetup "$hlo2" /tmp/pvh-diskD.img 2>/dev/null
+printf '#!/bin/sh\nexec cat /dev/zero\n' > /tmp/pvh-zeros
+printf '#!/bin/sh\nexec cat > /dev/null\n' > /tmp/pvh-sink
+chmod 755 /tmp/pvh-zeros /tmp/pvh-sink
+nc -l -p 5004 -e /tmp/pvh-zeros > /dev/null 2>&1 &
+hz=$!
+nc -l -p 5005 -e /tmp/pvh-sink > /dev/null 2>&1 &
+hk=$!
+markhp=$(mem_mark); hw0=$(dom0_warnings)
+pv_create $h pvh-hotplug 169.254.77.5 'type="pvh"' "vcpus=1" ${pin:+"$pin"} \
+    "disk=['phy:$hlo,xvdb,w,script=/etc/xen/scripts/block-phy']"
+hrc=$?
+hid=$(xl domid $h 2>/dev/null)
+wait_for $pvh_slow console_has $h "XENIA-DOMU: hotplug ready"; hup=$?
+pv_block_hotplug $h "$hlo2"
+ok=1; [ $hrc = 0 ] && [ $hup = 0 ] && [ $hp_ok = 0 ] && ok=0
+[ $ok = 0 ] || domu_tail $h
+check pvh-domu-block-hotplug $ok "create=$hrc,$hp_detail"
+pv_net_hotplug $h 169.254.77.5 "$hid"
+ok=$hp_ok; [ $ok = 0 ] || domu_tail $h
+check pvh-domu-net-hotplug $ok "$hp_detail"
+
+# Destruction under I/O: blkback's request count and the vif's byte count
+# both move, then xl destroy.
+xl_dev network-attach $h bridge=xenbr0 script=/etc/xen/scripts/vif-bridge-bb > /tmp/attach.out 2>&1; na2=$?
+[ $na2 = 0 ] || sed "s/^/XENIA-XL[network-attach]: /" /tmp/attach.out
+wait_for $pvh_slow console_has $h "XENIA-DOMU: stress running"; sup=$?
+hst=/sys/bus/xen-backend/devices/vbd-$hid-51728/statistics
+hio_now() {
+    echo "$(cat $hst/rd_req $hst/wr_req 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')" \
+         "$(cat /sys/class/net/vif$hid.*/statistics/rx_bytes /sys/class/net/vif$hid.*/statistics/tx_bytes 2>/dev/null |
+            awk '{ s += $1 } END { print s + 0 }')"
+}
+hio0=$(hio_now)
+hio_moved() { set -- $hio0 $(hio_now); [ "$3" -gt "$1" ] && [ "$4" -gt "$2" ]; }
+wait_for 120 hio_moved; busy=$?; hio1=$(hio_now)
+no_vif() { ! ls -d /sys/class/net/vif$hid.* > /dev/null 2>&1; }
+xl destroy $h; hd=$?
+wait_for 30 gone $h; hg=$?
+wait_for 30 pv_nox /local/domain/0/backend/vbd/$hid; hnb=$?
+wait_for 30 pv_nox /local/domain/0/backend/vif/$hid; hnv=$?
+wait_for 30 no_vif; hni=$?
+kill $hz $hk 2>/dev/null
+fhp=$(free_mem_back_to "$markhp")
+hw1=$(dom0_warnings); xl list > /dev/null 2>&1; hxl=$?
+losetup -d "$hlo" 2>/dev/null; losetup -d "$hlo2" 2>/dev/null
+rm -f /tmp/pvh-diskC.img /tmp/pvh-diskD.img /tmp/pvh-zeros /tmp/pvh-sink
+[ $na2 = 0 ] && [ $sup = 0 ] && [ $busy = 0 ] && [ $hd = 0 ] && [ $hg = 0 ] && [ $hnb = 0 ] &&
+    [ $hnv = 0 ] && [ $hni = 0 ] && [ "$fhp" = "${markhp%% *}" ] && [ "$hw0" = "$hw1" ] && [ $hxl = 0 ]
+ok=$?; [ $ok = 0 ] || domu_tail $h
+check pvh-domu-destroy-under-io $ok "domid=$hid,attach-again=$na2,io(requests bytes)=$hio0->$hio1,destroy=$hd,gone=$((1 - hg)),backends-gone=vbd:$((1 - hnb))/vif:$((1 - hnv))/iface:$((1 - hni)),free_pages=$fhp(before ${markhp%% *}, dom0 footprint counted),dom0-warnings=$hw0->$hw1"
+
+# A PVH driver domain (drvdom.sh with type="pvh"): its blkback and netback
+# map the PV client's grants into its P2M and copy with GNTTABOP_copy by
+# GFN; checks pvh-drvdom-disk, pvh-drvdom-net, pvh-drvdom-destroy.
+. /usr/share/xenia/drvdom.sh
+drvdom_section pvh- 'type="pvh"' "vcpus=1" ${pin:+"$pin"}
 
 # Stress (xenia.pvh.boots=N, XENIA_PVH_BOOTS=N; 1 unless asked, no verdict):
 # N-1 more boots of the same domU, each to its power-off, one line each:

@@ -3,7 +3,9 @@
 # scripts/toolstack/workload.sh (busybox sh; its helpers: xl, xs, check,
 # now, elapsed, time_of, wait_for, console_has, gone, mem_mark,
 # free_mem_back_to, domu_tail, $cfg, $clog, $slow, $pv_mib) after pv-io.sh
-# (whose pv_create, pv_line, pv_shut, pv_md5 it uses). libxl starts QEMU
+# (whose pv_create, pv_line, pv_shut, pv_md5 it uses); it defines
+# qdisk_section (the checks) and the qd_* helpers (pvh.sh uses them too).
+# libxl starts QEMU
 # (/usr/libexec/xen-qemu-system-i386 -M xenpv) for a PV domU with a qdisk
 # disk; QEMU maps the domU's grants through /dev/xen/gntdev (or copies with
 # GNTTABOP_copy), binds its event channel through /dev/xen/evtchn and
@@ -78,4 +80,3 @@ qdisk_section() {
     time_of qdisk "$(elapsed "$t0" "$(now)")"
     rm -f $img
 }
-qdisk_section

@@ -202,9 +202,9 @@ if [ -n "$only" ]; then
     . /usr/share/xenia/pv-io.sh   # (defines pv_io_section and helpers)
     case $only in
     pv-io) pv_io_section ;;
-    qdisk) . /usr/share/xenia/qdisk.sh ;;
+    qdisk) . /usr/share/xenia/qdisk.sh; qdisk_section ;;
     guests) sh /usr/share/xenia/domu-guests.sh ;;
-    drvdom) . /usr/share/xenia/drvdom.sh ;;
+    drvdom) . /usr/share/xenia/drvdom.sh; drvdom_section ;;
     density) . /usr/share/xenia/density.sh ;;
     pvh) . /usr/share/xenia/pvh.sh ;;
     pvbench) . /usr/share/xenia/pvbench.sh ;;
@@ -318,8 +318,8 @@ time_of two-domus-total "$(elapsed "$t0" "$t2")"
 #     domain serving another domU: scripts/toolstack/drvdom.sh.
 . /usr/share/xenia/pv-io.sh
 pv_io_section
-. /usr/share/xenia/qdisk.sh
-. /usr/share/xenia/drvdom.sh
+. /usr/share/xenia/qdisk.sh; qdisk_section
+. /usr/share/xenia/drvdom.sh; drvdom_section
 
 # 6. Lifecycle of running domUs (stay() above), driven by xl.
 lifecycle_section() {

@@ -19,7 +19,10 @@
  *     GNTST_bad_page, past the page GNTST_bad_copy_arg, a ref past the
  *     table GNTST_bad_gntref, a frame named by GFN and a domid other than
  *     DOMID_SELF GNTST_permission_denied, or GNTST_bad_domain if there is
- *     no such domain: Xen 4.17 looks the domain up first).
+ *     no such domain: Xen 4.17 looks the domain up first);
+ *   - GNTTABOP_map_grant_ref with GNTMAP_device_map from an HVM domain:
+ *     GNTST_general_error; unmap of a handle never handed out:
+ *     GNTST_bad_handle.
  */
 #include "pvh.h"
 #include <xen/memory.h>
@@ -31,6 +34,21 @@ static uint8_t slots[4][4096] __attribute__((aligned(4096)));
 
 static uint8_t copy_src[4096] __attribute__((aligned(4096)));
 static uint8_t copy_dst[4096] __attribute__((aligned(4096)));
+
+static int16_t map_ref(grant_ref_t ref, uint64_t gpa, uint32_t flags, grant_handle_t *handle)
+{
+    struct gnttab_map_grant_ref op = { .host_addr = gpa, .flags = flags, .ref = ref, .dom = 0 };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
+    *handle = op.handle;
+    return rc ? (int16_t)rc : op.status;
+}
+
+static int16_t unmap_ref(grant_handle_t handle, uint64_t gpa)
+{
+    struct gnttab_unmap_grant_ref op = { .host_addr = gpa, .handle = handle };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1);
+    return rc ? (int16_t)rc : op.status;
+}
 
 static int16_t copy(struct gnttab_copy *op)
 {
@@ -156,6 +174,18 @@ void test_main(void)
     expect_eq(copy(&bad), GNTST_permission_denied, "copy to a GFN named by domid, not DOMID_SELF");
     bad.dest.domid = 5;
     expect_eq(copy(&bad), GNTST_bad_domain, "copy to a GFN of a domain that does not exist");
+
+    /*
+     * GNTTABOP_map_grant_ref from an HVM domain: no device mappings; a
+     * handle never handed out. (Mapping its own grant is no test of the
+     * P2M path: Xen 4.17 then unhooks the frame's own GFN, an alias. A PVH
+     * driver domain maps another domain's grants: toolstack-pvh's
+     * pvh-drvdom-*.)
+     */
+    grant_handle_t hx;
+    expect_eq(map_ref(12, PVH_HIGH_WINDOW + 0x5000, GNTMAP_host_map | GNTMAP_device_map, &hx),
+              GNTST_general_error, "device_map from an HVM domain");
+    expect_eq(unmap_ref(1000, PVH_HIGH_WINDOW + 0x5000), GNTST_bad_handle, "unmap of a handle never handed out");
     b[12].flags = 0;
 
     qs.dom = 1000;

@@ -48,7 +48,8 @@ checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; d
 tag=
 if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
     checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-refusals pvh-domu-userspace pvh-domu-fifo pvh-domu-smp pvh-domu-poweroff
-            pvh-domu-lifecycle pvh-domu-pvio)
+            pvh-domu-lifecycle pvh-domu-pvio pvh-domu-qdisk pvh-domu-block-hotplug pvh-domu-net-hotplug
+            pvh-domu-destroy-under-io pvh-drvdom-disk pvh-drvdom-net pvh-drvdom-destroy)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
     XENIA_DOM0_ARGS="xenia.toolstack.only=pvh xenia.pvh.vcpus=${XENIA_PVH_VCPUS:-2} xenia.pvh.cpus=${XENIA_PVH_CPUS:-1} xenia.pvh.boots=${XENIA_PVH_BOOTS:-1} xenia.pvh.lifecycle=${XENIA_PVH_LIFECYCLE:-1} ${XENIA_DOM0_ARGS:-}"

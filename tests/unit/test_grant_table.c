@@ -60,12 +60,24 @@ void share_xen_page_with_guest(void *va, struct domain *d)
 void *xzalloc_bytes(size_t size) { live_allocs++; return calloc(1, size); }
 void xfree_bytes(void *va, size_t size) { live_allocs--; free(va); }
 void domain_crash(struct domain *d, const char *why) { crashes++; }
-/* Every domain here is PV: copies name frames by MFN, never through a P2M. */
+/* Every domain here is PV: frames are named by MFN, never through a P2M. */
 int hvm_gfn_to_ram_mfn(struct domain *d, unsigned long gfn, unsigned long *mfn)
 {
     fail_msg("no HVM domain exists");
     return -EINVAL;
 }
+int gnttab_hvm_create_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, struct domain *rd)
+{
+    fail_msg("no HVM domain exists");
+    return GNTST_general_error;
+}
+int gnttab_hvm_destroy_mapping(uint64_t addr, unsigned long mfn, unsigned int flags, uint64_t new_addr)
+{
+    fail_msg("no HVM domain exists");
+    return GNTST_general_error;
+}
+void gnttab_hvm_release_mapping(unsigned long mfn, unsigned int flags) { fail_msg("no HVM domain exists"); }
+void flush_tlb_domain(struct domain *d) { fail_msg("only HVM unmaps flush by domain"); }
 /* Where XENMEM_add_to_physmap put an HVM domain's grant frames (arch/x86/hvm/physmap.c). */
 unsigned long hvm_gnttab_frame_gfn(struct domain *d, unsigned int idx)
 {

@@ -61,10 +61,10 @@ static bool hvm_memory_op_allowed(unsigned long cmd)
 /*
  * grant_table_op subcommands that work for an HVM caller today: the
  * table's size and version, setup_table (its frames named by GFN, where
- * XENMEM_add_to_physmap put them), and copy (its own frames named by GFN).
+ * XENMEM_add_to_physmap put them), copy (its own frames named by GFN),
+ * and map/unmap of other domains' grants into its P2M (hvm/grant_map.c).
  * Not yet: set_version (version 2's status frames are not mappable by an
- * HVM domain yet; Linux falls back to version 1) and map/unmap into the
- * caller's P2M.
+ * HVM domain yet; Linux falls back to version 1).
  */
 static bool hvm_gnttab_op_allowed(unsigned long cmd)
 {
@@ -73,6 +73,9 @@ static bool hvm_gnttab_op_allowed(unsigned long cmd)
     case GNTTABOP_get_version:
     case GNTTABOP_setup_table:
     case GNTTABOP_copy:
+    case GNTTABOP_map_grant_ref:
+    case GNTTABOP_unmap_grant_ref:
+    case GNTTABOP_unmap_and_replace:
         return true;
     default:
         return false;

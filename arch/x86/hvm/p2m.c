@@ -34,7 +34,7 @@ static uint64_t npt_leaf(unsigned long mfn, enum p2m_type t)
     uint64_t e = ((uint64_t)mfn << 12) | NPT_P | NPT_US | NPT_A | NPT_D |
                  ((uint64_t)t << NPT_TYPE_SHIFT);
 
-    if (t == p2m_ram_rw || t == p2m_xenheap_rw || t == p2m_mmio_direct)
+    if (t == p2m_ram_rw || t == p2m_xenheap_rw || t == p2m_mmio_direct || t == p2m_grant_map_rw)
         e |= NPT_RW;
     if (t == p2m_mmio_direct)
         e |= NPT_PCD;

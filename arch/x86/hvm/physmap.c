@@ -8,7 +8,7 @@
  * each frame's GFN kept in struct hvm_domain as Xen's
  * gnttab_set_frame_gfn()). What the GFN held before goes first: the domain's own RAM there is freed (its
  * reservation drops by one frame, as on Xen), a shared frame is only
- * unhooked; a shared_info already mapped at another GFN leaves that GFN
+ * unhooked, a grant mapping there is refused (-ENXIO, as Xen); a shared_info already mapped at another GFN leaves that GFN
  * (which then holds nothing: loads read all ones); so does a grant frame.
  * Not yet: grant status frames (version 2), XENMAPSPACE_gmfn(_range)
  * (-ENOSYS).
@@ -34,7 +34,8 @@
 /*
  * Empty gfn's slot, h->p2m_lock held: RAM of d is freed (the frame
  * returned in *free_mfn for the caller to release after the lock), a
- * shared frame unhooked. 0, or -EPERM for passed-through MMIO (Xen's answer).
+ * shared frame unhooked. 0, -EPERM for passed-through MMIO, -ENXIO for a
+ * grant mapping (Xen's answers).
  */
 static int clear_slot(struct hvm_domain *h, unsigned long gfn, unsigned long *free_mfn)
 {
@@ -47,6 +48,9 @@ static int clear_slot(struct hvm_domain *h, unsigned long gfn, unsigned long *fr
         return 0;
     case p2m_mmio_direct:
         return -EPERM;
+    case p2m_grant_map_rw:
+    case p2m_grant_map_ro:
+        return -ENXIO;                  /* Xen: another domain's frame is no page of d's to free */
     case p2m_ram_rw:
         *free_mfn = mfn;
         break;

@@ -29,6 +29,8 @@ enum p2m_type {
     p2m_ram_rw = 1,         /* the domain's own RAM */
     p2m_xenheap_rw = 2,     /* a hypervisor frame shared with the guest (shared_info) */
     p2m_mmio_direct = 3,    /* machine MMIO passed through */
+    p2m_grant_map_rw = 4,   /* another domain's frame, mapped by grant (hvm/grant_map.c) */
+    p2m_grant_map_ro = 5,   /* the same, GNTMAP_readonly: not writable */
 };
 
 struct p2m_ops {
