@@ -32,12 +32,7 @@ max=${XENIA_DENSITY_MAX:-200}
 cycles=${XENIA_DENSITY_CYCLES:-20}
 linux_mib=${XENIA_DENSITY_LINUX_MIB:-96}
 export XENIA_QEMU_MEM=${XENIA_QEMU_MEM:-1024}
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-bash scripts/mkinitramfs-toolstack.sh > /dev/null
-mkdir -p build/bench
+bench_prelude toolstack
 
 args="xenia.toolstack=1 xenia.toolstack.only=density xenia.density.kinds=$kinds"
 args="$args xenia.density.max=$max xenia.density.cycles=$cycles xenia.density.linux_mib=$linux_mib"

@@ -11,11 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/bench-lib.sh
 runs=${XENIA_BENCH_RUNS:-3}
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-mkdir -p build/bench
+bench_prelude
 initrd=build/dom0-devices-initrd.cpio
 XENIA_INITRD_OUT=$initrd \
 XENIA_INITRD_MODULES="button virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk e1000

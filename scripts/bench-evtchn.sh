@@ -11,12 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/bench-lib.sh
 runs=${XENIA_BENCH_RUNS:-3}
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-make -s -C tests/guests > /dev/null
-mkdir -p build/bench
+bench_prelude guests
 declare -A vals=()
 for ((r = 1; r <= runs; r++)); do
     pids=()

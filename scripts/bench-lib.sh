@@ -1,5 +1,25 @@
 # bench-lib.sh: helpers the benchmark scripts source (scripts/bench*.sh).
 
+# bench_prelude [toolstack] [guests]: what every two-hypervisor benchmark
+# sets up first: hvs[] (XENIA_HV, default build/xenia; XENIA_REF_HV,
+# default Debian's Xen 4.17) and labels[], Debian's Xen fetched and Xenia
+# built if missing, build/bench; with toolstack also the toolstack dom0's
+# initramfs (scripts/mkinitramfs-toolstack.sh), with guests the test guests.
+bench_prelude() {
+    hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
+    labels=(Xenia "Xen 4.17")
+    [ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
+    [ -e "${hvs[0]}" ] || make -s all
+    local what
+    for what in "$@"; do
+        case $what in
+        toolstack) bash scripts/mkinitramfs-toolstack.sh > /dev/null ;;
+        guests) make -s -C tests/guests > /dev/null ;;
+        esac
+    done
+    mkdir -p build/bench
+}
+
 # median WORDS: the median of the numbers in $1 (2 decimals), or nothing.
 median() {
     tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |

@@ -40,12 +40,7 @@ vcpus=${XENIA_BENCH_PVH_VCPUS:-1}
 pcpus=${XENIA_BENCH_PVH_CPUS:-1}
 run_timeout=${XENIA_BENCH_PVH_TIMEOUT:-3600}
 [ "$runs" -gt 0 ] || { echo "bench-pvh: XENIA_BENCH_PVH_RUNS=0, skipped"; exit 0; }
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-bash scripts/mkinitramfs-toolstack.sh > /dev/null
-mkdir -p build/bench
+bench_prelude toolstack
 
 types=(pvh pv)
 kinds=(xl-create create-to-userspace domu-boot fork-exec fork-exec-dom0)

@@ -28,12 +28,7 @@ runs=${XENIA_BENCH_RUNS:-1}
 mib=${XENIA_BENCH_PVIO_MIB:-4}
 netmib=${XENIA_BENCH_PVIO_NETMIB:-1}
 secs=${XENIA_BENCH_PVIO_SECS:-5}
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-bash scripts/mkinitramfs-toolstack.sh > /dev/null
-mkdir -p build/bench
+bench_prelude toolstack
 
 metrics=(blk-write blk-read blk-randread qdisk-write qdisk-read qdisk-randread
     net-dom0-domu net-domu-dom0 net-domu-domu

@@ -17,12 +17,7 @@ cd "$top"
 . scripts/bench-lib.sh
 runs=${XENIA_BENCH_RUNS:-3}
 cycles=${XENIA_BENCH_CYCLES:-20}
-hvs=("${XENIA_HV:-build/xenia}" "${XENIA_REF_HV:-build/debian/xen-4.17}")
-labels=(Xenia "Xen 4.17")
-[ -e build/debian/xen-4.17 ] || bash scripts/fetch-debian.sh
-[ -e "${hvs[0]}" ] || make -s all
-bash scripts/mkinitramfs-toolstack.sh
-mkdir -p build/bench
+bench_prelude toolstack
 
 metrics=(xl-create xl-create-to-domu-userspace create-destroy-cycle)
 declare -A names=([xl-create]="xl create (128 MiB PV domU)"
