@@ -48,7 +48,7 @@ checks+=($(cd tests/guests && for f in domu_*.c; do echo "domu-guest-${f%.c}"; d
 tag=
 if [ "${XENIA_TOOLSTACK_SUITE:-}" = pvh ]; then   # scripts/toolstack/pvh.sh
     checks=(pvh-virt-caps pvh-domctl-errors pvh-domu-refusals pvh-domu-userspace pvh-domu-fifo pvh-domu-smp pvh-domu-poweroff
-            pvh-domu-lifecycle pvh-domu-pvio pvh-domu-qdisk pvh-domu-block-hotplug pvh-domu-net-hotplug
+            pvh-domu-lifecycle pvh-domu-pvio pvh-domu-disk-features pvh-domu-qdisk pvh-domu-block-hotplug pvh-domu-net-hotplug
             pvh-domu-destroy-under-io pvh-drvdom-disk pvh-drvdom-net pvh-drvdom-destroy)
     tag=pvh-
     export XENIA_QEMU_CPU=qemu64,+svm,+npt
