@@ -18,11 +18,13 @@
  * have caught up. Each free list keeps its clean blocks first and the
  * blocks that may hold marked frames last: allocation takes the first, the
  * scrubber the last. A head's first_dirty is the first frame of its block
- * that may be marked (frames before it are not); after a split the half
- * that does not hold first_dirty is assumed dirty from its first frame, so
+ * that may be marked (frames before it are not); when a split leaves it in
+ * the lower half, the upper half is assumed dirty from its first frame, so
  * the per-frame mark is what counts.
  *
- * Locking: heap_lock guards free_lists[] and nr_free_frames. It nests
+ * Locking: heap_lock guards free_lists[], nr_free_frames, nr_dirty_frames
+ * and the PGC_need_scrub marks of free frames (a frame taken off the lists
+ * is its taker's, mark included, until alloc_heap_pages() clears it). It nests
  * inside d->page_alloc_lock (see <xenia/sched.h>), which guards a domain's
  * page_list and tot_pages.
  */
