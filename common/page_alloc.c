@@ -179,15 +179,21 @@ static void put_block(struct page_info *pg, unsigned int order)
     list_block(mfn_to_page(_mfn(mfn)), order, first_dirty);
 }
 
+/* Zero frame pg if it is marked PGC_need_scrub, and clear the mark; true if it was. */
+static bool scrub_frame(struct page_info *pg)
+{
+    if (!(pg->count_info & PGC_need_scrub))
+        return false;
+    memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg))), 0, PAGE_SIZE);
+    pg->count_info &= ~PGC_need_scrub;
+    return true;
+}
+
 /* Zero the frames of a block just taken that still hold old contents. */
 static void scrub_taken_block(struct page_info *pg, unsigned int order)
 {
-    for (unsigned long i = 0; i < (1UL << order); i++) {
-        if (!(pg[i].count_info & PGC_need_scrub))
-            continue;
-        memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg + i))), 0, PAGE_SIZE);
-        pg[i].count_info &= ~PGC_need_scrub;
-    }
+    for (unsigned long i = 0; i < (1UL << order); i++)
+        scrub_frame(pg + i);
 }
 
 static struct page_info *alloc_heap_pages(unsigned int order)
@@ -265,12 +271,10 @@ unsigned long scrub_free_pages(unsigned long max_frames)
         if (end - i > SCRUB_LOOK_MAX)
             end = i + SCRUB_LOOK_MAX;
         for (; i < end && scrubbed < max_frames; i++) {
-            if (!(pg[i].count_info & PGC_need_scrub))
-                continue;
-            memset(heap_mfn_to_virt(mfn_x(page_to_mfn(pg + i))), 0, PAGE_SIZE);
-            pg[i].count_info &= ~PGC_need_scrub;
-            nr_dirty_frames--;
-            scrubbed++;
+            if (scrub_frame(pg + i)) {
+                nr_dirty_frames--;
+                scrubbed++;
+            }
         }
         if (i == 1UL << o) {            /* the whole block is clean: to the front */
             list_del(&pg->list);

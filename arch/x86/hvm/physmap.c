@@ -6,10 +6,12 @@
  * Built: XENMAPSPACE_shared_info (idx 0: d->shared_info) and
  * XENMAPSPACE_grant_table (shared frame idx, the table grown to hold it;
  * each frame's GFN kept in struct hvm_domain as Xen's
- * gnttab_set_frame_gfn()). What the GFN held before goes first: the domain's own RAM there is freed (its
- * reservation drops by one frame, as on Xen), a shared frame is only
- * unhooked, a grant mapping there is refused (-ENXIO, as Xen); a shared_info already mapped at another GFN leaves that GFN
- * (which then holds nothing: loads read all ones); so does a grant frame.
+ * gnttab_set_frame_gfn()). What the GFN held before goes first: the
+ * domain's own RAM there is freed (its reservation drops by one frame, as
+ * on Xen), a shared frame is only unhooked, a grant mapping there is
+ * refused (-ENXIO, as Xen); a shared_info already mapped at another GFN
+ * leaves that GFN (which then holds nothing: loads read all ones); so does
+ * a grant frame.
  * Not yet: grant status frames (version 2), XENMAPSPACE_gmfn(_range)
  * (-ENOSYS).
  *

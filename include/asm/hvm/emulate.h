@@ -8,7 +8,8 @@
  * Handled: MOV r/m<-reg (88, 89), MOV reg<-r/m (8A, 8B), MOV r/m<-imm (C6 /0,
  * C7 /0), MOVZX (0F B6, 0F B7), MOV with a moffs (A0-A3), with the 66,
  * segment, REX (64-bit code) and, in 64-bit code, 67 prefixes. Anything
- * else is -EOPNOTSUPP. And the prefixes of string port I/O (INS, OUTS). Pure logic: unit-tested in tests/unit/test_emulate_mmio.c.
+ * else is -EOPNOTSUPP. And the prefixes of string port I/O (INS, OUTS).
+ * Pure logic: unit-tested in tests/unit/test_emulate_mmio.c.
  */
 #ifndef ASM_HVM_EMULATE_H
 #define ASM_HVM_EMULATE_H
