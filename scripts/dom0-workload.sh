@@ -34,7 +34,10 @@ fifo=$log.serial-in; mon=$log.monitor
 rm -f "$fifo" "$mon"; mkfifo "$fifo"
 exec 3<>"$fifo"
 start=$EPOCHREALTIME
-XENIA_QEMU_MONITOR=$mon bash scripts/qemu.sh "$hv" "$hvargs" "$dom0,$initrd" > "$log" 2>&1 <&3 &
+# (timeout: a backstop should this script itself die; the loop below kills
+# first. Appending: dump_and_kill's own line must not be overwritten.)
+XENIA_QEMU_MONITOR=$mon timeout $((run_timeout + 120)) bash scripts/qemu.sh "$hv" "$hvargs" \
+    "$dom0,$initrd" >> "$log" 2>&1 <&3 &
 pid=$!
 
 # A hang explains itself: the hypervisor's debug keys on the serial console

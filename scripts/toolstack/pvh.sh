@@ -230,14 +230,7 @@ io_done() { console_has $1 "XENIA-DOMU: pvh io done" || gone $1; }
 [ $prc = 0 ] && wait_for $pvh_slow io_done $d && console_has $d "XENIA-DOMU: pvh io done"
 pup=$?
 pdisk=$(pv_line $d pvh-disk); pnet=$(pv_line $d pvh-net)
-# What blkfront and blkback negotiated, and blkback's write statistics.
-pid_=$(xl domid $d 2>/dev/null)
-pbe=/local/domain/0/backend/vbd/$pid_/51728
-pbp=$(xs read $pbe/feature-persistent 2>/dev/null)
-pbi=$(xs read $pbe/feature-max-indirect-segments 2>/dev/null)
-pfp=$(xs read /local/domain/$pid_/device/vbd/51728/feature-persistent 2>/dev/null)
-pst=/sys/bus/xen-backend/devices/vbd-$pid_-51728/statistics
-pwreq=$(cat $pst/wr_req 2>/dev/null); pwsect=$(cat $pst/wr_sect 2>/dev/null)
+blk_features "$(xl domid $d 2>/dev/null)"   # (pv-io.sh: what was negotiated and used)
 pv_shut $d; pshut=$?
 pdom0=$(dd if="$plo" bs=1M count=$pvh_mib iflag=direct 2>/dev/null | pv_md5)
 kill $psrv 2>/dev/null
@@ -250,9 +243,8 @@ ok=$?; [ $ok = 0 ] || domu_tail $d
 check pvh-domu-pvio $ok "disk:[${pdisk:-no line}],net:[${pnet:-no line}],shutdown=$([ $pshut = 0 ] && echo clean || echo destroyed),dom0-reads-same=$([ "$pdom0" = "$pwant" ] && echo yes || echo no),free_pages=$fio_(before ${markio%% *}, dom0 footprint counted)"
 # As pv-disk-features: persistent grants on both sides, indirect
 # descriptors offered and in use (writes average more than 11 pages).
-[ "$pbp" = 1 ] && [ "$pfp" = 1 ] && [ "${pbi:-0}" -gt 11 ] && [ "${pwreq:-0}" -gt 0 ] &&
-    [ "${pwsect:-0}" -gt $((88 * ${pwreq:-0})) ] 2>/dev/null
-check pvh-domu-disk-features $? "backend:feature-persistent=${pbp:-none},feature-max-indirect-segments=${pbi:-none},frontend:feature-persistent=${pfp:-none},blkback:wr_req=${pwreq:-none},wr_sect=${pwsect:-none}"
+blk_features_used
+check pvh-domu-disk-features $? "$bf_detail"
 
 # A PVH domU's disk served by QEMU's qdisk (libxl starts QEMU for it as for
 # a PV domU; QEMU maps or copies the domU's grants): pv-io-domU.sh role
