@@ -59,8 +59,8 @@ int domain_create(domid_t domid, bool privileged, unsigned int max_vcpus, struct
     d->refcnt = 1;
     spin_lock_init(&d->lock);
     spin_lock_init(&d->page_alloc_lock);
-    INIT_LIST_HEAD(&d->page_list);
-    INIT_LIST_HEAD(&d->relmem_list);
+    INIT_PAGE_LIST_HEAD(&d->page_list);
+    INIT_PAGE_LIST_HEAD(&d->relmem_list);
     sched_init_domain(d);
 
     int rc = -ENOMEM;

@@ -84,11 +84,8 @@ static struct page_info *next_owned_page(struct domain *d)
     struct page_info *pg = NULL;
 
     spin_lock(&d->page_alloc_lock);
-    if (!list_empty(&d->page_list)) {
-        pg = list_first_entry(&d->page_list, struct page_info, list);
-        list_del(&pg->list);
-        list_add_tail(&pg->list, &d->relmem_list);
-    }
+    if ((pg = page_list_remove_head(&d->page_list)) != NULL)
+        page_list_add_tail(pg, &d->relmem_list);
     spin_unlock(&d->page_alloc_lock);
     return pg;
 }
@@ -128,11 +125,8 @@ static int relinquish_memory(struct domain *d)
     }
 
     spin_lock(&d->page_alloc_lock);
-    while (!list_empty(&d->relmem_list)) {
-        pg = list_first_entry(&d->relmem_list, struct page_info, list);
-        list_del(&pg->list);
-        list_add_tail(&pg->list, &d->page_list);
-    }
+    while ((pg = page_list_remove_head(&d->relmem_list)) != NULL)
+        page_list_add_tail(pg, &d->page_list);
     if (d->tot_pages)
         printk("domain %u: %lu frames still referenced after destruction "
                "(mapped by another domain: freed with their last mapping)\n",
@@ -219,7 +213,7 @@ void domain_free_shared_info(struct domain *d)
                d->domain_id, pg->count_info);
         return;
     }
-    pg->owner = NULL;
+    page_set_owner(pg, NULL);
     pg->type_info = 0;
     pg->count_info = PGC_xen_heap;
     free_xenheap_page(d->shared_info);

@@ -279,7 +279,7 @@ static bool frame_is_rds(unsigned long *frame, struct domain *rd)
         return false;
     struct page_info *pg = mfn_valid(_mfn(*frame)) ? mfn_to_page(_mfn(*frame)) : NULL;
 
-    return pg && !pv_mfn_is_io(*frame) && pg->owner == rd && (pg->count_info & PGC_allocated);
+    return pg && !pv_mfn_is_io(*frame) && page_get_owner(pg) == rd && (pg->count_info & PGC_allocated);
 }
 
 /* First pin of a non-transitive entry, or a write pin of a read-pinned one. Caller holds rgt->lock. */
@@ -906,7 +906,7 @@ static long cache_flush_one(const struct gnttab_cache_flush *c)
     if (!mfn_valid(_mfn(mfn)))
         return -EINVAL;
     pg = rd_page(mfn);
-    owner = pg->owner;
+    owner = page_get_owner(pg);
     if (!owner || !owner->grant_table || !get_page(pg, owner))
         return -EPERM;
     if (d != owner && !grant_pinned_by(d, owner, mfn))
@@ -1116,7 +1116,7 @@ void grant_table_domain_destroy(struct domain *d)
                    d->domain_id, i, pg->count_info);
             continue;
         }
-        pg->owner = NULL;
+        page_set_owner(pg, NULL);
         pg->count_info &= PGC_xen_heap;
         pg->type_info = 0;
         free_xenheap_page(gt->shared[i]);

@@ -230,7 +230,7 @@ static void status_frame_free(struct grant_table *gt, unsigned int i)
 {
     struct page_info *pg = mfn_to_page(_mfn(gt_virt_to_mfn(gt->status[i])));
 
-    pg->owner = NULL;
+    page_set_owner(pg, NULL);
     pg->type_info = 0;
     pg->count_info = PGC_xen_heap;
     free_xenheap_page(gt->status[i]);

@@ -44,11 +44,11 @@ static int exchange_args_ok(const struct xen_memory_exchange *x)
 }
 
 /* Give a chunk's stolen frames back to d. */
-static void return_stolen(struct domain *d, struct list_head *stolen)
+static void return_stolen(struct domain *d, struct page_list_head *stolen)
 {
-    while (!list_empty(stolen)) {
-        struct page_info *pg = list_first_entry(stolen, struct page_info, list);
-        list_del(&pg->list);
+    struct page_info *pg;
+
+    while ((pg = page_list_remove_head(stolen)) != NULL) {
         unsteal_page(d, pg);
         put_page(pg);                    /* the reference steal_page() kept */
     }
@@ -56,7 +56,7 @@ static void return_stolen(struct domain *d, struct list_head *stolen)
 
 /* Steal the 2^in.order frames of input extent e into `stolen`. 0, -EFAULT, -EINVAL. */
 static int steal_extent(struct domain *d, const struct xen_memory_exchange *x, unsigned long e,
-                        struct list_head *stolen)
+                        struct page_list_head *stolen)
 {
     xen_pfn_t gmfn;
 
@@ -74,7 +74,7 @@ static int steal_extent(struct domain *d, const struct xen_memory_exchange *x, u
             return -EINVAL;
         }
         set_gpfn_from_mfn(mfn, INVALID_M2P_ENTRY);
-        list_add_tail(&pg->list, stolen);
+        page_list_add_tail(pg, stolen);
     }
     return 0;
 }
@@ -103,40 +103,33 @@ static struct page_info *alloc_out_extent(const struct xen_memory_exchange *x)
 static int exchange_chunk(struct domain *d, const struct xen_memory_exchange *x, unsigned long c,
                           unsigned int in_chunk_order, unsigned int out_chunk_order)
 {
-    LIST_HEAD(stolen);
-    LIST_HEAD(fresh);
+    PAGE_LIST_HEAD(stolen);
+    PAGE_LIST_HEAD(fresh);
+    struct page_info *pg;
     int rc = 0;
 
     for (unsigned long j = 0; j < (1UL << in_chunk_order) && !rc; j++)
         rc = steal_extent(d, x, (c << in_chunk_order) + j, &stolen);
     for (unsigned long j = 0; j < (1UL << out_chunk_order) && !rc; j++) {
-        struct page_info *pg = alloc_out_extent(x);
+        pg = alloc_out_extent(x);
         if (!pg)
             rc = -ENOMEM;
         else
-            list_add_tail(&pg->list, &fresh);
+            page_list_add_tail(pg, &fresh);
     }
     if (rc) {
         return_stolen(d, &stolen);
-        while (!list_empty(&fresh)) {
-            struct page_info *pg = list_first_entry(&fresh, struct page_info, list);
-            list_del(&pg->list);
+        while ((pg = page_list_remove_head(&fresh)) != NULL)
             free_domheap_pages(pg, x->out.extent_order);
-        }
         return rc;
     }
 
     /* Committed from here on: the chunk cannot fail any more. */
-    while (!list_empty(&stolen)) {
-        struct page_info *pg = list_first_entry(&stolen, struct page_info, list);
-        list_del(&pg->list);
+    while ((pg = page_list_remove_head(&stolen)) != NULL)
         put_page(pg);                    /* the last reference: back to the heap */
-    }
-    for (unsigned long j = 0; !list_empty(&fresh); j++) {
-        struct page_info *pg = list_first_entry(&fresh, struct page_info, list);
+    for (unsigned long j = 0; (pg = page_list_remove_head(&fresh)) != NULL; j++) {
         unsigned long e = (c << out_chunk_order) + j, mfn = mfn_x(page_to_mfn(pg));
         xen_pfn_t gpfn = 0;
-        list_del(&pg->list);
         BUG_ON(!assign_domheap_pages(d, pg, x->out.extent_order));  /* inputs made room */
         if (raw_copy_from_guest(&gpfn, x->out.extent_start.p + e, sizeof(gpfn)))
             rc = -EFAULT;

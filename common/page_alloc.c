@@ -47,7 +47,7 @@
 #endif
 
 static DEFINE_SPINLOCK(heap_lock);
-static struct list_head free_lists[MAX_ORDER + 1];
+static struct page_list_head free_lists[MAX_ORDER + 1];
 static bool free_lists_ready;
 static unsigned long nr_free_frames;
 static unsigned long nr_dirty_frames;   /* free frames with PGC_need_scrub */
@@ -60,7 +60,7 @@ static void free_lists_init(void)
     if (free_lists_ready)
         return;
     for (unsigned int i = 0; i <= MAX_ORDER; i++)
-        INIT_LIST_HEAD(&free_lists[i]);
+        INIT_PAGE_LIST_HEAD(&free_lists[i]);
     free_lists_ready = true;
 }
 
@@ -80,9 +80,9 @@ static void list_block(struct page_info *pg, unsigned int order, unsigned int fi
     pg->order = order;
     pg->first_dirty = first_dirty;
     if (first_dirty == DIRTY_NONE)
-        list_add(&pg->list, &free_lists[order]);
+        page_list_add(pg, &free_lists[order]);
     else
-        list_add_tail(&pg->list, &free_lists[order]);
+        page_list_add_tail(pg, &free_lists[order]);
 }
 
 /*
@@ -94,10 +94,8 @@ static struct page_info *find_block(unsigned int order, unsigned int *block_orde
 {
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned int o = order; o <= MAX_ORDER; o++) {
-            if (list_empty(&free_lists[o]))
-                continue;
-            struct page_info *pg = list_first_entry(&free_lists[o], struct page_info, list);
-            if (pass == 0 && order > 0 && pg->first_dirty != DIRTY_NONE)
+            struct page_info *pg = page_list_first(&free_lists[o]);
+            if (!pg || (pass == 0 && order > 0 && pg->first_dirty != DIRTY_NONE))
                 continue;
             *block_order = o;
             return pg;
@@ -114,7 +112,7 @@ static struct page_info *take_block(unsigned int order)
 
     if (!pg)
         return NULL;
-    list_del(&pg->list);
+    page_list_del(pg, &free_lists[o]);
     /* Split: hand the upper halves back until the block is the right size. */
     unsigned int first_dirty = pg->first_dirty;
     while (o > order) {
@@ -134,7 +132,7 @@ static struct page_info *take_block(unsigned int order)
             nr_dirty_frames--;          /* alloc_heap_pages() zeroes it */
         pg[i].count_info &= PGC_need_scrub;
         pg[i].type_info = 0;
-        pg[i].owner = NULL;
+        page_set_owner(&pg[i], NULL);
     }
     nr_free_frames -= 1UL << order;
     return pg;
@@ -154,7 +152,7 @@ static void put_block(struct page_info *pg, unsigned int order)
                   p->count_info);
         p->count_info = PGC_free | PGC_need_scrub;
         p->type_info = 0;
-        p->owner = NULL;
+        page_set_owner(p, NULL);
     }
     nr_free_frames += 1UL << order;
     nr_dirty_frames += 1UL << order;
@@ -166,7 +164,7 @@ static void put_block(struct page_info *pg, unsigned int order)
         if (!mfn_valid(_mfn(buddy_mfn)) || !(buddy->count_info & PGC_free) ||
             buddy->order != order)
             break;
-        list_del(&buddy->list);
+        page_list_del(buddy, &free_lists[order]);
         unsigned int buddy_dirty = buddy->first_dirty;
         if (buddy_mfn < mfn)            /* buddy first, then this block */
             first_dirty = buddy_dirty != DIRTY_NONE ? buddy_dirty :
@@ -262,10 +260,8 @@ unsigned long scrub_free_pages(unsigned long max_frames)
         return 0;
     spin_lock_irqsave(&heap_lock, flags);
     for (int o = MAX_ORDER; o >= 0 && free_lists_ready; o--) {
-        if (list_empty(&free_lists[o]))
-            continue;
-        struct page_info *pg = list_last_entry(&free_lists[o], struct page_info, list);
-        if (pg->first_dirty == DIRTY_NONE)
+        struct page_info *pg = page_list_last(&free_lists[o]);
+        if (!pg || pg->first_dirty == DIRTY_NONE)
             continue;                   /* the back of the list is clean: all of it is */
         unsigned long i = pg->first_dirty, end = 1UL << o;
         if (end - i > SCRUB_LOOK_MAX)
@@ -277,7 +273,7 @@ unsigned long scrub_free_pages(unsigned long max_frames)
             }
         }
         if (i == 1UL << o) {            /* the whole block is clean: to the front */
-            list_del(&pg->list);
+            page_list_del(pg, &free_lists[o]);
             list_block(pg, o, DIRTY_NONE);
         } else {
             pg->first_dirty = i;
@@ -339,25 +335,25 @@ static bool assign_pages(struct domain *d, struct page_info *pg, unsigned int or
         return false;
     }
     for (unsigned long i = 0; i < n; i++) {
-        pg[i].owner = d;
+        page_set_owner(&pg[i], d);
         pg[i].count_info = PGC_allocated | 1;
-        list_add_tail(&pg[i].list, &d->page_list);
+        page_list_add_tail(&pg[i], &d->page_list);
     }
     d->tot_pages += n;
     spin_unlock(&d->page_alloc_lock);
     return true;
 }
 
-/* Take frames [pg, pg + 2^order) off their owner's page_list. */
+/* Take frames [pg, pg + 2^order) off their owner's page_list (or relmem_list). */
 static void unassign_pages(struct domain *d, struct page_info *pg, unsigned int order)
 {
     unsigned long n = 1UL << order;
 
     spin_lock(&d->page_alloc_lock);
     for (unsigned long i = 0; i < n; i++) {
-        BUG_ON(pg[i].owner != d);
-        list_del(&pg[i].list);
-        pg[i].owner = NULL;
+        BUG_ON(page_get_owner(&pg[i]) != d);
+        page_list_del2(&pg[i], &d->page_list, &d->relmem_list);
+        page_set_owner(&pg[i], NULL);
     }
     BUG_ON(d->tot_pages < n);
     d->tot_pages -= n;
@@ -384,7 +380,7 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsi
 
 void free_domheap_pages(struct page_info *pg, unsigned int order)
 {
-    struct domain *d = pg->owner;
+    struct domain *d = page_get_owner(pg);
 
     for (unsigned long i = 0; i < (1UL << order); i++) {
         BUG_ON((pg[i].count_info & PGC_count_mask) > 1);
@@ -402,13 +398,13 @@ int steal_page(struct domain *d, struct page_info *pg)
     spin_lock(&d->page_alloc_lock);
     unsigned long x = __atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE);
     /* Only d's allocation reference and the caller's; not typed in any use. */
-    if (pg->owner == d && (x & (PGC_allocated | PGC_xen_heap | PGC_count_mask)) ==
+    if (page_get_owner(pg) == d && (x & (PGC_allocated | PGC_xen_heap | PGC_count_mask)) ==
                           (PGC_allocated | 2) &&
         !(__atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE) & PGT_count_mask) &&
         __atomic_compare_exchange_n(&pg->count_info, &x, (x & ~PGC_allocated) - 1, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-        list_del(&pg->list);
-        pg->owner = NULL;
+        page_list_del2(pg, &d->page_list, &d->relmem_list);
+        page_set_owner(pg, NULL);
         d->tot_pages--;
         rc = 0;
     }
@@ -419,10 +415,10 @@ int steal_page(struct domain *d, struct page_info *pg)
 void unsteal_page(struct domain *d, struct page_info *pg)
 {
     spin_lock(&d->page_alloc_lock);
-    pg->owner = d;
+    page_set_owner(pg, d);
     __atomic_fetch_or(&pg->count_info, PGC_allocated, __ATOMIC_RELEASE);
     __atomic_fetch_add(&pg->count_info, 1, __ATOMIC_RELEASE);
-    list_add_tail(&pg->list, &d->page_list);
+    page_list_add_tail(pg, &d->page_list);
     d->tot_pages++;
     spin_unlock(&d->page_alloc_lock);
 }

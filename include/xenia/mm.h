@@ -4,13 +4,13 @@
  * Every 4 KiB machine frame (MFN) has one struct page_info in frame_table[],
  * indexed by MFN. A frame is in exactly one of these states:
  *
- *   free          on the heap's free lists; owner == NULL, count_info ==
+ *   free          on the heap's free lists; no owner, count_info ==
  *                 PGC_free, plus PGC_need_scrub until the frame is zeroed
  *                 (a free frame without it holds only zeroes).
  *   xen heap      used by the hypervisor itself (PGC_xen_heap); never
  *                 mapped writable by a guest.
- *   domain heap   owned by one domain (owner == d, PGC_allocated set while
- *                 the domain holds it, on d->page_list).
+ *   domain heap   owned by one domain (page_get_owner() == d, PGC_allocated
+ *                 set while the domain holds it, on d->page_list).
  *
  * Reference counts (the same two counts Xen keeps, see its mm.c essay):
  *   count_info & PGC_count_mask    general references: each mapping of the
@@ -42,16 +42,23 @@
 #define XENIA_MM_H
 
 #include <xenia/types.h>
+#include <xenia/lib.h>
 #include <xenia/list.h>
 #include <xenia/config.h>
 
 struct domain;
 
+/* A frame's links on a page list: neighbours' MFNs (see <xenia/page_list.h>). */
+struct page_list_entry {
+    uint32_t next, prev;
+};
+
+/* 32 bytes a frame, as Xen's: 1024 pages of frame table per GiB of RAM. */
 struct page_info {
-    struct list_head list;          /* owner's page_list, or a free list */
+    struct page_list_entry list;    /* owner's page_list, or a free list */
     unsigned long count_info;       /* PGC_* flags | general ref count */
     unsigned long type_info;        /* PGT_* type | flags | type ref count */
-    struct domain *owner;           /* NULL when free or xen heap */
+    uint32_t owner_frame;           /* page_get_owner(): 0 when free or xen heap */
     union {
         struct {                    /* a free buddy head (page_alloc.c) */
             unsigned int order:5;       /* block order, <= MAX_ORDER */
@@ -62,8 +69,8 @@ struct page_info {
             uint8_t partial_flags;      /* PTF_* about entry n */
         };
     };
-    uint32_t tlbflush_timestamp;    /* reserved for TLB-flush filtering */
 };
+_Static_assert(sizeof(struct page_info) == 32, "struct page_info is Xen's 32 bytes");
 
 /* count_info */
 #define PGC_allocated       (1UL << 63)   /* held by owner: 1 general ref */
@@ -94,6 +101,45 @@ extern unsigned long max_page;          /* frames: 1 + highest RAM MFN */
 static inline struct page_info *mfn_to_page(mfn_t mfn) { return frame_table + mfn_x(mfn); }
 static inline mfn_t page_to_mfn(const struct page_info *pg) { return _mfn((unsigned long)(pg - frame_table)); }
 static inline bool mfn_valid(mfn_t mfn) { return mfn_x(mfn) < max_page; }
+
+#include <xenia/page_list.h>
+
+/*
+ * A frame's owner is kept in 32 bits, as Xen keeps it: the frame of the
+ * owning struct domain, which domain_create() takes page-aligned from the
+ * xen heap (so in the direct map). Host tests keep a table instead.
+ */
+#ifdef XENIA_HOST_TEST
+uint32_t host_owner_encode(const struct domain *d);
+struct domain *host_owner_decode(uint32_t frame);
+#define owner_encode(d)     host_owner_encode(d)
+#define owner_decode(f)     host_owner_decode(f)
+#else
+#include <asm/page.h>
+static inline uint32_t owner_encode(const struct domain *d)
+{
+    unsigned long va = (unsigned long)d;
+
+    ASSERT(!(va & (PAGE_SIZE - 1)) && va >= DIRECTMAP_VIRT_START &&
+           va < DIRECTMAP_VIRT_START + DIRECTMAP_SIZE);
+    return (uint32_t)virt_to_mfn(d);
+}
+static inline struct domain *owner_decode(uint32_t frame) { return mfn_to_virt(frame); }
+#endif
+
+/* page_get_owner(): the domain that owns pg, or NULL (free, xen heap, unowned). */
+static inline struct domain *page_get_owner(const struct page_info *pg)
+{
+    uint32_t frame = ACCESS_ONCE(pg->owner_frame);
+
+    return frame ? owner_decode(frame) : NULL;
+}
+
+/* page_set_owner(): record d (or NULL) as pg's owner; the caller holds what guards pg. */
+static inline void page_set_owner(struct page_info *pg, const struct domain *d)
+{
+    pg->owner_frame = d ? owner_encode(d) : 0;
+}
 
 /* ---- boot-time set-up (arch/x86/mm/, common/page_alloc.c) ---- */
 

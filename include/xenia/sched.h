@@ -16,6 +16,7 @@
 #include <xenia/types.h>
 #include <xenia/spinlock.h>
 #include <xenia/list.h>
+#include <xenia/mm.h>
 #include <xenia/time.h>
 #include <xen/xen.h>
 #include <xen/vcpu.h>
@@ -95,8 +96,8 @@ struct domain {
 
     /* memory */
     spinlock_t page_alloc_lock;
-    struct list_head page_list;      /* frames owned (struct page_info.list) */
-    struct list_head relmem_list;    /* owned frames domain_kill() has been through (Xen's arch.relmem_list) */
+    struct page_list_head page_list; /* frames owned (struct page_info.list) */
+    struct page_list_head relmem_list;    /* owned frames domain_kill() has been through (Xen's arch.relmem_list) */
     unsigned long tot_pages;         /* frames owned */
     unsigned long max_pages;         /* quota in frames */
     struct shared_info *shared_info;     /* one xen-heap frame shared with the guest */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include "host_stubs.h"
 
 char host_printk_buf[HOST_PRINTK_BUF];
@@ -51,4 +52,34 @@ void host_printk_clear(void)
 {
     host_printk_len = 0;
     host_printk_buf[0] = '\0';
+}
+
+/*
+ * Page owners: the hypervisor keeps the frame of the owning struct domain
+ * (page_get_owner()); host tests' domains are not in a direct map, so a
+ * table gives each domain a number instead (1-based; 0 is "no owner").
+ */
+#define HOST_OWNERS 256
+struct domain;
+static const struct domain *host_owners[HOST_OWNERS];
+
+uint32_t host_owner_encode(const struct domain *d)
+{
+    for (uint32_t i = 0; i < HOST_OWNERS; i++) {
+        if (!host_owners[i])
+            host_owners[i] = d;
+        if (host_owners[i] == d)
+            return i + 1;
+    }
+    fprintf(stderr, "host_owner_encode: more than %d domains\n", HOST_OWNERS);
+    abort();
+}
+
+struct domain *host_owner_decode(uint32_t frame)
+{
+    if (frame == 0 || frame > HOST_OWNERS || !host_owners[frame - 1]) {
+        fprintf(stderr, "host_owner_decode: no domain %u\n", frame);
+        abort();
+    }
+    return (struct domain *)host_owners[frame - 1];
 }

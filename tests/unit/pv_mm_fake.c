@@ -46,7 +46,7 @@ void fake_reset(void)
         fake_dom[i].max_vcpus = 1;
         fake_dom[i].vcpu[0] = &fake_vcpu[i];
         fake_dom[i].max_pages = FAKE_FRAMES;
-        INIT_LIST_HEAD(&fake_dom[i].page_list);
+        INIT_PAGE_LIST_HEAD(&fake_dom[i].page_list);
         fake_vcpu[i].domain = &fake_dom[i];
         fake_vcpu[i].arch.flags = TF_kernel_mode;
     }
@@ -68,7 +68,7 @@ unsigned long fake_alloc(struct domain *d)
     unsigned long mfn = next_free++;
 
     assert(mfn < FAKE_FRAMES);
-    fake_frames[mfn].owner = d;
+    page_set_owner(&fake_frames[mfn], d);
     fake_frames[mfn].count_info = PGC_allocated | 1;
     fake_frames[mfn].type_info = 0;
     return mfn;
@@ -98,7 +98,7 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
     assert(order == 0 && mfn < FAKE_FRAMES);
     assert((pg->count_info & PGC_count_mask) == 0);
     fake_free_calls[mfn]++;
-    pg->owner = NULL;
+    page_set_owner(pg, NULL);
     pg->count_info = PGC_free;
     pg->type_info = 0;
 }

@@ -125,12 +125,12 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order, unsi
     for (unsigned long m = 0; m + n <= NR_FRAMES; m += n) {
         bool free = true;
         for (unsigned long j = 0; j < n; j++)
-            free = free && frames[m + j].count_info == 0 && !frames[m + j].owner;
+            free = free && frames[m + j].count_info == 0 && !page_get_owner(&frames[m + j]);
         if (!free)
             continue;
         for (unsigned long j = 0; j < n; j++) {
             frames[m + j].count_info = PGC_allocated | 1;
-            frames[m + j].owner = d;
+            page_set_owner(&frames[m + j], d);
             m2p[m + j] = 0x5555;        /* stale: memory_op must overwrite */
         }
         d->tot_pages += n;
@@ -143,8 +143,8 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 {
     for (unsigned long j = 0; j < (1UL << order); j++) {
         assert_true((pg[j].count_info & PGC_count_mask) == 0);
-        pg[j].owner->tot_pages--;
-        pg[j].owner = NULL;
+        page_get_owner(&pg[j])->tot_pages--;
+        page_set_owner(&pg[j], NULL);
         pg[j].count_info = 0;
     }
 }
@@ -352,8 +352,8 @@ static void test_increase_decrease(void **state)
     xen_pfn_t dec[2] = { 2, 3 };
     r = resv(dec, 2, 0);
     assert_int_equal(memop(XENMEM_decrease_reservation, &r), 2);
-    assert_null(frames[2].owner);
-    assert_ptr_equal(frames[3].owner, &dom0);
+    assert_null(page_get_owner(&frames[2]));
+    assert_ptr_equal(page_get_owner(&frames[3]), &dom0);
     assert_int_equal(frames[3].count_info, 1);  /* no PGC_allocated, the mapping's ref */
     assert_int_equal(dom0.tot_pages, 3);
     put_page(&frames[3]);                       /* the mapping goes: freed */
@@ -371,7 +371,7 @@ static void test_increase_decrease(void **state)
     dec[0] = 0;
     r = resv(dec, 1, 0);
     assert_int_equal(memop(XENMEM_decrease_reservation, &r), 0);
-    assert_ptr_equal(frames[0].owner, &dom0);
+    assert_ptr_equal(page_get_owner(&frames[0]), &dom0);
 }
 
 static void test_increase_errors(void **state)
@@ -719,7 +719,7 @@ static void test_pirq(void **state)
     assert_false(pins[20].masked);
 
     /* The EOI bitmap (pirq_eoi_gmfn_v2): a bit set while the level PIRQ waits for its EOI. */
-    frames[5].owner = &dom0;
+    page_set_owner(&frames[5], &dom0);
     frames[5].count_info = PGC_allocated | 1;
     frames[5].type_info = 0;
     struct physdev_pirq_eoi_gmfn eg = { .gmfn = 5 };

@@ -102,7 +102,7 @@ int get_page_and_type(struct page_info *pg, struct domain *d, unsigned long type
     unsigned int f = frame_no(pg);
 
     assert_int_equal(type, PGT_writable_page);
-    if (f == 0 || pg->owner != d || f == FRAME_RO)
+    if (f == 0 || page_get_owner(pg) != d || f == FRAME_RO)
         return -EINVAL;
     gen_refs[f]++;
     type_refs[f]++;
@@ -179,7 +179,7 @@ static int setup(void **state)
     doms[1] = make_domain(1, false, 2);
     doms[2] = make_domain(2, false, 1);
     for (int f = 1; f < NFRAMES; f++)
-        frame_table[f].owner = f == FRAME_DOM2 ? doms[2] : doms[1];
+        page_set_owner(&frame_table[f], f == FRAME_DOM2 ? doms[2] : doms[1]);
     host_test_current = doms[1]->vcpu[0];
     return 0;
 }

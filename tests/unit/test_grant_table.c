@@ -53,7 +53,7 @@ void free_xenheap_pages(void *va, unsigned int order)
 void share_xen_page_with_guest(void *va, struct domain *d)
 {
     struct page_info *pg = &frame_table[host_virt_to_mfn(va)];
-    pg->owner = d;
+    page_set_owner(pg, d);
     pg->count_info = PGC_xen_heap | PGC_allocated | 1;
     pg->type_info = PGT_writable_page | PGT_validated | 1;
 }
@@ -216,7 +216,7 @@ static void test_setup_query(void **state)
     assert_int_equal(st.status, GNTST_okay);
     assert_int_equal(frames[0], host_virt_to_mfn(D1->grant_table->shared[0]));
     assert_int_equal(frames[1], host_virt_to_mfn(D1->grant_table->shared[1]));
-    assert_ptr_equal(frame_table[frames[1]].owner, D1);
+    assert_ptr_equal(page_get_owner(&frame_table[frames[1]]), D1);
     assert_int_equal(gnttab(GNTTABOP_query_size, &qs, 1), 0);
     assert_int_equal(qs.nr_frames, 2);
 
@@ -622,7 +622,7 @@ static void test_version_switch(void **state)
 
     /* The status frame is shared with the domain, and get_status_frames names it. */
     unsigned long sf_mfn = host_virt_to_mfn(gt->status[0]);
-    assert_ptr_equal(frame_table[sf_mfn].owner, D1);
+    assert_ptr_equal(page_get_owner(&frame_table[sf_mfn]), D1);
     assert_int_equal(frame_table[sf_mfn].count_info, PGC_xen_heap | PGC_allocated | 1);
     uint64_t sf[4] = { 0 };
     struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };

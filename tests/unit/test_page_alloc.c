@@ -73,7 +73,8 @@ static void domain_init(struct domain *d, unsigned long max_pages)
 {
     memset(d, 0, sizeof(*d));
     spin_lock_init(&d->page_alloc_lock);
-    INIT_LIST_HEAD(&d->page_list);
+    INIT_PAGE_LIST_HEAD(&d->page_list);
+    INIT_PAGE_LIST_HEAD(&d->relmem_list);
     d->max_pages = max_pages;
 }
 
@@ -154,8 +155,8 @@ static void test_domain_quota(void **state)
     assert_int_equal(d.tot_pages, 10);
     assert_null(alloc_domheap_pages(&d, 0, 0));               /* over quota */
     assert_int_equal(total_free_pages(), initial_free - 10);
-    list_for_each_entry(pg, &d.page_list, list) {
-        assert_ptr_equal(pg->owner, &d);
+    page_list_for_each(pg, &d.page_list) {
+        assert_ptr_equal(page_get_owner(pg), &d);
         assert_int_equal(pg->count_info, PGC_allocated | 1);
         n++;
     }
@@ -164,7 +165,7 @@ static void test_domain_quota(void **state)
     /* MEMF_no_owner: not charged, not owned. */
     pg = alloc_domheap_pages(&d, 0, MEMF_no_owner);
     assert_non_null(pg);
-    assert_null(pg->owner);
+    assert_null(page_get_owner(pg));
     assert_int_equal(d.tot_pages, 10);
     free_domheap_pages(pg, 0);
 
@@ -173,7 +174,53 @@ static void test_domain_quota(void **state)
     free_domheap_pages(b, 1);
     assert_int_equal(d.tot_pages, 0);
     assert_true(last_page_calls > 0);             /* the last free told the domain layer */
-    assert_true(list_empty(&d.page_list));
+    assert_true(page_list_empty(&d.page_list));
+    assert_heap_pristine();
+}
+
+/* Walk h both ways: n frames, each link the mirror of its neighbour's. */
+static void assert_page_list(const struct page_list_head *h, unsigned long n)
+{
+    const struct page_info *pg, *prev = NULL;
+    unsigned long seen = 0;
+
+    page_list_for_each(pg, h) {
+        assert_int_equal(pg->list.prev, prev ? (uint32_t)(prev - frame_table) : PAGE_LIST_NULL);
+        prev = pg;
+        seen++;
+    }
+    assert_int_equal(seen, n);
+    assert_ptr_equal(page_list_last(h), prev);
+}
+
+/*
+ * A domain being destroyed has frames on two lists (page_list and
+ * relmem_list); freeing one takes it off whichever it is on, from the
+ * front, the back or the middle, and leaves both lists whole.
+ */
+static void test_free_from_either_list(void **state)
+{
+    struct domain d;
+    struct page_info *pg[8];
+
+    domain_init(&d, 8);
+    for (int i = 0; i < 8; i++)
+        assert_non_null(pg[i] = alloc_domheap_pages(&d, 0, 0));
+    for (int i = 0; i < 4; i++)                     /* as relinquish_memory() moves them */
+        page_list_add_tail(page_list_remove_head(&d.page_list), &d.relmem_list);
+    assert_page_list(&d.page_list, 4);
+    assert_page_list(&d.relmem_list, 4);
+
+    const int order_freed[8] = { 0, 3, 5, 1, 7, 6, 2, 4 };  /* relmem head, tail, ... */
+    for (int k = 0; k < 8; k++) {
+        free_domheap_pages(pg[order_freed[k]], 0);
+        unsigned long on_relmem = 0, on_page = 0;
+        for (int j = k + 1; j < 8; j++)
+            order_freed[j] < 4 ? on_relmem++ : on_page++;
+        assert_page_list(&d.relmem_list, on_relmem);
+        assert_page_list(&d.page_list, on_page);
+    }
+    assert_int_equal(d.tot_pages, 0);
     assert_heap_pristine();
 }
 
@@ -453,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_split_and_merge),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_domain_quota),
+        cmocka_unit_test(test_free_from_either_list),
         cmocka_unit_test(test_get_put_page),
         cmocka_unit_test(test_many_cycles),
         cmocka_unit_test(test_zeroed),

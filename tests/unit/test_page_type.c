@@ -805,7 +805,7 @@ static void abandon_after(int k, bool descending)
     fake_preempt = false;
     for (unsigned long i = 0; i < FAKE_FRAMES; i++) {
         unsigned long m = descending ? FAKE_FRAMES - 1 - i : i;
-        if (frame_table[m].owner == D1 && get_page(&frame_table[m], D1)) {
+        if (page_get_owner(&frame_table[m]) == D1 && get_page(&frame_table[m], D1)) {
             pt_put_partial(&frame_table[m], false);
             put_page(&frame_table[m]);
         }
@@ -854,7 +854,7 @@ static void test_abandoned_unpin_drops_everything(void **state)
         /* Destruction: the vCPU's old_guest_table first, then every frame. */
         pv_drop_guest_tables(&fake_vcpu[1]);
         for (unsigned long m = 0; m < FAKE_FRAMES; m++)
-            if (frame_table[m].owner == D1 && get_page(&frame_table[m], D1)) {
+            if (page_get_owner(&frame_table[m]) == D1 && get_page(&frame_table[m], D1)) {
                 pt_put_partial(&frame_table[m], false);
                 put_page(&frame_table[m]);
             }

@@ -192,10 +192,11 @@ void hvm_dump_linear_walk(struct vcpu *v, unsigned long va)
         const uint64_t *tab = pg ? mfn_to_virt(mfn) : NULL;
         unsigned int slot = (va >> (12 + 9 * (level - 1))) & 511;
         uint64_t e = tab ? ACCESS_ONCE(tab[slot]) : 0;
+        const struct domain *owner = pg ? page_get_owner(pg) : NULL;
 
         printk("  walk %#lx L%u: gfn %#lx -> mfn %#lx (type %d, owner d%d, count %#lx, type_info %#lx) [%u] = %#lx\n",
                va, level, gfn, mfn, (int)t,
-               pg && pg->owner ? (int)pg->owner->domain_id : -1,
+               owner ? (int)owner->domain_id : -1,
                pg ? pg->count_info : 0UL, pg ? pg->type_info : 0UL, slot, (unsigned long)e);
         if (!tab || !(e & PTE_P) || level == 1 || ((level == 2 || level == 3) && (e & PTE_PS)))
             return;

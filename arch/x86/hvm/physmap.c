@@ -243,11 +243,12 @@ unsigned long hvm_p2m_audit(struct domain *d)
         if (t != p2m_ram_rw)
             continue;
         const struct page_info *pg = mfn_valid(_mfn(mfn)) ? mfn_to_page(_mfn(mfn)) : NULL;
-        if (pg && pg->owner == d && (pg->count_info & PGC_allocated))
+        const struct domain *owner = pg ? page_get_owner(pg) : NULL;
+        if (owner == d && (pg->count_info & PGC_allocated))
             continue;
         if (bad++ < 8)
             printk("  p2m audit d%u: gfn %#lx -> mfn %#lx owner d%d count %#lx type %#lx\n",
-                   d->domain_id, gfn, mfn, pg && pg->owner ? (int)pg->owner->domain_id : -1,
+                   d->domain_id, gfn, mfn, owner ? (int)owner->domain_id : -1,
                    pg ? pg->count_info : 0UL, pg ? pg->type_info : 0UL);
     }
     return bad;

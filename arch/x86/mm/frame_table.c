@@ -22,12 +22,14 @@ void frame_table_init(void)
     unsigned long bytes = ROUNDUP(max_page * sizeof(struct page_info), PAGE_SIZE);
     paddr_t pa = boot_alloc_frames(bytes >> PAGE_SHIFT, ~0UL);
 
+    if (max_page >= PAGE_LIST_NULL)
+        panic("%lu frames: page lists link frames by 32-bit MFN", max_page);
     if (!pa)
         panic("no %lu KiB for the frame table", bytes >> 10);
     frame_table = __va(pa);
     memset(frame_table, 0, bytes);
     for (unsigned long i = 0; i < max_page; i++) {
-        INIT_LIST_HEAD(&frame_table[i].list);
+        frame_table[i].list.next = frame_table[i].list.prev = PAGE_LIST_NULL;
         frame_table[i].count_info = PGC_reserved;
     }
     printk("Frame table: %lu frames, %lu KiB at 0x%lx\n", max_page, bytes >> 10,

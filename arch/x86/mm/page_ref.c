@@ -27,7 +27,7 @@ bool get_page(struct page_info *pg, const struct domain *d)
                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
 
     /* The reference pins the frame, so its owner can no longer change under us. */
-    const struct domain *owner = ACCESS_ONCE(pg->owner);
+    const struct domain *owner = page_get_owner(pg);
     if (owner && (!d || owner == d))
         return true;
     put_page(pg);

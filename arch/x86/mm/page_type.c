@@ -211,9 +211,10 @@ static int first_ref(struct page_info *pg, unsigned long old, unsigned long type
                      bool preemptible, bool *parked)
 {
     unsigned long old_type = old & PGT_type_mask;
+    struct domain *owner = page_get_owner(pg);
 
-    if (old_type != PGT_none && old_type != type && pg->owner)
-        pv_flush_tlb_domain(pg->owner);                         /* T7 */
+    if (old_type != PGT_none && old_type != type && owner)
+        pv_flush_tlb_domain(owner);                             /* T7 */
 
     if (!type_needs_validation(type)) {
         __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);

@@ -242,7 +242,8 @@ int pt_validate_table(struct page_info *pg, unsigned int level, bool preemptible
 {
     unsigned long mfn = mfn_x(page_to_mfn(pg));
     pte_t *t = pt_map(mfn);
-    struct pt_ctx ctx = { pg->owner, pg->owner, false, preemptible };
+    struct domain *owner = page_get_owner(pg);
+    struct pt_ctx ctx = { owner, owner, false, preemptible };
     unsigned int i = pg->nr_validated_ptes;
     bool progressed = false;
     int rc = 0;
@@ -292,7 +293,7 @@ static int put_parked_child(struct page_info *pg, unsigned int level, pte_t e, b
 
     if (!mfn_valid(_mfn(mfn)) || !(child = linked_table(level, e, mfn_x(page_to_mfn(pg)))))
         return 0;
-    if (!get_page(child, pg->owner))
+    if (!get_page(child, page_get_owner(pg)))
         return 0;                                   /* no longer the owner's: not ours to finish */
     if ((__atomic_load_n(&child->type_info, __ATOMIC_ACQUIRE) & PGT_type_mask) ==
         pt_level_type(level - 1))

@@ -30,7 +30,7 @@ static int mark_tables(struct domain *d, unsigned long mfn, unsigned int level)
     if (!mfn_valid(_mfn(mfn)))
         return -EINVAL;
     pg = mfn_to_page(_mfn(mfn));
-    if (pg->owner != d || (pg->type_info & PGT_count_mask))
+    if (page_get_owner(pg) != d || (pg->type_info & PGT_count_mask))
         return -EINVAL;
     if (pg->type_info == pt_level_type(level))
         return 0;                                               /* shared subtable, done */
