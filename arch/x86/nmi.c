@@ -23,6 +23,7 @@
 #include <xenia/console.h>
 #include <xenia/param.h>
 #include <xenia/time.h>
+#include <xenia/sched.h>
 #include <asm/apic.h>
 #include <asm/current.h>
 #include <asm/desc.h>
@@ -59,18 +60,31 @@ struct cpu_snapshot {
     const struct vcpu *vcpu;             /* current then */
     unsigned long trace[CALL_TRACE_MAX];
     unsigned int nr_trace;
+    struct cpu_user_regs guest;         /* the running vCPU's saved frame, if any */
 };
 
 static struct cpu_snapshot snapshot;     /* filled by dump_target, read by the asking CPU */
 static int dump_target = -1;             /* CPU asked to fill snapshot, or -1 */
 static bool going_down;                  /* a fatal dump is under way */
 
+/*
+ * Print one CPU's state. When it was interrupted in the hypervisor while
+ * running a vCPU, also print that vCPU's saved frame (where the guest
+ * entered), as Xen's "guest state" dump does: a hang in a guest waiting
+ * on the hypervisor then shows both sides.
+ */
 static void print_cpu_state(unsigned int cpu, const struct cpu_user_regs *regs,
-                            const unsigned long *trace, unsigned int n, const struct vcpu *v)
+                            const unsigned long *trace, unsigned int n, const struct vcpu *v,
+                            const struct cpu_user_regs *guest)
 {
     printk("*** CPU%u state:\n", cpu);
     show_registers_of(cpu, regs);
     print_call_trace(regs, trace, n, v);
+    if (v && !guest_mode(regs)) {
+        printk("*** CPU%u guest state (d%uv%d, saved frame):\n", cpu, v->domain->domain_id,
+               v->vcpu_id);
+        show_registers_of(cpu, guest);
+    }
 }
 
 /* This CPU was asked (dump_target) for a snapshot. NMI context. */
@@ -78,6 +92,7 @@ static void snapshot_self(unsigned int cpu, const struct cpu_user_regs *regs)
 {
     snapshot.regs = *regs;
     snapshot.vcpu = current;
+    snapshot.guest = *guest_cpu_user_regs();
     snapshot.nr_trace = collect_call_trace(regs, snapshot.trace, CALL_TRACE_MAX);
     __atomic_store_n(&dump_target, -1, __ATOMIC_RELEASE);
     if (__atomic_load_n(&going_down, __ATOMIC_ACQUIRE))
@@ -90,7 +105,8 @@ void all_cpus_dump(const struct cpu_user_regs *regs)
     unsigned int self = smp_processor_id(), cpu;
     unsigned long trace[CALL_TRACE_MAX];
 
-    print_cpu_state(self, regs, trace, collect_call_trace(regs, trace, CALL_TRACE_MAX), current);
+    print_cpu_state(self, regs, trace, collect_call_trace(regs, trace, CALL_TRACE_MAX), current,
+                    guest_cpu_user_regs());
     for_each_cpu(cpu, &cpu_online_map) {
         if (cpu == self)
             continue;
@@ -103,7 +119,7 @@ void all_cpus_dump(const struct cpu_user_regs *regs)
             printk("*** CPU%u did not answer the NMI\n", cpu);
         else
             print_cpu_state(cpu, &snapshot.regs, snapshot.trace, snapshot.nr_trace,
-                            snapshot.vcpu);
+                            snapshot.vcpu, &snapshot.guest);
     }
 }
 
