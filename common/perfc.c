@@ -20,6 +20,11 @@ static struct perfc_counter hypercalls[PERFC_HYPERCALLS];
 static struct perfc_counter domctls[PERFC_DOMCTLS];
 static const char *domctl_names[PERFC_DOMCTLS];
 static struct perfc_counter memops[PERFC_MEMOPS];
+static struct perfc_counter waits[PERFC_WAITS];
+static const char *const wait_names[PERFC_WAITS] = {
+    [PERFC_WAIT_FLUSH_TLB] = "flush_tlb_ipi",
+    [PERFC_WAIT_CALL_FUNCTION] = "call_function_ipi",
+};
 static const char *memop_names[PERFC_MEMOPS];
 static s_time_t perfc_since;
 
@@ -51,6 +56,12 @@ void perfc_memop(unsigned int op, const char *name, s_time_t ns)
     count(&memops[op], ns);
 }
 
+void perfc_wait(enum perfc_wait what, s_time_t ns)
+{
+    if (what < PERFC_WAITS)
+        count(&waits[what], ns);
+}
+
 static void print_row(const char *kind, const char *name, unsigned int nr,
                       const struct perfc_counter *c)
 {
@@ -76,6 +87,8 @@ void perfc_printall(char key)
         print_row("domctl", domctl_names[i] ?: "?", i, &domctls[i]);
     for (unsigned int i = 0; i < PERFC_MEMOPS; i++)
         print_row("memop", memop_names[i] ?: "?", i, &memops[i]);
+    for (unsigned int i = 0; i < PERFC_WAITS; i++)
+        print_row("wait", wait_names[i], i, &waits[i]);
     printk("perfc total hypercall_ns=%lu ]\n", (unsigned long)total);
 }
 
@@ -93,6 +106,10 @@ void perfc_reset(char key)
     for (unsigned int i = 0; i < PERFC_MEMOPS; i++) {
         __atomic_store_n(&memops[i].calls, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&memops[i].ns, 0, __ATOMIC_RELAXED);
+    }
+    for (unsigned int i = 0; i < PERFC_WAITS; i++) {
+        __atomic_store_n(&waits[i].calls, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&waits[i].ns, 0, __ATOMIC_RELAXED);
     }
     perfc_since = NOW();
 }

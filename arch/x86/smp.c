@@ -17,6 +17,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/spinlock.h>
+#include <xenia/perfc.h>
 #include <asm/apic.h>
 #include <asm/current.h>
 #include <asm/flushtlb.h>
@@ -163,8 +164,11 @@ void on_selected_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg, bool
     unsigned int self = smp_processor_id();
     cpumask_t targets = others_in(mask, self);
 
+    s_time_t t0 = 0;
+
     if (!cpumask_empty(&targets)) {
         check_wait_allowed(__builtin_return_address(0));
+        t0 = NOW();
         lock_servicing(&call_lock);
         call_data.fn = fn;
         call_data.arg = arg;
@@ -183,6 +187,7 @@ void on_selected_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg, bool
         return;
     wait_mask(wait ? &call_data.pending : &call_data.todo);
     spin_unlock(&call_lock);
+    perfc_wait(PERFC_WAIT_CALL_FUNCTION, NOW() - t0);
 }
 
 void smp_call_function(void (*fn)(void *), void *arg, bool wait)
@@ -199,6 +204,7 @@ static void flush_tlb_mask(const cpumask_t *targets)
         return;
     }
     check_wait_allowed(__builtin_return_address(0));
+    s_time_t t0 = NOW();
     lock_servicing(&flush_lock);
     flush_todo = *targets;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -206,6 +212,7 @@ static void flush_tlb_mask(const cpumask_t *targets)
     flush_tlb_local();
     wait_mask(&flush_todo);
     spin_unlock(&flush_lock);
+    perfc_wait(PERFC_WAIT_FLUSH_TLB, NOW() - t0);
 }
 
 void flush_tlb_all(void)

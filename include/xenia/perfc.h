@@ -35,6 +35,19 @@ void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns);
  */
 void perfc_memop(unsigned int op, const char *name, s_time_t ns);
 
+/*
+ * perfc_wait(): this CPU waited `ns` ns for other CPUs (`what`: one of
+ * PERFC_WAIT_*): for a lock held elsewhere and then their acknowledgement
+ * of a TLB flush or call-function IPI. Counted as perfc_hypercall() (the
+ * time also counts in the hypercall that waited).
+ */
+enum perfc_wait {
+    PERFC_WAIT_FLUSH_TLB,       /* flush_tlb_mask(): lock, IPIs, acknowledgements */
+    PERFC_WAIT_CALL_FUNCTION,   /* on_selected_cpus(): the same for a function */
+    PERFC_WAITS
+};
+void perfc_wait(enum perfc_wait what, s_time_t ns);
+
 /* Debug keys 'p' (print every non-zero counter) and 'P' (zero them all). */
 void perfc_printall(char key);
 void perfc_reset(char key);
