@@ -85,19 +85,51 @@ static bool virq_is_global(uint32_t virq)
     }
 }
 
-/* Make the next EVTCHN_XEN_BUCKET ports exist; 0 or -ENOMEM. */
+/*
+ * Make the next EVTCHN_XEN_BUCKET ports exist, from ed->spare_page if
+ * they need a new page. 0, or -EAGAIN when that page is not there yet:
+ * the caller drops the lock, prepare_port_page()s and searches again.
+ * Allocates nothing itself: the lock is IRQ-safe, and the heap may have
+ * to wait for other CPUs' TLB flushes (alloc_heap_pages()), which needs
+ * interrupts on.
+ */
 static int grow_valid(struct domain *d)
 {
     struct evtchn_domain *ed = &d->evtchn;
     unsigned int page = ed->valid / EVTCHN_PORTS_PER_PAGE;
 
     if (!ed->pages[page]) {
-        ed->pages[page] = xzalloc_bytes(PAGE_SIZE);
-        if (!ed->pages[page])
-            return -ENOMEM;
+        if (!ed->spare_page)
+            return -EAGAIN;
+        ed->pages[page] = ed->spare_page;
+        ed->spare_page = NULL;
     }
     ed->valid += EVTCHN_XEN_BUCKET;
     return 0;
+}
+
+/*
+ * Give d a spare page for grow_valid(), allocated with no lock held (one
+ * another CPU provided meanwhile is kept instead). False if the heap has
+ * none.
+ */
+static bool prepare_port_page(struct domain *d)
+{
+    struct evtchn_domain *ed = &d->evtchn;
+    unsigned long flags;
+    void *page = xzalloc_bytes(PAGE_SIZE);
+
+    if (!page)
+        return false;
+    spin_lock_irqsave(&ed->lock, flags);
+    if (!ed->spare_page) {
+        ed->spare_page = page;
+        page = NULL;
+    }
+    spin_unlock_irqrestore(&ed->lock, flags);
+    if (page)
+        xfree_bytes(page, PAGE_SIZE);
+    return true;
 }
 
 /* A free port still on one of the guest's FIFO queues is not reused yet (Xen). */
@@ -113,7 +145,7 @@ static bool port_busy(struct domain *d, evtchn_port_t port)
  * if needed; it stays free until claim_port(). The search starts at
  * first_free (no free port lies below it), so binding n ports costs O(n),
  * not Xen's O(n^2), with the same answer. -EINVAL (d dying), -ENOSPC,
- * -ENOMEM.
+ * -EAGAIN (a page of port records is needed first: see grow_valid()).
  */
 static int find_free_port(struct domain *d)
 {
@@ -139,6 +171,26 @@ static int find_free_port(struct domain *d)
         return rc ? rc : (int)port;
     }
     return -ENOSPC;
+}
+
+/*
+ * Take d's event lock (irqsave, held on return) and find a free port,
+ * allocating a page of port records with the lock dropped when one is
+ * needed. The port, or find_free_port()'s errors, or -ENOMEM.
+ */
+static int lock_and_find_free_port(struct domain *d, unsigned long *flags)
+{
+    for (;;) {
+        spin_lock_irqsave(&d->evtchn.lock, *flags);
+        int port = find_free_port(d);
+        if (port != -EAGAIN)
+            return port;
+        spin_unlock_irqrestore(&d->evtchn.lock, *flags);
+        if (!prepare_port_page(d)) {
+            spin_lock_irqsave(&d->evtchn.lock, *flags);
+            return -ENOMEM;
+        }
+    }
 }
 
 static struct evtchn *claim_port(struct domain *d, evtchn_port_t port,
@@ -343,8 +395,7 @@ static int evtchn_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a
     struct evtchn *chn;
     int port;
 
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    port = find_free_port(d);
+    port = lock_and_find_free_port(d, &flags);
     if (port < 0)
         goto out;
     if (!may_target(cd, d)) {
@@ -368,9 +419,22 @@ static int evtchn_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a
  */
 static int bind_interdomain(struct domain *ld, struct domain *rd, evtchn_port_t rport)
 {
-    unsigned long flags = lock_pair(ld, rd);
+    unsigned long flags;
     struct evtchn *lchn, *rchn;
-    int lport = find_free_port(ld);
+
+    int lport;
+
+    for (;;) {                          /* as lock_and_find_free_port(), both locks */
+        flags = lock_pair(ld, rd);
+        if ((lport = find_free_port(ld)) != -EAGAIN)
+            break;
+        unlock_pair(ld, rd, flags);
+        if (!prepare_port_page(ld)) {
+            flags = lock_pair(ld, rd);
+            lport = -ENOMEM;
+            break;
+        }
+    }
 
     if (lport < 0)
         goto out;
@@ -412,8 +476,17 @@ static int evtchn_bind_virq(struct evtchn_bind_virq *b)
     if (!v)
         return -ENOENT;
 
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    port = v->virq_to_evtchn[b->virq] ? -EEXIST : find_free_port(d);
+    for (;;) {                          /* as lock_and_find_free_port() */
+        spin_lock_irqsave(&d->evtchn.lock, flags);
+        if ((port = v->virq_to_evtchn[b->virq] ? -EEXIST : find_free_port(d)) != -EAGAIN)
+            break;
+        spin_unlock_irqrestore(&d->evtchn.lock, flags);
+        if (!prepare_port_page(d)) {
+            spin_lock_irqsave(&d->evtchn.lock, flags);
+            port = -ENOMEM;
+            break;
+        }
+    }
     if (port < 0)
         goto out;
     chn = claim_port(d, (evtchn_port_t)port, ECS_VIRQ, b->vcpu);
@@ -434,8 +507,7 @@ static int evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 
     if (!domain_vcpu(d, b->vcpu))
         return -ENOENT;
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    port = find_free_port(d);
+    port = lock_and_find_free_port(d, &flags);
     if (port >= 0) {
         claim_port(d, (evtchn_port_t)port, ECS_IPI, b->vcpu);
         b->port = (evtchn_port_t)port;
@@ -461,8 +533,7 @@ static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
         return -EINVAL;
     if (!d->is_privileged)
         return -EPERM;
-    spin_lock_irqsave(&d->evtchn.lock, flags);
-    int port = find_free_port(d);
+    int port = lock_and_find_free_port(d, &flags);
     if (port >= 0)
         claim_port(d, (evtchn_port_t)port, ECS_PIRQ, 0)->u.pirq = b->pirq;
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
@@ -948,7 +1019,8 @@ int evtchn_domain_init(struct domain *d)
     ed->dead = false;
     ed->destroy_next = 0;
     ed->max_port = EVTCHNS_PER_DOMAIN_MAX;
-    if (grow_valid(d))
+    ed->spare_page = NULL;
+    if (!prepare_port_page(d) || grow_valid(d))
         return -ENOMEM;
     chn_at(d, 0)->state = ECS_RESERVED;
     return 0;
@@ -987,6 +1059,9 @@ int evtchn_domain_destroy(struct domain *d)
             xfree_bytes(ed->pages[i], PAGE_SIZE);
         ed->pages[i] = NULL;
     }
+    if (ed->spare_page)
+        xfree_bytes(ed->spare_page, PAGE_SIZE);
+    ed->spare_page = NULL;
     spin_unlock_irqrestore(&ed->lock, flags);
     evtchn_fifo_release(fifo);          /* drops its frame references */
     return 0;

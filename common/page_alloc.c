@@ -22,6 +22,13 @@
  * the lower half, the upper half is assumed dirty from its first frame, so
  * the per-frame mark is what counts.
  *
+ * Stale translations (Xen's TLB-flush filtering, <asm/flushtlb.h>): a
+ * guest may still cache a translation of a frame after unmapping it, as
+ * long as it has not flushed. So every freed frame is stamped with the
+ * TLB clock, and alloc_heap_pages() flushes the CPUs that have not
+ * flushed since the newest stamp of the block it hands out, before anyone
+ * else can use it. Boot memory carries stamp 0 (never mapped by a guest).
+ *
  * Locking: heap_lock guards free_lists[], nr_free_frames, nr_dirty_frames
  * and the PGC_need_scrub marks of free frames (a frame taken off the lists
  * is its taker's, mark included, until alloc_heap_pages() clears it). It nests
@@ -35,6 +42,7 @@
 #include <xenia/spinlock.h>
 #include <xenia/types.h>
 #include <xenia/sched.h>
+#include <asm/flushtlb.h>
 
 #ifdef XENIA_HOST_TEST
 #include <string.h>
@@ -104,8 +112,11 @@ static struct page_info *find_block(unsigned int order, unsigned int *block_orde
     return NULL;
 }
 
-/* Take a block of 2^order frames off the free lists (see find_block()), or NULL. */
-static struct page_info *take_block(unsigned int order)
+/*
+ * Take a block of 2^order frames off the free lists (see find_block()), or
+ * NULL; *stamp gets the newest TLB stamp of its frames.
+ */
+static struct page_info *take_block(unsigned int order, uint32_t *stamp)
 {
     unsigned int o;
     struct page_info *pg = find_block(order, &o);
@@ -127,7 +138,11 @@ static struct page_info *take_block(unsigned int order)
             list_block(pg + half, o, 0);
         }
     }
+    uint32_t now = tlbflush_current_time(), youngest = UINT32_MAX;
     for (unsigned long i = 0; i < (1UL << order); i++) {
+        uint32_t age = now - pg[i].tlbflush_timestamp;
+        if (age < youngest)
+            youngest = age;
         if (pg[i].count_info & PGC_need_scrub)
             nr_dirty_frames--;          /* alloc_heap_pages() zeroes it */
         pg[i].count_info &= PGC_need_scrub;
@@ -135,11 +150,15 @@ static struct page_info *take_block(unsigned int order)
         page_set_owner(&pg[i], NULL);
     }
     nr_free_frames -= 1UL << order;
+    *stamp = now - youngest;
     return pg;
 }
 
-/* Return a block to the free lists, marked for scrubbing, merging with free buddies. */
-static void put_block(struct page_info *pg, unsigned int order)
+/*
+ * Return a block to the free lists, marked for scrubbing and stamped with
+ * stamp (the TLB clock), merging with free buddies.
+ */
+static void put_block(struct page_info *pg, unsigned int order, uint32_t stamp)
 {
     unsigned long mfn = mfn_x(page_to_mfn(pg));
     unsigned int first_dirty = 0;
@@ -153,6 +172,7 @@ static void put_block(struct page_info *pg, unsigned int order)
         p->count_info = PGC_free | PGC_need_scrub;
         p->type_info = 0;
         page_set_owner(p, NULL);
+        p->tlbflush_timestamp = stamp;
     }
     nr_free_frames += 1UL << order;
     nr_dirty_frames += 1UL << order;
@@ -198,14 +218,17 @@ static struct page_info *alloc_heap_pages(unsigned int order)
 {
     unsigned long flags;
     struct page_info *pg;
+    uint32_t stamp;
 
     if (order > MAX_ORDER)
         return NULL;
     spin_lock_irqsave(&heap_lock, flags);
-    pg = free_lists_ready ? take_block(order) : NULL;
+    pg = free_lists_ready ? take_block(order, &stamp) : NULL;
     spin_unlock_irqrestore(&heap_lock, flags);
-    if (pg)
-        scrub_taken_block(pg, order);
+    if (!pg)
+        return NULL;
+    flush_tlb_all_since(stamp);         /* no CPU still reaches the block */
+    scrub_taken_block(pg, order);
     return pg;
 }
 
@@ -214,8 +237,9 @@ static void free_heap_pages(struct page_info *pg, unsigned int order)
     unsigned long flags;
 
     BUG_ON(order > MAX_ORDER);
+    uint32_t stamp = tlbflush_current_time();
     spin_lock_irqsave(&heap_lock, flags);
-    put_block(pg, order);
+    put_block(pg, order, stamp);
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
@@ -233,7 +257,7 @@ void init_heap_pages(mfn_t mfn, unsigned long nr_frames)
             order++;
         for (unsigned long i = 0; i < (1UL << order); i++)
             mfn_to_page(_mfn(m + i))->count_info = 0;
-        put_block(mfn_to_page(_mfn(m)), order);
+        put_block(mfn_to_page(_mfn(m)), order, 0);
         m += 1UL << order;
     }
     spin_unlock_irqrestore(&heap_lock, flags);

@@ -197,7 +197,7 @@ void smp_call_function(void (*fn)(void *), void *arg, bool wait)
 }
 
 /* Flush this CPU and the CPUs in targets (not this one), waiting for them. */
-static void flush_tlb_mask(const cpumask_t *targets)
+void flush_tlb_mask(const cpumask_t *targets)
 {
     if (cpumask_empty(targets)) {
         flush_tlb_local();
@@ -227,18 +227,25 @@ void flush_tlb_all(void)
  * guest entries. The caller's page-table change is made before the scan
  * (fence), so a CPU that starts running d afterwards walks the new tables.
  */
-void flush_tlb_domain(struct domain *d)
+cpumask_t cpus_running_domain(const struct domain *d)
 {
     unsigned int self = smp_processor_id(), cpu;
-    cpumask_t targets;
+    cpumask_t running;
 
-    cpumask_clear(&targets);
+    cpumask_clear(&running);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for_each_cpu(cpu, &cpu_online_map) {
         const struct cpu_info *ci = cpu_info_of(cpu);
         const struct vcpu *v = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
         if (cpu != self && v && v->domain == d)
-            cpumask_set_cpu(cpu, &targets);
+            cpumask_set_cpu(cpu, &running);
     }
+    return running;
+}
+
+void flush_tlb_domain(struct domain *d)
+{
+    cpumask_t targets = cpus_running_domain(d);
+
     flush_tlb_mask(&targets);
 }

@@ -214,6 +214,7 @@ static bool wait_online(unsigned int cpu, s_time_t timeout)
     while (!cpu_online(cpu)) {
         if (NOW() > end)
             return false;
+        smp_poll_ipi_work();            /* the AP may wait for a TLB flush here (page_alloc.c) */
         __builtin_ia32_pause();
     }
     return true;

@@ -79,6 +79,14 @@ void smp_ipi_wait_check_enable(void);
  */
 bool smp_trampoline_frame(unsigned long mfn);
 
+/*
+ * cpus_running_domain(): the other CPUs whose current vCPU is one of d's
+ * (a snapshot, taken after a full fence: a CPU that starts running d
+ * later walks page tables as they are now).
+ */
+struct domain;
+cpumask_t cpus_running_domain(const struct domain *d);
+
 /* cpumask_online(): the CPUs of mask that are online. */
 cpumask_t cpumask_online(const cpumask_t *mask);
 

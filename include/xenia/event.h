@@ -118,6 +118,7 @@ struct evtchn_domain {
     spinlock_t lock;                /* d->event_lock: guards everything below */
     const struct evtchn_port_ops *ops;     /* the ABI in use: 2-level or FIFO */
     struct evtchn *pages[EVTCHN_NR_PAGES]; /* port records, xen heap, NULL until needed */
+    void *spare_page;               /* the next pages[] entry, allocated before the lock */
     unsigned int valid;             /* ports [0, valid) allocated (Xen's valid_evtchns) */
     unsigned int max_port;          /* the domain's limit: highest port allowed + 1 */
     unsigned int active;            /* ports in use (not free, not reserved) */

@@ -57,13 +57,20 @@ struct page_list_entry {
 struct page_info {
     struct page_list_entry list;    /* owner's page_list, or a free list */
     unsigned long count_info;       /* PGC_* flags | general ref count */
-    unsigned long type_info;        /* PGT_* type | flags | type ref count */
-    uint32_t owner_frame;           /* page_get_owner(): 0 when free or xen heap */
     union {
+        unsigned long type_info;    /* PGT_* type | flags | type ref count (not free) */
         struct {                    /* a free buddy head (page_alloc.c) */
             unsigned int order:5;       /* block order, <= MAX_ORDER */
             unsigned int first_dirty:27;/* first frame that may need scrubbing, or none */
         };
+    };
+    uint32_t owner_frame;           /* page_get_owner(): 0 when free or xen heap */
+    union {
+        /*
+         * When its last guest use ended (<asm/flushtlb.h>): set when freed,
+         * and when the type count drops to 0; read before the next use.
+         */
+        uint32_t tlbflush_timestamp;
         struct {                    /* a page table being (de)validated (page_type.c) */
             uint16_t nr_validated_ptes; /* entries [0, n) hold their references */
             uint8_t partial_flags;      /* PTF_* about entry n */

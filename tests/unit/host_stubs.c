@@ -83,3 +83,18 @@ struct domain *host_owner_decode(uint32_t frame)
     }
     return (struct domain *)host_owners[frame - 1];
 }
+
+uint32_t host_tlbflush_clock;
+unsigned long host_flush_since_calls;
+uint32_t host_flush_since_stamp;
+
+uint32_t tlbflush_current_time(void)
+{
+    return host_tlbflush_clock;
+}
+
+void flush_tlb_all_since(uint32_t stamp)
+{
+    host_flush_since_calls++;
+    host_flush_since_stamp = stamp;
+}

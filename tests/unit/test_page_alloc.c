@@ -493,6 +493,41 @@ static void test_double_free_detected(void **state)
     assert_heap_pristine();                         /* the parent's heap is untouched */
 }
 
+/*
+ * TLB-flush filtering: a freed frame carries the TLB clock of its freeing,
+ * and handing out a block asks for a flush since the newest stamp among
+ * its frames (across the clock's 32-bit wrap, newest by age); boot memory
+ * and frames freed while the clock read 0 carry stamp 0.
+ */
+static void test_tlb_stamps(void **state)
+{
+    struct page_info *top;
+
+    host_tlbflush_clock = 5;
+    host_flush_since_calls = 0;
+    top = alloc_domheap_pages(NULL, TOP_ORDER, 0);  /* stamp 0: boot, or freed at clock 0 */
+    assert_int_equal(mfn_x(page_to_mfn(top)), 2048);
+    assert_int_equal(host_flush_since_calls, 1);
+    assert_int_equal(host_flush_since_stamp, 0);
+
+    const uint32_t lower[2] = { 100, 0xfffffff0u }, upper[2] = { 150, 0x10 };
+    for (int k = 0; k < 2; k++) {
+        host_tlbflush_clock = lower[k];
+        free_domheap_pages(top, TOP_ORDER - 1);
+        host_tlbflush_clock = upper[k];
+        free_domheap_pages(top + (1UL << (TOP_ORDER - 1)), TOP_ORDER - 1);
+        assert_int_equal(top->tlbflush_timestamp, lower[k]);
+        scrub_all();
+        host_tlbflush_clock = upper[k] + 16;
+        top = alloc_domheap_pages(NULL, TOP_ORDER, 0);      /* the two halves, merged */
+        assert_int_equal(mfn_x(page_to_mfn(top)), 2048);
+        assert_int_equal(host_flush_since_stamp, upper[k]);
+    }
+    host_tlbflush_clock = 0;
+    free_domheap_pages(top, TOP_ORDER);
+    assert_heap_pristine();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_scrub_boot_memory),
         cmocka_unit_test(test_scrub_freed),
         cmocka_unit_test(test_scrub_random),
+        cmocka_unit_test(test_tlb_stamps),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

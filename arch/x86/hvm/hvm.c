@@ -20,6 +20,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/vlapic.h>
+#include <asm/flushtlb.h>
 
 const struct hvm_function_table *hvm_funcs;
 const void *hvm_vmentry_target;
@@ -83,7 +84,7 @@ void hvm_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
 {
     memcpy(frame, &v->arch.user_regs, offsetof(struct cpu_user_regs, es));
     /* The host runs on idle_pg_table while an HVM vCPU is current; VMRUN keeps it. */
-    __asm__ __volatile__("mov %0, %%cr3" :: "r"(idle_pg_table_pa) : "memory");
+    write_ptbase(idle_pg_table_pa);
     vcpu_fpu_restore(v);
     update_vcpu_system_time(&v->vcpu_info->time);
     /* v is current: its linear addresses translate through its own page tables. */

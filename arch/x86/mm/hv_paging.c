@@ -35,11 +35,6 @@ static DEFINE_SPINLOCK(pt_lock);
 /* Before the CR3 switch, new tables must be reachable through the boot direct map. */
 static paddr_t boot_table_limit = FOUR_GIB;
 
-static inline void write_cr3(paddr_t pa)
-{
-    __asm__ __volatile__("mov %0, %%cr3" :: "r"(pa) : "memory");
-}
-
 static pte_t *alloc_table(void)
 {
     if (mm_heap_ready)
@@ -340,7 +335,7 @@ void hv_paging_init(paddr_t ram_end)
     boot_map(XEN_VIRT_START + img_s, img_s, img_e, PAGE_HYPERVISOR_RWX);
     map_direct(dm_end);
 
-    write_cr3(idle_pg_table_pa);
+    write_ptbase(idle_pg_table_pa);
     boot_table_limit = ~0UL;
     printk("Page tables: idle_pg_table at 0x%lx, direct map of %lu MiB, NX %s\n",
            (unsigned long)idle_pg_table_pa, (unsigned long)(dm_end >> 20),

@@ -19,6 +19,7 @@
 #include <asm/pv_domain.h>
 #include <asm/pv_emulate.h>
 #include <asm/pv_mm.h>
+#include <asm/flushtlb.h>
 #include <asm/pv_context.h>
 #include <asm/x86_defns.h>
 
@@ -27,11 +28,6 @@
 struct xsave_area {
     uint8_t fxsave[FXSAVE_BYTES];
 } __aligned(64);
-
-static inline void write_cr3(unsigned long pa)
-{
-    __asm__ __volatile__("mov %0, %%cr3" :: "r"(pa) : "memory");
-}
 
 int pv_domain_init(struct domain *d)
 {
@@ -66,7 +62,7 @@ void pv_update_cr3(struct vcpu *v)
 {
     if (v != current)
         return;             /* loaded by pv_context_restore() when it runs */
-    write_cr3(current_l4(v) << PAGE_SHIFT);
+    write_ptbase(current_l4(v) << PAGE_SHIFT);
 }
 
 void pv_toggle_guest_mode(struct vcpu *v)
@@ -130,7 +126,7 @@ void vcpu_fpu_restore(struct vcpu *v)
 
 void pv_switch_to_idle(void)
 {
-    write_cr3(idle_pg_table_pa);
+    write_ptbase(idle_pg_table_pa);
 }
 
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
@@ -138,7 +134,7 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
     const struct cpu_user_regs *r = &v->arch.user_regs;
 
     memcpy(frame, r, offsetof(struct cpu_user_regs, es));
-    write_cr3(current_l4(v) << PAGE_SHIFT);
+    write_ptbase(current_l4(v) << PAGE_SHIFT);
     gdt_load_guest_frames(v->arch.gdt_frames,
                           (v->arch.gdt_ents + 511) / 512);
     LOAD_SREG(ds, r->ds);

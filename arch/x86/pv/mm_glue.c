@@ -29,8 +29,10 @@ static void flush_local_global(void)
         flush_tlb_local();
         return;
     }
+    uint64_t t = tlbflush_tick();
     __asm__ __volatile__("mov %0, %%cr4; mov %1, %%cr4"
                          :: "r"(cr4 & ~X86_CR4_PGE), "r"(cr4) : "memory");
+    tlbflush_done(t);
 }
 
 void pv_flush_tlb_local(void)
