@@ -142,6 +142,8 @@ bool pv_io_access_permitted(const struct domain *d, unsigned long mfn);
 void pv_flush_tlb_local(void);
 void pv_flush_va_local(unsigned long va);
 void pv_flush_tlb_domain(struct domain *d);
+/* pv_flush_tlb_domain_since(): only the CPUs not flushed since stamp (<asm/flushtlb.h>). */
+void pv_flush_tlb_domain_since(struct domain *d, uint32_t stamp);
 void pv_flush_va_domain(struct domain *d, unsigned long va);
 void pv_flush_cache_local(void);
 void pv_flush_cache_all(void);

@@ -122,6 +122,12 @@ bool pv_io_access_permitted(const struct domain *d, unsigned long mfn)
 void pv_flush_tlb_local(void) { fake_flush_local++; }
 void pv_flush_va_local(unsigned long va) { fake_flush_va_local++; }
 void pv_flush_tlb_domain(struct domain *d) { fake_flush_domain++; }
+uint32_t fake_flush_since_stamp;
+void pv_flush_tlb_domain_since(struct domain *d, uint32_t stamp)
+{
+    fake_flush_domain++;
+    fake_flush_since_stamp = stamp;
+}
 void pv_flush_va_domain(struct domain *d, unsigned long va) { fake_flush_va_domain++; }
 void pv_flush_cache_local(void) { }
 void pv_flush_cache_all(void) { }

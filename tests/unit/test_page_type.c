@@ -391,10 +391,14 @@ static void test_rw_then_ro_then_pin(void **state)
     assert_int_equal(pin(1, l1), 0);
     assert_int_equal(mmu1(l1, 0, fake_pte(x, PRW), MMU_NORMAL_PT_UPDATE), 0);
     assert_int_equal(pin(1, x), -EINVAL);
+    host_tlbflush_clock = 40;                             /* the writable use ends at 40 */
     assert_int_equal(mmu1(l1, 0, fake_pte(x, PRO), MMU_PT_UPDATE_PRESERVE_AD), 0);
     int before = fake_flush_domain;
+    host_tlbflush_clock = 50;
     assert_int_equal(pin(1, x), 0);                       /* writable -> L1: stale TLBs flushed */
     assert_int_equal(fake_flush_domain, before + 1);
+    assert_int_equal(fake_flush_since_stamp, 40);         /* on CPUs not flushed since 40 */
+    host_tlbflush_clock = 0;
     assert_int_equal(mmu1(l1, 1, fake_pte(x, PRW), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(mmu1(l1, 1, fake_pte(l1, PRW), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(unpin(x), 0);

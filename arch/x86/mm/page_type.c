@@ -49,7 +49,10 @@
  *      type, to anything else), every CPU that may still cache a
  *      translation through it (a writable mapping, or paging-structure
  *      caches of a former table) is flushed before the new use starts.
- *      A frame of type none has never been typed since allocation.
+ *      A frame of type none has never been typed since allocation. The
+ *      frame is stamped with the TLB clock when its type count drops to
+ *      0, so CPUs that have flushed since are left alone (Xen's
+ *      tlbflush_timestamp filter, <asm/flushtlb.h>).
  *  T8. PGT_pinned is set only while the pin's own type ref is held, so it
  *      is clear whenever the type count is 0 and on a parked table.
  *  T9. A parked L2-L4 table (count 1, PGT_partial, !PGT_validated) is a
@@ -92,6 +95,7 @@
 #include <asm/current.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
+#include <asm/flushtlb.h>
 
 static inline unsigned long ti_load(struct page_info *pg)
 {
@@ -183,6 +187,7 @@ static int settle_validation(struct page_info *pg, unsigned long type, int rc, b
         return rc;
     }
     /* A frame that was a table before (parked by a devalidation) keeps its type for T7. */
+    pg->tlbflush_timestamp = tlbflush_current_time();
     __atomic_store_n(&pg->type_info, had_park ? type : 0, __ATOMIC_RELEASE);
     if (had_park)
         put_page(pg);
@@ -197,6 +202,7 @@ static int settle_devalidation(struct page_info *pg, unsigned long type, int rc,
         return rc;
     }
     ASSERT(!rc);
+    pg->tlbflush_timestamp = tlbflush_current_time();          /* T7: its use as type ends */
     __atomic_store_n(&pg->type_info, type, __ATOMIC_RELEASE);
     if (had_park)
         put_page(pg);
@@ -214,7 +220,7 @@ static int first_ref(struct page_info *pg, unsigned long old, unsigned long type
     struct domain *owner = page_get_owner(pg);
 
     if (old_type != PGT_none && old_type != type && owner)
-        pv_flush_tlb_domain(owner);                             /* T7 */
+        pv_flush_tlb_domain_since(owner, pg->tlbflush_timestamp);  /* T7 */
 
     if (!type_needs_validation(type)) {
         __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);
@@ -270,6 +276,8 @@ int pt_put_type(struct page_info *pg, bool preemptible)
         nx = x - 1;
         if ((nx & PGT_count_mask) || !type_is_pt(x)) {
             ASSERT((nx & PGT_count_mask) || !(nx & PGT_pinned)); /* T8 */
+            if (!(nx & PGT_count_mask))     /* T7: the last use as this type ends */
+                pg->tlbflush_timestamp = tlbflush_current_time();
             if (ti_cmpxchg(pg, &x, nx))
                 return 0;
             continue;

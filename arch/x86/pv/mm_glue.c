@@ -50,6 +50,11 @@ void pv_flush_tlb_domain(struct domain *d)
     flush_tlb_domain(d);
 }
 
+void pv_flush_tlb_domain_since(struct domain *d, uint32_t stamp)
+{
+    flush_tlb_domain_since(d, stamp);
+}
+
 void pv_flush_va_domain(struct domain *d, unsigned long va)
 {
     flush_tlb_domain(d);                /* a superset of one address */
