@@ -7,6 +7,11 @@
  * Registers: IOREGSEL at +0x00, IOWIN at +0x10 (82093AA datasheet);
  * register 1 holds the version and the highest RTE index, RTE n is the
  * pair of registers 0x10 + 2n (low) and 0x11 + 2n (high: destination).
+ * Since only the hypervisor writes them, each IO-APIC's selected register
+ * and every RTE's low word are remembered: masking or unmasking a pin (per
+ * level interrupt, twice: irq.c) is then one MMIO write, or none if the
+ * pin is already so, instead of a read-modify-write of four accesses, each
+ * of which QEMU emulates.
  */
 #include <xenia/lib.h>
 #include <xenia/acpi.h>
@@ -26,28 +31,48 @@
 #define RTE_POLARITY_LOW    (1u << 13)
 #define RTE_LEVEL           (1u << 15)
 #define RTE_MASKED          (1u << 16)
+#define IOAPIC_MAX_PINS     256          /* the version register's 8-bit highest index, + 1 */
+#define REGSEL_UNKNOWN      0xffffffffu
 
 struct ioapic {
     volatile uint32_t *mmio;             /* direct map of the register window */
     uint64_t paddr;
     uint32_t gsi_base;
     unsigned int nr_pins;
+    uint32_t regsel;                     /* IOREGSEL as last written, under ioapic_lock */
+    uint32_t rte_low[IOAPIC_MAX_PINS];   /* each RTE's low word as last written */
 };
 
 static struct ioapic ioapics[MADT_MAX_IOAPICS];
 static unsigned int nr_ioapics;
 static DEFINE_SPINLOCK(ioapic_lock);    /* IRQ-safe: IOREGSEL/IOWIN pairs */
 
-static uint32_t reg_read(const struct ioapic *io, unsigned int reg)
+/* Point IOWIN at register reg (ioapic_lock held). */
+static void reg_select(struct ioapic *io, unsigned int reg)
 {
-    io->mmio[IOAPIC_REGSEL / 4] = reg;
+    if (io->regsel != reg) {
+        io->mmio[IOAPIC_REGSEL / 4] = reg;
+        io->regsel = reg;
+    }
+}
+
+static uint32_t reg_read(struct ioapic *io, unsigned int reg)
+{
+    reg_select(io, reg);
     return io->mmio[IOAPIC_WINDOW / 4];
 }
 
-static void reg_write(const struct ioapic *io, unsigned int reg, uint32_t val)
+static void reg_write(struct ioapic *io, unsigned int reg, uint32_t val)
 {
-    io->mmio[IOAPIC_REGSEL / 4] = reg;
+    reg_select(io, reg);
     io->mmio[IOAPIC_WINDOW / 4] = val;
+}
+
+/* Write RTE pin's low word, remembering it (ioapic_lock held). */
+static void rte_low_write(struct ioapic *io, unsigned int pin, uint32_t low)
+{
+    reg_write(io, IOAPIC_RTE_LOW(pin), low);
+    io->rte_low[pin] = low;
 }
 
 void ioapic_init(void)
@@ -60,10 +85,11 @@ void ioapic_init(void)
         io->paddr = m->ioapics[i].paddr;
         io->gsi_base = m->ioapics[i].gsi_base;
         io->mmio = __va(io->paddr);
+        io->regsel = REGSEL_UNKNOWN;
         spin_lock_irqsave(&ioapic_lock, flags);
         io->nr_pins = ((reg_read(io, IOAPIC_REG_VERSION) >> 16) & 0xff) + 1;
         for (unsigned int pin = 0; pin < io->nr_pins; pin++)
-            reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
+            rte_low_write(io, pin, RTE_MASKED);
         spin_unlock_irqrestore(&ioapic_lock, flags);
         printk("IO-APIC %u: at 0x%lx, GSIs %u-%u, all pins masked\n", i,
                (unsigned long)io->paddr, io->gsi_base, io->gsi_base + io->nr_pins - 1);
@@ -91,22 +117,22 @@ uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg)
 }
 
 /* Rewrite a pin's RTE: masked first, then the destination, then low (which may unmask). */
-static void write_rte(const struct ioapic *io, unsigned int pin, uint32_t low, uint32_t dest)
+static void write_rte(struct ioapic *io, unsigned int pin, uint32_t low, uint32_t dest)
 {
     unsigned long flags;
 
     spin_lock_irqsave(&ioapic_lock, flags);
-    reg_write(io, IOAPIC_RTE_LOW(pin), RTE_MASKED);
+    rte_low_write(io, pin, RTE_MASKED);
     reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
-    reg_write(io, IOAPIC_RTE_LOW(pin), low);
+    rte_low_write(io, pin, low);
     spin_unlock_irqrestore(&ioapic_lock, flags);
 }
 
 /* The IO-APIC and pin of gsi; NULL if no IO-APIC has it. */
-static const struct ioapic *pin_of(unsigned int gsi, unsigned int *pin)
+static struct ioapic *pin_of(unsigned int gsi, unsigned int *pin)
 {
     for (unsigned int i = 0; i < nr_ioapics; i++) {
-        const struct ioapic *io = &ioapics[i];
+        struct ioapic *io = &ioapics[i];
         if (gsi >= io->gsi_base && gsi < io->gsi_base + io->nr_pins) {
             *pin = gsi - io->gsi_base;
             return io;
@@ -127,7 +153,7 @@ unsigned int ioapic_nr_gsis(void)
 int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level, bool active_low)
 {
     unsigned int pin;
-    const struct ioapic *io = pin_of(gsi, &pin);
+    struct ioapic *io = pin_of(gsi, &pin);
 
     if (!io)
         return -ENOENT;
@@ -139,14 +165,15 @@ int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level
 void ioapic_mask_gsi(unsigned int gsi, bool mask)
 {
     unsigned int pin;
-    const struct ioapic *io = pin_of(gsi, &pin);
+    struct ioapic *io = pin_of(gsi, &pin);
     unsigned long flags;
 
     if (!io)
         return;
     spin_lock_irqsave(&ioapic_lock, flags);
-    uint32_t low = reg_read(io, IOAPIC_RTE_LOW(pin));
-    reg_write(io, IOAPIC_RTE_LOW(pin), mask ? low | RTE_MASKED : low & ~RTE_MASKED);
+    uint32_t low = io->rte_low[pin], want = mask ? low | RTE_MASKED : low & ~RTE_MASKED;
+    if (want != low)
+        rte_low_write(io, pin, want);
     spin_unlock_irqrestore(&ioapic_lock, flags);
 }
 
@@ -156,7 +183,7 @@ int ioapic_route_isa_nmi(unsigned int irq, uint32_t dest)
     uint16_t inti = 0;
     uint32_t gsi = m ? madt_isa_irq_to_gsi(m, irq, &inti) : irq;
     unsigned int pin;
-    const struct ioapic *io = pin_of(gsi, &pin);
+    struct ioapic *io = pin_of(gsi, &pin);
 
     if (!io)
         return -ENOENT;
