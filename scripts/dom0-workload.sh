@@ -44,12 +44,17 @@ pid=$!
 # (Ctrl-A three times switches input to it; Xen 4.17 and Xenia alike: d =
 # every CPU's registers and stack, q = domains and vCPUs, e = event
 # channels, r = run queues), then every CPU's registers as QEMU sees them
-# (LOG.registers), then QEMU is killed.
+# and the 16 bytes of memory before and at its RIP, through its own page
+# tables (LOG.registers: a CPU trapping on an INT3 that memory no longer
+# holds is QEMU's stale code, one whose memory still holds it is waiting
+# for the patching CPU), then QEMU is killed.
 dump_and_kill() {
     echo "XENIA-HANG: $1: debug keys d q e r, QEMU's registers in $log.registers" >> "$log"
     printf '\001\001\001' >&3; sleep 1
     for key in d q e r; do printf '%s' "$key" >&3; sleep 2; done
-    printf 'info registers -a\n' | timeout 20 socat - "UNIX-CONNECT:$mon" > "$log.registers" 2>&1 || true
+    { printf 'info registers -a\n'
+      for ((c = 0; c < ${XENIA_QEMU_SMP:-2}; c++)); do printf 'cpu %d\nx/16xb $pc-8\n' "$c"; done
+    } | timeout 20 socat - "UNIX-CONNECT:$mon" > "$log.registers" 2>&1 || true
     kill "$pid" 2>/dev/null || true
 }
 
