@@ -10,6 +10,8 @@
 #include <xenia/keyhandler.h>
 #include <xenia/spinlock.h>
 #include <xenia/param.h>
+#include <xenia/time.h>
+#include <asm/current.h>
 
 #define MAX_CONSOLES        4
 #define CONSOLE_RING_SIZE   (64 * 1024)
@@ -20,6 +22,41 @@ static DEFINE_SPINLOCK(console_lock);
 static char ring[CONSOLE_RING_SIZE];
 static uint64_t ring_produced;          /* bytes written since boot */
 static bool at_line_start = true;
+/*
+ * After console_force_unlock(): the one CPU that may still write, or -1.
+ * The lock is then bypassed, not reset: a ticket lock reset under a CPU
+ * that holds it is corrupted by that CPU's unlock (the next taker waits
+ * forever), and the holder would keep interleaving its bytes.
+ */
+static int forced_cpu = -1;
+
+/* Another CPU has taken the console over: stop writing (its report goes out whole). */
+static bool console_taken_from_us(void)
+{
+    int forced = __atomic_load_n(&forced_cpu, __ATOMIC_ACQUIRE);
+    return forced >= 0 && forced != (int)smp_processor_id();
+}
+
+/*
+ * Enter the console's critical section, interrupts off: the lock, or
+ * nothing on the CPU that forced the console. False if another CPU has
+ * forced it: the caller writes nothing and calls console_exit().
+ */
+static bool console_enter(unsigned long *flags, bool *locked)
+{
+    *flags = local_irq_save();
+    *locked = __atomic_load_n(&forced_cpu, __ATOMIC_ACQUIRE) < 0;
+    if (*locked)
+        spin_lock(&console_lock);
+    return !console_taken_from_us();
+}
+
+static void console_exit(unsigned long flags, bool locked)
+{
+    if (locked)
+        spin_unlock(&console_lock);
+    local_irq_restore(flags);
+}
 
 void console_register(const struct console_driver *drv)
 {
@@ -36,7 +73,7 @@ static void emit(char c)
 
 static void write_locked(const char *s, size_t n, bool prefix)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !console_taken_from_us(); i++) {
         if (prefix && at_line_start)
             for (const char *p = "(XEN) "; *p; p++)
                 emit(*p);
@@ -47,39 +84,53 @@ static void write_locked(const char *s, size_t n, bool prefix)
 
 void console_force_unlock(void)
 {
-    spin_lock_init(&console_lock);
+    unsigned int self = smp_processor_id();
+    s_time_t end = NOW() + MILLISECS(10);
+
+    if (__atomic_exchange_n(&forced_cpu, (int)self, __ATOMIC_ACQ_REL) == (int)self)
+        return;
+    /* Another CPU's writer stops at its next byte and leaves: give it that long. */
+    while (spin_is_locked(&console_lock) && NOW() < end)
+        __builtin_ia32_pause();
+    if (!at_line_start) {                /* end the line the old holder left open */
+        at_line_start = true;
+        emit('\n');
+    }
 }
 
 void console_write(const char *s, size_t n)
 {
     unsigned long flags;
-    spin_lock_irqsave(&console_lock, flags);
-    write_locked(s, n, false);
-    spin_unlock_irqrestore(&console_lock, flags);
+    bool locked;
+    if (console_enter(&flags, &locked))
+        write_locked(s, n, false);
+    console_exit(flags, locked);
 }
 
 void console_write_guest(const char *s, size_t n)
 {
     unsigned long flags;
-    spin_lock_irqsave(&console_lock, flags);
-    for (size_t i = 0; i < n; i++) {
-        for (unsigned int c = 0; c < nr_consoles; c++)
-            consoles[c]->putc(s[i]);
-        at_line_start = s[i] == '\n';
-    }
-    spin_unlock_irqrestore(&console_lock, flags);
+    bool locked;
+    if (console_enter(&flags, &locked))
+        for (size_t i = 0; i < n && !console_taken_from_us(); i++) {
+            for (unsigned int c = 0; c < nr_consoles; c++)
+                consoles[c]->putc(s[i]);
+            at_line_start = s[i] == '\n';
+        }
+    console_exit(flags, locked);
 }
 
 size_t console_ring_read(char *buf, size_t n, uint64_t *pos)
 {
     unsigned long flags;
     size_t copied = 0;
-    spin_lock_irqsave(&console_lock, flags);
+    bool locked;
+    console_enter(&flags, &locked);      /* reading only: safe even when forced */
     if (ring_produced > CONSOLE_RING_SIZE && *pos < ring_produced - CONSOLE_RING_SIZE)
         *pos = ring_produced - CONSOLE_RING_SIZE;
     while (copied < n && *pos < ring_produced)
         buf[copied++] = ring[(*pos)++ % CONSOLE_RING_SIZE];
-    spin_unlock_irqrestore(&console_lock, flags);
+    console_exit(flags, locked);
     return copied;
 }
 
@@ -90,9 +141,10 @@ void vprintk(const char *fmt, va_list ap)
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n > (int)sizeof(buf) - 1)
         n = sizeof(buf) - 1;
-    spin_lock_irqsave(&console_lock, flags);
-    write_locked(buf, (size_t)n, true);
-    spin_unlock_irqrestore(&console_lock, flags);
+    bool locked;
+    if (console_enter(&flags, &locked))
+        write_locked(buf, (size_t)n, true);
+    console_exit(flags, locked);
 }
 
 void printk(const char *fmt, ...)
@@ -132,8 +184,8 @@ bool console_poll_input(void)
     char keys[16];
     unsigned int nr_keys = 0;
 
-    spin_lock_irqsave(&console_lock, flags);
-    for (unsigned int i = 0; i < nr_consoles; i++) {
+    bool locked, ours = console_enter(&flags, &locked);
+    for (unsigned int i = 0; ours && i < nr_consoles; i++) {
         if (!consoles[i]->getc)
             continue;
         for (int c; (c = consoles[i]->getc()) >= 0;) {
@@ -159,7 +211,7 @@ bool console_poll_input(void)
         }
     }
     bool to_xen = input_to_xen;
-    spin_unlock_irqrestore(&console_lock, flags);
+    console_exit(flags, locked);
 
     if (switched)
         printk("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
@@ -173,10 +225,11 @@ size_t console_read_input(char *buf, size_t n)
 {
     unsigned long flags;
     size_t copied = 0;
-    spin_lock_irqsave(&console_lock, flags);
-    while (copied < n && input_cons != input_prod)
-        buf[copied++] = input_ring[input_cons++ % INPUT_RING_SIZE];
-    spin_unlock_irqrestore(&console_lock, flags);
+    bool locked;
+    if (console_enter(&flags, &locked))
+        while (copied < n && input_cons != input_prod)
+            buf[copied++] = input_ring[input_cons++ % INPUT_RING_SIZE];
+    console_exit(flags, locked);
     return copied;
 }
 

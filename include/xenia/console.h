@@ -14,8 +14,10 @@ struct console_driver {
 void console_register(const struct console_driver *drv);
 
 /*
- * console_force_unlock(): make the console usable whoever holds its lock:
- * for NMI and fatal paths only (the holder may be the interrupted code).
+ * console_force_unlock(): from now on only this CPU writes to the console,
+ * without its lock, whoever holds it (the holder may be the interrupted
+ * code, or another CPU mid-line); other CPUs' output is dropped from their
+ * next byte on. For NMI and fatal paths only: there is no way back.
  */
 void console_force_unlock(void);
 
