@@ -173,21 +173,42 @@ static int find_free_port(struct domain *d)
     return -ENOSPC;
 }
 
+/* Take the event locks of a and b (maybe equal), lower domain_id first. */
+static unsigned long lock_pair(struct domain *a, struct domain *b)
+{
+    unsigned long flags;
+    struct domain *first = a->domain_id <= b->domain_id ? a : b;
+    struct domain *second = first == a ? b : a;
+
+    spin_lock_irqsave(&first->evtchn.lock, flags);
+    if (second != first)
+        spin_lock(&second->evtchn.lock);
+    return flags;
+}
+
+static void unlock_pair(struct domain *a, struct domain *b, unsigned long flags)
+{
+    if (a != b)
+        spin_unlock(&b->evtchn.lock);
+    spin_unlock_irqrestore(&a->evtchn.lock, flags);
+}
+
 /*
- * Take d's event lock (irqsave, held on return) and find a free port,
- * allocating a page of port records with the lock dropped when one is
+ * Take d's and peer's event locks (lock_pair(): peer == d takes one; held
+ * on return, release with unlock_pair()) and find a free port of d,
+ * allocating a page of port records with the locks dropped when one is
  * needed. The port, or find_free_port()'s errors, or -ENOMEM.
  */
-static int lock_and_find_free_port(struct domain *d, unsigned long *flags)
+static int lock_and_find_free_port(struct domain *d, struct domain *peer, unsigned long *flags)
 {
     for (;;) {
-        spin_lock_irqsave(&d->evtchn.lock, *flags);
+        *flags = lock_pair(d, peer);
         int port = find_free_port(d);
         if (port != -EAGAIN)
             return port;
-        spin_unlock_irqrestore(&d->evtchn.lock, *flags);
+        unlock_pair(d, peer, *flags);
         if (!prepare_port_page(d)) {
-            spin_lock_irqsave(&d->evtchn.lock, *flags);
+            *flags = lock_pair(d, peer);
             return -ENOMEM;
         }
     }
@@ -266,26 +287,6 @@ static void domain_put(struct domain *d)
 static bool may_target(const struct domain *src, const struct domain *target)
 {
     return src == target || src->is_privileged;
-}
-
-/* Take the event locks of a and b (maybe equal), lower domain_id first. */
-static unsigned long lock_pair(struct domain *a, struct domain *b)
-{
-    unsigned long flags;
-    struct domain *first = a->domain_id <= b->domain_id ? a : b;
-    struct domain *second = first == a ? b : a;
-
-    spin_lock_irqsave(&first->evtchn.lock, flags);
-    if (second != first)
-        spin_lock(&second->evtchn.lock);
-    return flags;
-}
-
-static void unlock_pair(struct domain *a, struct domain *b, unsigned long flags)
-{
-    if (a != b)
-        spin_unlock(&b->evtchn.lock);
-    spin_unlock_irqrestore(&a->evtchn.lock, flags);
 }
 
 /*
@@ -395,7 +396,7 @@ static int evtchn_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a
     struct evtchn *chn;
     int port;
 
-    port = lock_and_find_free_port(d, &flags);
+    port = lock_and_find_free_port(d, d, &flags);
     if (port < 0)
         goto out;
     if (!may_target(cd, d)) {
@@ -406,7 +407,7 @@ static int evtchn_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a
     chn->u.unbound.remote_domid = a->remote_dom == DOMID_SELF ? cd->domain_id : a->remote_dom;
     a->port = (evtchn_port_t)port;
  out:
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    unlock_pair(d, d, flags);
     return port < 0 ? port : 0;
 }
 
@@ -422,19 +423,7 @@ static int bind_interdomain(struct domain *ld, struct domain *rd, evtchn_port_t 
     unsigned long flags;
     struct evtchn *lchn, *rchn;
 
-    int lport;
-
-    for (;;) {                          /* as lock_and_find_free_port(), both locks */
-        flags = lock_pair(ld, rd);
-        if ((lport = find_free_port(ld)) != -EAGAIN)
-            break;
-        unlock_pair(ld, rd, flags);
-        if (!prepare_port_page(ld)) {
-            flags = lock_pair(ld, rd);
-            lport = -ENOMEM;
-            break;
-        }
-    }
+    int lport = lock_and_find_free_port(ld, rd, &flags);
 
     if (lport < 0)
         goto out;
@@ -476,17 +465,9 @@ static int evtchn_bind_virq(struct evtchn_bind_virq *b)
     if (!v)
         return -ENOENT;
 
-    for (;;) {                          /* as lock_and_find_free_port() */
-        spin_lock_irqsave(&d->evtchn.lock, flags);
-        if ((port = v->virq_to_evtchn[b->virq] ? -EEXIST : find_free_port(d)) != -EAGAIN)
-            break;
-        spin_unlock_irqrestore(&d->evtchn.lock, flags);
-        if (!prepare_port_page(d)) {
-            spin_lock_irqsave(&d->evtchn.lock, flags);
-            port = -ENOMEM;
-            break;
-        }
-    }
+    port = lock_and_find_free_port(d, d, &flags);
+    if (v->virq_to_evtchn[b->virq])
+        port = -EEXIST;                  /* whatever the search found, as Xen checks first */
     if (port < 0)
         goto out;
     chn = claim_port(d, (evtchn_port_t)port, ECS_VIRQ, b->vcpu);
@@ -494,7 +475,7 @@ static int evtchn_bind_virq(struct evtchn_bind_virq *b)
     v->virq_to_evtchn[b->virq] = port;
     b->port = (evtchn_port_t)port;
  out:
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    unlock_pair(d, d, flags);
     return port < 0 ? port : 0;
 }
 
@@ -507,12 +488,12 @@ static int evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 
     if (!domain_vcpu(d, b->vcpu))
         return -ENOENT;
-    port = lock_and_find_free_port(d, &flags);
+    port = lock_and_find_free_port(d, d, &flags);
     if (port >= 0) {
         claim_port(d, (evtchn_port_t)port, ECS_IPI, b->vcpu);
         b->port = (evtchn_port_t)port;
     }
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    unlock_pair(d, d, flags);
     return port < 0 ? port : 0;
 }
 
@@ -533,7 +514,7 @@ static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
         return -EINVAL;
     if (!d->is_privileged)
         return -EPERM;
-    int port = lock_and_find_free_port(d, &flags);
+    int port = lock_and_find_free_port(d, d, &flags);
     if (port >= 0)
         claim_port(d, (evtchn_port_t)port, ECS_PIRQ, 0)->u.pirq = b->pirq;
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
