@@ -529,15 +529,21 @@ static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
     return 0;
 }
 
-void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
+int send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
 {
     unsigned long flags;
+    int cpu = -1;
 
     spin_lock_irqsave(&d->evtchn.lock, flags);
     struct evtchn *chn = port_chn(d, port);
-    if (chn && chn->state == ECS_PIRQ && chn->u.pirq == pirq)
+    if (chn && chn->state == ECS_PIRQ && chn->u.pirq == pirq) {
+        const struct vcpu *v = domain_vcpu(d, ACCESS_ONCE(chn->notify_vcpu_id));
         chn_raise(d, port, chn);
+        if (v)
+            cpu = ACCESS_ONCE(v->processor);
+    }
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    return cpu;
 }
 
 /* ---- notification ---- */

@@ -10,6 +10,7 @@
 #include <xenia/grant_table.h>
 #include <xenia/mm.h>
 #include <xenia/keyhandler.h>
+#include <asm/pirq.h>
 #include <asm/hvm/hvm.h>
 #include <xenia/perfc.h>
 #include <xenia/sched.h>
@@ -114,6 +115,13 @@ static void dump_grant_tables(char key)
     printk("gnttab_usage_print_all ] done\n");
 }
 
+/* Xen 4.17's 'i' (dump_irqs), for the PIRQs: where each device interrupt goes. */
+static void dump_irqs(char key)
+{
+    printk("'%c' pressed -> dumping interrupt bindings\n", key);
+    pirq_dump();
+}
+
 static const struct {
     char key;
     void (*fn)(char key);
@@ -123,6 +131,7 @@ static const struct {
     { 'e', dump_evtchns,   "dump evtchn info" },
     { 'g', dump_grant_tables, "print grant table usage" },
     { 'h', dump_help,      "show this message" },
+    { 'i', dump_irqs,      "dump interrupt bindings" },
     { 'm', dump_heap,      "memory info" },
     { 'p', perfc_printall, "print performance counters" },
     { 'P', perfc_reset,    "reset performance counters" },

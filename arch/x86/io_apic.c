@@ -177,6 +177,24 @@ void ioapic_mask_gsi(unsigned int gsi, bool mask)
     spin_unlock_irqrestore(&ioapic_lock, flags);
 }
 
+void ioapic_set_dest(unsigned int gsi, uint32_t dest)
+{
+    unsigned int pin;
+    struct ioapic *io = pin_of(gsi, &pin);
+    unsigned long flags;
+
+    if (!io)
+        return;
+    spin_lock_irqsave(&ioapic_lock, flags);
+    uint32_t low = io->rte_low[pin];
+    if (!(low & RTE_MASKED))
+        rte_low_write(io, pin, low | RTE_MASKED);
+    reg_write(io, IOAPIC_RTE_HIGH(pin), dest << 24);
+    if (!(low & RTE_MASKED))
+        rte_low_write(io, pin, low);
+    spin_unlock_irqrestore(&ioapic_lock, flags);
+}
+
 int ioapic_route_isa_nmi(unsigned int irq, uint32_t dest)
 {
     const struct madt_info *m = acpi_madt();

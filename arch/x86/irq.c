@@ -3,7 +3,8 @@
  * <asm/pirq.h>). One descriptor per vector from GSI_VECTOR_BASE up: the
  * first nr_gsis are the IO-APIC's GSIs (descriptor = GSI = PIRQ number),
  * the rest are handed out to MSI/MSI-X vectors as dom0 maps them (PIRQ
- * number = descriptor index). Every vector targets CPU 0.
+ * number = descriptor index). Each starts on CPU 0 and then follows the
+ * vCPU its event channel notifies (follow_vcpu()).
  */
 #include <xenia/lib.h>
 #include <xenia/acpi.h>
@@ -30,6 +31,7 @@ struct irq_desc {
     bool set_up;                         /* GSI: the pin is programmed */
     bool awaiting_eoi;                   /* level GSI: masked until the guest's EOI */
     struct msi_desc msi;                 /* MSI: the device side */
+    unsigned int cpu;                    /* the CPU the interrupt is delivered to */
     unsigned long count;                 /* interrupts taken */
 };
 
@@ -80,6 +82,7 @@ static void program(unsigned int gsi, struct irq_desc *g, bool level, bool activ
     g->active_low = active_low;
     g->set_up = true;
     g->awaiting_eoi = false;
+    g->cpu = 0;
     ioapic_route_gsi(gsi, vector_of(gsi), cpu_physical_id(0), level, active_low);
 }
 
@@ -102,7 +105,29 @@ static void program_defaults(unsigned int gsi, struct irq_desc *g)
 }
 
 /*
- * An interrupt on one of our vectors: raise the bound port. A level GSI
+ * Point interrupt i at cpu, where the vCPU it notifies runs (Xen moves a
+ * guest's PIRQs with the vCPU, evtchn_move_pirqs()): the next one then
+ * raises the event there without an IPI to that CPU. IO-APIC pins and
+ * MSI-X entries; a plain MSI stays put (its message is in config space).
+ * pirq_lock held.
+ */
+static void follow_vcpu(unsigned int i, struct irq_desc *g, unsigned int cpu)
+{
+    ASSERT_LOCKED(&pirq_lock);
+    if (!cpu_online(cpu))
+        return;
+    if (g->is_msi) {
+        if (!msi_set_dest(&g->msi, cpu_physical_id(cpu)))
+            return;
+    } else {
+        ioapic_set_dest(i, cpu_physical_id(cpu));
+    }
+    g->cpu = cpu;
+}
+
+/*
+ * An interrupt on one of our vectors: raise the bound port, and move the
+ * interrupt to the notified vCPU's CPU if it ran elsewhere. A level GSI
  * stays masked until the guest's EOI; MSIs are edge: nothing to hold.
  */
 static void pirq_interrupt(struct cpu_user_regs *regs)
@@ -119,8 +144,11 @@ static void pirq_interrupt(struct cpu_user_regs *regs)
             eoi_map_set(g->d, i, true);
     }
     apic_eoi();
-    if (g->d && g->port)
-        send_guest_pirq(g->d, g->port, i);
+    if (g->d && g->port) {
+        int cpu = send_guest_pirq(g->d, g->port, i);
+        if (cpu >= 0 && (unsigned int)cpu != g->cpu)
+            follow_vcpu(i, g, (unsigned int)cpu);
+    }
     spin_unlock(&pirq_lock);
 }
 
@@ -325,6 +353,21 @@ int pirq_eoi(struct domain *d, int pirq)
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
     return rc;
+}
+
+void pirq_dump(void)
+{
+    for (unsigned int i = 0; i < MAX_PIRQ_DESCS; i++) {
+        unsigned long flags;
+        spin_lock_irqsave(&pirq_lock, flags);
+        struct irq_desc g = descs[i];
+        spin_unlock_irqrestore(&pirq_lock, flags);
+        if (!g.d)
+            continue;
+        printk("   PIRQ %3u: vec %#04x %s d%u port %u on CPU%u, %lu taken%s\n", i, vector_of(i),
+               !g.is_msi ? (g.level ? "GSI level" : "GSI edge ") : g.msi.msix ? "MSI-X    " : "MSI      ",
+               g.d->domain_id, g.port, g.cpu, g.count, g.awaiting_eoi ? ", awaiting EOI" : "");
+    }
 }
 
 void pirq_domain_destroy(struct domain *d)

@@ -113,3 +113,16 @@ void msi_mask(struct msi_desc *m, bool mask)
     uint32_t bits = pci_conf_read(m->bus, m->devfn, reg, 4);
     pci_conf_write(m->bus, m->devfn, reg, 4, mask ? bits | 1 : bits & ~1u);
 }
+
+bool msi_set_dest(struct msi_desc *m, uint32_t dest)
+{
+    if (!m->msix || !m->entry_va)
+        return false;                    /* MSI: config space, interrupts on */
+    uint32_t ctrl = m->entry_va[3];
+    if (!(ctrl & MSIX_ENTRY_CTRL_MASKED))
+        m->entry_va[3] = ctrl | MSIX_ENTRY_CTRL_MASKED;
+    m->entry_va[0] = msi_address(dest);
+    if (!(ctrl & MSIX_ENTRY_CTRL_MASKED))
+        m->entry_va[3] = ctrl;
+    return true;
+}

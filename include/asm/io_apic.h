@@ -39,4 +39,11 @@ int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level
 /* ioapic_mask_gsi(): mask (true) or unmask gsi's pin; no-op without a pin. IRQ-safe. */
 void ioapic_mask_gsi(unsigned int gsi, bool mask);
 
+/*
+ * ioapic_set_dest(): deliver gsi's pin to the CPU with APIC id dest from
+ * now on, masked while the destination changes (an edge arriving then is
+ * held by the pin). No-op without a pin. IRQ-safe (ioapic_lock).
+ */
+void ioapic_set_dest(unsigned int gsi, uint32_t dest);
+
 #endif

@@ -30,4 +30,13 @@ int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned
 /* msi_mask(): mask or unmask the vector, where the device can (MSI-X, MSI with mask bits). */
 void msi_mask(struct msi_desc *m, bool mask);
 
+/*
+ * msi_set_dest(): deliver an MSI-X entry to the CPU with APIC id dest,
+ * the entry masked while its address changes (PCI 3.0 section 6.8.2.9;
+ * the device holds a message meanwhile as pending). Memory writes only:
+ * any context. False, nothing done, for MSI, whose message is in config
+ * space (pci_conf_lock, interrupts on).
+ */
+bool msi_set_dest(struct msi_desc *m, uint32_t dest);
+
 #endif

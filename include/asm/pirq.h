@@ -83,6 +83,13 @@ void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port);
 /* pirq_eoi(): d is done with pirq's interrupt: unmask a level pin. 0 or -EINVAL (not d's). */
 int pirq_eoi(struct domain *d, int pirq);
 
+/*
+ * pirq_dump(): print every mapped PIRQ: vector, kind, domain, port, the
+ * CPU it is delivered to, interrupts taken (debug key 'i', as Xen's
+ * "dump interrupt bindings"). Takes pirq_lock per entry, then printk.
+ */
+void pirq_dump(void);
+
 /* pirq_domain_destroy(): unmap every PIRQ d holds. */
 void pirq_domain_destroy(struct domain *d);
 

@@ -176,8 +176,10 @@ void send_guest_vcpu_virq(struct vcpu *v, uint32_t virq);
 /*
  * send_guest_pirq(): raise d's port if it is still bound to PIRQ pirq
  * (arch/x86/irq.c's interrupt path). Takes d's event lock; any context.
+ * Returns the pCPU the notified vCPU runs on or last ran on (for the
+ * interrupt to follow it), or -1 if nothing was raised.
  */
-void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq);
+int send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq);
 
 /* evtchn_dump(): print d's ports in use (debug key 'e'). Takes d's event lock. */
 void evtchn_dump(struct domain *d);

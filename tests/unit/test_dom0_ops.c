@@ -201,7 +201,7 @@ static unsigned long frame_data[NR_FRAMES][PAGE_SIZE / sizeof(unsigned long)];
 void *host_mfn_to_virt(unsigned long mfn) { assert_true(mfn < NR_FRAMES); return frame_data[mfn]; }
 /* XENMEM_exchange is tested by the memory_op test guest (on Xen and Xenia), not here. */
 long memory_exchange(unsigned long arg) { return -ENOSYS; }
-static struct { bool routed, masked, level, low; uint8_t vector; } pins[24];
+static struct { bool routed, masked, level, low; uint8_t vector; uint32_t dest; } pins[24];
 static irq_handler_t handlers[256];
 static int lapic_eois;
 static struct { struct domain *d; evtchn_port_t port; uint32_t pirq; int count; } sent;
@@ -215,15 +215,19 @@ int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level
     pins[gsi].vector = vector;
     pins[gsi].level = level;
     pins[gsi].low = active_low;
+    pins[gsi].dest = dest;
     return 0;
 }
+void ioapic_set_dest(unsigned int gsi, uint32_t dest) { assert_true(gsi < 24); pins[gsi].dest = dest; }
 void ioapic_mask_gsi(unsigned int gsi, bool mask) { assert_true(gsi < 24); pins[gsi].masked = mask; }
 void set_irq_handler(uint8_t vector, irq_handler_t fn) { handlers[vector] = fn; }
 void apic_eoi(void) { lapic_eois++; }
 const struct madt_info *acpi_madt(void) { return &fake_madt; }
-void send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
+static int notified_cpu;                /* where the fake says the notified vCPU runs */
+int send_guest_pirq(struct domain *d, evtchn_port_t port, uint32_t pirq)
 {
     sent.d = d; sent.port = port; sent.pirq = pirq; sent.count++;
+    return notified_cpu;
 }
 
 /* The interrupt of PIRQ descriptor i (GSI i, or an MSI) arrives, as do_trap() would deliver it. */
@@ -236,7 +240,7 @@ static void fire(unsigned int i)
 
 /* ---- fake PCI functions for arch/x86/irq.c's MSI side: 00:03.0 has MSI-X (4 entries) ---- */
 
-static struct { unsigned int calls; uint8_t vector; bool masked; } msix[4];
+static struct { unsigned int calls; uint8_t vector; bool masked; uint32_t dest; } msix[4];
 static uint8_t msi_vector;
 int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned int entry,
               uint64_t table_base, uint8_t vector, uint32_t dest)
@@ -256,9 +260,18 @@ int msi_setup(struct msi_desc *m, unsigned int bus, unsigned int devfn, unsigned
     msix[entry].calls++;
     msix[entry].vector = vector;
     msix[entry].masked = true;
+    msix[entry].dest = dest;
     return 0;
 }
 void msi_mask(struct msi_desc *m, bool mask) { if (m->msix && m->entry < 4) msix[m->entry].masked = mask; }
+bool msi_set_dest(struct msi_desc *m, uint32_t dest)
+{
+    if (!m->msix)
+        return false;
+    assert_true(m->entry < 4);
+    msix[m->entry].dest = dest;
+    return true;
+}
 
 /*
  * ---- fake dispatcher for multicall: 1 = echo arg0, 2 = fail, nested multicall,
@@ -881,6 +894,67 @@ static void test_pirq_msi(void **state)
     pirq_domain_destroy(&dom0);
 }
 
+/*
+ * An interrupt moves to the CPU of the vCPU its port notifies (Xen's
+ * evtchn_move_pirqs()): IO-APIC pins and MSI-X entries; a plain MSI stays
+ * on CPU 0; an offline CPU or nothing raised moves nothing.
+ */
+static void test_pirq_follows_vcpu(void **state)
+{
+    memset(pins, 0, sizeof(pins));
+    memset(msix, 0, sizeof(msix));
+    fake_madt = (struct madt_info){ 0 };
+    pirq_init();
+    pirq_domain_destroy(&dom0);
+
+    struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI,
+                                  .index = 20, .pirq = 20 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(pirq_bind(&dom0, 20, 7), 0);
+    assert_int_equal(pins[20].dest, cpu_physical_id(0));
+    notified_cpu = 0;
+    fire(20);
+    assert_int_equal(pins[20].dest, cpu_physical_id(0));           /* already there */
+    notified_cpu = 1;
+    fire(20);
+    assert_int_equal(pins[20].dest, cpu_physical_id(1));           /* follows the vCPU */
+    assert_true(pins[20].masked);                                  /* still waiting for the EOI */
+    notified_cpu = 5;                                              /* offline: stays */
+    fire(20);
+    assert_int_equal(pins[20].dest, cpu_physical_id(1));
+    notified_cpu = -1;                                             /* nothing raised: stays */
+    fire(20);
+    assert_int_equal(pins[20].dest, cpu_physical_id(1));
+
+    m = (struct physdev_map_pirq){ .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
+                                   .pirq = -1, .bus = 0, .devfn = 0x18, .entry_nr = 1,
+                                   .table_base = 0xfebf0000 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(pirq_bind(&dom0, m.pirq, 8), 0);
+    assert_int_equal(msix[1].dest, cpu_physical_id(0));
+    notified_cpu = 1;
+    fire((unsigned int)m.pirq);
+    assert_int_equal(msix[1].dest, cpu_physical_id(1));
+    notified_cpu = 0;
+    fire((unsigned int)m.pirq);
+    assert_int_equal(msix[1].dest, cpu_physical_id(0));            /* and back */
+
+    /* A plain MSI: the fake msi_set_dest() refuses, as msi.c does; delivery goes on. */
+    m = (struct physdev_map_pirq){ .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
+                                   .pirq = -1, .bus = 0, .devfn = 0x10, .entry_nr = 1 };
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    assert_int_equal(pirq_bind(&dom0, m.pirq, 9), 0);
+    int count = sent.count;
+    notified_cpu = 1;
+    fire((unsigned int)m.pirq);
+    fire((unsigned int)m.pirq);
+    assert_int_equal(sent.count, count + 2);
+    assert_int_equal(sent.port, 9);
+
+    notified_cpu = 0;
+    pirq_domain_destroy(&dom0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +971,7 @@ int main(void)
         cmocka_unit_test_setup(test_physdev, setup),
         cmocka_unit_test_setup(test_pirq, setup),
         cmocka_unit_test_setup(test_pirq_msi, setup),
+        cmocka_unit_test_setup(test_pirq_follows_vcpu, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
