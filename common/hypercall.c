@@ -110,6 +110,6 @@ long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
     const struct hypercall_entry *e = &hypercall_table[nr];
     s_time_t t0 = NOW();
     long rc = e->fn(args[0], args[1], args[2], args[3], args[4]);
-    perfc_hypercall(nr, NOW() - t0);
+    perfc_hypercall(nr, args[0], NOW() - t0);
     return rc;
 }

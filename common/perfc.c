@@ -26,6 +26,14 @@ static const char *const wait_names[PERFC_WAITS] = {
     [PERFC_WAIT_CALL_FUNCTION] = "call_function_ipi",
 };
 static const char *memop_names[PERFC_MEMOPS];
+
+/* Hypercalls whose first argument is a sub-command: counted per command too. */
+#define PERFC_SUBOPS        32
+static const unsigned int subop_hypercalls[] = {
+    __HYPERVISOR_sched_op, __HYPERVISOR_event_channel_op, __HYPERVISOR_physdev_op,
+    __HYPERVISOR_vcpu_op, __HYPERVISOR_grant_table_op, __HYPERVISOR_hvm_op,
+};
+static struct perfc_counter subops[ARRAY_SIZE(subop_hypercalls)][PERFC_SUBOPS];
 static s_time_t perfc_since;
 
 static void count(struct perfc_counter *c, s_time_t ns)
@@ -34,10 +42,17 @@ static void count(struct perfc_counter *c, s_time_t ns)
     __atomic_add_fetch(&c->ns, ns > 0 ? (uint64_t)ns : 0, __ATOMIC_RELAXED);
 }
 
-void perfc_hypercall(unsigned long nr, s_time_t ns)
+void perfc_hypercall(unsigned long nr, unsigned long arg0, s_time_t ns)
 {
-    if (nr < PERFC_HYPERCALLS)
-        count(&hypercalls[nr], ns);
+    if (nr >= PERFC_HYPERCALLS)
+        return;
+    count(&hypercalls[nr], ns);
+    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
+        if (subop_hypercalls[i] == nr) {
+            unsigned int cmd = (uint32_t)arg0;  /* the ABI's int cmd */
+            if (cmd < PERFC_SUBOPS)
+                count(&subops[i][cmd], ns);
+        }
 }
 
 void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns)
@@ -83,6 +98,9 @@ void perfc_printall(char key)
         print_row("hypercall", hypercall_name(i), i, &hypercalls[i]);
         total += __atomic_load_n(&hypercalls[i].ns, __ATOMIC_RELAXED);
     }
+    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
+        for (unsigned int cmd = 0; cmd < PERFC_SUBOPS; cmd++)
+            print_row("subop", hypercall_name(subop_hypercalls[i]), cmd, &subops[i][cmd]);
     for (unsigned int i = 0; i < PERFC_DOMCTLS; i++)
         print_row("domctl", domctl_names[i] ?: "?", i, &domctls[i]);
     for (unsigned int i = 0; i < PERFC_MEMOPS; i++)
@@ -111,5 +129,10 @@ void perfc_reset(char key)
         __atomic_store_n(&waits[i].calls, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&waits[i].ns, 0, __ATOMIC_RELAXED);
     }
+    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
+        for (unsigned int cmd = 0; cmd < PERFC_SUBOPS; cmd++) {
+            __atomic_store_n(&subops[i][cmd].calls, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&subops[i][cmd].ns, 0, __ATOMIC_RELAXED);
+        }
     perfc_since = NOW();
 }

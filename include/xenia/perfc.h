@@ -17,10 +17,12 @@
  * `ns` ns of system time (NOW() before and after, so time spent preempted
  * by interrupts counts; a multicall's time includes its entries', which
  * count again under their own numbers; a call that returns -ERESTART and
- * is re-issued counts once per issue). Any CPU, any context; lock-free
- * (atomic adds).
+ * is re-issued counts once per issue). For the hypercalls that take a
+ * sub-command first (sched_op, event_channel_op, physdev_op, vcpu_op,
+ * grant_table_op, hvm_op), `arg0` (commands 0..31) is counted too: the
+ * "subop NAME (CMD)" rows. Any CPU, any context; lock-free (atomic adds).
  */
-void perfc_hypercall(unsigned long nr, s_time_t ns);
+void perfc_hypercall(unsigned long nr, unsigned long arg0, s_time_t ns);
 
 /*
  * perfc_domctl(): one XEN_DOMCTL_* `cmd` (named `name`, a static string)
