@@ -6,7 +6,9 @@
  * A timer belongs to the queue of t->cpu; t->cpu changes only under both
  * queues' locks (migrate_timer), so lock_timer() re-checks it after
  * locking. Arming a timer on another CPU that becomes that queue's head
- * kicks the CPU with LOCAL_TIMER_VECTOR so it re-programs its LAPIC.
+ * kicks the CPU with LOCAL_TIMER_VECTOR so it re-programs its LAPIC;
+ * removing another CPU's head does not (deactivate()): a LAPIC timer may
+ * fire early, never late.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -67,13 +69,21 @@ static void reprogram(unsigned int cpu, struct timer_cpu *tc)
     apic_timer_set_deadline(first ? (uint64_t)MAX(first->expires, 1) : 0);
 }
 
+/*
+ * Take t off its queue. When it was the head, this CPU's LAPIC is
+ * re-programmed for the new head; another CPU's is left alone: it fires
+ * early, finds nothing due and re-programs itself (timer_interrupt()),
+ * which costs that CPU an interrupt later instead of this one an IPI now
+ * (under QEMU's TCG an IPI costs its sender ~8 us; a vCPU moving between
+ * pCPUs takes its timers off the old queue on every move).
+ */
 static void deactivate(struct timer_cpu *tc, struct timer *t)
 {
     bool was_first = timerq_first(&tc->queue) == t;
 
     list_del(&t->entry);
     t->status = TIMER_STATUS_inactive;
-    if (was_first)
+    if (was_first && t->cpu == smp_processor_id())
         reprogram(t->cpu, tc);
 }
 
