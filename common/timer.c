@@ -1,14 +1,14 @@
 /*
  * Software timers: one deadline-ordered queue per CPU, under a per-CPU
  * IRQ-safe lock, driven by that CPU's one-shot LAPIC timer, which is
- * always programmed for the queue's earliest deadline.
+ * armed for the queue's earliest deadline or earlier.
  *
  * A timer belongs to the queue of t->cpu; t->cpu changes only under both
  * queues' locks (migrate_timer), so lock_timer() re-checks it after
- * locking. Arming a timer on another CPU that becomes that queue's head
- * kicks the CPU with LOCAL_TIMER_VECTOR so it re-programs its LAPIC;
- * removing another CPU's head does not (deactivate()): a LAPIC timer may
- * fire early, never late.
+ * locking. A CPU's LAPIC timer is armed no later than its queue's head,
+ * maybe earlier (reprogram()): it may fire early, never late. Arming a
+ * timer on another CPU that must fire before that CPU's LAPIC does kicks
+ * it with LOCAL_TIMER_VECTOR so it re-programs.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -22,6 +22,7 @@
 struct timer_cpu {
     spinlock_t lock;
     struct list_head queue;
+    s_time_t armed;                      /* the LAPIC's deadline as last written (ns), 0: none */
     struct timer *running;               /* callback in progress, or NULL */
     bool ready;                          /* queue initialised */
 };
@@ -55,36 +56,42 @@ static struct timer_cpu *lock_timer(struct timer *t, unsigned long *flags)
     }
 }
 
-/* Make cpu's LAPIC timer match its queue head. Queue lock held. */
+/*
+ * Make cpu's LAPIC timer fire no later than its queue head. A LAPIC
+ * already armed at or before the head is left alone: it fires early, and
+ * timer_interrupt() re-arms it for the head then. So stopping or
+ * postponing the head (every context switch moves the slice timer) costs
+ * no LAPIC write (~5 us under QEMU's TCG), and another CPU's head is
+ * only kicked (an IPI) when it must fire sooner. Queue lock held.
+ */
 static void reprogram(unsigned int cpu, struct timer_cpu *tc)
 {
     ASSERT_LOCKED(&tc->lock);
+    struct timer *first = timerq_first(&tc->queue);
+    /* Deadline 0 means "none" here and "stop" to the APIC: nudge a zero deadline to 1 ns. */
+    s_time_t want = first ? MAX(first->expires, 1) : 0;
+
+    if (tc->armed && (!want || want >= tc->armed))
+        return;
     if (cpu != smp_processor_id()) {
         if (cpu_online(cpu))
             apic_send_ipi(cpu_physical_id(cpu), LOCAL_TIMER_VECTOR);
         return;
     }
-    struct timer *first = timerq_first(&tc->queue);
-    /* Deadline 0 means "stop" to the APIC: nudge a zero deadline to 1 ns. */
-    apic_timer_set_deadline(first ? (uint64_t)MAX(first->expires, 1) : 0);
+    tc->armed = (s_time_t)apic_timer_set_deadline((uint64_t)want);
 }
 
 /*
- * Take t off its queue. When it was the head, this CPU's LAPIC is
- * re-programmed for the new head; another CPU's is left alone: it fires
- * early, finds nothing due and re-programs itself (timer_interrupt()),
- * which costs that CPU an interrupt later instead of this one an IPI now
- * (under QEMU's TCG an IPI costs its sender ~8 us; a vCPU moving between
- * pCPUs takes its timers off the old queue on every move).
+ * Take t off its queue. The LAPIC is left as it is (see reprogram()): it
+ * fires early, finds nothing due and re-arms for the new head. For
+ * another CPU's queue that spares an IPI (~8 us of its sender under
+ * QEMU's TCG; a vCPU moving between pCPUs takes its timers off the old
+ * queue on every move).
  */
 static void deactivate(struct timer_cpu *tc, struct timer *t)
 {
-    bool was_first = timerq_first(&tc->queue) == t;
-
     list_del(&t->entry);
     t->status = TIMER_STATUS_inactive;
-    if (was_first && t->cpu == smp_processor_id())
-        reprogram(t->cpu, tc);
 }
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
@@ -203,6 +210,7 @@ void timer_interrupt(void)
     struct timer *t;
 
     spin_lock(&tc->lock);
+    tc->armed = 0;                       /* fired (or kicked): re-armed below */
     while ((t = timerq_pop_expired(&tc->queue, now)) != NULL) {
         t->status = TIMER_STATUS_inactive;
         tc->running = t;

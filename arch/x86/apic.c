@@ -123,19 +123,22 @@ void apic_send_startup(uint32_t dest, paddr_t entry)
     apic_icr_write(APIC_DM_STARTUP | (uint32_t)(entry >> PAGE_SHIFT), dest);
 }
 
-void apic_timer_set_deadline(uint64_t ns)
+uint64_t apic_timer_set_deadline(uint64_t ns)
 {
     if (!ns || !apic_timer_khz) {
         apic_write(APIC_TMICT, 0);
-        return;
+        return 0;
     }
-    s_time_t delta = (s_time_t)ns - NOW();
-    if (delta > SECONDS(4))
+    s_time_t now = NOW(), delta = (s_time_t)ns - now;
+    if (delta > SECONDS(4)) {
         delta = SECONDS(4);              /* keeps the product below 2^64 */
+        ns = (uint64_t)(now + delta);    /* fires early; the handler re-arms */
+    }
     uint64_t ticks = delta > 0 ? (uint64_t)delta * apic_timer_khz / 1000000 : 0;
     if (ticks > UINT32_MAX)
-        ticks = UINT32_MAX;              /* fires early; the handler re-arms */
+        ticks = UINT32_MAX;              /* at most 4.3 s below 1 GHz: not reached */
     apic_write(APIC_TMICT, ticks ? (uint32_t)ticks : 1);
+    return ns;
 }
 
 static void apic_timer_irq(struct cpu_user_regs *regs)

@@ -94,10 +94,11 @@ void apic_send_startup(uint32_t dest, paddr_t entry);
 /*
  * apic_timer_set_deadline(): one-shot LAPIC timer interrupt
  * (LOCAL_TIMER_VECTOR) on this CPU at system time ns (<xenia/time.h>);
- * a deadline in the past fires within about a microsecond, one beyond the
- * counter's reach fires early (the handler re-programs). 0 = stop.
- * This CPU only; call with interrupts off or from the timer code.
+ * a deadline in the past fires within about a microsecond, one more than
+ * 4 s away fires 4 s from now (the handler re-programs). 0 = stop.
+ * Returns the deadline armed (ns, 0 when stopped). This CPU only; call
+ * with interrupts off or from the timer code.
  */
-void apic_timer_set_deadline(uint64_t ns);
+uint64_t apic_timer_set_deadline(uint64_t ns);
 
 #endif
