@@ -249,20 +249,23 @@ struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vc
     return next;
 }
 
-int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v)
+int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int waker)
 {
-    cpumask_t allowed, idle;
+    cpumask_t allowed, idle, pref;
     unsigned int cpu;
     int target = -1;
 
     cpumask_and(&allowed, &v->cpu_hard_affinity, &rq->cpus);
     cpumask_and(&idle, &allowed, &rq->idlers);
-    if (cpumask_test_cpu((unsigned int)v->processor, &idle)) {
+    cpumask_and(&pref, &idle, &v->cpu_soft_affinity);
+    if (cpumask_empty(&pref))
+        pref = idle;
+    if (waker >= 0 && cpumask_test_cpu((unsigned int)waker, &pref)) {
+        target = waker;                  /* an idle pCPU's interrupt or timer: no IPI */
+    } else if (cpumask_test_cpu((unsigned int)v->processor, &idle)) {
         target = v->processor;
     } else if (!cpumask_empty(&idle)) {
-        cpumask_t pref;
-        cpumask_and(&pref, &idle, &v->cpu_soft_affinity);
-        target = (int)cpumask_next(-1, cpumask_empty(&pref) ? &idle : &pref);
+        target = (int)cpumask_next(-1, &pref);
     } else {
         uint64_t most = v->sched.vtime;     /* preempt only a vCPU owed less than v */
         for_each_cpu(cpu, &allowed) {

@@ -104,7 +104,7 @@ void vcpu_wake(struct vcpu *v)
     if (vcpu_runnable(v) && !v->is_running && list_empty(&v->sched.runq_elem)) {
         credit2_queue(rq, v, v->runstate.state != RUNSTATE_runnable);   /* slept, or only preempted */
         runstate_change(v, RUNSTATE_runnable);
-        target = credit2_wake_target(rq, v);
+        target = credit2_wake_target(rq, v, (int)smp_processor_id());
     }
     spin_unlock_irqrestore(&rq->lock, flags);
     if (target >= 0)
@@ -214,7 +214,7 @@ int sched_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *s
                 v->processor = (int)cpumask_next(-1, &m);   /* same run queue */
         }
         if (!list_empty(&v->sched.runq_elem))
-            target = credit2_wake_target(rq, v);
+            target = credit2_wake_target(rq, v, -1);
     }
     spin_unlock_irqrestore(&rq->lock, flags);
     if (running_on >= 0)

@@ -88,12 +88,14 @@ void credit2_put_budget(struct vcpu *v);
 
 /*
  * credit2_wake_target(): the pCPU that should look at v, just queued: an
- * idle one v may use (its last pCPU, then one of its soft affinity, then
- * any), else the one whose running vCPU is owed least (largest vtime) if
- * v is owed more; -1 for none. A chosen idle pCPU leaves rq->idlers (it
- * re-joins when it finds nothing to run).
+ * idle one v may use (the waker, the pCPU doing the wake-up, if it is idle
+ * (an interrupt or timer there) and of v's soft affinity when any idle one
+ * is: it needs no IPI; then v's last pCPU; then one of its soft affinity;
+ * then any), else the one whose running vCPU is owed least (largest vtime)
+ * if v is owed more; -1 for none. waker -1: no such preference. A chosen
+ * idle pCPU leaves rq->idlers (it re-joins when it finds nothing to run).
  */
-int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v);
+int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int waker);
 
 /*
  * credit2_set_cap(): d's cap in % of one pCPU (0 removes it) at time now.

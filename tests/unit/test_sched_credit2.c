@@ -60,7 +60,7 @@ static void setup_vcpus(unsigned int n, const unsigned int *weights)
 static void wake(struct vcpu *v, s_time_t now, bool woke)
 {
     credit2_queue(&rq, v, woke);
-    int t = credit2_wake_target(&rq, v);
+    int t = credit2_wake_target(&rq, v, -1);
     if (t >= 0 && t < NCPU)
         slice_end[t] = now;              /* asked to look again at once */
 }
@@ -260,7 +260,7 @@ static void wake_prefers_idle_last_then_soft(void **state)
     setup_vcpus(1, NULL);
     vc[0].processor = 1;
     credit2_queue(&rq, &vc[0], false);
-    assert_int_equal(credit2_wake_target(&rq, &vc[0]), 1);   /* its last pCPU, idle */
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], -1), 1);   /* its last pCPU, idle */
     assert_false(cpumask_test_cpu(1, &rq.idlers));         /* asked: not idle any more */
     list_del(&vc[0].sched.runq_elem);
 
@@ -270,7 +270,40 @@ static void wake_prefers_idle_last_then_soft(void **state)
     cpumask_clear(&vc[0].cpu_soft_affinity);
     cpumask_set_cpu(1, &vc[0].cpu_soft_affinity);
     credit2_queue(&rq, &vc[0], false);
-    assert_int_equal(credit2_wake_target(&rq, &vc[0]), 1);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], -1), 1);
+}
+
+/* An idle pCPU that does the wake-up (its interrupt) takes v itself: no IPI. */
+static void wake_prefers_idle_waker(void **state)
+{
+    setup_vcpus(1, NULL);
+    vc[0].processor = 1;
+    credit2_queue(&rq, &vc[0], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], 0), 0);   /* both idle: the waker */
+    assert_false(cpumask_test_cpu(0, &rq.idlers));
+    list_del(&vc[0].sched.runq_elem);
+
+    setup_vcpus(1, NULL);
+    cpumask_clear_cpu(0, &rq.idlers);                        /* the waker runs a vCPU */
+    vc[0].processor = 1;
+    credit2_queue(&rq, &vc[0], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], 0), 1);   /* its last pCPU */
+    list_del(&vc[0].sched.runq_elem);
+
+    setup_vcpus(1, NULL);
+    vc[0].processor = 1;
+    cpumask_clear(&vc[0].cpu_soft_affinity);
+    cpumask_set_cpu(1, &vc[0].cpu_soft_affinity);
+    credit2_queue(&rq, &vc[0], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], 0), 1);   /* the waker is not soft-affine */
+    list_del(&vc[0].sched.runq_elem);
+
+    setup_vcpus(1, NULL);
+    vc[0].processor = 1;
+    cpumask_clear(&vc[0].cpu_hard_affinity);
+    cpumask_set_cpu(1, &vc[0].cpu_hard_affinity);
+    credit2_queue(&rq, &vc[0], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], 0), 1);   /* never outside hard affinity */
 }
 
 static void waker_owed_more_preempts_least_owed(void **state)
@@ -284,9 +317,9 @@ static void waker_owed_more_preempts_least_owed(void **state)
     vc[1].sched.vtime = MS(108);
     vc[2].sched.vtime = MS(102);
     credit2_queue(&rq, &vc[2], false);
-    assert_int_equal(credit2_wake_target(&rq, &vc[2]), 1);  /* owed least runs there */
+    assert_int_equal(credit2_wake_target(&rq, &vc[2], -1), 1);  /* owed least runs there */
     vc[2].sched.vtime = MS(109);
-    assert_int_equal(credit2_wake_target(&rq, &vc[2]), -1); /* owed less than both: waits */
+    assert_int_equal(credit2_wake_target(&rq, &vc[2], 0), -1); /* owed less than both: waits */
 }
 
 static void blocked_vcpu_gets_cpu_soon(void **state)
@@ -451,6 +484,7 @@ int main(void)
         cmocka_unit_test(cap_removed_runs_freely),
         cmocka_unit_test(hard_affinity_respected),
         cmocka_unit_test(wake_prefers_idle_last_then_soft),
+        cmocka_unit_test(wake_prefers_idle_waker),
         cmocka_unit_test(waker_owed_more_preempts_least_owed),
         cmocka_unit_test(blocked_vcpu_gets_cpu_soon),
         cmocka_unit_test(yield_lets_other_run),
