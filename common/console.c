@@ -29,6 +29,7 @@ static bool at_line_start = true;
  * forever), and the holder would keep interleaving its bytes.
  */
 static int forced_cpu = -1;
+static int lock_holder = -1;            /* the CPU inside console_enter()/exit() with the lock, or -1 */
 
 /* Another CPU has taken the console over: stop writing (its report goes out whole). */
 static bool console_taken_from_us(void)
@@ -46,15 +47,19 @@ static bool console_enter(unsigned long *flags, bool *locked)
 {
     *flags = local_irq_save();
     *locked = __atomic_load_n(&forced_cpu, __ATOMIC_ACQUIRE) < 0;
-    if (*locked)
+    if (*locked) {
         spin_lock(&console_lock);
+        __atomic_store_n(&lock_holder, (int)smp_processor_id(), __ATOMIC_RELEASE);
+    }
     return !console_taken_from_us();
 }
 
 static void console_exit(unsigned long flags, bool locked)
 {
-    if (locked)
+    if (locked) {
+        __atomic_store_n(&lock_holder, -1, __ATOMIC_RELEASE);
         spin_unlock(&console_lock);
+    }
     local_irq_restore(flags);
 }
 
@@ -85,12 +90,17 @@ static void write_locked(const char *s, size_t n, bool prefix)
 void console_force_unlock(void)
 {
     unsigned int self = smp_processor_id();
-    s_time_t end = NOW() + MILLISECS(10);
+    s_time_t end = NOW() + SECONDS(1);
 
     if (__atomic_exchange_n(&forced_cpu, (int)self, __ATOMIC_ACQ_REL) == (int)self)
         return;
-    /* Another CPU's writer stops at its next byte and leaves: give it that long. */
-    while (spin_is_locked(&console_lock) && NOW() < end)
+    /*
+     * Another CPU's writer stops at its next byte and leaves: wait for
+     * that (a second at most: its host thread may be descheduled under
+     * emulation). Not for this CPU's own interrupted writer.
+     */
+    for (int holder; (holder = __atomic_load_n(&lock_holder, __ATOMIC_ACQUIRE)) >= 0 &&
+                     holder != (int)self && NOW() < end;)
         __builtin_ia32_pause();
     if (!at_line_start) {                /* end the line the old holder left open */
         at_line_start = true;

@@ -162,15 +162,24 @@ int ioapic_route_gsi(unsigned int gsi, uint8_t vector, uint32_t dest, bool level
     return 0;
 }
 
+/* gsi's IO-APIC and pin, with ioapic_lock taken (irqsave); NULL (no lock) if none has it. */
+static struct ioapic *lock_pin(unsigned int gsi, unsigned int *pin, unsigned long *flags)
+{
+    struct ioapic *io = pin_of(gsi, pin);
+
+    if (io)
+        spin_lock_irqsave(&ioapic_lock, *flags);
+    return io;
+}
+
 void ioapic_mask_gsi(unsigned int gsi, bool mask)
 {
     unsigned int pin;
-    struct ioapic *io = pin_of(gsi, &pin);
     unsigned long flags;
+    struct ioapic *io = lock_pin(gsi, &pin, &flags);
 
     if (!io)
         return;
-    spin_lock_irqsave(&ioapic_lock, flags);
     uint32_t low = io->rte_low[pin], want = mask ? low | RTE_MASKED : low & ~RTE_MASKED;
     if (want != low)
         rte_low_write(io, pin, want);
@@ -180,12 +189,11 @@ void ioapic_mask_gsi(unsigned int gsi, bool mask)
 void ioapic_set_dest(unsigned int gsi, uint32_t dest)
 {
     unsigned int pin;
-    struct ioapic *io = pin_of(gsi, &pin);
     unsigned long flags;
+    struct ioapic *io = lock_pin(gsi, &pin, &flags);
 
     if (!io)
         return;
-    spin_lock_irqsave(&ioapic_lock, flags);
     uint32_t low = io->rte_low[pin];
     if (!(low & RTE_MASKED))
         rte_low_write(io, pin, low | RTE_MASKED);
