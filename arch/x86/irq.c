@@ -29,13 +29,32 @@ struct irq_desc {
     bool is_msi;                         /* an MSI/MSI-X vector (else a GSI) */
     bool level, active_low;              /* GSI: trigger mode, polarity */
     bool set_up;                         /* GSI: the pin is programmed */
-    bool awaiting_eoi;                   /* level GSI: masked until the guest's EOI */
+    bool awaiting_eoi;                   /* level GSI: in service at eoi_cpu's LAPIC until the guest's EOI */
+    unsigned int eoi_cpu;                /* where awaiting_eoi's LAPIC EOI is owed */
     struct msi_desc msi;                 /* MSI: the device side */
     unsigned int cpu;                    /* the CPU the interrupt is delivered to */
     unsigned long count;                 /* interrupts taken */
 };
 
 static struct irq_desc descs[MAX_PIRQ_DESCS];
+
+/*
+ * Level GSIs are acknowledged as Xen's default "new ack" does: the LAPIC
+ * EOI waits for the guest's EOI and the pin is never masked. While the
+ * vector stays in service its IO-APIC pin (remote IRR) sends nothing more,
+ * and this CPU takes only higher-priority vectors (every later deferred
+ * one is of a higher class: at most one per class is pending). A LAPIC EOI
+ * ends the highest vector in service, so each CPU keeps its deferred
+ * vectors as a stack and ends them from the top, each once its guest EOI
+ * has come (ready). Under pirq_lock; the EOIs themselves on that CPU.
+ */
+#define MAX_PENDING_EOIS    16           /* one per priority class */
+struct pending_eoi {
+    uint8_t vector;
+    bool ready;
+};
+static DEFINE_PER_CPU(struct pending_eoi, pending_eois[MAX_PENDING_EOIS]);
+static DEFINE_PER_CPU(unsigned int, nr_pending_eois);
 static unsigned int nr_gsis;
 static unsigned int timer_gsi;           /* the PIT's GSI (set by pirq_init()) */
 static DEFINE_SPINLOCK(pirq_lock);
@@ -46,6 +65,80 @@ static bool hypervisor_gsi(unsigned int gsi)
 }
 
 static uint8_t vector_of(unsigned int i) { return (uint8_t)(GSI_VECTOR_BASE + i); }
+
+/* Defer the EOI of the vector in service on this CPU (its handler, pirq_lock held). */
+static void eoi_defer(unsigned int i, struct irq_desc *g)
+{
+    unsigned int cpu = smp_processor_id(), n = per_cpu(nr_pending_eois, cpu);
+
+    ASSERT_LOCKED(&pirq_lock);
+    if (n == MAX_PENDING_EOIS) {          /* cannot happen (one per class): end it now */
+        apic_eoi();
+        return;
+    }
+    per_cpu(pending_eois, cpu)[n] = (struct pending_eoi){ .vector = vector_of(i) };
+    per_cpu(nr_pending_eois, cpu) = n + 1;
+    g->awaiting_eoi = true;
+    g->eoi_cpu = cpu;
+}
+
+/* End this CPU's ready deferred EOIs from the top of its stack. pirq_lock held. */
+static void eoi_flush_here(void)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned int *n = &per_cpu(nr_pending_eois, cpu);
+
+    ASSERT_LOCKED(&pirq_lock);
+    while (*n && per_cpu(pending_eois, cpu)[*n - 1].ready) {
+        (*n)--;
+        apic_eoi();
+    }
+}
+
+static void eoi_flush_ipi(void *unused)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&pirq_lock, flags);
+    eoi_flush_here();
+    spin_unlock_irqrestore(&pirq_lock, flags);
+}
+
+/*
+ * g's guest EOI (or its unbinding): mark its deferred EOI ready and end
+ * what can be ended if it is owed here. Returns the other CPU that owes
+ * it, which the caller asks with eoi_flush_elsewhere() once pirq_lock is
+ * dropped, or -1. pirq_lock held.
+ */
+static int eoi_release(unsigned int i, struct irq_desc *g)
+{
+    ASSERT_LOCKED(&pirq_lock);
+    if (!g->awaiting_eoi)
+        return -1;
+    g->awaiting_eoi = false;
+    unsigned int cpu = g->eoi_cpu;
+    struct pending_eoi *stack = per_cpu(pending_eois, cpu);
+    for (unsigned int k = per_cpu(nr_pending_eois, cpu); k--;)
+        if (stack[k].vector == vector_of(i) && !stack[k].ready) {
+            stack[k].ready = true;
+            break;
+        }
+    if (cpu != smp_processor_id())
+        return (int)cpu;
+    eoi_flush_here();
+    return -1;
+}
+
+/* Have cpu end its ready deferred EOIs (eoi_release()'s answer). Interrupts on, no lock held. */
+static void eoi_flush_elsewhere(int cpu)
+{
+    if (cpu < 0)
+        return;
+    cpumask_t m;
+    cpumask_clear(&m);
+    cpumask_set_cpu((unsigned int)cpu, &m);
+    on_selected_cpus(&m, eoi_flush_ipi, NULL, false);
+}
 
 /* Mark PIRQ i in d's EOI bitmap (PHYSDEVOP_pirq_eoi_gmfn_v2), if it has one. */
 static void eoi_map_set(struct domain *d, unsigned int i, bool needs_eoi)
@@ -81,7 +174,6 @@ static void program(unsigned int gsi, struct irq_desc *g, bool level, bool activ
     g->level = level;
     g->active_low = active_low;
     g->set_up = true;
-    g->awaiting_eoi = false;
     g->cpu = 0;
     ioapic_route_gsi(gsi, vector_of(gsi), cpu_physical_id(0), level, active_low);
 }
@@ -127,8 +219,9 @@ static void follow_vcpu(unsigned int i, struct irq_desc *g, unsigned int cpu)
 
 /*
  * An interrupt on one of our vectors: raise the bound port, and move the
- * interrupt to the notified vCPU's CPU if it ran elsewhere. A level GSI
- * stays masked until the guest's EOI; MSIs are edge: nothing to hold.
+ * interrupt to the notified vCPU's CPU if it ran elsewhere. A bound level
+ * GSI stays in service until the guest's EOI (eoi_defer()); an unbound one
+ * is masked; MSIs and edge GSIs are ended at once.
  */
 static void pirq_interrupt(struct cpu_user_regs *regs)
 {
@@ -137,13 +230,14 @@ static void pirq_interrupt(struct cpu_user_regs *regs)
 
     spin_lock(&pirq_lock);
     g->count++;
-    if (!g->is_msi && g->level) {
-        ioapic_mask_gsi(i, true);
-        g->awaiting_eoi = true;
-        if (g->d)
-            eoi_map_set(g->d, i, true);
+    if (!g->is_msi && g->level && g->d && g->port && !g->awaiting_eoi) {
+        eoi_defer(i, g);
+        eoi_map_set(g->d, i, true);
+    } else {
+        if (!g->is_msi && g->level && !(g->d && g->port))
+            ioapic_mask_gsi(i, true);    /* nobody to EOI it: keep it quiet */
+        apic_eoi();
     }
-    apic_eoi();
     if (g->d && g->port) {
         int cpu = send_guest_pirq(g->d, g->port, i);
         if (cpu >= 0 && (unsigned int)cpu != g->cpu)
@@ -230,16 +324,20 @@ int pirq_map_msi(struct domain *d, unsigned int bus, unsigned int devfn, unsigne
     return rc;
 }
 
-/* Stop delivery: GSI pin masked, port forgotten. pirq_lock held; MSI masking is the caller's. */
-static void unbind_locked(unsigned int i, struct irq_desc *g)
+/*
+ * Stop delivery: GSI pin masked, port forgotten, a deferred EOI released.
+ * Returns eoi_release()'s CPU for eoi_flush_elsewhere(). pirq_lock held;
+ * MSI masking is the caller's.
+ */
+static int unbind_locked(unsigned int i, struct irq_desc *g)
 {
     ASSERT_LOCKED(&pirq_lock);
     if (!g->port)
-        return;
+        return -1;
     if (!g->is_msi)
         ioapic_mask_gsi(i, true);
     g->port = 0;
-    g->awaiting_eoi = false;
+    return eoi_release(i, g);
 }
 
 int pirq_unmap(struct domain *d, int pirq)
@@ -247,12 +345,12 @@ int pirq_unmap(struct domain *d, int pirq)
     unsigned long flags;
     struct msi_desc m = { 0 };
     bool msi = false;
-    int rc = -EINVAL;
+    int rc = -EINVAL, eoi_cpu = -1;
 
     spin_lock_irqsave(&pirq_lock, flags);
     struct irq_desc *g = pirq_of(d, pirq);
     if (g) {
-        unbind_locked((unsigned int)pirq, g);
+        eoi_cpu = unbind_locked((unsigned int)pirq, g);
         if ((msi = g->is_msi)) {
             m = g->msi;
             *g = (struct irq_desc){ 0 };
@@ -262,6 +360,7 @@ int pirq_unmap(struct domain *d, int pirq)
         rc = 0;
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    eoi_flush_elsewhere(eoi_cpu);
     if (msi)
         msi_mask(&m, true);
     return rc;
@@ -303,7 +402,6 @@ int pirq_bind(struct domain *d, int pirq, evtchn_port_t port)
         rc = -EEXIST;
     } else {
         g->port = port;
-        g->awaiting_eoi = false;
         if ((msi = g->is_msi)) {
             m = g->msi;
         } else {
@@ -323,15 +421,17 @@ void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port)
     unsigned long flags;
     struct msi_desc m = { 0 };
     bool msi = false;
+    int eoi_cpu = -1;
 
     spin_lock_irqsave(&pirq_lock, flags);
     struct irq_desc *g = pirq_of(d, pirq);
     if (g && g->port == port) {
-        unbind_locked((unsigned int)pirq, g);
+        eoi_cpu = unbind_locked((unsigned int)pirq, g);
         if ((msi = g->is_msi))
             m = g->msi;
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    eoi_flush_elsewhere(eoi_cpu);
     if (msi)
         msi_mask(&m, true);
 }
@@ -339,19 +439,17 @@ void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port)
 int pirq_eoi(struct domain *d, int pirq)
 {
     unsigned long flags;
-    int rc = -EINVAL;
+    int rc = -EINVAL, eoi_cpu = -1;
 
     spin_lock_irqsave(&pirq_lock, flags);
     struct irq_desc *g = pirq_of(d, pirq);
     if (g) {
-        if (g->awaiting_eoi && g->port) {
-            g->awaiting_eoi = false;
-            ioapic_mask_gsi((unsigned int)pirq, false);
-        }
+        eoi_cpu = eoi_release((unsigned int)pirq, g);
         eoi_map_set(d, (unsigned int)pirq, false);
         rc = 0;
     }
     spin_unlock_irqrestore(&pirq_lock, flags);
+    eoi_flush_elsewhere(eoi_cpu);
     return rc;
 }
 

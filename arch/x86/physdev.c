@@ -110,7 +110,7 @@ static long irq_status_query(hc_arg_t arg)
     return raw_copy_to_guest((void *)arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
-/* PHYSDEVOP_eoi: the guest handled its PIRQ's interrupt; a level pin is unmasked. */
+/* PHYSDEVOP_eoi: the guest handled its PIRQ's interrupt; a level GSI's LAPIC EOI is done. */
 static long eoi(hc_arg_t arg)
 {
     struct physdev_eoi e;

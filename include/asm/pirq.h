@@ -8,8 +8,10 @@
  * PHYSDEVOP_map_pirq (pirq_map_gsi) gives it to dom0; PHYSDEVOP_setup_gsi
  * (pirq_setup_gsi) sets trigger mode and polarity; EVTCHNOP_bind_pirq
  * (pirq_bind) ties it to a port and unmasks the pin; each interrupt sets
- * that port pending; a level-triggered pin is masked from the interrupt
- * until dom0's PHYSDEVOP_eoi (pirq_eoi), Xen's "unmask" acknowledgement.
+ * that port pending; a level-triggered one stays in service at the LAPIC
+ * (no EOI, pin left unmasked: the IO-APIC holds the line meanwhile) until
+ * dom0's PHYSDEVOP_eoi (pirq_eoi), Xen's default "new ack" for IO-APIC
+ * level interrupts; the LAPIC EOI is then done on the CPU that took it.
  *
  * Locking: pirq_lock (IRQ-safe) guards the table; it is taken outside a
  * domain's event lock (the interrupt path raises the port under it), so
@@ -74,13 +76,17 @@ int pirq_setup_gsi(int gsi, bool level, bool active_low);
 int pirq_bind(struct domain *d, int pirq, evtchn_port_t port);
 
 /*
- * pirq_unbind(): stop delivering d's pirq on port (the pin is masked);
- * no-op unless pirq is bound to that port (a failed second bind's port
- * must not undo the first).
+ * pirq_unbind(): stop delivering d's pirq on port (the pin is masked, an
+ * owed LAPIC EOI done: interrupts on, no lock held); no-op unless pirq is
+ * bound to that port (a failed second bind's port must not undo the first).
  */
 void pirq_unbind(struct domain *d, int pirq, evtchn_port_t port);
 
-/* pirq_eoi(): d is done with pirq's interrupt: unmask a level pin. 0 or -EINVAL (not d's). */
+/*
+ * pirq_eoi(): d is done with pirq's interrupt: a level GSI's deferred LAPIC
+ * EOI is done (on the CPU that took the interrupt: a call-function IPI if
+ * that is another; interrupts on, no lock held). 0 or -EINVAL (not d's).
+ */
 int pirq_eoi(struct domain *d, int pirq);
 
 /*

@@ -173,6 +173,8 @@ paddr_t acpi_find_table(const char sig[4]) { return 0; }
 int ioapic_index_of(uint64_t paddr) { return -1; }
 uint32_t ioapic_read_reg(unsigned int idx, unsigned int reg) { fail(); return 0; }
 bool cpu_online(unsigned int cpu) { return cpu < 2; }
+/* Host tests run as CPU 0: a deferred EOI is always owed here, never asked of another CPU. */
+void on_selected_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg, bool wait) { fail(); }
 
 /* Continuations: fake_softirq makes the hypervisor look busy. */
 static unsigned long fake_softirq, fake_args[5];
@@ -725,10 +727,13 @@ static void test_pirq(void **state)
     assert_ptr_equal(sent.d, &dom0);
     assert_int_equal(sent.port, 7);
     assert_int_equal(sent.pirq, 20);
-    assert_int_equal(lapic_eois, eois + 1);                        /* LAPIC EOI at once */
-    assert_true(pins[20].masked);                                  /* level: until the guest's EOI */
+    assert_int_equal(lapic_eois, eois);                            /* level: in service until... */
+    assert_false(pins[20].masked);                                 /* (new ack: never masked) */
     struct physdev_eoi e = { .irq = 20 };
     assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_int_equal(lapic_eois, eois + 1);                        /* ...the guest's EOI */
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_int_equal(lapic_eois, eois + 1);                        /* a second EOI ends nothing */
     assert_false(pins[20].masked);
 
     /* The EOI bitmap (pirq_eoi_gmfn_v2): a bit set while the level PIRQ waits for its EOI. */
@@ -749,6 +754,34 @@ static void test_pirq(void **state)
     assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
     assert_false(frame_data[5][0] & (1UL << 20));
     assert_false(pins[20].masked);
+
+    /*
+     * Deferred EOIs end from the top: GSI 10 (class 3) waits, GSI 20 (class
+     * 4) arrives over it; the guest EOIs 10 first, which must wait for 20's.
+     */
+    m.index = m.pirq = 10;
+    assert_int_equal(physdev(PHYSDEVOP_map_pirq, &m), 0);
+    sg.gsi = 10;
+    assert_int_equal(physdev(PHYSDEVOP_setup_gsi, &sg), 0);
+    assert_int_equal(pirq_bind(&dom0, 10, 11), 0);
+    eois = lapic_eois;
+    fire(10);
+    fire(20);
+    assert_int_equal(lapic_eois, eois);
+    e.irq = 10;
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_int_equal(lapic_eois, eois);                            /* 20 is still in service above it */
+    e.irq = 20;
+    assert_int_equal(physdev(PHYSDEVOP_eoi, &e), 0);
+    assert_int_equal(lapic_eois, eois + 2);                        /* 20's, then 10's */
+    /* Unbinding a PIRQ whose EOI is owed ends it. */
+    fire(10);
+    pirq_unbind(&dom0, 10, 11);
+    assert_int_equal(lapic_eois, eois + 3);
+    assert_true(pins[10].masked);
+    struct physdev_unmap_pirq um9 = { .domid = DOMID_SELF, .pirq = 10 };
+    assert_int_equal(physdev(PHYSDEVOP_unmap_pirq, &um9), 0);
+    e.irq = 20;
     physdev_domain_destroy(&dom0);
     assert_int_equal(frames[5].count_info, PGC_allocated | 1);     /* the frame's hold dropped */
     assert_null(dom0.arch.pirq_eoi_map);
@@ -918,7 +951,7 @@ static void test_pirq_follows_vcpu(void **state)
     notified_cpu = 1;
     fire(20);
     assert_int_equal(pins[20].dest, cpu_physical_id(1));           /* follows the vCPU */
-    assert_true(pins[20].masked);                                  /* still waiting for the EOI */
+    assert_false(pins[20].masked);                                 /* level, new ack: never masked */
     notified_cpu = 5;                                              /* offline: stays */
     fire(20);
     assert_int_equal(pins[20].dest, cpu_physical_id(1));
