@@ -465,9 +465,11 @@ static int evtchn_bind_virq(struct evtchn_bind_virq *b)
     if (!v)
         return -ENOENT;
 
+    if (ACCESS_ONCE(v->virq_to_evtchn[b->virq]))
+        return -EEXIST;                  /* no port page grown for a bind that fails */
     port = lock_and_find_free_port(d, d, &flags);
     if (v->virq_to_evtchn[b->virq])
-        port = -EEXIST;                  /* whatever the search found, as Xen checks first */
+        port = -EEXIST;                  /* bound meanwhile: whatever the search found, as Xen checks first */
     if (port < 0)
         goto out;
     chn = claim_port(d, (evtchn_port_t)port, ECS_VIRQ, b->vcpu);
@@ -517,7 +519,7 @@ static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
     int port = lock_and_find_free_port(d, d, &flags);
     if (port >= 0)
         claim_port(d, (evtchn_port_t)port, ECS_PIRQ, 0)->u.pirq = b->pirq;
-    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    unlock_pair(d, d, flags);
     if (port < 0)
         return port;
     int rc = pirq_bind(d, (int)b->pirq, (evtchn_port_t)port);

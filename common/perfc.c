@@ -27,14 +27,20 @@ static const char *const wait_names[PERFC_WAITS] = {
 };
 static const char *memop_names[PERFC_MEMOPS];
 
-/* Hypercalls whose first argument is a sub-command: counted per command too. */
+/*
+ * Hypercalls whose first argument is a sub-command, counted per command
+ * too: their row in subops[] plus one (0: none), one look-up a call.
+ */
 #define PERFC_SUBOPS        32
-static const unsigned int subop_hypercalls[] = {
-    __HYPERVISOR_sched_op, __HYPERVISOR_event_channel_op, __HYPERVISOR_physdev_op,
-    __HYPERVISOR_vcpu_op, __HYPERVISOR_grant_table_op, __HYPERVISOR_hvm_op,
+#define PERFC_SUBOP_ROWS    6
+static const uint8_t subop_row[PERFC_HYPERCALLS] = {
+    [__HYPERVISOR_sched_op] = 1, [__HYPERVISOR_event_channel_op] = 2,
+    [__HYPERVISOR_physdev_op] = 3, [__HYPERVISOR_vcpu_op] = 4,
+    [__HYPERVISOR_grant_table_op] = 5, [__HYPERVISOR_hvm_op] = PERFC_SUBOP_ROWS,
 };
-static struct perfc_counter subops[ARRAY_SIZE(subop_hypercalls)][PERFC_SUBOPS];
+static struct perfc_counter subops[PERFC_SUBOP_ROWS][PERFC_SUBOPS];
 static s_time_t perfc_since;
+
 
 static void count(struct perfc_counter *c, s_time_t ns)
 {
@@ -47,12 +53,9 @@ void perfc_hypercall(unsigned long nr, unsigned long arg0, s_time_t ns)
     if (nr >= PERFC_HYPERCALLS)
         return;
     count(&hypercalls[nr], ns);
-    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
-        if (subop_hypercalls[i] == nr) {
-            unsigned int cmd = (uint32_t)arg0;  /* the ABI's int cmd */
-            if (cmd < PERFC_SUBOPS)
-                count(&subops[i][cmd], ns);
-        }
+    unsigned int row = subop_row[nr], cmd = (uint32_t)arg0;     /* the ABI's int cmd */
+    if (row && cmd < PERFC_SUBOPS)
+        count(&subops[row - 1][cmd], ns);
 }
 
 void perfc_domctl(unsigned int cmd, const char *name, s_time_t ns)
@@ -98,9 +101,9 @@ void perfc_printall(char key)
         print_row("hypercall", hypercall_name(i), i, &hypercalls[i]);
         total += __atomic_load_n(&hypercalls[i].ns, __ATOMIC_RELAXED);
     }
-    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
-        for (unsigned int cmd = 0; cmd < PERFC_SUBOPS; cmd++)
-            print_row("subop", hypercall_name(subop_hypercalls[i]), cmd, &subops[i][cmd]);
+    for (unsigned int nr = 0; nr < PERFC_HYPERCALLS; nr++)
+        for (unsigned int cmd = 0; subop_row[nr] && cmd < PERFC_SUBOPS; cmd++)
+            print_row("subop", hypercall_name(nr), cmd, &subops[subop_row[nr] - 1][cmd]);
     for (unsigned int i = 0; i < PERFC_DOMCTLS; i++)
         print_row("domctl", domctl_names[i] ?: "?", i, &domctls[i]);
     for (unsigned int i = 0; i < PERFC_MEMOPS; i++)
@@ -129,7 +132,7 @@ void perfc_reset(char key)
         __atomic_store_n(&waits[i].calls, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&waits[i].ns, 0, __ATOMIC_RELAXED);
     }
-    for (unsigned int i = 0; i < ARRAY_SIZE(subop_hypercalls); i++)
+    for (unsigned int i = 0; i < PERFC_SUBOP_ROWS; i++)
         for (unsigned int cmd = 0; cmd < PERFC_SUBOPS; cmd++) {
             __atomic_store_n(&subops[i][cmd].calls, 0, __ATOMIC_RELAXED);
             __atomic_store_n(&subops[i][cmd].ns, 0, __ATOMIC_RELAXED);

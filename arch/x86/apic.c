@@ -136,9 +136,9 @@ uint64_t apic_timer_set_deadline(uint64_t ns)
     }
     uint64_t ticks = delta > 0 ? (uint64_t)delta * apic_timer_khz / 1000000 : 0;
     if (ticks > UINT32_MAX)
-        ticks = UINT32_MAX;              /* at most 4.3 s below 1 GHz: not reached */
+        ticks = UINT32_MAX;              /* a timer above ~1.07 GHz: fires sooner still */
     apic_write(APIC_TMICT, ticks ? (uint32_t)ticks : 1);
-    return ns;
+    return ns;                           /* never earlier than the LAPIC fires */
 }
 
 static void apic_timer_irq(struct cpu_user_regs *regs)

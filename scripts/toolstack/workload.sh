@@ -116,7 +116,9 @@ perfc_dump() {
     xl dmesg 2>/dev/null | awk '/performance counters \[/ { n = 0 } / perfc / { l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' > /tmp/perfc.txt
     grep -q 'perfc total' /tmp/perfc.txt || return 0
     _tot=$(sed -n 's/.*perfc total hypercall_ns=\([0-9]*\).*/\1/p' /tmp/perfc.txt)
-    _top=$(sed -n 's/.*perfc \([a-z]*\) \([^ ]*\) ([0-9]*): calls=\([0-9]*\) ns=\([0-9]*\).*/\4 \1.\2 \3/p' /tmp/perfc.txt |
+    # (subop rows split a hypercall's row by command: they would count it twice)
+    _top=$(grep -v ' perfc subop ' /tmp/perfc.txt |
+        sed -n 's/.*perfc \([a-z]*\) \([^ ]*\) ([0-9]*): calls=\([0-9]*\) ns=\([0-9]*\).*/\4 \1.\2 \3/p' |
         sort -rn | head -n 6 | awk '{ printf "%s%s:%.1f:%s", (NR > 1 ? "," : ""), $2, $1 / 1e6, $3 }')
     echo "XENIA-PERFC $1 n=$2 hypercall_ms=$(awk -v t="$_tot" 'BEGIN { printf "%.1f", t / 1e6 }') per_domain_ms=$(awk -v t="$_tot" -v n="$2" 'BEGIN { if (n) printf "%.1f", t / 1e6 / n; else print 0 }') top=$_top"
 }
