@@ -378,18 +378,22 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     get_cpu_info()->current_vcpu = next;
     if (next && next != prev) {
         runstate_change(next, RUNSTATE_running);
-        if (is_hvm_vcpu(next))
+        if (is_hvm_vcpu(next)) {
             hvm_context_restore(next, frame);
-        else
+            pv_lazy_end();
+        } else {
             pv_context_restore(next, frame);
+        }
     } else if (!next && prev) {
-        pv_switch_to_idle();
+        pv_switch_to_idle(prev);
     }
     /*
-     * Only now, with CR3 off prev's page tables, may prev be seen as not
-     * running: a pauser (domain_kill) or prev itself, picked up by another
-     * pCPU, may then free or reuse its old L4, which this pCPU would
-     * otherwise still walk on a TLB miss (a triple fault once overwritten).
+     * Only now, with CR3 off prev's page tables or this pCPU recorded as
+     * keeping them (pv_switch_to_idle()), may prev be seen as not running:
+     * a pauser (domain_kill) or prev itself, picked up by another pCPU,
+     * may then drop its old L4, and pv_sync_lazy() must find this pCPU
+     * first, or it would still walk a freed table on a TLB miss (a triple
+     * fault once overwritten).
      */
     if (prev && prev != next)
         context_saved(prev);
@@ -437,6 +441,7 @@ bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
                 __asm__ __volatile__("cli" ::: "memory");
                 continue;
             }
+            pv_idle_drop_stale_tables();
             __asm__ __volatile__("sti; hlt; cli" ::: "memory");
             continue;
         }

@@ -22,6 +22,7 @@
 #include <asm/current.h>
 #include <asm/flushtlb.h>
 #include <asm/irq.h>
+#include <asm/pv_domain.h>
 #include <asm/smp.h>
 #include <xenia/sched.h>
 
@@ -222,10 +223,12 @@ void flush_tlb_all(void)
 }
 
 /*
- * Only a CPU running one of d's vCPUs can use a stale translation of d's
- * page tables: every vCPU switch reloads CR3, which drops all (non-global)
- * guest entries. The caller's page-table change is made before the scan
- * (fence), so a CPU that starts running d afterwards walks the new tables.
+ * Only a CPU running one of d's vCPUs, or idling with one's tables that it
+ * may resume without a reload (pv_lazy_vcpu()), can use a stale
+ * translation of d's page tables: every other vCPU switch reloads CR3,
+ * which drops all (non-global) guest entries. The caller's page-table
+ * change is made before the scan (fence), so a CPU that starts running d
+ * afterwards walks the new tables.
  */
 cpumask_t cpus_running_domain(const struct domain *d)
 {
@@ -237,6 +240,8 @@ cpumask_t cpus_running_domain(const struct domain *d)
     for_each_cpu(cpu, &cpu_online_map) {
         const struct cpu_info *ci = cpu_info_of(cpu);
         const struct vcpu *v = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
+        if (!v)
+            v = pv_lazy_vcpu(cpu);
         if (cpu != self && v && v->domain == d)
             cpumask_set_cpu(cpu, &running);
     }

@@ -42,6 +42,8 @@ struct arch_vcpu {
      * anything else (arch/x86/mm/page_type.c).
      */
     struct page_info *old_guest_table;
+    /* The pCPU that idles with these tables still in CR3 and may resume us without a reload, or -1 (pv/domain.c). */
+    int lazy_cpu;
 
     /* segments */
     unsigned long fs_base, gs_base_kernel, gs_base_user;

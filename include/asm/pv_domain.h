@@ -16,13 +16,38 @@ int pv_vcpu_init(struct vcpu *v);
 /* pv_context_save(): move the running vCPU's state (frame, segments, FPU) into v. */
 void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
 /*
- * pv_switch_to_idle(): this pCPU has saved its vCPU and has nothing to run:
- * CR3 goes to idle_pg_table, so no guest page table stays loaded (and
- * walked) here while its owner frees it.
+ * pv_switch_to_idle(): this pCPU has saved prev (NULL: none) and has
+ * nothing to run. A PV prev's page tables stay in CR3 (lazily, see
+ * pv/domain.c); otherwise CR3 goes to idle_pg_table. Interrupts off.
  */
-void pv_switch_to_idle(void);
-/* pv_context_restore(): load v's state into this pCPU and frame. */
+void pv_switch_to_idle(struct vcpu *prev);
+/*
+ * pv_context_restore(): load v's state into this pCPU and frame; CR3 is
+ * left alone if this pCPU idled with v's tables and v ran nowhere since.
+ * Interrupts off.
+ */
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame);
+/* pv_lazy_end(): this pCPU's CR3 has left the lazily kept tables (an HVM vCPU was loaded). */
+void pv_lazy_end(void);
+/*
+ * pv_idle_drop_stale_tables(): on an idle pCPU, load idle_pg_table if the
+ * vCPU whose tables CR3 still holds has run on another pCPU since (it will
+ * not be resumed here without a reload). Interrupts off.
+ */
+void pv_idle_drop_stale_tables(void);
+/*
+ * pv_lazy_vcpu(): the vCPU that idle pCPU cpu may resume without a CR3
+ * load (its TLB may hold that vCPU's translations), or NULL. Lock-free.
+ */
+const struct vcpu *pv_lazy_vcpu(unsigned int cpu);
+/*
+ * pv_sync_lazy(): before a reference on one of v's L4 tables is dropped
+ * (a new base pointer, a new context, domain destruction), make every
+ * other pCPU that idles with v's tables in CR3 load idle_pg_table, and
+ * wait for it (an IPI: interrupts must be on). v is current or not
+ * running, so no pCPU can take v's tables up again meanwhile.
+ */
+void pv_sync_lazy(struct vcpu *v);
 /*
  * vcpu_fpu_save()/vcpu_fpu_restore(): v's x87/SSE state (FXSAVE format, the
  * area pv_vcpu_init() allocated) from/to this pCPU's registers. The HVM

@@ -132,6 +132,7 @@ void pv_flush_va_domain(struct domain *d, unsigned long va) { fake_flush_va_doma
 void pv_flush_cache_local(void) { }
 void pv_flush_cache_all(void) { }
 void pv_update_cr3(struct vcpu *v) { fake_cr3_reloads++; }
+void pv_sync_lazy(struct vcpu *v) { }
 void pv_load_ldt(struct vcpu *v) { fake_ldt_loads++; }
 int pv_validate_segdesc_page(struct page_info *pg) { return 0; }
 

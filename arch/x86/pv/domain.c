@@ -9,11 +9,13 @@
 #include <xenia/lib.h>
 #include <xenia/errno.h>
 #include <xenia/mm.h>
+#include <xenia/percpu.h>
 #include <xenia/sched.h>
 #include <xenia/time.h>
 #include <asm/current.h>
 #include <asm/desc.h>
 #include <asm/hv_paging.h>
+#include <asm/hvm/hvm.h>
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pv_domain.h>
@@ -21,6 +23,7 @@
 #include <asm/pv_mm.h>
 #include <asm/flushtlb.h>
 #include <asm/pv_context.h>
+#include <asm/smp.h>
 #include <asm/x86_defns.h>
 
 #define FXSAVE_BYTES    512
@@ -44,6 +47,7 @@ int pv_vcpu_init(struct vcpu *v)
     *(uint16_t *)&v->arch.xsave_area->fxsave[0] = 0x37f;
     *(uint32_t *)&v->arch.xsave_area->fxsave[24] = 0x1f80;
     v->arch.flags = TF_kernel_mode;
+    v->arch.lazy_cpu = -1;
     v->arch.user_regs.cs = FLAT_KERNEL_CS;
     v->arch.user_regs.ss = FLAT_KERNEL_SS;
     v->arch.user_regs.rflags = X86_EFLAGS_IF;
@@ -124,17 +128,102 @@ void vcpu_fpu_restore(struct vcpu *v)
     __asm__ __volatile__("fxrstor64 %0" :: "m"(v->arch.xsave_area->fxsave));
 }
 
-void pv_switch_to_idle(void)
+/*
+ * Lazy page tables (Xen's lazy context switch, for CR3 alone). A pCPU
+ * whose PV vCPU stops and finds nothing else to run keeps that vCPU's page
+ * tables in CR3 while it idles: the hypervisor's mappings are in every
+ * guest L4. When the same vCPU comes back to it, nothing is reloaded (under
+ * QEMU's TCG each CR3 load empties the whole software TLB, so an idle
+ * period used to cost two of those).
+ *
+ * - lazy_vcpu (per pCPU, written by its pCPU only): the vCPU whose tables
+ *   this idle pCPU's CR3 still holds, or NULL. Whoever is about to drop a
+ *   reference on one of v's L4 tables calls pv_sync_lazy(v) first, which
+ *   has every such pCPU load idle_pg_table and waits for it.
+ * - v->arch.lazy_cpu: the pCPU that may resume v without a reload, or -1.
+ *   Reset whenever v is loaded: a pCPU v ran on meanwhile took the
+ *   flushes v asked for on itself, the lazy pCPU did not. That pCPU counts
+ *   as running v's domain for shootdowns (cpus_running_domain()); a pCPU
+ *   whose claim went stale drops the tables when it next wakes from idle.
+ */
+static DEFINE_PER_CPU(struct vcpu *, lazy_vcpu);
+
+static paddr_t read_cr3(void)
+{
+    paddr_t cr3;
+
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
+    return cr3;
+}
+
+/* This pCPU's CR3 no longer holds its lazy vCPU's tables. */
+void pv_lazy_end(void)
+{
+    __atomic_store_n(&this_cpu(lazy_vcpu), NULL, __ATOMIC_RELEASE);
+}
+
+static void drop_lazy(void)
 {
     write_ptbase(idle_pg_table_pa);
+    pv_lazy_end();
+}
+
+void pv_switch_to_idle(struct vcpu *prev)
+{
+    if (prev && !is_hvm_vcpu(prev)) {
+        prev->arch.lazy_cpu = (int)smp_processor_id();
+        __atomic_store_n(&this_cpu(lazy_vcpu), prev, __ATOMIC_RELEASE);
+        return;
+    }
+    write_ptbase(idle_pg_table_pa);
+}
+
+void pv_idle_drop_stale_tables(void)
+{
+    const struct vcpu *v = this_cpu(lazy_vcpu);
+
+    if (v && ACCESS_ONCE(v->arch.lazy_cpu) != (int)smp_processor_id())
+        drop_lazy();
+}
+
+const struct vcpu *pv_lazy_vcpu(unsigned int cpu)
+{
+    const struct vcpu *v = __atomic_load_n(&per_cpu(lazy_vcpu, cpu), __ATOMIC_ACQUIRE);
+
+    return v && ACCESS_ONCE(v->arch.lazy_cpu) == (int)cpu ? v : NULL;
+}
+
+/* Call function: leave v's tables if this idle pCPU still holds them. */
+static void drop_lazy_of(void *v)
+{
+    if (!current && this_cpu(lazy_vcpu) == v)
+        drop_lazy();
+}
+
+void pv_sync_lazy(struct vcpu *v)
+{
+    unsigned int self = smp_processor_id(), cpu;
+    cpumask_t holders;
+
+    cpumask_clear(&holders);
+    for_each_cpu(cpu, &cpu_online_map)
+        if (cpu != self && __atomic_load_n(&per_cpu(lazy_vcpu, cpu), __ATOMIC_ACQUIRE) == v)
+            cpumask_set_cpu(cpu, &holders);
+    if (!cpumask_empty(&holders))
+        on_selected_cpus(&holders, drop_lazy_of, v, true);
 }
 
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
 {
     const struct cpu_user_regs *r = &v->arch.user_regs;
+    paddr_t cr3 = current_l4(v) << PAGE_SHIFT;
 
     memcpy(frame, r, offsetof(struct cpu_user_regs, es));
-    write_ptbase(current_l4(v) << PAGE_SHIFT);
+    if (this_cpu(lazy_vcpu) != v || v->arch.lazy_cpu != (int)smp_processor_id() ||
+        read_cr3() != cr3)
+        write_ptbase(cr3);
+    v->arch.lazy_cpu = -1;
+    pv_lazy_end();              /* only now: CR3 has left the old tables */
     gdt_load_guest_frames(v->arch.gdt_frames,
                           (v->arch.gdt_ents + 511) / 512);
     LOAD_SREG(ds, r->ds);

@@ -27,6 +27,7 @@
 #include <xenia/guest_access.h>
 #include <xenia/hypercall.h>
 #include <asm/current.h>
+#include <asm/pv_domain.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 #include <asm/pv_batch.h>
@@ -55,6 +56,8 @@ int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user, bool preemp
             pv_update_cr3(v);
         return 0;
     }
+    if (old)
+        pv_sync_lazy(v);            /* no idle pCPU may keep old in CR3 once we let it go */
     if (mfn || !user) {
         if (!mfn_valid(_mfn(mfn)))
             return -EINVAL;
@@ -79,6 +82,7 @@ int pv_set_guest_table(struct vcpu *v, unsigned long mfn, bool user, bool preemp
 
 void pv_drop_guest_tables(struct vcpu *v)
 {
+    pv_sync_lazy(v);
     pv_put_old_guest_table(v, false);
     for (int user = 0; user < 2; user++) {
         unsigned long *field = table_field(v, user);
