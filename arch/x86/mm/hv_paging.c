@@ -151,10 +151,13 @@ static int map_locked(unsigned long va, unsigned long mfn, unsigned long nr, pte
         pte_t *l1e = l1e_create(l2e, va, user);
         if (!l1e)
             return -ENOMEM;
-        pte_t old = *l1e;
-        *l1e = ((paddr_t)mfn << PAGE_SHIFT) | flags;
-        if (old & _PAGE_PRESENT)
-            flush_tlb_one_local(va);
+        pte_t old = *l1e, new = ((paddr_t)mfn << PAGE_SHIFT) | flags;
+        /* The same mapping again (a vCPU's GDT frames at each switch): no write, no flush. */
+        if ((old & ~(pte_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) != new) {
+            *l1e = new;
+            if (old & _PAGE_PRESENT)
+                flush_tlb_one_local(va);
+        }
         va += PAGE_SIZE;
         mfn++;
         nr--;
