@@ -48,6 +48,8 @@ const struct vcpu *pv_lazy_vcpu(unsigned int cpu);
  * running, so no pCPU can take v's tables up again meanwhile.
  */
 void pv_sync_lazy(struct vcpu *v);
+/* pv_lazy_holds_table(): does an idle pCPU still have L4 table mfn in CR3? (an assertion's question) */
+bool pv_lazy_holds_table(unsigned long mfn);
 /*
  * vcpu_fpu_save()/vcpu_fpu_restore(): v's x87/SSE state (FXSAVE format, the
  * area pv_vcpu_init() allocated) from/to this pCPU's registers. The HVM

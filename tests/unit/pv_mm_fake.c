@@ -133,6 +133,7 @@ void pv_flush_cache_local(void) { }
 void pv_flush_cache_all(void) { }
 void pv_update_cr3(struct vcpu *v) { fake_cr3_reloads++; }
 void pv_sync_lazy(struct vcpu *v) { }
+bool pv_lazy_holds_table(unsigned long mfn) { return false; }
 void pv_load_ldt(struct vcpu *v) { fake_ldt_loads++; }
 int pv_validate_segdesc_page(struct page_info *pg) { return 0; }
 

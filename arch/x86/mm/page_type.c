@@ -93,6 +93,7 @@
 #include <xenia/sched.h>
 #include <xenia/hypercall.h>
 #include <asm/current.h>
+#include <asm/pv_domain.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_pt.h>
 #include <asm/flushtlb.h>
@@ -287,6 +288,8 @@ int pt_put_type(struct page_info *pg, bool preemptible)
             break;
     }
     ASSERT(!(x & PGT_pinned));
+    /* No idle pCPU still has this L4 in CR3: pv_sync_lazy() came first. */
+    ASSERT(pt_type_level(x) != 4 || !pv_lazy_holds_table(mfn_x(page_to_mfn(pg))));
     pg->nr_validated_ptes = PAGETABLE_ENTRIES;
     pg->partial_flags = 0;
     return settle_devalidation(pg, x & PGT_type_mask,

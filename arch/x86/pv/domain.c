@@ -147,6 +147,7 @@ void vcpu_fpu_restore(struct vcpu *v)
  *   whose claim went stale drops the tables when it next wakes from idle.
  */
 static DEFINE_PER_CPU(struct vcpu *, lazy_vcpu);
+static DEFINE_PER_CPU(paddr_t, lazy_cr3);      /* the CR3 it keeps, valid while lazy_vcpu is set */
 
 static paddr_t read_cr3(void)
 {
@@ -172,6 +173,7 @@ void pv_switch_to_idle(struct vcpu *prev)
 {
     if (prev && !is_hvm_vcpu(prev)) {
         prev->arch.lazy_cpu = (int)smp_processor_id();
+        this_cpu(lazy_cr3) = read_cr3();
         __atomic_store_n(&this_cpu(lazy_vcpu), prev, __ATOMIC_RELEASE);
         return;
     }
@@ -198,6 +200,17 @@ static void drop_lazy_of(void *v)
 {
     if (!current && this_cpu(lazy_vcpu) == v)
         drop_lazy();
+}
+
+bool pv_lazy_holds_table(unsigned long mfn)
+{
+    unsigned int cpu;
+
+    for_each_cpu(cpu, &cpu_online_map)
+        if (__atomic_load_n(&per_cpu(lazy_vcpu, cpu), __ATOMIC_ACQUIRE) &&
+            per_cpu(lazy_cr3, cpu) >> PAGE_SHIFT == mfn)
+            return true;
+    return false;
 }
 
 void pv_sync_lazy(struct vcpu *v)
