@@ -8,6 +8,7 @@
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
+#include <xenia/sched.h>
 #include <asm/flushtlb.h>
 #include <asm/smp.h>
 
@@ -71,8 +72,27 @@ void flush_tlb_all_since(uint32_t stamp)
     flush_filtered(&cpu_online_map, stamp);
 }
 
+void tlb_note_shootdown(struct domain *d)
+{
+    uint64_t now = __atomic_load_n(&tlbflush_clock, __ATOMIC_SEQ_CST);
+    uint64_t old = __atomic_load_n(&d->arch.tlb_shootdown_time, __ATOMIC_RELAXED);
+
+    /* Keep the latest: concurrent shootdowns may store out of order. */
+    while (old < now && !__atomic_compare_exchange_n(&d->arch.tlb_shootdown_time, &old, now, false,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        ;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool tlb_missed_shootdown(const struct domain *d)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return needs_flush(smp_processor_id(), __atomic_load_n(&d->arch.tlb_shootdown_time, __ATOMIC_ACQUIRE));
+}
+
 void flush_tlb_domain_since(struct domain *d, uint32_t stamp)
 {
+    tlb_note_shootdown(d);
     cpumask_t running = cpus_running_domain(d);
 
     cpumask_set_cpu(smp_processor_id(), &running);

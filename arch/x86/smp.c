@@ -22,7 +22,6 @@
 #include <asm/current.h>
 #include <asm/flushtlb.h>
 #include <asm/irq.h>
-#include <asm/pv_domain.h>
 #include <asm/smp.h>
 #include <xenia/sched.h>
 
@@ -223,10 +222,10 @@ void flush_tlb_all(void)
 }
 
 /*
- * Only a CPU running one of d's vCPUs, or idling with one's tables that it
- * may resume without a reload (pv_lazy_vcpu()), can use a stale
- * translation of d's page tables: every other vCPU switch reloads CR3,
- * which drops all (non-global) guest entries. The caller's page-table
+ * Only a CPU running one of d's vCPUs can use a stale translation of d's
+ * page tables: every vCPU switch reloads CR3, which drops all (non-global)
+ * guest entries, unless an idle CPU resumes the vCPU whose tables it kept,
+ * and that one first asks tlb_missed_shootdown(). The caller's page-table
  * change is made before the scan (fence), so a CPU that starts running d
  * afterwards walks the new tables.
  */
@@ -240,8 +239,6 @@ cpumask_t cpus_running_domain(const struct domain *d)
     for_each_cpu(cpu, &cpu_online_map) {
         const struct cpu_info *ci = cpu_info_of(cpu);
         const struct vcpu *v = ci ? ACCESS_ONCE(ci->current_vcpu) : NULL;
-        if (!v)
-            v = pv_lazy_vcpu(cpu);
         if (cpu != self && v && v->domain == d)
             cpumask_set_cpu(cpu, &running);
     }
@@ -250,6 +247,7 @@ cpumask_t cpus_running_domain(const struct domain *d)
 
 void flush_tlb_domain(struct domain *d)
 {
+    tlb_note_shootdown(d);
     cpumask_t targets = cpus_running_domain(d);
 
     flush_tlb_mask(&targets);

@@ -70,6 +70,7 @@ struct arch_domain {
     unsigned long pirq_eoi_mfn;         /* PHYSDEVOP_pirq_eoi_gmfn_v2 frame (held), 0 = none */
     unsigned long *pirq_eoi_map;        /* its bitmap: bit n set = PIRQ n needs PHYSDEVOP_eoi */
     unsigned long p2m_frames;           /* PV: frames in the guest's P2M list */
+    uint64_t tlb_shootdown_time;        /* TLB clock at the latest shootdown for us (flushtlb.c) */
     bool is_pv;
     uint32_t emulation_flags;           /* XEN_X86_EMU_* given at createdomain */
     struct hvm_domain *hvm;             /* HVM domain state (asm/hvm/hvm.h), NULL for PV */

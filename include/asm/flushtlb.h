@@ -38,6 +38,20 @@ void flush_tlb_all(void);
 void flush_tlb_domain(struct domain *d);
 /* flush_tlb_domain_since(): those of them whose last flush is not later than stamp. */
 void flush_tlb_domain_since(struct domain *d, uint32_t stamp);
+/*
+ * tlb_note_shootdown(): d's page tables changed and its running CPUs are
+ * about to be flushed: record the clock in d, before they are looked for.
+ * An idle CPU that kept a vCPU of d's tables (pv/domain.c) gets no IPI; it
+ * asks tlb_missed_shootdown() before resuming that vCPU.
+ */
+void tlb_note_shootdown(struct domain *d);
+/*
+ * tlb_missed_shootdown(): has this CPU not been flushed since d's latest
+ * shootdown? Called with current already set to a vCPU of d (a fence
+ * orders the two), so a shootdown that reads the clock later finds this
+ * CPU running d and flushes it.
+ */
+bool tlb_missed_shootdown(const struct domain *d);
 
 #ifndef XENIA_HOST_TEST
 #include <xenia/cpumask.h>

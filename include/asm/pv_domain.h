@@ -23,7 +23,8 @@ void pv_context_save(struct vcpu *v, const struct cpu_user_regs *frame);
 void pv_switch_to_idle(struct vcpu *prev);
 /*
  * pv_context_restore(): load v's state into this pCPU and frame; CR3 is
- * left alone if this pCPU idled with v's tables and v ran nowhere since.
+ * left alone if this pCPU idled with v's tables, v ran nowhere since and
+ * no shootdown for v's domain came meanwhile.
  * Interrupts off.
  */
 void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame);
@@ -35,11 +36,6 @@ void pv_lazy_end(void);
  * not be resumed here without a reload). Interrupts off.
  */
 void pv_idle_drop_stale_tables(void);
-/*
- * pv_lazy_vcpu(): the vCPU that idle pCPU cpu may resume without a CR3
- * load (its TLB may hold that vCPU's translations), or NULL. Lock-free.
- */
-const struct vcpu *pv_lazy_vcpu(unsigned int cpu);
 /*
  * pv_sync_lazy(): before a reference on one of v's L4 tables is dropped
  * (a new base pointer, a new context, domain destruction), make every

@@ -142,9 +142,11 @@ void vcpu_fpu_restore(struct vcpu *v)
  *   has every such pCPU load idle_pg_table and waits for it.
  * - v->arch.lazy_cpu: the pCPU that may resume v without a reload, or -1.
  *   Reset whenever v is loaded: a pCPU v ran on meanwhile took the
- *   flushes v asked for on itself, the lazy pCPU did not. That pCPU counts
- *   as running v's domain for shootdowns (cpus_running_domain()); a pCPU
- *   whose claim went stale drops the tables when it next wakes from idle.
+ *   flushes v asked for on itself, the lazy pCPU did not. A pCPU whose
+ *   claim went stale drops the tables when it next wakes from idle.
+ * Shootdowns for v's domain pass the idle pCPU by (no IPI to wake it):
+ * it reloads CR3 on resuming v if one came since its last flush
+ * (tlb_missed_shootdown(), the TLB clock).
  */
 static DEFINE_PER_CPU(struct vcpu *, lazy_vcpu);
 static DEFINE_PER_CPU(paddr_t, lazy_cr3);      /* the CR3 it keeps, valid while lazy_vcpu is set */
@@ -188,13 +190,6 @@ void pv_idle_drop_stale_tables(void)
         drop_lazy();
 }
 
-const struct vcpu *pv_lazy_vcpu(unsigned int cpu)
-{
-    const struct vcpu *v = __atomic_load_n(&per_cpu(lazy_vcpu, cpu), __ATOMIC_ACQUIRE);
-
-    return v && ACCESS_ONCE(v->arch.lazy_cpu) == (int)cpu ? v : NULL;
-}
-
 /* Call function: leave v's tables if this idle pCPU still holds them. */
 static void drop_lazy_of(void *v)
 {
@@ -233,7 +228,7 @@ void pv_context_restore(struct vcpu *v, struct cpu_user_regs *frame)
 
     memcpy(frame, r, offsetof(struct cpu_user_regs, es));
     if (this_cpu(lazy_vcpu) != v || v->arch.lazy_cpu != (int)smp_processor_id() ||
-        read_cr3() != cr3)
+        read_cr3() != cr3 || tlb_missed_shootdown(v->domain))
         write_ptbase(cr3);
     v->arch.lazy_cpu = -1;
     pv_lazy_end();              /* only now: CR3 has left the old tables */
