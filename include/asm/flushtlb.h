@@ -53,13 +53,18 @@ void tlb_note_shootdown(struct domain *d);
  */
 bool tlb_missed_shootdown(const struct domain *d);
 
-#ifndef XENIA_HOST_TEST
 #include <xenia/cpumask.h>
 
 /* tlbflush_tick(): start a full flush on this CPU; returns its time. */
 uint64_t tlbflush_tick(void);
 /* tlbflush_done(): the flush that tlbflush_tick() returned t for is complete. */
 void tlbflush_done(uint64_t t);
+/* flush_tlb_mask(): flush this CPU and the CPUs in targets, waiting for them (smp.c). */
+void flush_tlb_mask(const cpumask_t *targets);
+
+#ifdef XENIA_HOST_TEST
+void flush_tlb_local(void);             /* a unit test's fake */
+#else
 
 static inline void flush_tlb_one_local(unsigned long va)
 {
@@ -84,9 +89,6 @@ static inline void write_ptbase(paddr_t pa)
     __asm__ __volatile__("mov %0, %%cr3" :: "r"(pa) : "memory");
     tlbflush_done(t);
 }
-
-/* flush_tlb_mask(): flush this CPU and the CPUs in targets, waiting for them (smp.c). */
-void flush_tlb_mask(const cpumask_t *targets);
 #endif
 
 #endif
