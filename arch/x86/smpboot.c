@@ -17,6 +17,7 @@
 #include <xenia/acpi.h>
 #include <xenia/time.h>
 #include <asm/apic.h>
+#include <asm/flushtlb.h>
 #include <asm/current.h>
 #include <asm/e820.h>
 #include <asm/efi.h>
@@ -127,8 +128,7 @@ static void patch32(char *blob, const char *field, uint32_t add)
 static void build_trampoline_tables(paddr_t p)
 {
     pte_t *l4 = __va(p + PAGE_SIZE), *l3 = __va(p + 2 * PAGE_SIZE), *l2 = __va(p + 3 * PAGE_SIZE);
-    unsigned long cr3;
-    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
+    paddr_t cr3 = read_cr3();
     const pte_t *cur = __va(cr3 & PTE_ADDR_MASK);
 
     memset(l4, 0, 3 * PAGE_SIZE);

@@ -81,6 +81,15 @@ static inline void flush_tlb_local(void)
     tlbflush_done(t);
 }
 
+/* read_cr3(): this CPU's CR3 (the page-table base and its flag bits). */
+static inline paddr_t read_cr3(void)
+{
+    paddr_t cr3;
+
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
+    return cr3;
+}
+
 /* write_ptbase(): load CR3 with pa (a full flush of non-global entries). */
 static inline void write_ptbase(paddr_t pa)
 {

@@ -151,14 +151,6 @@ void vcpu_fpu_restore(struct vcpu *v)
 static DEFINE_PER_CPU(struct vcpu *, lazy_vcpu);
 static DEFINE_PER_CPU(paddr_t, lazy_cr3);      /* the CR3 it keeps, valid while lazy_vcpu is set */
 
-static paddr_t read_cr3(void)
-{
-    paddr_t cr3;
-
-    __asm__ __volatile__("mov %%cr3, %0" : "=r"(cr3));
-    return cr3;
-}
-
 /* This pCPU's CR3 no longer holds its lazy vCPU's tables. */
 void pv_lazy_end(void)
 {
