@@ -5,10 +5,10 @@
 #   dom0 disk with Debian's fio on the virtio root disk, O_DIRECT, on a 256 MiB
 #   file: sequential write and read in 1 MiB requests (MiB/s), 4 KiB random
 #   reads for 20 s (IOPS)
-#   TCP from the host into dom0 through the 127.0.0.1 forward: 64 MiB sent to
-#   busybox nc in dom0 (MiB/s), XENIA_BENCH_HOST_TCP (3) times per boot: one
-#   transfer's speed varies by 20% under QEMU's user network, so the median is
-#   over every transfer of every run
+#   TCP between the host and dom0 through the 127.0.0.1 forward: 64 MiB sent
+#   to busybox nc in dom0, and 64 MiB from it (MiB/s), XENIA_BENCH_HOST_TCP
+#   (3) times each per boot: one transfer's speed varies by 20% under QEMU's
+#   user network, so the median is over every transfer of every run
 # Prints medians and the ratio Xenia/Xen. Consoles: build/bench/host-NAME-RUN.log.
 #   XENIA_BENCH_RUNS=1
 set -euo pipefail
@@ -26,10 +26,10 @@ for v in "${variants[@]}"; do
 done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-metrics=(login seq-write seq-read rand-read tcp-in)
+metrics=(login seq-write seq-read rand-read tcp-in tcp-out)
 declare -A names=([login]="QEMU start to login prompt (s)" [seq-write]="fio 256 MiB seq write (MiB/s)"
     [seq-read]="fio 256 MiB seq read (MiB/s)" [rand-read]="fio 4 KiB random read (IOPS)"
-    [tcp-in]="TCP host -> dom0, 64 MiB (MiB/s)")
+    [tcp-in]="TCP host -> dom0, 64 MiB (MiB/s)" [tcp-out]="TCP dom0 -> host, 64 MiB (MiB/s)")
 declare -A vals=() dead=()
 
 one_run() { # one_run INDEX RUN
@@ -52,6 +52,38 @@ one_run() { # one_run INDEX RUN
     on_host() { timeout "${T:-600}" ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=20 \
         -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@127.0.0.1 "$@"; }
     if [ -z "$login" ]; then dead[$h]="no login prompt (run $r)"; kill "$qemu" 2>/dev/null; return; fi
+    # tcp_transfer in|out SERVER: 64 MiB through the forward to (in) or from
+    # (out) SERVER, a busybox nc listening on dom0's port 5001; prints MiB/s,
+    # or nothing if the transfer failed. Starts SERVER and waits (up to 60 s)
+    # until dom0's kernel lists port 5001 (0x1389) as listening (state 0A):
+    # QEMU's forward resets a connection that arrives before the listener.
+    tcp_transfer() {
+        on_host "rm -f /root/fio.dat; pkill -f 'busybox n[c] -l'; setsid sh -c '$2' > /dev/null 2>&1 < /dev/null &
+            for i in \$(seq 1 300); do
+                grep -q ':1389 0*:0000 0A' /proc/net/tcp /proc/net/tcp6 && exit 0; sleep 0.2
+            done; exit 1" || true
+        python3 - "$nport" "$1" <<'PY' || true
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=120)
+total = 64 << 20
+t = time.time()
+if sys.argv[2] == "in":
+    buf = b"\0" * (1 << 20)
+    for _ in range(64):
+        s.sendall(buf)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)       # nc ends, and closes, once it has read everything
+else:
+    n = 0
+    while n < total:
+        b = s.recv(1 << 20)
+        if not b:
+            sys.exit("dom0 closed after %d bytes" % n)
+        n += len(b)
+print("%.1f" % (64 / (time.time() - t)))
+PY
+        on_host "pkill -f 'busybox n[c] -l'" > /dev/null 2>&1 || true
+    }
     vals[$h,login]+=" $login"
     for _ in $(seq 1 60); do T=30 on_host true 2>/dev/null && break; sleep 5; done
     fio_terse() { on_host "fio --output-format=terse --terse-version=3 --filename=/root/fio.dat --size=256M --direct=1 --ioengine=psync --name=b $*"; }
@@ -61,30 +93,10 @@ one_run() { # one_run INDEX RUN
     rd=$(fio_terse --rw=read --bs=1M | awk -F';' '{ printf "%.1f", $7 / 1024 }') || rd=
     rr=$(fio_terse --rw=randread --bs=4k --runtime=20 --time_based | awk -F';' '{ printf "%.0f", $8 }') || rr=
     vals[$h,seq-write]+=" $w"; vals[$h,seq-read]+=" $rd"; vals[$h,rand-read]+=" $rr"
-    local tcp t
+    local t
     for ((t = 1; t <= tcp_reps; t++)); do
-        # Start nc and wait (up to 60 s) until dom0's kernel lists it as
-        # listening on port 5001 (0x1389, state 0A): QEMU's forward resets a
-        # connection that arrives before the listener does.
-        on_host "rm -f /root/fio.dat; setsid sh -c 'sleep 600 | busybox nc -l -p 5001 > /dev/null' \
-            > /dev/null 2>&1 < /dev/null &
-            for i in \$(seq 1 300); do
-                grep -q ':1389 0*:0000 0A' /proc/net/tcp /proc/net/tcp6 && exit 0; sleep 0.2
-            done; exit 1" || true
-        tcp=$(python3 - "$nport" <<'PY' || true
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=120)
-buf = b"\0" * (1 << 20)
-t = time.time()
-for _ in range(64):
-    s.sendall(buf)
-s.shutdown(socket.SHUT_WR)
-s.recv(1)
-print("%.1f" % (64 / (time.time() - t)))
-PY
-)
-        vals[$h,tcp-in]+=" $tcp"
-        on_host 'pkill -f "sleep 600"' > /dev/null 2>&1 || true
+        vals[$h,tcp-in]+=" $(tcp_transfer in 'sleep 600 | busybox nc -l -p 5001 > /dev/null')"
+        vals[$h,tcp-out]+=" $(tcp_transfer out 'head -c 67108864 /dev/zero | busybox nc -l -p 5001 > /dev/null')"
     done
     on_host 'systemctl poweroff' > /dev/null 2>&1 || true
     for _ in $(seq 1 600); do kill -0 "$qemu" 2>/dev/null || break; sleep 1; done
