@@ -35,15 +35,20 @@ ratio() {
     fi
 }
 
-# ratio_table TITLE WHAT: the table the two-hypervisor benchmarks print, from
-# the caller's arrays: labels[0..1], metrics[], names[metric],
-# vals[h,metric] (values of every run) and dead[h] (why h gave no result).
+# ratio_table TITLE WHAT: the table the two-hypervisor benchmarks print (the
+# medians), then every run's figures, from the caller's arrays: labels[0..1],
+# metrics[], names[metric], vals[h,metric] (values of every run) and dead[h]
+# (why h gave no result).
 ratio_table() {
     local m a b
     printf '\n%-36s %10s %10s %8s\n' "$1" "${labels[0]}" "${labels[1]}" ratio
     for m in "${metrics[@]}"; do
         a=$(median "${vals[0,$m]:-}"); b=$(median "${vals[1,$m]:-}")
         printf '%-36s %10s %10s %8s\n' "${names[$m]}" "${a:--}" "${b:--}" "$(ratio "$a" "$b")"
+    done
+    echo "(every run, ${labels[0]} | ${labels[1]}, to judge the spread:)"
+    for m in "${metrics[@]}"; do
+        printf '  %-34s%s |%s\n' "$m" "${vals[0,$m]:-}" "${vals[1,$m]:-}"
     done
     for h in 0 1; do
         [ -z "${dead[$h]:-}" ] || echo "${labels[$h]}: $2 did not complete: ${dead[$h]}"
