@@ -24,7 +24,7 @@ declare -A names=([vda-256MiB-write-direct]="virtio-blk write (MiB/s)"
     [sda-256MiB-write-direct]="AHCI write (MiB/s)" [sda-256MiB-read-direct]="AHCI read (MiB/s)")
 declare -A vals=() dead=()
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do
+    for h in $(run_order "$r"); do
         [ -z "${dead[$h]:-}" ] || continue
         hv=${hvs[$h]}; log=build/bench/devices-$(basename "$hv")-$r.log
         disk=build/bench/devices-vda.img ahci=build/bench/devices-sda.img

@@ -107,7 +107,7 @@ PY
 }
 
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do one_run "$h" "$r"; done
+    for h in $(run_order "$r"); do one_run "$h" "$r"; done
 done
 ratio_table "Debian host from disk ($runs run(s))" "the host run"
 echo "(boot: lower is better for Xenia; throughput: higher)"

@@ -20,6 +20,15 @@ bench_prelude() {
     mkdir -p build/bench
 }
 
+# run_order RUN: the order the two hypervisors run in for run RUN, "0 1" or
+# "1 0" by turns. Whichever boots first in a pair is at a disadvantage: an
+# A/A run of bench-host (Xen 4.17 against itself, 3 runs) measured the
+# first of each pair 6% slower at sequential disk writes, 9% at reads and
+# 12% at TCP into dom0. With an even number of runs each goes first equally.
+run_order() {
+    if (( $1 % 2 )); then echo 0 1; else echo 1 0; fi
+}
+
 # median WORDS: the median of the numbers in $1 (2 decimals), or nothing.
 median() {
     tr ' ' '\n' <<< "$1" | { grep . || true; } | sort -g |

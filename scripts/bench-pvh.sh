@@ -58,7 +58,7 @@ for t in "${types[@]}"; do
 done
 declare -A vals=() dead=() fails=() perfc=()
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do
+    for h in $(run_order "$r"); do
         [ -z "${dead[$h]:-}" ] || continue
         hv=${hvs[$h]}; log=build/bench/pvh-$(basename "$hv")-$r.log
         load=$(cut -d' ' -f1-3 /proc/loadavg)

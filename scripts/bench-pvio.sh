@@ -49,7 +49,7 @@ declare -A names=([blk-write]="blkback write (MiB/s)" [blk-read]="blkback read (
     [agg4-net-domu-domu]="4 domUs: TCP domU->domU ring (KiB/s)")
 declare -A vals=() dead=()
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do
+    for h in $(run_order "$r"); do
         [ -z "${dead[$h]:-}" ] || continue
         hv=${hvs[$h]}; log=build/bench/pvio-$(basename "$hv")-$r.log
         load=$(cut -d' ' -f1-3 /proc/loadavg)

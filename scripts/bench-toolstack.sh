@@ -25,7 +25,7 @@ declare -A names=([xl-create]="xl create (128 MiB PV domU)"
     [create-destroy-cycle]="create/destroy cycle (of $cycles)")
 declare -A vals=() dead=()
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do
+    for h in $(run_order "$r"); do
         [ -z "${dead[$h]:-}" ] || continue
         hv=${hvs[$h]}; log=build/bench/toolstack-$(basename "$hv")-$r.log
         res=$(XENIA_INITRD=build/dom0-toolstack-initrd.cpio \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh (make bench): boot the same dom0 + workload (scripts/dom0-init.sh,
 # xenia.test=1) on Xenia and on Debian's Xen 4.17, runs interleaved (Xenia,
-# Xen, Xenia, ...) so a busy host slows both alike, and print the medians
-# and the ratio Xenia/Xen. No thresholds: figures only.
+# Xen, then Xen, Xenia: which goes first alternates, run_order() in
+# bench-lib.sh) so a busy host slows both alike, and print the medians and
+# the ratio Xenia/Xen. No thresholds: figures only.
 #   XENIA_BENCH_RUNS=3                  runs per hypervisor
 #   XENIA_HV=build/xenia                the hypervisor measured
 #   XENIA_REF_HV=build/debian/xen-4.17  the reference
@@ -56,7 +57,7 @@ declare -A names=([userspace]="QEMU start to dom0 userspace"
 declare -A vals=() dead=() note=()   # vals[h,metric] = "v1 v2 ..."
 
 for ((r = 1; r <= runs; r++)); do
-    for h in 0 1; do
+    for h in $(run_order "$r"); do
         [ -z "${dead[$h]:-}" ] || continue
         hv=${hvs[$h]}; log=build/bench/$(basename "$hv")-$r.log
         res=$(bash scripts/dom0-workload.sh "$hv" "$log")
