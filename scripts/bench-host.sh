@@ -58,7 +58,7 @@ one_run() { # one_run INDEX RUN
     # until dom0's kernel lists port 5001 (0x1389) as listening (state 0A):
     # QEMU's forward resets a connection that arrives before the listener.
     tcp_transfer() {
-        on_host "pkill -f 'busybox n[c] -l'" > /dev/null 2>&1 || true  # alone: it would match its own command line
+        on_host "pkill -f 'busybox n[c] -l|slee[p] 600'" > /dev/null 2>&1 || true  # alone: it would match its own command line
         on_host "rm -f /root/fio.dat; setsid sh -c '$2' > /dev/null 2>&1 < /dev/null &
             for i in \$(seq 1 300); do
                 grep -q ':1389 0*:0000 0A' /proc/net/tcp /proc/net/tcp6 && exit 0; sleep 0.2
@@ -83,7 +83,7 @@ else:
         n += len(b)
 print("%.1f" % (64 / (time.time() - t)))
 PY
-        on_host "pkill -f 'busybox n[c] -l'" > /dev/null 2>&1 || true
+        on_host "pkill -f 'busybox n[c] -l|slee[p] 600'" > /dev/null 2>&1 || true
     }
     vals[$h,login]+=" $login"
     for _ in $(seq 1 60); do T=30 on_host true 2>/dev/null && break; sleep 5; done
