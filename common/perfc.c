@@ -1,7 +1,7 @@
 /*
  * Performance counters: per hypercall, per domctl and per memory_op
- * subcommand, calls and system
- * time since boot or the last 'P' (include/xenia/perfc.h).
+ * subcommand, calls and system time, and counted scheduler events, since
+ * boot or the last 'P' (include/xenia/perfc.h).
  */
 #include <xenia/lib.h>
 #include <xenia/perfc.h>
@@ -26,6 +26,10 @@ static const char *const wait_names[PERFC_WAITS] = {
     [PERFC_WAIT_CALL_FUNCTION] = "call_function_ipi",
 };
 static const char *memop_names[PERFC_MEMOPS];
+static uint64_t events[PERFC_EVENTS];
+static const char *const event_names[PERFC_EVENTS] = {
+    [PERFC_EVENT_VCPU_MIGRATED] = "vcpu_migrated",
+};
 
 /*
  * Hypercalls whose first argument is a sub-command, counted per command
@@ -80,6 +84,12 @@ void perfc_wait(enum perfc_wait what, s_time_t ns)
         count(&waits[what], ns);
 }
 
+void perfc_event(enum perfc_event what)
+{
+    if (what < PERFC_EVENTS)
+        __atomic_add_fetch(&events[what], 1, __ATOMIC_RELAXED);
+}
+
 static void print_row(const char *kind, const char *name, unsigned int nr,
                       const struct perfc_counter *c)
 {
@@ -110,6 +120,11 @@ void perfc_printall(char key)
         print_row("memop", memop_names[i] ?: "?", i, &memops[i]);
     for (unsigned int i = 0; i < PERFC_WAITS; i++)
         print_row("wait", wait_names[i], i, &waits[i]);
+    for (unsigned int i = 0; i < PERFC_EVENTS; i++) {
+        uint64_t n = __atomic_load_n(&events[i], __ATOMIC_RELAXED);
+        if (n)
+            printk("perfc event %s: count=%lu\n", event_names[i], (unsigned long)n);
+    }
     printk("perfc total hypercall_ns=%lu ]\n", (unsigned long)total);
 }
 
@@ -132,6 +147,8 @@ void perfc_reset(char key)
         __atomic_store_n(&waits[i].calls, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&waits[i].ns, 0, __ATOMIC_RELAXED);
     }
+    for (unsigned int i = 0; i < PERFC_EVENTS; i++)
+        __atomic_store_n(&events[i], 0, __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < PERFC_SUBOP_ROWS; i++)
         for (unsigned int cmd = 0; cmd < PERFC_SUBOPS; cmd++) {
             __atomic_store_n(&subops[i][cmd].calls, 0, __ATOMIC_RELAXED);

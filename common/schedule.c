@@ -27,6 +27,7 @@
 #include <xenia/lib.h>
 #include <xenia/page_alloc.h>
 #include <xenia/percpu.h>
+#include <xenia/perfc.h>
 #include <xenia/errno.h>
 #include <xenia/sched.h>
 #include <xenia/sched_credit2.h>
@@ -363,8 +364,10 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
     }
     rq->running[cpu] = next;
     spin_unlock(&rq->lock);
-    if (moved)
+    if (moved) {
+        perfc_event(PERFC_EVENT_VCPU_MIGRATED);
         vcpu_timers_migrate(next, cpu);
+    }
 
     if (prev && prev != next) {
         if (is_hvm_vcpu(prev))

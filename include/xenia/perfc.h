@@ -50,6 +50,16 @@ enum perfc_wait {
 };
 void perfc_wait(enum perfc_wait what, s_time_t ns);
 
+/*
+ * perfc_event(): one more `what` (PERFC_EVENT_*), a count without time.
+ * Any CPU, any context; lock-free.
+ */
+enum perfc_event {
+    PERFC_EVENT_VCPU_MIGRATED,  /* a vCPU started to run on another pCPU than it last ran on */
+    PERFC_EVENTS
+};
+void perfc_event(enum perfc_event what);
+
 /* Debug keys 'p' (print every non-zero counter) and 'P' (zero them all). */
 void perfc_printall(char key);
 void perfc_reset(char key);
