@@ -29,6 +29,7 @@ static const char *memop_names[PERFC_MEMOPS];
 static uint64_t events[PERFC_EVENTS];
 static const char *const event_names[PERFC_EVENTS] = {
     [PERFC_EVENT_VCPU_MIGRATED] = "vcpu_migrated",
+    [PERFC_EVENT_TICKLE_DEFERRED] = "tickle_deferred",
 };
 
 /*

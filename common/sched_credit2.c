@@ -32,6 +32,7 @@
  * Locking: all of it under the run queue's lock (the caller's).
  */
 #include <xenia/lib.h>
+#include <xenia/perfc.h>
 #include <xenia/sched_credit2.h>
 
 unsigned int credit2_ratelimit_us = CREDIT2_DEFAULT_RATELIMIT_US;
@@ -56,6 +57,7 @@ void credit2_init_vcpu(struct sched_runqueue *rq, struct vcpu *v)
     v->sched.budget = 0;
     v->sched.start = 0;
     v->sched.yielded = false;
+    v->sched.tickled_cpu = -1;
 }
 
 void credit2_init_domain(struct sched_domain *sd)
@@ -187,6 +189,11 @@ static struct vcpu *best_queued(struct sched_runqueue *rq, unsigned int cpu, con
         }
         if (v == skip || v->is_running || !cpumask_test_cpu(cpu, &v->cpu_hard_affinity))
             continue;
+        if (v->sched.tickled_cpu >= 0 && v->sched.tickled_cpu != (int)cpu &&
+            cpumask_test_cpu((unsigned int)v->sched.tickled_cpu, &rq->tickled)) {
+            perfc_event(PERFC_EVENT_TICKLE_DEFERRED);
+            continue;                   /* left to the pCPU woken for it */
+        }
         if (within_cap(v, now, wake))
             return v;
     }
@@ -200,6 +207,7 @@ struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vc
     bool keep_prev = prev && prev_runnable && cpumask_test_cpu(cpu, &prev->cpu_hard_affinity);
     struct vcpu *next, *best;
 
+    cpumask_clear_cpu(cpu, &rq->tickled);
     if (keep_prev && !within_cap(prev, now, &wake)) {
         credit2_put_budget(prev);   /* its overrun goes to the pool's debt */
         keep_prev = false;
@@ -217,6 +225,7 @@ struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vc
     }
     if (next != prev)
         list_del(&next->sched.runq_elem);
+    next->sched.tickled_cpu = -1;
     take_budget(next);
     next->sched.start = now;
 
@@ -249,7 +258,7 @@ struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vc
     return next;
 }
 
-int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int waker)
+int credit2_wake_target(struct sched_runqueue *rq, struct vcpu *v, int waker)
 {
     cpumask_t allowed, idle, pref;
     unsigned int cpu;
@@ -260,12 +269,14 @@ int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int wak
     cpumask_and(&pref, &idle, &v->cpu_soft_affinity);
     if (cpumask_empty(&pref))
         pref = idle;
-    if (waker >= 0 && cpumask_test_cpu((unsigned int)waker, &pref)) {
+    if (waker >= 0 && cpumask_test_cpu((unsigned int)waker, &pref))
         target = waker;                  /* an idle pCPU's interrupt or timer: no IPI */
-    } else if (cpumask_test_cpu((unsigned int)v->processor, &idle)) {
+    else if (cpumask_test_cpu((unsigned int)v->processor, &idle))
         target = v->processor;
-    } else if (!cpumask_empty(&idle)) {
+    else if (!cpumask_empty(&idle))
         target = (int)cpumask_next(-1, &pref);
+    if (target >= 0) {
+        cpumask_clear_cpu((unsigned int)target, &rq->idlers);
     } else {
         uint64_t most = v->sched.vtime;     /* preempt only a vCPU owed less than v */
         for_each_cpu(cpu, &allowed) {
@@ -275,9 +286,11 @@ int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int wak
                 target = (int)cpu;
             }
         }
-        return target;
     }
-    cpumask_clear_cpu((unsigned int)target, &rq->idlers);
+    if (target >= 0) {
+        cpumask_set_cpu((unsigned int)target, &rq->tickled);
+        v->sched.tickled_cpu = target;
+    }
     return target;
 }
 

@@ -56,6 +56,7 @@ void perfc_wait(enum perfc_wait what, s_time_t ns);
  */
 enum perfc_event {
     PERFC_EVENT_VCPU_MIGRATED,  /* a vCPU started to run on another pCPU than it last ran on */
+    PERFC_EVENT_TICKLE_DEFERRED,    /* a pCPU passed over a queued vCPU left to the pCPU woken for it */
     PERFC_EVENTS
 };
 void perfc_event(enum perfc_event what);

@@ -38,6 +38,7 @@ struct sched_vcpu {
     s_time_t start;                  /* when its current run was last accounted */
     bool yielded;                    /* SCHEDOP_yield: another runnable vCPU goes first once */
     bool reported;                   /* said on the console that it waits too long (schedule.c) */
+    int tickled_cpu;                 /* pCPU asked to run it (credit2_wake_target()), -1: none */
 };
 
 /* A domain's credit2 parameters (XEN_DOMCTL_SCHEDOP_*, `xl sched-credit2`), under the run queue lock. */

@@ -33,6 +33,7 @@ struct sched_runqueue {
     struct list_head runnable;       /* queued vCPUs, least vtime first */
     cpumask_t cpus;                  /* pCPUs that take work from it */
     cpumask_t idlers;                /* of those, idle and not yet asked to look again */
+    cpumask_t tickled;               /* asked to look again by a wake-up, not yet decided since */
     struct vcpu *running[NR_CPUS];   /* what each pCPU runs, NULL when idle */
     uint64_t min_vtime;              /* never decreases: about the least vtime of running and queued vCPUs */
 };
@@ -78,7 +79,9 @@ void credit2_queue(struct sched_runqueue *rq, struct vcpu *v, bool woke);
  * capped and gets start = now. *slice is how long it may run before the
  * next decision (ns), or for NULL (idle) how long until a parked vCPU's
  * budget comes back (0: nothing to wait for). prev, if not chosen, is not
- * queued here: the caller queues it once its state is saved.
+ * queued here: the caller queues it once its state is saved. A queued vCPU
+ * that a wake-up left to another pCPU still in rq->tickled is not taken;
+ * cpu leaves rq->tickled.
  */
 struct vcpu *credit2_pick(struct sched_runqueue *rq, unsigned int cpu, struct vcpu *prev,
                           bool prev_runnable, s_time_t now, s_time_t *slice);
@@ -94,8 +97,13 @@ void credit2_put_budget(struct vcpu *v);
  * then any), else the one whose running vCPU is owed least (largest vtime)
  * if v is owed more; -1 for none. waker -1: no such preference. A chosen
  * idle pCPU leaves rq->idlers (it re-joins when it finds nothing to run).
+ * The chosen pCPU joins rq->tickled and becomes v->sched.tickled_cpu: until
+ * it decides (credit2_pick()), no other pCPU takes v (Xen credit2's
+ * runq_candidate() leaves a tickled vCPU to its pCPU the same way), so a
+ * pCPU that goes idle in the meantime does not pull v away from the one
+ * already woken for it.
  */
-int credit2_wake_target(struct sched_runqueue *rq, const struct vcpu *v, int waker);
+int credit2_wake_target(struct sched_runqueue *rq, struct vcpu *v, int waker);
 
 /*
  * credit2_set_cap(): d's cap in % of one pCPU (0 removes it) at time now.

@@ -15,6 +15,14 @@
 #include <cmocka.h>
 #include <xenia/sched_credit2.h>
 #include "host_stubs.h"
+#include <xenia/perfc.h>
+
+static unsigned int deferred;            /* PERFC_EVENT_TICKLE_DEFERRED seen */
+void perfc_event(enum perfc_event what)
+{
+    if (what == PERFC_EVENT_TICKLE_DEFERRED)
+        deferred++;
+}
 
 #define MS(x) ((s_time_t)(x) * 1000 * 1000)
 #define NV 6
@@ -322,6 +330,38 @@ static void waker_owed_more_preempts_least_owed(void **state)
     assert_int_equal(credit2_wake_target(&rq, &vc[2], 0), -1); /* owed less than both: waits */
 }
 
+/*
+ * A vCPU woken for an idle pCPU is left to it: another pCPU that decides
+ * first (its vCPU blocked meanwhile) does not pull it over. Once the
+ * woken pCPU has decided, whatever it left is anyone's.
+ */
+static void tickled_vcpu_left_to_its_pcpu(void **state)
+{
+    s_time_t slice;
+
+    setup_vcpus(1, NULL);
+    deferred = 0;
+    vc[0].processor = 0;
+    credit2_queue(&rq, &vc[0], true);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], -1), 0);
+    assert_true(cpumask_test_cpu(0, &rq.tickled));
+    assert_null(credit2_pick(&rq, 1, NULL, false, 0, &slice));  /* pCPU 1 goes idle */
+    assert_int_equal(deferred, 1);
+    assert_ptr_equal(credit2_pick(&rq, 0, NULL, false, 0, &slice), &vc[0]);
+    assert_false(cpumask_test_cpu(0, &rq.tickled));
+    assert_int_equal(vc[0].sched.tickled_cpu, -1);
+
+    setup_vcpus(1, NULL);
+    vc[0].processor = 0;
+    credit2_queue(&rq, &vc[0], true);
+    assert_int_equal(credit2_wake_target(&rq, &vc[0], -1), 0);
+    cpumask_clear(&vc[0].cpu_hard_affinity);             /* pinned away before pCPU 0 looked */
+    cpumask_set_cpu(1, &vc[0].cpu_hard_affinity);
+    assert_null(credit2_pick(&rq, 0, NULL, false, 0, &slice));
+    assert_false(cpumask_test_cpu(0, &rq.tickled));
+    assert_ptr_equal(credit2_pick(&rq, 1, NULL, false, 0, &slice), &vc[0]);
+}
+
 static void blocked_vcpu_gets_cpu_soon(void **state)
 {
     /*
@@ -486,6 +526,7 @@ int main(void)
         cmocka_unit_test(wake_prefers_idle_last_then_soft),
         cmocka_unit_test(wake_prefers_idle_waker),
         cmocka_unit_test(waker_owed_more_preempts_least_owed),
+        cmocka_unit_test(tickled_vcpu_left_to_its_pcpu),
         cmocka_unit_test(blocked_vcpu_gets_cpu_soon),
         cmocka_unit_test(yield_lets_other_run),
         cmocka_unit_test(lead_is_bounded),
