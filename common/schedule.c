@@ -35,6 +35,7 @@
 #include <xenia/softirq.h>
 #include <xenia/time.h>
 #include <asm/current.h>
+#include <asm/pv_context.h>
 #include <asm/pv_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/smp.h>
@@ -378,6 +379,7 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
         runstate_change(prev, vcpu_runnable(prev) ? RUNSTATE_runnable :
                               (prev->pause_flags & VPF_down) ? RUNSTATE_offline :
                               RUNSTATE_blocked);
+        vcpu_update_runstate_area(prev);    /* still current, its tables loaded: the guest sees it stop */
     }
     get_cpu_info()->current_vcpu = next;
     if (next && next != prev) {

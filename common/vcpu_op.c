@@ -35,8 +35,24 @@ void vcpu_update_runstate_area(struct vcpu *v)
     if (!v->runstate_guest)
         return;
     struct vcpu_runstate_info r = v->runstate;
-    if (raw_copy_to_guest((void *)v->runstate_guest, &r, sizeof(r)))
-        v->runstate_guest = 0;          /* unmapped now: stop, as the guest broke it */
+    bool flag = v->domain->arch.vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
+    /* The top byte of state_entry_time, which holds XEN_RUNSTATE_UPDATE (x86: little-endian). */
+    void *top = (void *)(v->runstate_guest + offsetof(struct vcpu_runstate_info, state_entry_time) +
+                         sizeof(r.state_entry_time) - 1);
+    bool toggled = pv_guest_kernel_tables_begin(v);
+
+    if (flag) {
+        r.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        raw_copy_to_guest(top, (const uint8_t *)&r.state_entry_time + sizeof(r.state_entry_time) - 1, 1);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+    }
+    raw_copy_to_guest((void *)v->runstate_guest, &r, sizeof(r));
+    if (flag) {
+        r.state_entry_time &= ~XEN_RUNSTATE_UPDATE;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        raw_copy_to_guest(top, (const uint8_t *)&r.state_entry_time + sizeof(r.state_entry_time) - 1, 1);
+    }
+    pv_guest_kernel_tables_end(v, toggled);
 }
 
 void vcpu_update_time_area(struct vcpu *v)
@@ -44,16 +60,17 @@ void vcpu_update_time_area(struct vcpu *v)
     if (!v->time_area_guest)
         return;
     struct vcpu_time_info t = v->vcpu_info->time;
+    bool toggled = pv_guest_kernel_tables_begin(v);
+
     /* The guest may read while we write: odd version first, the record, then even. */
     t.version |= 1;
-    if (raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version)) ||
-        raw_copy_to_guest((void *)v->time_area_guest, &t, sizeof(t))) {
-        v->time_area_guest = 0;         /* unmapped now: stop, as the guest broke it */
-        return;
+    if (!raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version)) &&
+        !raw_copy_to_guest((void *)v->time_area_guest, &t, sizeof(t))) {
+        t.version = v->vcpu_info->time.version;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version));
     }
-    t.version = v->vcpu_info->time.version;
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    raw_copy_to_guest((void *)v->time_area_guest, &t.version, sizeof(t.version));
+    pv_guest_kernel_tables_end(v, toggled);
 }
 
 static long register_vcpu_info(struct vcpu *v, hc_arg_t arg)
@@ -182,8 +199,13 @@ long do_vcpu_op(hc_arg_t cmd, hc_arg_t vcpuid, hc_arg_t arg)
             !guest_range_ok(area.addr.p, sizeof(struct vcpu_runstate_info)))
             return -EINVAL;
         v->runstate_guest = area.addr.p;
-        if (v == current)
+        if (v == current) {
             vcpu_update_runstate_area(v);
+        } else if (area.addr.p) {
+            /* Xen writes another vCPU's snapshot at once, through the caller's tables. */
+            struct vcpu_runstate_info r = vcpu_runstate_now(v);
+            raw_copy_to_guest((void *)area.addr.p, &r, sizeof(r));
+        }
         return 0;
     }
     case VCPUOP_register_vcpu_time_memory_area: {

@@ -32,13 +32,37 @@ int pv_set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries
  */
 bool pv_guest_code_selector(const struct vcpu *v, uint16_t sel, bool *long_mode);
 
-/* vcpu_update_runstate_area(): copy v's runstate to its registered guest area (v current). */
+/*
+ * vcpu_update_runstate_area(): copy v's runstate to the area
+ * VCPUOP_register_runstate_memory_area named (xen/vcpu.h). With
+ * VMASST_TYPE_runstate_update_flag on, XEN_RUNSTATE_UPDATE is set in the
+ * guest's state_entry_time while the copy is in progress, as Xen does, so
+ * that a guest reading another vCPU's area can retry a torn read. Called
+ * when v is switched in and when it is switched out (Xen's
+ * _update_runstate_area(prev)), v current with its page tables loaded; a
+ * PV vCPU in user mode is written through its kernel L4
+ * (pv_guest_kernel_tables_begin()). An address that faults is skipped, not
+ * forgotten (Xen keeps trying too).
+ */
 void vcpu_update_runstate_area(struct vcpu *v);
 /*
  * vcpu_update_time_area(): copy v's time record (vcpu_info's) to the area
- * VCPUOP_register_vcpu_time_memory_area named, version odd while writing;
- * an area that faults is forgotten. v current (its page tables loaded).
+ * VCPUOP_register_vcpu_time_memory_area named, version odd while writing,
+ * as vcpu_update_runstate_area() reaches it (v current, user mode through
+ * the kernel L4, a fault skips the copy).
  */
 void vcpu_update_time_area(struct vcpu *v);
+
+/*
+ * pv_guest_kernel_tables_begin(): v is current, a PV vCPU in guest user
+ * mode with its own user L4, whose page tables do not map the guest
+ * kernel: load v's kernel L4 so that kernel addresses it registered (the
+ * runstate and time areas) can be written, and return true;
+ * pv_guest_kernel_tables_end(v, true) loads the user L4 again. False (and
+ * nothing done) for HVM vCPUs and kernel mode. Xen does the same with
+ * update_guest_memory_policy(). Interrupts off or on; no locks.
+ */
+bool pv_guest_kernel_tables_begin(struct vcpu *v);
+void pv_guest_kernel_tables_end(struct vcpu *v, bool loaded);
 
 #endif

@@ -2,7 +2,11 @@
  * vcpu_op: VCPUOP_is_up, initialise and up vCPU 1 on its own stack (it
  * sets a flag, then downs itself), register_vcpu_info for vCPU 1 (refused
  * while it is up, accepted once it is down), and the errors Xen 4.17
- * gives for bad vcpu ids, offsets, contexts and commands.
+ * gives for bad vcpu ids, offsets, contexts and commands. vCPU 0 registers
+ * vCPU 1's runstate area (with VMASST_TYPE_runstate_update_flag on): it is
+ * written at once, and when vCPU 1 takes itself down the area says
+ * offline (Xen writes a vCPU's area as it is switched out), with
+ * XEN_RUNSTATE_UPDATE clear once written.
  */
 #include "test.h"
 #include <xen/vcpu.h>
@@ -15,6 +19,7 @@ static char info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bs
 static char gdt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")));
 static volatile int started, stop;
 static vcpu_guest_context_t ctx;
+static volatile struct vcpu_runstate_info runstate1 __attribute__((aligned(64)));
 
 /* vCPU 1's first C code: report in, wait, then take itself offline. */
 void secondary_main(void)
@@ -97,6 +102,18 @@ void test_main(void)
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), -XEN_EINVAL,
               "register_vcpu_info for another vCPU while it is up");
 
+    {
+        struct vcpu_register_runstate_memory_area ra = { .addr.v = (void *)&runstate1 };
+
+        expect_eq(HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag), 0,
+                  "runstate_update_flag on");
+        runstate1.state = 99;
+        expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 1, &ra), 0,
+                  "register vcpu 1's runstate area from vcpu 0");
+        check(runstate1.state == RUNSTATE_running || runstate1.state == RUNSTATE_runnable,
+              "vcpu 1's runstate area written at once: running or runnable");
+    }
+
     stop = 1;
     up_flag = 1;
     {
@@ -109,6 +126,20 @@ void test_main(void)
         }
     }
     expect_eq(up_flag, 0, "vcpu 1 took itself down");
+    {
+        /*
+         * is_up says 0 as soon as vCPU 1 asked; its pCPU switches it out
+         * just after, and the area may be read mid-write (the flag set).
+         */
+        uint64_t end = xen_now() + 2000000000ULL;
+
+        while ( (runstate1.state != RUNSTATE_offline ||
+                 (runstate1.state_entry_time & XEN_RUNSTATE_UPDATE)) && xen_now() < end )
+            HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    }
+    expect_eq(runstate1.state, RUNSTATE_offline, "vcpu 1's runstate area says offline once it is down");
+    check(!(runstate1.state_entry_time & XEN_RUNSTATE_UPDATE), "XEN_RUNSTATE_UPDATE cleared after the write");
+    check(runstate1.time[RUNSTATE_running] > 0, "vcpu 1's area counts its running time");
 
     expect_eq(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, 0), -XEN_EFAULT,
               "register_vcpu_info, NULL");

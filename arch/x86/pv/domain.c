@@ -69,6 +69,21 @@ void pv_update_cr3(struct vcpu *v)
     write_ptbase(current_l4(v) << PAGE_SHIFT);
 }
 
+bool pv_guest_kernel_tables_begin(struct vcpu *v)
+{
+    if (is_hvm_vcpu(v) || (v->arch.flags & TF_kernel_mode) || !v->arch.guest_table_user ||
+        !v->arch.guest_table)
+        return false;
+    write_ptbase(v->arch.guest_table << PAGE_SHIFT);
+    return true;
+}
+
+void pv_guest_kernel_tables_end(struct vcpu *v, bool loaded)
+{
+    if (loaded)
+        write_ptbase(v->arch.guest_table_user << PAGE_SHIFT);
+}
+
 void pv_toggle_guest_mode(struct vcpu *v)
 {
     v->arch.flags ^= TF_kernel_mode;
