@@ -277,19 +277,18 @@ int credit2_wake_target(struct sched_runqueue *rq, struct vcpu *v, int waker)
         target = (int)cpumask_next(-1, &pref);
     if (target >= 0) {
         cpumask_clear_cpu((unsigned int)target, &rq->idlers);
-    } else {
-        uint64_t most = v->sched.vtime;     /* preempt only a vCPU owed less than v */
-        for_each_cpu(cpu, &allowed) {
-            const struct vcpu *r = rq->running[cpu];
-            if (r && after(r->sched.vtime, most)) {
-                most = r->sched.vtime;
-                target = (int)cpu;
-            }
-        }
-    }
-    if (target >= 0) {
         cpumask_set_cpu((unsigned int)target, &rq->tickled);
-        v->sched.tickled_cpu = target;
+        v->sched.tickled_cpu = target;   /* idle, so it takes v: left to it */
+        return target;
+    }
+    v->sched.tickled_cpu = -1;           /* a preemption: whichever pCPU is free first takes v */
+    uint64_t most = v->sched.vtime;     /* preempt only a vCPU owed less than v */
+    for_each_cpu(cpu, &allowed) {
+        const struct vcpu *r = rq->running[cpu];
+        if (r && after(r->sched.vtime, most)) {
+            most = r->sched.vtime;
+            target = (int)cpu;
+        }
     }
     return target;
 }

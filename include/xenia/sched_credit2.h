@@ -97,11 +97,13 @@ void credit2_put_budget(struct vcpu *v);
  * then any), else the one whose running vCPU is owed least (largest vtime)
  * if v is owed more; -1 for none. waker -1: no such preference. A chosen
  * idle pCPU leaves rq->idlers (it re-joins when it finds nothing to run).
- * The chosen pCPU joins rq->tickled and becomes v->sched.tickled_cpu: until
- * it decides (credit2_pick()), no other pCPU takes v (Xen credit2's
- * runq_candidate() leaves a tickled vCPU to its pCPU the same way), so a
- * pCPU that goes idle in the meantime does not pull v away from the one
- * already woken for it.
+ * A chosen idle pCPU also joins rq->tickled and becomes
+ * v->sched.tickled_cpu: until it decides (credit2_pick()), no other pCPU
+ * takes v (Xen credit2's runq_candidate() leaves a tickled vCPU to its
+ * pCPU the same way), so a pCPU that goes idle in the meantime does not
+ * pull v away from the one already woken for it. A pCPU asked to preempt
+ * is not waited for: if another frees up first it takes v, and the
+ * preemption is not needed (Xen waits for that one too).
  */
 int credit2_wake_target(struct sched_runqueue *rq, struct vcpu *v, int waker);
 

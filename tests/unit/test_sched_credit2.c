@@ -362,6 +362,33 @@ static void tickled_vcpu_left_to_its_pcpu(void **state)
     assert_ptr_equal(credit2_pick(&rq, 1, NULL, false, 0, &slice), &vc[0]);
 }
 
+/*
+ * A vCPU that can only preempt a busy pCPU is not reserved for it: the
+ * other pCPU, freed first, takes it (and the preemption is then moot).
+ */
+static void preempting_vcpu_taken_by_first_free_pcpu(void **state)
+{
+    s_time_t slice;
+
+    setup_vcpus(3, NULL);
+    cpumask_clear(&rq.idlers);
+    rq.min_vtime = MS(100);
+    rq.running[0] = &vc[0];
+    rq.running[1] = &vc[1];
+    vc[0].is_running = vc[1].is_running = true;
+    vc[0].sched.vtime = MS(105);
+    vc[1].sched.vtime = MS(108);
+    vc[2].sched.vtime = MS(102);
+    vc[2].processor = 1;
+    credit2_queue(&rq, &vc[2], false);
+    assert_int_equal(credit2_wake_target(&rq, &vc[2], -1), 1);  /* preempt pCPU 1 */
+    assert_int_equal(vc[2].sched.tickled_cpu, -1);
+    assert_false(cpumask_test_cpu(1, &rq.tickled));
+    vc[0].is_running = false;                                 /* vCPU 0 blocks */
+    vc[0].pause_flags |= VPF_blocked;
+    assert_ptr_equal(credit2_pick(&rq, 0, &vc[0], false, MS(1), &slice), &vc[2]);
+}
+
 static void blocked_vcpu_gets_cpu_soon(void **state)
 {
     /*
@@ -527,6 +554,7 @@ int main(void)
         cmocka_unit_test(wake_prefers_idle_waker),
         cmocka_unit_test(waker_owed_more_preempts_least_owed),
         cmocka_unit_test(tickled_vcpu_left_to_its_pcpu),
+        cmocka_unit_test(preempting_vcpu_taken_by_first_free_pcpu),
         cmocka_unit_test(blocked_vcpu_gets_cpu_soon),
         cmocka_unit_test(yield_lets_other_run),
         cmocka_unit_test(lead_is_bounded),
