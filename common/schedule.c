@@ -6,8 +6,8 @@
  * when a vCPU wakes. One run queue serves every pCPU (Xen credit2's
  * runqueue=socket on a one-socket machine), so a vCPU runs wherever an
  * allowed pCPU is free: waking it asks an idle pCPU first, else preempts
- * the pCPU whose vCPU is owed least, if the waker is owed more; the pCPU
- * so asked is the only one to take the vCPU until it has decided.
+ * the pCPU whose vCPU is owed least, if the waker is owed more; an idle
+ * pCPU so asked is the only one to take the vCPU until it has decided.
  *
  * Each pCPU runs guests from one stack: a vCPU's registers live in the
  * pCPU's cpu_info frame while it runs and in v->arch.user_regs otherwise,
