@@ -8,7 +8,12 @@
 #   TCP between the host and dom0 through the 127.0.0.1 forward: 64 MiB sent
 #   to busybox nc in dom0, and 64 MiB from it (MiB/s), XENIA_BENCH_HOST_TCP
 #   (3) times each per boot: one transfer's speed varies by 20% under QEMU's
-#   user network, so the median is over every transfer of every run
+#   user network, so the median is over every transfer of every run.
+#   dom0 -> host is also taken with the sending pipeline (head | nc) pinned
+#   by taskset, both on vCPU 0 and split over vCPUs 0 and 1: unpinned, dom0's
+#   Linux puts the pipeline on one vCPU or across both, transfer by transfer,
+#   on either hypervisor, and the two placements differ 2x in speed. The
+#   pinned rows compare the hypervisors placement for placement.
 # Prints medians and the ratio Xenia/Xen. Consoles: build/bench/host-NAME-RUN.log.
 #   XENIA_BENCH_RUNS=1
 set -euo pipefail
@@ -26,10 +31,11 @@ for v in "${variants[@]}"; do
 done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-metrics=(login seq-write seq-read rand-read tcp-in tcp-out)
+metrics=(login seq-write seq-read rand-read tcp-in tcp-out tcp-out-one tcp-out-split)
 declare -A names=([login]="QEMU start to login prompt (s)" [seq-write]="fio 256 MiB seq write (MiB/s)"
     [seq-read]="fio 256 MiB seq read (MiB/s)" [rand-read]="fio 4 KiB random read (IOPS)"
-    [tcp-in]="TCP host -> dom0, 64 MiB (MiB/s)" [tcp-out]="TCP dom0 -> host, 64 MiB (MiB/s)")
+    [tcp-in]="TCP host -> dom0, 64 MiB (MiB/s)" [tcp-out]="TCP dom0 -> host, 64 MiB (MiB/s)"
+    [tcp-out-one]="  pipeline pinned to vCPU 0" [tcp-out-split]="  pipeline split, vCPUs 0 and 1")
 declare -A vals=() dead=()
 
 one_run() { # one_run INDEX RUN
@@ -98,6 +104,8 @@ PY
     for ((t = 1; t <= tcp_reps; t++)); do
         vals[$h,tcp-in]+=" $(tcp_transfer in 'sleep 600 | busybox nc -l -p 5001 > /dev/null')"
         vals[$h,tcp-out]+=" $(tcp_transfer out 'head -c 67108864 /dev/zero | busybox nc -l -p 5001 > /dev/null')"
+        vals[$h,tcp-out-one]+=" $(tcp_transfer out 'taskset -c 0 head -c 67108864 /dev/zero | taskset -c 0 busybox nc -l -p 5001 > /dev/null')"
+        vals[$h,tcp-out-split]+=" $(tcp_transfer out 'taskset -c 0 head -c 67108864 /dev/zero | taskset -c 1 busybox nc -l -p 5001 > /dev/null')"
     done
     on_host 'systemctl poweroff' > /dev/null 2>&1 || true
     for _ in $(seq 1 600); do kill -0 "$qemu" 2>/dev/null || break; sleep 1; done
