@@ -103,7 +103,7 @@ const char *hypercall_name(unsigned long nr)
     return hypercall_table[nr].name;
 }
 
-long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
+__guest_path long hypercall_dispatch(unsigned long nr, const unsigned long args[5])
 {
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr].fn)
         return -ENOSYS;

@@ -414,11 +414,11 @@ static struct vcpu *schedule(struct cpu_user_regs *frame)
  * prepare_to_return_to_guest(): called by entry.S with interrupts off and
  * frame = this pCPU's cpu_info frame. Runs softirqs, schedules, delivers
  * pending events, and returns only when a vCPU's state is in the frame:
- * false for a PV vCPU (entry.S returns to it with IRETQ), true for an HVM
+ * false for a PV vCPU (entry.S returns to it with SYSRETQ or IRETQ), true for an HVM
  * one (entry.S enters it through its back end, hvm_vmentry).
  */
 bool prepare_to_return_to_guest(struct cpu_user_regs *frame);
-bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
+__guest_path bool prepare_to_return_to_guest(struct cpu_user_regs *frame)
 {
     struct cpu_info *ci = get_cpu_info();
 

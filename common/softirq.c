@@ -33,7 +33,7 @@ unsigned long softirq_pending(unsigned int cpu)
     return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : 0;
 }
 
-bool softirq_test_and_clear(unsigned int nr)
+__guest_path bool softirq_test_and_clear(unsigned int nr)
 {
     unsigned long bit = 1UL << nr;
     return __atomic_fetch_and(&get_cpu_info()->softirq_pending, ~bit, __ATOMIC_SEQ_CST) & bit;

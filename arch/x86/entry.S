@@ -13,16 +13,18 @@
  *                       user space). Builds the hardware-style frame by hand.
  *   ret_to_guest        the only way back to a guest: C decides what runs
  *                       next (softirqs, scheduling, event/trap bounces),
- *                       then registers are restored from cpu_info and iretq
- *                       (PV), or the HVM back end's VM entry runs it
- *                       (arch/x86/hvm/svm/entry.S).
+ *                       then registers are restored from cpu_info and
+ *                       sysretq or iretq (PV), or the HVM back end's VM
+ *                       entry runs it (arch/x86/hvm/svm/entry.S).
  */
 #include <xenia/config.h>
 
 #define ENTRY_VECTOR_SYSCALL    0x100
 #define FLAT_KERNEL_SS          0xe02b
 #define FLAT_KERNEL_CS          0xe033
+#define UREGS_rip               (16 * 8)
 #define UREGS_cs                (17 * 8)
+#define UREGS_ss                (20 * 8)
 #define UREGS_error_code        (15 * 8)
 #define UREGS_entry_vector      (15 * 8 + 4)
 #define TRAP_nmi                2
@@ -65,7 +67,7 @@
         add     $8, %rsp                /* error_code + entry_vector */
 .endm
 
-        .text
+        .section .text.entry, "ax"
 /* Common path for IDT entries: %rsp points at error_code/entry_vector. */
 handle_entry:
         SAVE_ALL
@@ -111,7 +113,35 @@ ret_to_guest:
         call    prepare_to_return_to_guest
         test    %al, %al                /* an HVM vCPU: its back end enters it */
         jnz     hvm_vmentry
-        RESTORE_ALL
+        /*
+         * SYSRETQ where the ABI lets RCX and R11 go (Xen's TRAP_syscall):
+         * the frame came from SYSCALL, or a bounce frame holds the guest's
+         * RCX and R11, or HYPERVISOR_iret had VGCF_in_syscall. Then RCX =
+         * RIP and R11 = RFLAGS, as the guest expects. Only to 64-bit flat
+         * ring 3 (STAR gives CS 0xe033, SS 0xe02b) and a canonical RIP: a
+         * SYSRET to a non-canonical one faults in ring 0 on the guest's
+         * stack (Intel). Anything else returns with IRETQ. SYSRET reads
+         * no descriptors from the GDT: under QEMU's TCG, one page fewer
+         * to refill after the CR3 switch on each leg of a guest system
+         * call (see __guest_path, include/xenia/compiler.h).
+         */
+        testl   $ENTRY_VECTOR_SYSCALL, UREGS_entry_vector(%rsp)
+        jz      1f
+        cmpw    $FLAT_KERNEL_CS, UREGS_cs(%rsp)
+        jne     1f
+        cmpw    $FLAT_KERNEL_SS, UREGS_ss(%rsp)
+        jne     1f
+        mov     UREGS_rip(%rsp), %rcx
+        sar     $47, %rcx               /* canonical: bits 63..47 all 0 or all 1 */
+        inc     %rcx                    /* ... then %rcx is 1 or 0 */
+        cmp     $1, %rcx
+        ja      1f
+        RESTORE_ALL                     /* %rsp at the hardware frame: rip, cs, rflags, rsp, ss */
+        mov     (%rsp), %rcx            /* rip */
+        mov     16(%rsp), %r11          /* rflags */
+        mov     24(%rsp), %rsp          /* the guest's rsp: interrupts stay off until SYSRET */
+        sysretq
+1:      RESTORE_ALL
 guest_iretq:
         iretq
 
@@ -138,6 +168,7 @@ reset_stack_and_ret_to_guest:
         jmp     ret_to_guest
 
 /* ---------------- IDT stubs: 16 bytes each ---------------- */
+        .section .text.entry_stubs, "ax"
         .align 16
 exc_stubs_start:
         .set v, 0

@@ -15,12 +15,12 @@
 static uint64_t tlbflush_clock = 1;     /* 0: "before any flush" (boot stamps) */
 static DEFINE_PER_CPU(uint64_t, tlbflush_time);
 
-uint64_t tlbflush_tick(void)
+__guest_path uint64_t tlbflush_tick(void)
 {
     return __atomic_add_fetch(&tlbflush_clock, 1, __ATOMIC_SEQ_CST);
 }
 
-void tlbflush_done(uint64_t t)
+__guest_path void tlbflush_done(uint64_t t)
 {
     __atomic_store_n(&this_cpu(tlbflush_time), t, __ATOMIC_RELEASE);
 }

@@ -126,7 +126,7 @@ static bool exception_runs_with_irqs_on(unsigned int vec, const struct cpu_user_
            vec != TRAP_machine_check;
 }
 
-void do_trap(struct cpu_user_regs *regs)
+__guest_path void do_trap(struct cpu_user_regs *regs)
 {
     unsigned int vec = regs->entry_vector;
     unsigned long cr2 = vec == TRAP_page_fault ? read_cr2() : 0;

@@ -13,6 +13,9 @@ SECTIONS
     __image_start = .;
     .text : LMA(.text) {
         *(.text.head)
+        *(.text.entry)          /* entry.S's paths to and from guests */
+        *(.text.guest_path)     /* __guest_path: what they call on every crossing */
+        *(.text.entry_stubs)    /* entry.S's IDT and SYSCALL stubs */
         *(.text .text.*)
         *(.fixup_sreg)
         __text_end = .;

@@ -21,8 +21,7 @@ struct arch_vcpu {
     struct cpu_user_regs user_regs;     /* guest registers while not running */
     unsigned long flags;                /* TF_* */
 
-    /* traps and callbacks (set_trap_table, set_callbacks, callback_op) */
-    struct trap_info trap_ctxt[256];
+    /* callbacks (set_callbacks, callback_op); the trap table is last */
     unsigned long event_callback_eip;
     unsigned long failsafe_callback_eip;
     unsigned long syscall_callback_eip;
@@ -63,6 +62,13 @@ struct arch_vcpu {
     bool fpu_initialised;
 
     struct hvm_vcpu *hvm;               /* HVM vCPU state (asm/hvm/hvm.h), NULL for PV */
+
+    /*
+     * The trap table (set_trap_table), 4 KiB: last, so that what every
+     * guest crossing reads (flags, callbacks, kernel stack, page tables,
+     * and struct vcpu's common part before this) shares the first page.
+     */
+    struct trap_info trap_ctxt[256];
 };
 
 struct arch_domain {

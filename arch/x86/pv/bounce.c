@@ -22,7 +22,7 @@
 #include <asm/x86_defns.h>
 
 
-int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned long handler,
+__guest_path int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned long handler,
                            unsigned int flags, uint32_t error_code)
 {
     struct vcpu *v = current;
@@ -114,7 +114,7 @@ void pv_inject_page_fault(struct cpu_user_regs *regs, unsigned long addr, uint32
     pv_inject_trap(regs, TRAP_page_fault, (int32_t)error_code);
 }
 
-void pv_deliver_pending_events(struct vcpu *v, struct cpu_user_regs *frame)
+__guest_path void pv_deliver_pending_events(struct vcpu *v, struct cpu_user_regs *frame)
 {
     struct vcpu_info *vi = v->vcpu_info;
 

@@ -62,7 +62,7 @@ static unsigned long current_l4(const struct vcpu *v)
     return v->arch.guest_table;
 }
 
-void pv_update_cr3(struct vcpu *v)
+__guest_path void pv_update_cr3(struct vcpu *v)
 {
     if (v != current)
         return;             /* loaded by pv_context_restore() when it runs */
@@ -84,7 +84,7 @@ void pv_guest_kernel_tables_end(struct vcpu *v, bool loaded)
         write_ptbase(v->arch.guest_table_user << PAGE_SHIFT);
 }
 
-void pv_toggle_guest_mode(struct vcpu *v)
+__guest_path void pv_toggle_guest_mode(struct vcpu *v)
 {
     v->arch.flags ^= TF_kernel_mode;
     __asm__ __volatile__("swapgs");

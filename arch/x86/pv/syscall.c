@@ -43,7 +43,7 @@ void cpu_init_syscall(unsigned int cpu)
  * stack). Restores the guest frame, switching to user mode when the saved
  * CS has RPL 3. Returns the saved %rax; crashes the domain on a bad frame.
  */
-long do_iret(void)
+__guest_path long do_iret(void)
 {
     struct cpu_user_regs *regs = guest_cpu_user_regs();
     struct vcpu *v = current;
@@ -74,7 +74,7 @@ long do_iret(void)
     return (long)ctx.rax;
 }
 
-static void bounce_user_syscall(struct cpu_user_regs *regs)
+__guest_path static void bounce_user_syscall(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current;
 
@@ -87,7 +87,7 @@ static void bounce_user_syscall(struct cpu_user_regs *regs)
 }
 
 void do_guest_syscall(struct cpu_user_regs *regs);
-void do_guest_syscall(struct cpu_user_regs *regs)
+__guest_path void do_guest_syscall(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current;
 
