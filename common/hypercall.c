@@ -60,7 +60,7 @@ struct hypercall_entry {
 #pragma weak do_sysctl
 #pragma weak do_domctl
 
-static const struct hypercall_entry hypercall_table[64] = {
+static const struct hypercall_entry hypercall_table[64] __guest_path_data = {
     HC(set_trap_table, do_set_trap_table),
     HC(mmu_update, do_mmu_update),
     HC(set_gdt, do_set_gdt),

@@ -212,7 +212,7 @@ syscall_stubs:
         .set n, n + 1
         .endr
 
-        .bss
+        .section .data.guest_path, "aw"
         .align 64
         .global syscall_stack_top
 syscall_stack_top:

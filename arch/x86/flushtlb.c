@@ -12,8 +12,8 @@
 #include <asm/flushtlb.h>
 #include <asm/smp.h>
 
-static uint64_t tlbflush_clock = 1;     /* 0: "before any flush" (boot stamps) */
-static DEFINE_PER_CPU(uint64_t, tlbflush_time);
+static __guest_path_data uint64_t tlbflush_clock = 1;  /* 0: "before any flush" (boot stamps) */
+static __guest_path_data DEFINE_PER_CPU(uint64_t, tlbflush_time);
 
 __guest_path uint64_t tlbflush_tick(void)
 {

@@ -39,6 +39,7 @@ SECTIONS
     . = ALIGN(4096);
     .data : LMA(.data) {
         *(.data.page_aligned)
+        *(.data.guest_path)     /* __guest_path_data */
         *(.data .data.*)
         *(.got .got.plt)
         . = ALIGN(4096);

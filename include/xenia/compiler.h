@@ -33,9 +33,11 @@
  * upcall, kept beside entry.S's paths (section .text.guest_path, first in
  * .text: arch/x86/xenia.lds.S). Each CR3 switch between a PV guest's user
  * and kernel tables empties QEMU TCG's TLB and its jump cache, and every
- * code page touched after it is refilled: fewer pages, cheaper switches.
+ * page touched after it is refilled: fewer pages, cheaper switches.
  */
 #define __guest_path    __attribute__((__section__(".text.guest_path")))
+/* __guest_path_data: the variables those paths read or write, on one page (.data.guest_path). */
+#define __guest_path_data __attribute__((__section__(".data.guest_path")))
 #define barrier()       __asm__ __volatile__("" ::: "memory")
 
 #define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))

@@ -80,7 +80,7 @@ __guest_path int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned lon
 }
 
 /* trap_trace: log every exception bounced to a guest (debugging aid). */
-static bool opt_trap_trace;
+static __guest_path_data bool opt_trap_trace;
 boolean_param("trap_trace", opt_trap_trace);
 
 void pv_inject_trap(struct cpu_user_regs *regs, unsigned int vector, int32_t error_code)

@@ -24,7 +24,7 @@
 extern const char syscall_stubs[];
 
 /* hypercall_trace: log every hypercall and its result (debugging aid). */
-static bool opt_hypercall_trace;
+static __guest_path_data bool opt_hypercall_trace;
 boolean_param("hypercall_trace", opt_hypercall_trace);
 extern unsigned long syscall_stack_top[NR_CPUS];
 
