@@ -16,7 +16,8 @@ hv=${XENIA_HV:-build/xenia}
 # The watchdog on (Xen's option): a hang panics with every CPU's call trace
 # in the console log instead of running into the timeout silently.
 watchdog="watchdog watchdog_timeout=10"
-checks=(hypervisor-type hypervisor-version cpus-online dom0-pirqs fork-exec-1000 tmpfs-64MiB-checksum)
+checks=(hypervisor-type hypervisor-version cpus-online dom0-pirqs fork-exec-1000 tmpfs-64MiB-checksum
+    syscall-bench)
 all=(dom0-userspace "${checks[@]}" dom0-event-abi poweroff-exit-0)
 
 fail_all() { for n in "${all[@]}"; do echo "FAIL: system/$n ($1)"; done; exit 0; }
