@@ -23,7 +23,7 @@
 
 
 __guest_path int pv_create_bounce_frame(struct cpu_user_regs *regs, unsigned long handler,
-                           unsigned int flags, uint32_t error_code)
+                                        unsigned int flags, uint32_t error_code)
 {
     struct vcpu *v = current;
     struct vcpu_info *vi = v->vcpu_info;
