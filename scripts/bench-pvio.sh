@@ -6,7 +6,8 @@
 # domUs on dom0's blkback (loop devices), one also on QEMU's qdisk, all on
 # netback and a bridge: sequential O_DIRECT write and read, 4 KiB random
 # reads (queue depth 1), TCP dom0->domU, domU->dom0, domU->domU (busybox
-# nc), for one domU and for four at once (sums). Prints median MiB/s or
+# nc), for one domU and for four at once (all bytes over the longest
+# domU's time; IOPS summed). Prints median MiB/s or
 # IOPS (TCP: KiB/s) and the ratio Xenia/Xen (higher is better for Xenia).
 #   XENIA_BENCH_RUNS=1       runs per hypervisor
 #   XENIA_BENCH_PVIO_MIB=4     MiB per disk pass (issue 9 asks 256). Dom0
@@ -70,5 +71,6 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 ratio_table "PV I/O, disk $mib MiB, TCP $netmib MiB (median)" "PV I/O benchmark"
-echo "(disk passes of $mib MiB, TCP streams of $netmib MiB (issue 9: 256 MiB); 4 domUs: the sum"
-echo " of four at once; randread: 4 KiB, queue depth 1, $secs s; TCP: busybox nc)"
+echo "(disk passes of $mib MiB, TCP streams of $netmib MiB (issue 9: 256 MiB); 4 domUs: started"
+echo " together, all bytes over the longest domU's time (IOPS: the sum); randread: 4 KiB, queue"
+echo " depth 1, $secs s; TCP: busybox nc)"

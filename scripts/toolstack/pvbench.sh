@@ -18,8 +18,10 @@
 #                            nc; xenia.toolstack.pvbench.netmib, 4)
 #   net-domu-dom0            dom0 fetches $pb_netmib MiB from domU 1
 #   net-domu-domu            domU 2 fetches $pb_netmib MiB from domU 1
-# Four domUs at once (the sum of the four figures; the domUs start within
-# 0.5 s of each other, each on its own disk; no qdisk):
+# Four domUs at once (each on its own disk; no qdisk; they start within
+# 0.05 s of each other): all bytes over the longest domU's seconds (IOPS:
+# the sum), then the sum of the four rates and each domU's result as
+# "XENIA-BENCH-INFO NAME sum-of-rates=R domU1:secs=S,bytes=B ...":
 #   agg4-blk-write, agg4-blk-read, agg4-blk-randread
 #   agg4-net-dom0-domu, agg4-net-domu-dom0
 #   agg4-net-domu-domu       domU N fetches from domU N+1 (4 from 1)
@@ -38,13 +40,16 @@ pb_seq=0
 pb_name() { echo "xenia-pvb-$1"; }
 pb_ip() { echo "169.254.77.$((10 + $1))"; }
 pb_log() { echo "$clog/guest-$(pb_name "$1").log"; }
-pb_send() { # pb_send I COMMAND: domU I takes COMMAND at its next poll; tag in pb_tag_I
+pb_send() { # pb_send I COMMAND: domU I takes COMMAND at its next poll, once /tmp/pb-go exists; tag in pb_tag_I
     pb_seq=$((pb_seq + 1))
-    printf '#!/bin/sh\necho "c%d %s"\n' $pb_seq "$2" > "/tmp/pb-cmd$1"
+    rm -f "/tmp/pb-conn$1"
+    printf '#!/bin/sh\ntouch /tmp/pb-conn%d\nwhile [ ! -e /tmp/pb-go ]; do sleep 0.05; done\necho "c%d %s"\n' \
+        "$1" $pb_seq "$2" > "/tmp/pb-cmd$1"
     chmod 755 "/tmp/pb-cmd$1"
     nc -l -p $((5300 + $1)) -e "/tmp/pb-cmd$1" > /dev/null 2>&1 &
     eval "pb_tag_$1=c$pb_seq"
 }
+pb_connected() { for i in $1; do [ -e "/tmp/pb-conn$i" ] || return 1; done; }
 pb_has() { grep -q "XENIA-DOMU-BENCH $2 " "$(pb_log "$1")" 2>/dev/null; }
 pb_result() { # pb_result I TAG: domU I's result for TAG (waits for it)
     wait_for 900 pb_has "$1" "$2" || return 1
@@ -62,14 +67,36 @@ pb_value() { # pb_value NAME KIND RESULT: IOPS (KIND iops) or pb_unit's rate (KI
     [ -n "$s" ] && [ "$b" = $(($2 * 1048576)) ] &&
         awk -v s="$s" -v b="$b" -v d=$d 'BEGIN { if (s > 0) printf "%.1f", b / d / s }'
 }
-pb_report() { # pb_report NAME KIND SUM FAILED
+# pb_combine NAME KIND RESULTS FAILED: one figure from the domUs' RESULTS
+# (one "secs=S bytes=B" or "iops=N ..." line each) as XENIA-BENCH, or
+# XENIA-BENCH-FAIL with FAILED if that is not empty. IOPS: the sum (every
+# domU reads for the same seconds). Rates: all bytes over the longest
+# domU's seconds, fio's aggregate bandwidth ("aggrb"): a sum of the rates
+# would count a domU that ran ahead while the others waited as if the
+# others had moved data at the same time. The sum of the rates and every
+# domU's result follow as XENIA-BENCH-INFO.
+pb_combine() {
     unit=$(pb_unit "$1" "$2")
-    if [ -z "$4" ]; then echo "XENIA-BENCH $1 $3 $unit"; else echo "XENIA-BENCH-FAIL $1 $4"; fi
+    if [ -n "$4" ]; then echo "XENIA-BENCH-FAIL $1 $4"; return; fi
+    d=1048576; [ "$unit" = KiB/s ] && d=1024
+    echo "$3" | awk -v name="$1" -v unit="$unit" -v d=$d '
+        NF == 0 { next }
+        { for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+          n++; info = info " domU" n ":" $1 "," $2
+          if (unit == "IOPS") { total += v["iops"]; next }
+          bytes += v["bytes"]; rates += v["bytes"] / d / v["secs"]
+          if (v["secs"] > longest) longest = v["secs"] }
+        END { if (unit != "IOPS") total = bytes / d / longest
+              printf "XENIA-BENCH %s %.1f %s\n", name, total, unit
+              if (n > 1 && unit != "IOPS") printf "XENIA-BENCH-INFO %s sum-of-rates=%.1f%s\n", name, rates, info }'
 }
 # pb_run NAME KIND "I..." COMMAND (KIND: iops, or the MiB each moves): COMMAND on every domU I at once ("%P"
-# becomes 5100+I, "%N" the next domU's address in the list); reports the sum.
+# becomes 5100+I, "%N" the next domU's address in the list): each domU's
+# command waits in dom0 until every domU of the set has asked for it, so
+# they start within one 0.05 s poll of each other; reports pb_combine's figure.
 pb_run() {
     name=$1; kind=$2; set_=$3; cmd=$4
+    rm -f /tmp/pb-go
     for i in $set_; do
         next=${set_%% *}; seen=
         for j in $set_; do
@@ -78,14 +105,17 @@ pb_run() {
         done
         pb_send "$i" "$(echo "$cmd" | sed "s/%P/$((5100 + i))/; s/%N/$(pb_ip "$next")/")"
     done
-    sum=0; failed=
+    wait_for 900 pb_connected "$set_"
+    touch /tmp/pb-go
+    results=; failed=
     for i in $set_; do
         eval "tag=\$pb_tag_$i"
-        r=$(pb_result "$i" "$tag"); v=$(pb_value "$name" "$kind" "$r")
-        if [ -n "$v" ]; then sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+        r=$(pb_result "$i" "$tag")
+        if [ -n "$(pb_value "$name" "$kind" "$r")" ]; then results="$results$r
+"
         else failed="$failed domU$i:${r:-no result}"; fi
     done
-    pb_report "$name" "$kind" "$sum" "$failed"
+    pb_combine "$name" "$kind" "$results" "$failed"
 }
 # pb_pull NAME "I...": dom0 fetches every domU I's stream (its port 5200) at once.
 pb_pull() {
@@ -96,13 +126,14 @@ pb_pull() {
         pids="$pids $!"
     done
     wait $pids
-    sum=0; failed=
+    results=; failed=
     for i in $2; do
-        r=$(cat "/tmp/pb-pull$i"); v=$(pb_value "$1" $pb_netmib "$r")
-        if [ -n "$v" ]; then sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+        r=$(cat "/tmp/pb-pull$i")
+        if [ -n "$(pb_value "$1" $pb_netmib "$r")" ]; then results="$results$r
+"
         else failed="$failed domU$i:$r"; fi
     done
-    pb_report "$1" $pb_netmib "$sum" "$failed"
+    pb_combine "$1" $pb_netmib "$results" "$failed"
 }
 pb_ready() { for i in $pb_all; do console_has "$(pb_name "$i")" "XENIA-DOMU: bench ready" || return 1; done; }
 
@@ -156,7 +187,7 @@ pvbench_section() {
     for i in $pb_all; do xl destroy "$(pb_name "$i")" 2>/dev/null; done
     kill $srvs 2>/dev/null
     for lo in $loops; do losetup -d "$lo" 2>/dev/null; done
-    rm -f /tmp/pb*.img /tmp/pb-send /tmp/pb-cmd* /tmp/pb-pull*
+    rm -f /tmp/pb*.img /tmp/pb-send /tmp/pb-cmd* /tmp/pb-conn* /tmp/pb-go /tmp/pb-pull*
     echo "XENIA-BENCH-INFO done"
 }
 pvbench_section
