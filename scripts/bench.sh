@@ -51,11 +51,12 @@ bash scripts/mkinitramfs.sh
 mkdir -p build/bench
 
 metrics=(userspace fork-exec-1000 tmpfs-64MiB-write tmpfs-64MiB-md5 null-syscalls-200k
-    pipe-roundtrips-20k wall)
+    pipe-roundtrips-20k page-faults-20k wall)
 declare -A names=([userspace]="QEMU start to dom0 userspace"
     [fork-exec-1000]="1000 fork+exec (busybox)" [tmpfs-64MiB-write]="64 MiB write to tmpfs"
     [tmpfs-64MiB-md5]="64 MiB md5sum from tmpfs" [null-syscalls-200k]="200k null system calls"
-    [pipe-roundtrips-20k]="20k pipe round trips" [wall]="QEMU start to exit (total)")
+    [pipe-roundtrips-20k]="20k pipe round trips" [page-faults-20k]="20k page faults (fresh pages)"
+    [wall]="QEMU start to exit (total)")
 declare -A vals=() dead=() note=()   # vals[h,metric] = "v1 v2 ..."
 
 for ((r = 1; r <= runs; r++)); do
