@@ -9,7 +9,8 @@
  * round, as weighted virtual time: vtime grows by ran * 256 / weight and a
  * pCPU runs the queued vCPU with the least vtime that its hard affinity
  * allows, for as long as it stays behind the next one waiting (at least
- * the rate limit, 1 ms by default, at most CREDIT2_MAX_SLICE). With no
+ * the rate limit, 1 ms by default, at most CREDIT2_MAX_SLICE; a wake-up
+ * owed more preempts it sooner: credit2_ratelimit_us). With no
  * credit epochs to reset, shares hold exactly whatever other pCPUs do: two
  * CPU-bound vCPUs of weights 256 and 512 on one pCPU get 1:2. A vCPU that
  * slept comes back at most CREDIT2_WAKE_CREDIT (10 ms, Xen's credit) behind
