@@ -44,8 +44,8 @@ struct sched_runqueue {
  * 0: only CREDIT2_MIN_TIMER. Unlike Xen's runq_candidate(), a wake-up that
  * asks its pCPU to decide again (credit2_wake_target()) preempts the vCPU
  * there at once however briefly it ran: holding such wake-ups back for the
- * rate limit, as Xen does, made bench-pvio slower here (rows 0.86-0.94 in
- * an A/B, session 19). Written under the run queue lock.
+ * rate limit, as Xen does, made bench-pvio slower here (10 of 15 rows at
+ * 0.81-0.94 in an A/B, session 19). Written under the run queue lock.
  */
 extern unsigned int credit2_ratelimit_us;
 
