@@ -67,12 +67,19 @@ static inline void cpumask_and(cpumask_t *dst, const cpumask_t *a, const cpumask
                        __atomic_load_n(&b->bits[i], __ATOMIC_ACQUIRE);
 }
 
-/* cpumask_next(): first cpu > prev in m, or NR_CPUS. Start with prev = -1. */
+/* cpumask_next(): first cpu > prev in m, or NR_CPUS. Start with prev = -1. A word at a time. */
 static inline unsigned int cpumask_next(int prev, const cpumask_t *m)
 {
-    for (unsigned int cpu = prev + 1; cpu < NR_CPUS; cpu++)
-        if (cpumask_test_cpu(cpu, m))
-            return cpu;
+    unsigned int cpu = (unsigned int)(prev + 1);
+
+    while (cpu < NR_CPUS) {
+        unsigned long w = __atomic_load_n(&m->bits[cpu / 64], __ATOMIC_ACQUIRE) >> (cpu % 64);
+        if (w) {
+            cpu += (unsigned int)__builtin_ctzl(w);
+            return cpu < NR_CPUS ? cpu : NR_CPUS;
+        }
+        cpu = (cpu / 64 + 1) * 64;
+    }
     return NR_CPUS;
 }
 
