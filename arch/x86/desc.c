@@ -6,6 +6,7 @@
 #include <xenia/percpu.h>
 #include <xenia/mm.h>
 #include <asm/desc.h>
+#include <asm/flushtlb.h>
 #include <asm/current.h>
 #include <asm/hv_paging.h>
 #include <asm/irq.h>
@@ -36,6 +37,7 @@ extern const unsigned long exception_stubs[256];   /* entry.S */
 static struct idt_gate idt[256] __aligned(16);
 static DEFINE_PER_CPU(struct tss64 *, tss_of);
 static DEFINE_PER_CPU(uint64_t *, gdt_page_of);
+static DEFINE_PER_CPU(pte_t *, gdt_l1e_of);   /* the L1 entries of the GDT area's guest pages */
 static void *zero_page;
 
 struct tss64 *cpu_tss(unsigned int cpu)
@@ -142,6 +144,11 @@ void cpu_init_descriptors(unsigned int cpu)
                                 _PAGE_PRESENT | _PAGE_NX));
     BUG_ON(map_pages_to_xen(va + FIRST_RESERVED_GDT_BYTE, _mfn(virt_to_mfn(gdt_page)), 1,
                             _PAGE_PRESENT | _PAGE_RW | _PAGE_NX));
+    /* gdt_load_guest_frames() rewrites the guest pages' entries in place: one L1 table holds them all. */
+    pte_t *l1e = hv_l1e_of(va);
+    BUG_ON(!l1e || hv_l1e_of(va + (FIRST_RESERVED_GDT_PAGE - 1) * PAGE_SIZE) !=
+                   l1e + FIRST_RESERVED_GDT_PAGE - 1);
+    per_cpu(gdt_l1e_of, cpu) = l1e;
 
     load_gdt_and_segments(cpu);
     struct desc_ptr idtr = { sizeof(idt) - 1, (unsigned long)idt };
@@ -152,10 +159,17 @@ void gdt_load_guest_frames(const unsigned long *mfns, unsigned int nr_frames)
 {
     unsigned int cpu = smp_processor_id();
     unsigned long va = gdt_virt(cpu);
+    pte_t *l1e = this_cpu(gdt_l1e_of);
+    pte_t flags = _PAGE_PRESENT | _PAGE_RW | (cpu_has_nx ? _PAGE_NX : 0);
+    unsigned long zero_mfn = virt_to_mfn(zero_page);
 
+    /* Only this CPU writes these entries; most switches change one or none. */
     for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++) {
-        unsigned long mfn = i < nr_frames ? mfns[i] : virt_to_mfn(zero_page);
-        map_pages_to_xen(va + i * PAGE_SIZE, _mfn(mfn), 1,
-                         _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
+        unsigned long mfn = i < nr_frames ? mfns[i] : zero_mfn;
+        pte_t new = ((paddr_t)mfn << PAGE_SHIFT) | flags;
+        if ((l1e[i] & ~(pte_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) == new)
+            continue;
+        l1e[i] = new;
+        flush_tlb_one_local(va + i * PAGE_SIZE);
     }
 }

@@ -50,8 +50,10 @@ static inline unsigned long gdt_virt(unsigned int cpu)
 }
 
 /* gdt_load_guest_frames(): map up to 14 guest GDT frames (MFNs) into this
- * CPU's GDT area, the rest as the zero page, and reload GDTR with the
- * limit covering the reserved page. Called on context switch. */
+ * CPU's GDT area, the rest as the zero page: writes the area's L1 entries
+ * directly, only those that change, each flushed from this CPU's TLB (a
+ * switch between vCPUs with one GDT frame each rewrites one entry). Called
+ * on context switch and by pv_set_gdt() for the current vCPU. */
 void gdt_load_guest_frames(const unsigned long *mfns, unsigned int nr_frames);
 
 /* idt_set_gate_dpl(): let ring-3 software interrupts reach vector vec (3 for int3). */

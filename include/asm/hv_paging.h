@@ -55,6 +55,16 @@ extern bool cpu_has_nx;
 int map_pages_to_xen(unsigned long va, mfn_t mfn, unsigned long nr_frames, pte_t flags);
 
 /*
+ * hv_l1e_of(): the L1 entry that maps va (inside slots 256..271), for a
+ * caller that rewrites a mapping it owns on a hot path without walking
+ * the tables each time; NULL if va is not mapped by a 4 KiB page (no L1
+ * table there). The table stays as long as the mapping is not destroyed
+ * or replaced by a 2 MiB page. The caller writes the entry itself, with
+ * whatever lock or ownership keeps other writers away, and flushes.
+ */
+pte_t *hv_l1e_of(unsigned long va);
+
+/*
  * destroy_xen_mappings(): remove the mappings of nr_frames pages at va
  * (bytes, page-aligned, inside slots 256..271); unmapped pages are skipped.
  * Page tables left empty by removing a whole 2 MiB range are freed.

@@ -152,7 +152,7 @@ static int map_locked(unsigned long va, unsigned long mfn, unsigned long nr, pte
         if (!l1e)
             return -ENOMEM;
         pte_t old = *l1e, new = ((paddr_t)mfn << PAGE_SHIFT) | flags;
-        /* The same mapping again (a vCPU's GDT frames at each switch): no write, no flush. */
+        /* The same mapping again: no write, no flush. */
         if ((old & ~(pte_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) != new) {
             *l1e = new;
             if (old & _PAGE_PRESENT)
@@ -179,6 +179,19 @@ int map_pages_to_xen(unsigned long va, mfn_t mfn, unsigned long nr_frames, pte_t
     rc = map_locked(va, mfn_x(mfn), nr_frames, flags);
     spin_unlock_irqrestore(&pt_lock, irq);
     return rc;
+}
+
+pte_t *hv_l1e_of(unsigned long va)
+{
+    if (!hv_range_ok(va & PAGE_MASK, 1))
+        return NULL;
+    pte_t l3e = *l3e_of(va);
+    if (!(l3e & _PAGE_PRESENT) || (l3e & _PAGE_PSE))
+        return NULL;
+    pte_t l2e = table_of(l3e)[l2_table_offset(va)];
+    if (!(l2e & _PAGE_PRESENT) || (l2e & _PAGE_PSE))
+        return NULL;
+    return &table_of(l2e)[l1_table_offset(va)];
 }
 
 /* Unmap up to nr frames at va within one 2 MiB region; returns frames handled. */
