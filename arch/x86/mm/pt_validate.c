@@ -319,12 +319,19 @@ int pt_devalidate_table(struct page_info *pg, unsigned int level, bool preemptib
         pg->partial_flags = 0;
         progressed = true;
     }
+    if (level == 1) {                               /* no lower tables: nothing to preempt */
+        while (i > 0)
+            if (t[--i] & _PAGE_PRESENT)
+                pv_put_l1e(t[i]);
+        pg->nr_validated_ptes = 0;
+        return 0;
+    }
     while (i > 0) {
         i--;
-        if (!guest_slot(level, i) || (level != 1 && !linked_table(level, t[i], mfn)))
+        if (!guest_slot(level, i) || !linked_table(level, t[i], mfn))
             continue;
         /* One entry (its lower tables included) always gets done: progress. */
-        if (level != 1 && preemptible && progressed && hypercall_preempt_check()) {
+        if (preemptible && progressed && hypercall_preempt_check()) {
             pg->nr_validated_ptes = (uint16_t)(i + 1);
             return -ERESTART;
         }
