@@ -3,12 +3,13 @@
  * IRQ-safe lock, driven by that CPU's one-shot LAPIC timer, which is
  * armed for the queue's earliest deadline or earlier.
  *
- * A timer belongs to the queue of t->cpu; t->cpu changes only under both
- * queues' locks (migrate_timer), so lock_timer() re-checks it after
- * locking. A CPU's LAPIC timer is armed no later than its queue's head,
- * maybe earlier (reprogram()): it may fire early, never late. Arming a
- * timer on another CPU that must fire before that CPU's LAPIC does kicks
- * it with LOCAL_TIMER_VECTOR so it re-programs.
+ * A timer belongs to the queue of t->cpu; t->cpu changes only under the
+ * old queue's lock, and the new one's too when the timer is queued
+ * (migrate_timer), so lock_timer() re-checks it after locking. A CPU's
+ * LAPIC timer is armed no later than its queue's head, maybe earlier
+ * (reprogram()): it may fire early, never late. Arming a timer on another
+ * CPU that must fire before that CPU's LAPIC does kicks it with
+ * LOCAL_TIMER_VECTOR so it re-programs.
  */
 #include <xenia/lib.h>
 #include <xenia/percpu.h>
@@ -164,6 +165,14 @@ void migrate_timer(struct timer *t, unsigned int new_cpu)
     for (;;) {
         unsigned int old_cpu = ACCESS_ONCE(t->cpu);
         struct timer_cpu *from = timer_cpu(old_cpu), *to = timer_cpu(new_cpu);
+        /* Not queued: no queue changes, so the old queue's lock alone covers t->cpu. */
+        spin_lock(&from->lock);
+        if (t->cpu == old_cpu && t->status != TIMER_STATUS_active) {
+            t->cpu = new_cpu;
+            spin_unlock(&from->lock);
+            break;
+        }
+        spin_unlock(&from->lock);
         lock_pair(from, to);
         if (t->cpu != old_cpu) {
             unlock_pair(from, to);
