@@ -458,12 +458,39 @@ fail_handle:
 /* ---- GNTTABOP_unmap_grant_ref / unmap_and_replace ---- */
 
 /*
+ * A host unmap whose grant status waits for the TLB flush: until then
+ * another vCPU of the grantee may still reach the frame through a stale
+ * translation, so the granter must still see GTF_reading/GTF_writing
+ * (Xen's unmap_common_complete). Holds a reference to rd.
+ */
+struct unmap_pending {
+    struct domain *rd;                  /* NULL: nothing pending */
+    grant_ref_t ref;
+    bool ro;
+};
+
+/* After the flush: drop the GTF_* bits no pin needs any more, and rd. */
+static void unmap_complete(struct unmap_pending *p)
+{
+    struct grant_table *rgt = p->rd->grant_table;
+
+    spin_lock(&rgt->lock);
+    if (p->ref < nr_entries(rgt))
+        gt_reduce_status(gt_status(rgt, p->ref), active_entry(rgt, p->ref), p->ro);
+    spin_unlock(&rgt->lock);
+    rcu_unlock_domain(p->rd);
+    p->rd = NULL;
+}
+
+/*
  * Undo the parts of mapping handle that the op names (host_addr != 0:
  * the host mapping, dev_bus_addr != 0: the device mapping); Xen's
- * unmap_common + unmap_common_complete. *host_done is set when a PTE went.
+ * unmap_common. A host mapping's status bits are left to unmap_complete()
+ * after the TLB flush (*pending): a PV mapping's PTE is cleared here and
+ * the batch flushes once; an HVM one's P2M entry is flushed here.
  */
 static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev_bus_addr,
-                         uint64_t new_addr, bool *host_done)
+                         uint64_t new_addr, struct unmap_pending *pending)
 {
     struct domain *ld = current->domain, *rd;
     struct grant_table *lgt = ld->grant_table, *rgt;
@@ -513,7 +540,6 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
             goto out;
         mt->flags &= ~GNTMAP_host_map;
         done |= GNTMAP_host_map;
-        *host_done |= !hvm;             /* PV: one TLB flush for the batch */
         act->pin -= ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
     }
     if (dev_bus_addr && (flags & GNTMAP_device_map)) {
@@ -521,7 +547,7 @@ static int16_t unmap_one(grant_handle_t handle, uint64_t host_addr, uint64_t dev
         done |= GNTMAP_device_map;
         act->pin -= ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     }
-    if (done)
+    if (done && !(done & GNTMAP_host_map))
         gt_reduce_status(gt_status(rgt, ref), act, ro);
 out:
     spin_unlock(&rgt->lock);
@@ -533,46 +559,62 @@ out:
         ro ? put_page(rd_page(mfn)) : put_page_and_type(rd_page(mfn));
     if (rc == GNTST_okay && done && !(mt->flags & (GNTMAP_device_map | GNTMAP_host_map)))
         put_maptrack_handle(lgt, handle);
-    rcu_unlock_domain(rd);
+    if (done & GNTMAP_host_map)
+        *pending = (struct unmap_pending){ rd, ref, ro };  /* keeps the reference */
+    else
+        rcu_unlock_domain(rd);
     return rc;
 }
 
+/* Xen's GNTTAB_UNMAP_BATCH_SIZE: unmaps per TLB flush, at most. */
+#define UNMAP_BATCH 32
+
 static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
 {
-    bool host_done = false;
+    struct unmap_pending pending[UNMAP_BATCH];
     long rc = 0;
+    unsigned int i = 0;
 
-    for (unsigned int i = 0; i < count; i++) {
+    while (i < count && !rc) {
+        unsigned int n = 0;
+        bool host_done = false;
+
         if (batch_preempt(i)) {
             rc = count - i;
             break;
         }
-        if (!replace) {
-            struct gnttab_unmap_grant_ref op, *u = (struct gnttab_unmap_grant_ref *)uop + i;
-            if (raw_copy_from_guest(&op, u, sizeof(op))) {
-                rc = -EFAULT;
-                break;
+        for (; i < count && n < UNMAP_BATCH; i++) {
+            struct unmap_pending *p = &pending[n++];
+            int16_t status;
+
+            p->rd = NULL;
+            if (!replace) {
+                struct gnttab_unmap_grant_ref op, *u = (struct gnttab_unmap_grant_ref *)uop + i;
+                if (raw_copy_from_guest(&op, u, sizeof(op))) {
+                    rc = -EFAULT;
+                    break;
+                }
+                status = unmap_one(op.handle, op.host_addr, op.dev_bus_addr, 0, p);
+                rc = raw_copy_to_guest(&u->status, &status, sizeof(status)) ? -EFAULT : 0;
+            } else {
+                struct gnttab_unmap_and_replace op, *u = (struct gnttab_unmap_and_replace *)uop + i;
+                if (raw_copy_from_guest(&op, u, sizeof(op))) {
+                    rc = -EFAULT;
+                    break;
+                }
+                status = unmap_one(op.handle, op.host_addr, 0, op.new_addr, p);
+                rc = raw_copy_to_guest(&u->status, &status, sizeof(status)) ? -EFAULT : 0;
             }
-            op.status = unmap_one(op.handle, op.host_addr, op.dev_bus_addr, 0, &host_done);
-            if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status))) {
-                rc = -EFAULT;
+            host_done |= p->rd && !is_hvm_domain(current->domain);
+            if (rc)
                 break;
-            }
-        } else {
-            struct gnttab_unmap_and_replace op, *u = (struct gnttab_unmap_and_replace *)uop + i;
-            if (raw_copy_from_guest(&op, u, sizeof(op))) {
-                rc = -EFAULT;
-                break;
-            }
-            op.status = unmap_one(op.handle, op.host_addr, 0, op.new_addr, &host_done);
-            if (raw_copy_to_guest(&u->status, &op.status, sizeof(op.status))) {
-                rc = -EFAULT;
-                break;
-            }
         }
+        if (host_done)
+            pv_flush_tlb_domain(current->domain);
+        for (unsigned int k = 0; k < n; k++)
+            if (pending[k].rd)
+                unmap_complete(&pending[k]);
     }
-    if (host_done)
-        pv_flush_tlb_domain(current->domain);
     return rc;
 }
 

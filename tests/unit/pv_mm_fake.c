@@ -52,6 +52,7 @@ void fake_reset(void)
     }
     memset(fake_free_calls, 0, sizeof(fake_free_calls));
     fake_flush_local = fake_flush_domain = fake_flush_va_local = fake_flush_va_domain = 0;
+    fake_flush_domain_hook = NULL;
     fake_cr3_reloads = fake_ldt_loads = 0;
     next_free = 8;
     fake_preempt = false;
@@ -121,7 +122,13 @@ bool pv_io_access_permitted(const struct domain *d, unsigned long mfn)
 
 void pv_flush_tlb_local(void) { fake_flush_local++; }
 void pv_flush_va_local(unsigned long va) { fake_flush_va_local++; }
-void pv_flush_tlb_domain(struct domain *d) { fake_flush_domain++; }
+void (*fake_flush_domain_hook)(struct domain *d);
+void pv_flush_tlb_domain(struct domain *d)
+{
+    fake_flush_domain++;
+    if (fake_flush_domain_hook)
+        fake_flush_domain_hook(d);
+}
 uint32_t fake_flush_since_stamp;
 void pv_flush_tlb_domain_since(struct domain *d, uint32_t stamp)
 {

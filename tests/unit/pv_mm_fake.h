@@ -24,6 +24,7 @@ extern struct vcpu fake_vcpu[3];
 extern int fake_free_calls[FAKE_FRAMES];
 extern int fake_flush_local, fake_flush_domain, fake_flush_va_local, fake_flush_va_domain;
 extern uint32_t fake_flush_since_stamp;    /* the last pv_flush_tlb_domain_since() stamp */
+extern void (*fake_flush_domain_hook)(struct domain *d);   /* called by pv_flush_tlb_domain() */
 extern int fake_cr3_reloads, fake_ldt_loads;
 
 void fake_reset(void);

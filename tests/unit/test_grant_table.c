@@ -321,6 +321,50 @@ static void test_map_unmap_host_rw(void **state)
     assert_int_equal(unmap(op.handle, VA(5), 0), GNTST_bad_handle);
 }
 
+/*
+ * Batched PV unmaps: one TLB flush for the batch, and the granter's
+ * GTF_reading/GTF_writing stay set until that flush is done (Xen clears
+ * them in unmap_common_complete): until then another vCPU of the grantee
+ * may still reach the frames through stale translations.
+ */
+static uint16_t flags_at_flush[2];
+static void record_flags_at_flush(struct domain *d)
+{
+    flags_at_flush[0] = gent(D2, 3)->flags;
+    flags_at_flush[1] = gent(D2, 6)->flags;
+}
+
+static void test_unmap_status_after_flush(void **state)
+{
+    unsigned long f = fake_alloc(D2), g = fake_alloc(D2);
+    grant(3, 1, f, 0);
+    grant(6, 1, g, GTF_readonly);
+    struct gnttab_map_grant_ref a = map_op(2, 3, GNTMAP_host_map, VA(5));
+    struct gnttab_map_grant_ref b = map_op(2, 6, GNTMAP_host_map | GNTMAP_readonly, VA(6));
+    assert_int_equal(a.status, GNTST_okay);
+    assert_int_equal(b.status, GNTST_okay);
+
+    struct gnttab_unmap_grant_ref u[3] = {
+        { .host_addr = VA(5), .handle = a.handle },
+        { .host_addr = VA(6), .handle = b.handle },
+        { .host_addr = VA(6), .handle = 4321 },         /* bad: the others still complete */
+    };
+    fake_flush_domain = 0;
+    fake_flush_domain_hook = record_flags_at_flush;
+    assert_int_equal(gnttab(GNTTABOP_unmap_grant_ref, u, 3), 0);
+    fake_flush_domain_hook = NULL;
+    assert_int_equal(u[0].status, GNTST_okay);
+    assert_int_equal(u[1].status, GNTST_okay);
+    assert_int_equal(u[2].status, GNTST_bad_handle);
+    assert_int_equal(fake_flush_domain, 1);
+    assert_int_equal(flags_at_flush[0], GTF_permit_access | GTF_reading | GTF_writing);
+    assert_int_equal(flags_at_flush[1], GTF_permit_access | GTF_readonly | GTF_reading);
+    assert_int_equal(gent(D2, 3)->flags, GTF_permit_access);
+    assert_int_equal(gent(D2, 6)->flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(fake_map(t1.l1)[5], 0);
+    assert_int_equal(fake_map(t1.l1)[6], 0);
+}
+
 static void test_readonly_and_device(void **state)
 {
     unsigned long f = fake_alloc(D2);
@@ -930,6 +974,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setup_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_table_hvm_gfns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_unmap_host_rw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_status_after_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_and_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contains_pte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
