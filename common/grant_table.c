@@ -566,8 +566,12 @@ out:
     return rc;
 }
 
-/* Xen's GNTTAB_UNMAP_BATCH_SIZE: unmaps per TLB flush, at most. */
-#define UNMAP_BATCH 32
+/*
+ * Unmaps per TLB flush, at most (and between preemption checks): Linux
+ * netback's largest unmap batch (MAX_PENDING_REQS), so each of its batches
+ * costs one flush; Xen's GNTTAB_UNMAP_BATCH_SIZE is 32. 4 KiB of stack.
+ */
+#define UNMAP_BATCH 256
 
 static long gnttab_unmap(hc_arg_t uop, unsigned int count, bool replace)
 {
